@@ -1,0 +1,119 @@
+/**
+ * JSON payloads between gateway and cloud. One TypeBox schema per message, used by both ends for
+ * validation and by the protocol document test. MQTT 3.1.1 has no user properties (aedes speaks
+ * 3.1.1 only), so metadata such as the W3C `traceparent` travels inside the JSON envelope.
+ */
+import { Type, type Static } from 'typebox';
+
+/** Gateway ids and device addresses are topic levels, so they must never contain '/', '+' or '#'. */
+export const GatewayId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+/** A BLE address as 12 lower-case hex digits without separators (e.g. "c0ffee000001"). */
+export const DeviceAddress = Type.String({ pattern: '^[0-9a-f]{12}$' });
+export const Traceparent = Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' });
+const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 in UTC' });
+/** Sequence numbers are per gateway and strictly increase across everything it publishes upward. */
+const Seq = Type.Integer({ minimum: 0 });
+
+export const SwitchState = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
+
+export const DeviceIdentity = Type.Object(
+  {
+    address: DeviceAddress,
+    model: Type.String({ maxLength: 64 }),
+    name: Type.Optional(Type.String({ maxLength: 64 })),
+    firmwareVersion: Type.Optional(Type.String({ maxLength: 32 })),
+    hardwareId: Type.Optional(Type.String({ maxLength: 64 })),
+    serial: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GatewayStatus = Type.Object(
+  {
+    v: Type.Literal(1),
+    online: Type.Boolean(),
+    ts: Timestamp,
+    version: Type.Optional(Type.String({ maxLength: 32 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DeviceReport = Type.Object(
+  {
+    v: Type.Literal(1),
+    seq: Seq,
+    ts: Timestamp,
+    device: DeviceIdentity,
+    /** False when the gateway has lost the switch (out of range, not heard within its window). */
+    online: Type.Boolean(),
+    state: Type.Optional(SwitchState),
+    battery: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    rssi: Type.Optional(Type.Integer({ minimum: -127, maximum: 20 })),
+    traceparent: Type.Optional(Traceparent),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandAction = Type.Union([
+  Type.Literal('on'),
+  Type.Literal('off'),
+  Type.Literal('toggle'),
+  Type.Literal('press'),
+]);
+
+export const CommandRequest = Type.Object(
+  {
+    v: Type.Literal(1),
+    commandId: Type.String({ minLength: 1, maxLength: 64 }),
+    action: CommandAction,
+    issuedAt: Timestamp,
+    /** After this instant the gateway must not act; it answers "expired" instead. */
+    expiresAt: Timestamp,
+    traceparent: Type.Optional(Traceparent),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandStatus = Type.Union([
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('expired'),
+]);
+
+/** Why a command did not succeed. Stable codes; `detail` carries the human text. */
+export const FailureReason = Type.Union([
+  Type.Literal('out_of_range'),
+  Type.Literal('busy'),
+  Type.Literal('timeout'),
+  Type.Literal('low_battery'),
+  Type.Literal('unsupported'),
+  Type.Literal('device_error'),
+  Type.Literal('unknown_device'),
+  Type.Literal('expired'),
+  Type.Literal('gateway_error'),
+]);
+
+export const CommandResult = Type.Object(
+  {
+    v: Type.Literal(1),
+    seq: Seq,
+    ts: Timestamp,
+    commandId: Type.String({ minLength: 1, maxLength: 64 }),
+    status: CommandStatus,
+    reason: Type.Optional(FailureReason),
+    detail: Type.Optional(Type.String({ maxLength: 512 })),
+    state: Type.Optional(SwitchState),
+    traceparent: Type.Optional(Traceparent),
+  },
+  { additionalProperties: false },
+);
+
+export type GatewayStatus = Static<typeof GatewayStatus>;
+export type DeviceReport = Static<typeof DeviceReport>;
+export type DeviceIdentity = Static<typeof DeviceIdentity>;
+export type CommandRequest = Static<typeof CommandRequest>;
+export type CommandResult = Static<typeof CommandResult>;
+export type CommandAction = Static<typeof CommandAction>;
+export type CommandStatus = Static<typeof CommandStatus>;
+export type FailureReason = Static<typeof FailureReason>;
+export type SwitchState = Static<typeof SwitchState>;

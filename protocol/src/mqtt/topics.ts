@@ -1,0 +1,130 @@
+/**
+ * The gateway↔cloud topic map: every topic, its direction, QoS, retain flag and payload schema, in
+ * one typed table imported by both ends (docs/mqtt-protocol.md describes the same table in prose).
+ *
+ * Layout: sf/v1/gw/<gatewayId>/... Every gateway lives under its own prefix, so the broker's ACL
+ * is a prefix check (a gateway may publish "up" topics and subscribe "down" topics of its own id).
+ */
+import type { Static, TSchema } from 'typebox';
+import { CommandRequest, CommandResult, DeviceReport, GatewayStatus } from './payloads.ts';
+
+export const TOPIC_ROOT = 'sf/v1/gw';
+
+interface TopicSpec<S extends TSchema> {
+  /** up: gateway → cloud; down: cloud → gateway. */
+  direction: 'up' | 'down';
+  /** Topic filter with '+' for gatewayId and (where present) device address. */
+  filter: string;
+  qos: 0 | 1;
+  retain: boolean;
+  schema: S;
+  description: string;
+}
+
+function spec<S extends TSchema>(s: TopicSpec<S>): TopicSpec<S> {
+  return s;
+}
+
+export const topicMap = {
+  gatewayStatus: spec({
+    direction: 'up',
+    filter: `${TOPIC_ROOT}/+/status`,
+    qos: 1,
+    retain: true,
+    schema: GatewayStatus,
+    description: 'Gateway presence. Retained; the same topic is the MQTT last will with online=false.',
+  }),
+  deviceState: spec({
+    direction: 'up',
+    filter: `${TOPIC_ROOT}/+/dev/+/state`,
+    qos: 1,
+    retain: false,
+    schema: DeviceReport,
+    description: 'A switch as the gateway last saw it: identity, reachability, relay state, battery, RSSI.',
+  }),
+  commandResult: spec({
+    direction: 'up',
+    filter: `${TOPIC_ROOT}/+/dev/+/result`,
+    qos: 1,
+    retain: false,
+    schema: CommandResult,
+    description: 'Exactly one terminal result per command id.',
+  }),
+  command: spec({
+    direction: 'down',
+    filter: `${TOPIC_ROOT}/+/dev/+/cmd`,
+    qos: 1,
+    retain: false,
+    schema: CommandRequest,
+    description: 'A command for one switch. Redeliveries carry the same commandId and run once.',
+  }),
+} as const;
+
+export type TopicName = keyof typeof topicMap;
+export type PayloadOf<T extends TopicName> = Static<(typeof topicMap)[T]['schema']>;
+
+export interface TopicParams {
+  gatewayId: string;
+  address?: string;
+}
+
+/** Builds the concrete topic for a message; throws on ids that would break the topic tree. */
+export function topicFor(name: TopicName, params: TopicParams): string {
+  assertLevel(params.gatewayId, 'gatewayId');
+  const parts = topicMap[name].filter.split('/');
+  let plus = 0;
+  return parts
+    .map((p) => {
+      if (p !== '+') return p;
+      plus += 1;
+      if (plus === 1) return params.gatewayId;
+      if (!params.address) throw new TopicError(`topic ${name} needs a device address`);
+      assertLevel(params.address, 'address');
+      return params.address;
+    })
+    .join('/');
+}
+
+/** Filter a gateway subscribes to for its own "down" traffic. */
+export function gatewayDownFilter(gatewayId: string): string {
+  assertLevel(gatewayId, 'gatewayId');
+  return `${TOPIC_ROOT}/${gatewayId}/dev/+/cmd`;
+}
+
+export interface ParsedTopic {
+  name: TopicName;
+  gatewayId: string;
+  address?: string;
+}
+
+/** Maps a concrete topic back to its entry and ids, or null when the topic is not in the map. */
+export function parseTopic(topic: string): ParsedTopic | null {
+  const levels = topic.split('/');
+  for (const name of Object.keys(topicMap) as TopicName[]) {
+    const filter = topicMap[name].filter.split('/');
+    if (filter.length !== levels.length) continue;
+    const ids: string[] = [];
+    const match = filter.every((f, i) => {
+      if (f === '+') {
+        ids.push(levels[i]!);
+        return levels[i]!.length > 0;
+      }
+      return f === levels[i];
+    });
+    if (!match) continue;
+    const parsed: ParsedTopic = { name, gatewayId: ids[0]! };
+    if (ids[1] !== undefined) parsed.address = ids[1];
+    return parsed;
+  }
+  return null;
+}
+
+export class TopicError extends Error {
+  readonly code = 'TOPIC_INVALID';
+}
+
+function assertLevel(value: string, what: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(value)) {
+    throw new TopicError(`${what} "${value}" is not a valid topic level`);
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { decodePayload, encodePayload, parseTopic, switchbot, topicFor, TopicError } from '../src/index.ts';
+
+describe('switchbot frames', () => {
+  it('encodes the documented press, on and off requests', () => {
+    expect(switchbot.encodeActionRequest('press').toString('hex')).toBe('570100');
+    expect(switchbot.encodeActionRequest('on').toString('hex')).toBe('570101');
+    expect(switchbot.encodeActionRequest('off').toString('hex')).toBe('570102');
+  });
+
+  it('decodes the documented basic info answer', () => {
+    const res = switchbot.decodeResponse(Buffer.from('01642c64000000a10000004800', 'hex'));
+    expect(res.status).toBe('ok');
+    const info = switchbot.decodeBasicInfo(res.payload);
+    expect(info).toMatchObject({ battery: 100, firmwareTenths: 44, mode: 'press' });
+  });
+
+  it('round-trips service data, with state bit 6 meaning off', () => {
+    const data = switchbot.encodeServiceData({ deviceType: 0x48, mode: 'switch', on: false, battery: 87, changeCounter: 3 });
+    expect(data[1]! & 0x40).toBe(0x40);
+    expect(switchbot.decodeServiceData(data)).toEqual({ deviceType: 0x48, mode: 'switch', on: false, battery: 87, changeCounter: 3 });
+  });
+
+  it('refuses frames that are not requests', () => {
+    expect(() => switchbot.decodeRequest(Buffer.from([0x12, 0x01]))).toThrow(switchbot.SwitchbotFrameError);
+  });
+});
+
+describe('topic map', () => {
+  it('builds and parses device topics', () => {
+    const t = topicFor('deviceState', { gatewayId: 'gw-1', address: 'c0ffee000001' });
+    expect(t).toBe('sf/v1/gw/gw-1/dev/c0ffee000001/state');
+    expect(parseTopic(t)).toEqual({ name: 'deviceState', gatewayId: 'gw-1', address: 'c0ffee000001' });
+    expect(parseTopic('sf/v1/gw/gw-1/elsewhere')).toBeNull();
+  });
+
+  it('refuses ids that would escape the gateway prefix', () => {
+    expect(() => topicFor('gatewayStatus', { gatewayId: 'gw/+' })).toThrow(TopicError);
+  });
+
+  it('decodes a valid command and names the field of an invalid one', () => {
+    const ok = decodePayload('command', JSON.stringify({
+      v: 1, commandId: 'c1', action: 'toggle', issuedAt: new Date().toISOString(), expiresAt: new Date().toISOString(),
+    }));
+    expect(ok.ok).toBe(true);
+    const bad = decodePayload('command', JSON.stringify({ v: 1, commandId: 'c1', action: 'explode', issuedAt: 'x', expiresAt: 'y' }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toMatch(/\/(action|issuedAt)/);
+    const notJson = decodePayload('command', '{nope');
+    expect(notJson.ok ? null : notJson.error.code).toBe('PAYLOAD_NOT_JSON');
+    const big = decodePayload('command', 'x'.repeat(20_000));
+    expect(big.ok ? null : big.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses to encode a payload that breaks its schema', () => {
+    expect(() => encodePayload('gatewayStatus', { v: 1, online: true, ts: 'not a date' })).toThrow(/ts/);
+  });
+});
