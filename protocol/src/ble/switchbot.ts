@@ -106,6 +106,8 @@ export interface BasicInfo {
   firmwareTenths: number;
   mode: BotMode;
   inverse: boolean;
+  /** Bytes 10..11 repeat service data bytes 0..1, so the relay state rides along (bit 6 of byte 11). */
+  on?: boolean;
 }
 
 export function encodeBasicInfo(info: BasicInfo): Buffer {
@@ -115,18 +117,21 @@ export function encodeBasicInfo(info: BasicInfo): Buffer {
   p[2] = 0x64; // press strength
   p[8] = (info.mode === 'switch' ? 0x10 : 0x00) | (info.inverse ? 0x01 : 0x00);
   p[10] = DEVICE_TYPE_BOT;
+  p[11] = (info.mode === 'switch' ? 0x80 : 0) | (info.on === false ? 0x40 : 0);
   return p;
 }
 
 export function decodeBasicInfo(payload: Buffer): BasicInfo {
   if (payload.length < 9) throw new SwitchbotFrameError(`basic info too short: ${payload.length} bytes`);
   const act = payload[8]!;
-  return {
+  const info: BasicInfo = {
     battery: payload[0]!,
     firmwareTenths: payload[1]!,
     mode: act >> 4 === 1 ? 'switch' : 'press',
     inverse: (act & 0x0f) === 1,
   };
+  if (payload.length >= 12) info.on = (payload[11]! & 0x40) === 0;
+  return info;
 }
 
 /** Device type 'H' (WoHand), byte 0 bits 6:0 of the service data. */
