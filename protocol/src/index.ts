@@ -4,3 +4,5 @@ export * from './mqtt/payloads.ts';
 export * from './mqtt/topics.ts';
 export * from './mqtt/codec.ts';
 export * from './mqtt/trace.ts';
+export * as firmware from './firmware/index.ts';
+export * as smp from './smp/index.ts';
