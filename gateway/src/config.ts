@@ -1,0 +1,129 @@
+/**
+ * Gateway configuration: defaults, then an optional JSON file, then environment variables, validated
+ * once at start with errors that name the setting. The only module that reads the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { ConfigError } from './errors.ts';
+
+const Ms = Type.Integer({ minimum: 0 });
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    gatewayId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+    mqtt: Type.Object(
+      {
+        url: Type.String({ minLength: 1 }),
+        username: Type.String({ minLength: 1 }),
+        password: Type.String({ minLength: 1 }),
+        maxInFlight: Type.Integer({ minimum: 1, maximum: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+    ble: Type.Object(
+      {
+        maxConnections: Type.Integer({ minimum: 1, maximum: 20 }),
+        idleMs: Ms,
+        connectMs: Ms,
+        discoverMs: Ms,
+        readMs: Ms,
+        writeMs: Ms,
+        responseMs: Ms,
+        interviewRetryMs: Ms,
+      },
+      { additionalProperties: false },
+    ),
+    availability: Type.Object({ offlineAfterMs: Type.Integer({ minimum: 100 }) }, { additionalProperties: false }),
+    commands: Type.Object(
+      { retryBaseMs: Ms, retryMaxMs: Ms, rememberIds: Type.Integer({ minimum: 1 }) },
+      { additionalProperties: false },
+    ),
+    logLevel: Type.Union([
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+export type GatewayConfig = Static<typeof GatewayConfigSchema>;
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type GatewayConfigInput = DeepPartial<GatewayConfig>;
+
+export const gatewayDefaults = {
+  mqtt: { url: 'mqtt://127.0.0.1:1883', maxInFlight: 64 },
+  ble: {
+    // A Pi's controller holds about 7 links; keep headroom for OTA and interviews.
+    maxConnections: 5,
+    idleMs: 10_000,
+    connectMs: 10_000,
+    discoverMs: 5_000,
+    readMs: 3_000,
+    writeMs: 3_000,
+    responseMs: 5_000,
+    interviewRetryMs: 30_000,
+  },
+  availability: { offlineAfterMs: 5 * 60_000 },
+  commands: { retryBaseMs: 200, retryMaxMs: 2_000, rememberIds: 10_000 },
+  logLevel: 'info' as GatewayConfig['logLevel'],
+};
+
+const check = Compile(GatewayConfigSchema);
+
+/** Merges layers (later wins) and validates; throws ConfigError naming the first bad setting. */
+export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayConfig {
+  const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), deepMerge({}, gatewayDefaults));
+  if (!check.Check(merged)) {
+    const e = [...check.Errors(merged)][0];
+    const where = (e?.instancePath || '/').slice(1).replace(/\//g, '.') || '(root)';
+    throw new ConfigError(`gateway config: ${where} ${e?.message ?? 'is invalid'}`);
+  }
+  return merged as GatewayConfig;
+}
+
+/** Reads GATEWAY_CONFIG (a JSON file) and the environment variables documented in gateway/README.md. */
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
+  let file: GatewayConfigInput = {};
+  if (env.GATEWAY_CONFIG) {
+    try {
+      file = JSON.parse(readFileSync(env.GATEWAY_CONFIG, 'utf8')) as GatewayConfigInput;
+    } catch (err) {
+      throw new ConfigError(`GATEWAY_CONFIG ${env.GATEWAY_CONFIG}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: GatewayConfigInput = { mqtt: {}, ble: {} };
+  if (env.GATEWAY_ID) fromEnv.gatewayId = env.GATEWAY_ID;
+  if (env.MQTT_URL) fromEnv.mqtt!.url = env.MQTT_URL;
+  if (env.MQTT_USERNAME) fromEnv.mqtt!.username = env.MQTT_USERNAME;
+  if (env.MQTT_PASSWORD) fromEnv.mqtt!.password = env.MQTT_PASSWORD;
+  if (env.BLE_MAX_CONNECTIONS) fromEnv.ble!.maxConnections = integer('BLE_MAX_CONNECTIONS', env.BLE_MAX_CONNECTIONS);
+  if (env.LOG_LEVEL) fromEnv.logLevel = env.LOG_LEVEL as GatewayConfig['logLevel'];
+  const layers = [file, fromEnv];
+  // The MQTT username defaults to the gateway id: the broker authenticates gateways that way.
+  const id = fromEnv.gatewayId ?? file.gatewayId;
+  if (id && !fromEnv.mqtt!.username && !file.mqtt?.username) layers.push({ mqtt: { username: id } });
+  return resolveGatewayConfig(...layers);
+}
+
+function integer(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${value}"`);
+  return n;
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(source)) {
+    if (v === undefined) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      target[k] = deepMerge({ ...((target[k] as Record<string, unknown>) ?? {}) }, v as Record<string, unknown>);
+    } else target[k] = v;
+  }
+  return target;
+}

@@ -1,0 +1,65 @@
+/**
+ * Scans and learns passively: relay state, mode and battery ride in the advertisement's service data
+ * (SwitchBotAPI-BLE, "Broadcast Message"), so no connection is made to learn state. A new switch is
+ * interviewed once (Device Information, Battery) at read priority, like Zigbee2MQTT's interview.
+ */
+import { SWITCHBOT_SERVICE_DATA_UUIDS, switchbot } from '@switchfleet/protocol';
+import type { Advertisement } from '../ble/port.ts';
+import type { Feature, GatewayDeps } from '../deps.ts';
+
+export function discovery(deps: GatewayDeps): Feature {
+  const { central, registry, pool, log, now } = deps;
+  let offAds = () => {};
+  let offAdded = () => {};
+  let stopped = false;
+  const interviews = new Set<string>();
+
+  const onAdvertisement = (ad: Advertisement) => {
+    const data = SWITCHBOT_SERVICE_DATA_UUIDS.map((u) => ad.serviceData.get(u)).find((d) => d !== undefined);
+    if (!data) return;
+    let status: switchbot.ServiceData;
+    try {
+      status = switchbot.decodeServiceData(data);
+    } catch (err) {
+      log.debug({ address: ad.address, err: (err as Error).message }, 'unreadable service data');
+      return;
+    }
+    if (status.deviceType !== switchbot.DEVICE_TYPE_BOT) return;
+    registry.heard(ad.address, ad.rssi, now());
+    registry.update(ad.address, { on: status.on, battery: status.battery, changeCounter: status.changeCounter }, 'state');
+    const rec = registry.get(ad.address);
+    // RSSI jitters by a few dB on every advertisement; report only a real move.
+    if (rec && (rec.rssi === undefined || Math.abs(rec.rssi - ad.rssi) >= 6)) registry.update(ad.address, { rssi: ad.rssi }, 'rssi');
+  };
+
+  const interview = async (address: string) => {
+    if (interviews.has(address) || stopped) return;
+    interviews.add(address);
+    try {
+      const identity = await pool.withConnection(address, 'read', (c) => c.session.identity());
+      registry.update(address, { ...identity, interviewed: true }, 'identity');
+      log.info({ address, ...identity }, 'switch interviewed');
+    } catch (err) {
+      log.warn({ address, err: (err as Error).message }, 'interview failed; will retry when heard again');
+      interviews.delete(address);
+      setTimeout(() => {
+        if (!stopped && registry.get(address)?.interviewed === false) void interview(address);
+      }, deps.config.ble.interviewRetryMs).unref();
+    }
+  };
+
+  return {
+    name: 'discovery',
+    async start() {
+      offAds = central.onAdvertisement(onAdvertisement);
+      offAdded = registry.onAdded((rec) => void interview(rec.address));
+      await central.startScanning();
+    },
+    async stop() {
+      stopped = true;
+      offAds();
+      offAdded();
+      await central.stopScanning().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+export { resolveGatewayConfig, gatewayConfigFromEnv, type GatewayConfig, type GatewayConfigInput } from './config.ts';
+export { loadNoble } from './ble/noble-loader.ts';
+export type { DeviceRecord } from './devices/registry.ts';

@@ -1,0 +1,140 @@
+/**
+ * The gateway's MQTT link to the cloud: its own credentials, QoS 1, a persistent session (clean=false,
+ * so commands queued while we were away are delivered: MQTT 3.1.1 §3.1.2.4), and a retained status
+ * with a last will so the cloud sees us go offline even when we die (§3.1.2.5).
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import {
+  decodePayload,
+  encodePayload,
+  gatewayDownFilter,
+  parseTopic,
+  topicFor,
+  type PayloadOf,
+  type TopicName,
+} from '@switchfleet/protocol';
+
+export interface CloudLinkOptions {
+  url: string;
+  gatewayId: string;
+  username: string;
+  password: string;
+  /** Upper bound of unacknowledged QoS 1 publishes; mqtt.js degrades badly without one. */
+  maxInFlight: number;
+  log: Logger;
+}
+
+type UpTopic = 'gatewayStatus' | 'deviceState' | 'commandResult';
+
+export class CloudLink {
+  private client: MqttClient | undefined;
+  private readonly events = new EventEmitter();
+  private inFlight = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+  /** Malformed or unknown messages received, for health reports. */
+  rejected = 0;
+
+  constructor(private readonly options: CloudLinkOptions) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    const { url, gatewayId, username, password, log } = this.options;
+    const will = encodePayload('gatewayStatus', { v: 1, online: false, ts: new Date().toISOString() });
+    this.client = mqtt.connect(url, {
+      protocolVersion: 4, // aedes 1.x speaks MQTT 3.1.1 only
+      clientId: `gw-${gatewayId}`,
+      clean: false,
+      username,
+      password,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      will: { topic: topicFor('gatewayStatus', { gatewayId }), payload: will, qos: 1, retain: true },
+    });
+    this.client.on('connect', () => {
+      log.info({ url }, 'cloud link up');
+      void this.afterConnect();
+    });
+    this.client.on('close', () => this.events.emit('down'));
+    this.client.on('error', (err) => log.warn({ err: err.message }, 'cloud link error'));
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  onCommand(listener: (cmd: PayloadOf<'command'>, address: string) => void): void {
+    this.events.on('command', listener);
+  }
+
+  /** Called after every (re)connect, once our subscription and online status are in place. */
+  onUp(listener: () => void): void {
+    this.events.on('up', listener);
+  }
+
+  async publish<T extends UpTopic>(name: T, address: string | undefined, payload: PayloadOf<T>): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('cloud link not started');
+    const topic = topicFor(name, { gatewayId: this.options.gatewayId, ...(address ? { address } : {}) });
+    const body = encodePayload(name, payload);
+    await this.acquireSlot();
+    try {
+      await client.publishAsync(topic, body, { qos: 1, retain: name === 'gatewayStatus' });
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (client.connected) {
+      await this.publish('gatewayStatus', undefined, { v: 1, online: false, ts: new Date().toISOString() }).catch(() => undefined);
+    }
+    await client.endAsync();
+    this.client = undefined;
+  }
+
+  private async afterConnect(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      await client.subscribeAsync(gatewayDownFilter(this.options.gatewayId), { qos: 1 });
+      await this.publish('gatewayStatus', undefined, { v: 1, online: true, ts: new Date().toISOString() });
+      this.events.emit('up');
+    } catch (err) {
+      this.options.log.warn({ err: (err as Error).message }, 'cloud link setup after connect failed');
+    }
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.name !== 'command' || parsed.gatewayId !== this.options.gatewayId || !parsed.address) {
+      this.rejected += 1;
+      this.options.log.warn({ topic }, 'message on an unexpected topic ignored');
+      return;
+    }
+    const decoded = decodePayload('command', payload);
+    if (!decoded.ok) {
+      this.rejected += 1;
+      this.options.log.warn({ topic, err: decoded.error.message }, 'malformed command rejected');
+      return;
+    }
+    this.events.emit('command', decoded.value, parsed.address);
+  }
+
+  private acquireSlot(): Promise<void> {
+    if (this.inFlight < this.options.maxInFlight) {
+      this.inFlight += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.inFlight -= 1;
+  }
+}
