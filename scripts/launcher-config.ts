@@ -1,0 +1,25 @@
+/** Settings of the `npm start` launcher itself (the cloud and gateway parse their own). */
+export interface LauncherConfig {
+  simSwitches: number;
+  simSeed: number | undefined;
+  gatewayId: string;
+}
+
+export class LauncherConfigError extends Error {
+  readonly code = 'LAUNCHER_CONFIG';
+}
+
+export function parseLauncherConfig(env: Readonly<Record<string, string | undefined>>): LauncherConfig {
+  const count = Number(env.SIM_SWITCHES ?? '8');
+  if (!Number.isInteger(count) || count < 0 || count > 500) {
+    throw new LauncherConfigError(`SIM_SWITCHES must be an integer from 0 to 500, got "${env.SIM_SWITCHES}"`);
+  }
+  let simSeed: number | undefined;
+  if (env.SIM_SEED !== undefined && env.SIM_SEED !== '') {
+    simSeed = Number(env.SIM_SEED);
+    if (!Number.isInteger(simSeed) || simSeed < 0) throw new LauncherConfigError(`SIM_SEED must be a non-negative integer, got "${env.SIM_SEED}"`);
+  }
+  const gatewayId = env.SIM_GATEWAY_ID ?? 'sim-gw-1';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(gatewayId)) throw new LauncherConfigError(`SIM_GATEWAY_ID "${gatewayId}" is not a valid gateway id`);
+  return { simSwitches: count, simSeed, gatewayId };
+}
