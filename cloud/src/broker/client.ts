@@ -1,0 +1,30 @@
+/**
+ * The cloud's own MQTT client. aedes speaks MQTT 3.1.1 only, so protocolVersion is pinned to 4; the
+ * same client works against an external 3.1.1/5 broker.
+ */
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+
+export interface CloudClientOptions {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  logger: Logger;
+}
+
+export async function connectCloudClient(options: CloudClientOptions): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(options.url, {
+    protocolVersion: 4,
+    clientId: `sf-cloud-${randomBytes(6).toString('hex')}`,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+  });
+  client.on('error', (err) => options.logger.warn({ err: err.message }, 'cloud mqtt client error'));
+  client.on('offline', () => options.logger.warn('cloud mqtt client offline'));
+  client.on('reconnect', () => options.logger.info('cloud mqtt client reconnecting'));
+  return client;
+}

@@ -1,0 +1,93 @@
+/**
+ * The one place that reads the environment. Everything else receives plain values, so tests and
+ * launchers can build configurations without touching process.env.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from './errors.ts';
+
+export interface AppConfig {
+  /** postgres:// URL; when set the cloud uses PostgreSQL instead of PGlite. */
+  databaseUrl: string | undefined;
+  /** PGlite data directory (DATA_DIR, default ./data), used when databaseUrl is not set. */
+  dataDir: string;
+  /** Embedded broker port (MQTT_PORT, default 1883). */
+  mqttPort: number;
+  /** Embedded broker bind address (MQTT_HOST, default 127.0.0.1). */
+  mqttHost: string;
+  /** External broker URL (MQTT_URL); when set no broker is embedded. */
+  mqttUrl: string | undefined;
+  /** HTTP port of the mobile API (PORT, default 3000). */
+  port: number;
+  /** HTTP bind address (HOST, default 127.0.0.1). */
+  host: string;
+  /** HS256 key for access tokens (JWT_SECRET, at least 32 characters). */
+  jwtSecret: string;
+  /** True when JWT_SECRET was unset and a random key was made: tokens do not survive a restart. */
+  jwtSecretGenerated: boolean;
+  demoEmail: string;
+  demoPassword: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function parseConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const issues: { variable: string; message: string }[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const port = (name: string, fallback: number): number => {
+    const text = read(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n > 65535) {
+      issues.push({ variable: name, message: `"${text}" is not a port number (0-65535)` });
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string, schemes: readonly string[]): string | undefined => {
+    const text = read(name);
+    if (text === undefined) return undefined;
+    let scheme: string;
+    try {
+      scheme = new URL(text).protocol.replace(/:$/, '');
+    } catch {
+      issues.push({ variable: name, message: 'is not a URL' });
+      return undefined;
+    }
+    if (!schemes.includes(scheme)) issues.push({ variable: name, message: `scheme must be one of ${schemes.join(', ')}` });
+    return text;
+  };
+
+  const databaseUrl = url('DATABASE_URL', ['postgres', 'postgresql']);
+  const mqttUrl = url('MQTT_URL', ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss']);
+  const jwtText = read('JWT_SECRET');
+  if (jwtText !== undefined && jwtText.length < 32) {
+    issues.push({ variable: 'JWT_SECRET', message: 'must have at least 32 characters' });
+  }
+  const demoEmail = read('DEMO_EMAIL') ?? 'demo@switchfleet.local';
+  if (!/^[^\s@]+@[^\s@]+$/.test(demoEmail)) issues.push({ variable: 'DEMO_EMAIL', message: 'is not an email address' });
+  const demoPassword = read('DEMO_PASSWORD') ?? 'switchfleet-demo';
+  if (demoPassword.length < 8) issues.push({ variable: 'DEMO_PASSWORD', message: 'must have at least 8 characters' });
+  const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
+
+  const config: AppConfig = {
+    databaseUrl,
+    dataDir: read('DATA_DIR') ?? './data',
+    mqttPort: port('MQTT_PORT', 1883),
+    mqttHost: read('MQTT_HOST') ?? '127.0.0.1',
+    mqttUrl,
+    port: port('PORT', 3000),
+    host: read('HOST') ?? '127.0.0.1',
+    jwtSecret: jwtText ?? randomBytes(32).toString('base64url'),
+    jwtSecretGenerated: jwtText === undefined,
+    demoEmail,
+    demoPassword,
+    logLevel,
+  };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}

@@ -1,0 +1,24 @@
+/**
+ * The Database port. Services see only `Db`, a drizzle instance over the shared schema; which driver
+ * sits under it (PGlite in-process, or node-postgres against a server) is decided at the edge by
+ * `openDatabase`.
+ */
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Schema } from './schema.ts';
+
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** True when a trivial query round-trips. Never throws. */
+  ping(): Promise<boolean>;
+  /** Releases the PGlite instance or the pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Rows of a raw `db.execute(sql...)`: both drivers answer an object with a `rows` array. */
+export function rowsOf<T>(result: unknown): T[] {
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}

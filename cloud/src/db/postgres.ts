@@ -1,0 +1,65 @@
+/** node-postgres adapter: a pool against a PostgreSQL server given by DATABASE_URL. */
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Database, Db } from './database.ts';
+import { migrationsFolder } from './migrate.ts';
+import { schema } from './schema.ts';
+
+/** Arbitrary but fixed key: every cloud process migrating the same database takes the same lock. */
+const MIGRATION_LOCK_KEY = 0x5f1ee7;
+
+export interface PostgresOptions {
+  url: string;
+  maxConnections?: number;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that is an
+  // uncaught exception. The next query reports the failure to its caller instead.
+  pool.on('error', () => {});
+  try {
+    await migrateUnderLock(pool);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  const db = drizzle({ client: pool, schema });
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'postgres',
+    db: db as unknown as Db,
+    async ping() {
+      try {
+        await pool.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      closing ??= pool.end();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Several cloud processes (or test files) may start against one database at once; drizzle's migrator
+ * is not safe to run concurrently (two "create table" races), so it runs under a session advisory
+ * lock held on the very connection that migrates.
+ */
+async function migrateUnderLock(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await migrate(drizzle({ client, schema }), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,21 @@
+/** Public surface of the cloud workspace: the composition root, configuration, services and errors. */
+export { createCloud, type Cloud, type CloudConfig, type CloudServices, type BrokerInfo } from './cloud.ts';
+export { parseConfig, type AppConfig } from './config.ts';
+export * from './errors.ts';
+export type { Database, Db } from './db/database.ts';
+export { openDatabase, type DatabaseOptions } from './db/open.ts';
+export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './services/accounts.ts';
+export { HomeService, type Home, type HomeMembership } from './services/homes.ts';
+export { GatewayService, type Gateway, type GatewayCredentials } from './services/gateways.ts';
+export { DeviceService, type DeviceView, type DeviceRoute } from './services/devices.ts';
+export {
+  CommandService,
+  DEFAULT_COMMAND_TTL_MS,
+  MAX_COMMAND_TTL_MS,
+  type CommandPublisher,
+  type CreateCommandOptions,
+} from './services/commands.ts';
+export { isTerminal, type CommandRecord, type CommandRowStatus } from './services/command-record.ts';
+export { IngestService, INGEST_FILTERS, type IngestStats } from './services/ingest.ts';
+export { HealthService, type HealthReport } from './services/health.ts';
+export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './services/demo.ts';

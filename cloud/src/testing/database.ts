@@ -1,0 +1,35 @@
+/**
+ * Test databases. Without a server URL the cloud uses in-memory PGlite. With one (DATABASE_URL), each
+ * caller gets a fresh database created on that server and dropped afterwards, so test files running
+ * in parallel never see each other's rows. The role in the URL needs CREATEDB.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export interface ScratchDatabase {
+  /** URL of the fresh database, or undefined for in-memory PGlite. */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+export async function scratchDatabase(serverUrl: string | undefined): Promise<ScratchDatabase> {
+  if (!serverUrl) return { url: undefined, drop: async () => {} };
+  const name = `sf_test_${randomBytes(6).toString('hex')}`;
+  await admin(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin(serverUrl, `drop database if exists ${name} with (force)`),
+  };
+}
+
+async function admin(serverUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

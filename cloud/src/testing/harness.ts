@@ -1,0 +1,80 @@
+/**
+ * Test harness: a real cloud (in-memory PGlite, or a scratch database on the server named by
+ * DATABASE_URL) with its embedded broker on an ephemeral port, plus helpers to set up an owner with
+ * a home and a provisioned gateway.
+ */
+import { randomBytes } from 'node:crypto';
+import { createCloud, type Cloud, type CloudConfig } from '../cloud.ts';
+import { parseConfig } from '../config.ts';
+import type { User } from '../services/accounts.ts';
+import type { GatewayCredentials } from '../services/gateways.ts';
+import type { Home } from '../services/homes.ts';
+import { scratchDatabase } from './database.ts';
+import { MqttGateway } from './mqtt-gateway.ts';
+
+export interface TestCloud {
+  cloud: Cloud;
+  close(): Promise<void>;
+}
+
+export async function startTestCloud(overrides: Partial<CloudConfig> = {}): Promise<TestCloud> {
+  const scratch = await scratchDatabase(parseConfig().databaseUrl);
+  try {
+    const cloud = await createCloud({ databaseUrl: scratch.url, mqttPort: 0, commandSweepMs: 100, ...overrides });
+    return {
+      cloud,
+      async close() {
+        await cloud.close();
+        await scratch.drop();
+      },
+    };
+  } catch (e) {
+    await scratch.drop();
+    throw e;
+  }
+}
+
+/** A short random suffix, so ids and emails never collide between tests. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A random BLE address in the protocol's form (12 lower-case hex digits). */
+export function randomAddress(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export interface Household {
+  user: User;
+  password: string;
+  home: Home;
+  credentials: GatewayCredentials;
+}
+
+/** A registered user owning a home with one provisioned gateway. */
+export async function household(cloud: Cloud, password = 'correct horse battery'): Promise<Household> {
+  const { accounts, homes, gateways } = cloud.services;
+  const user = await accounts.register(`${unique('owner')}@example.test`, password);
+  const home = await homes.createHome(user.id, 'Home');
+  const credentials = await gateways.provisionGateway({ gatewayId: unique('gw'), homeId: home.id });
+  return { user, password, home, credentials };
+}
+
+/** Connects a gateway client for the household's gateway to the cloud's broker. */
+export function connectGateway(cloud: Cloud, credentials: GatewayCredentials): Promise<MqttGateway> {
+  return MqttGateway.connect({ url: cloud.broker.url, gatewayId: credentials.gatewayId, secret: credentials.secret });
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/null/false. Message delivery is
+ * asynchronous; this waits for an outcome instead of sleeping for a guessed time.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
