@@ -1,0 +1,130 @@
+/**
+ * Local codec errors (SmpError) and the errors a device returns in a response body
+ * (smp_protocol.rst "Minimal response"): SMP version 2 puts group errors in
+ * {err: {group, rc}}, SMP version 1 and SMP-level errors of version 2 use {rc, rsn?}.
+ * An absent or zero rc means success.
+ */
+import type { VerifyCode } from '../firmware/verify.ts';
+import { errorName, Group, ImgMgmtErr, MgmtErr } from './constants.ts';
+
+export type SmpErrorCode =
+  /** Fewer than 8 bytes: no header. */
+  | 'SHORT_FRAME'
+  /** The header's Data Length promises more bytes than the frame has. */
+  | 'TRUNCATED'
+  /** More bytes than the header's Data Length. */
+  | 'TRAILING_DATA'
+  /** Reserved header bits set: not an SMP frame, or a corrupted one. */
+  | 'BAD_HEADER'
+  | 'BAD_CBOR'
+  /** The body is not a map, or a field is missing or of the wrong type. */
+  | 'BAD_BODY'
+  /** A value that does not fit its header or body field. */
+  | 'BAD_FIELD'
+  /** The MTU leaves no room for image data. */
+  | 'MTU_TOO_SMALL';
+
+export class SmpError extends Error {
+  constructor(
+    readonly code: SmpErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmpError';
+  }
+}
+
+/** An error reported by the device. group is null for an SMP-level (mcumgr_err_t) rc. */
+export interface RemoteError {
+  group: number | null;
+  rc: number;
+  /** e.g. "IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER". */
+  name: string;
+  rsn?: string;
+}
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: RemoteError };
+
+export function readError(body: Record<string, unknown>): RemoteError | null {
+  const rsn = typeof body.rsn === 'string' ? body.rsn : undefined;
+  const err = body.err;
+  if (typeof err === 'object' && err !== null) {
+    const { group, rc } = err as Record<string, unknown>;
+    if (typeof group === 'number' && typeof rc === 'number' && rc !== 0) {
+      return { group, rc, name: errorName(group, rc), ...(rsn === undefined ? {} : { rsn }) };
+    }
+  }
+  if (typeof body.rc === 'number' && body.rc !== 0) {
+    return { group: null, rc: body.rc, name: errorName(null, body.rc), ...(rsn === undefined ? {} : { rsn }) };
+  }
+  return null;
+}
+
+/**
+ * The body a server sends for an error, given the request's header version. With version 1 (SMP v2) a group error is {err: {group, rc}};
+ * with version 0 it is translated to the nearest mcumgr_err_t, as Zephyr's img_mgmt does for
+ * legacy clients. rsn is carried in both: a client that does not know it ignores it.
+ */
+export function errorBody(error: { group?: number; rc: number; rsn?: string }, version: number): Record<string, unknown> {
+  const rsn = error.rsn === undefined ? {} : { rsn: error.rsn };
+  if (error.group === undefined) return { rc: error.rc, ...rsn };
+  if (version >= 1) return { err: { group: error.group, rc: error.rc }, ...rsn };
+  return { rc: legacyRc(error.group, error.rc), rsn: error.rsn ?? errorName(error.group, error.rc) };
+}
+
+function legacyRc(group: number, rc: number): number {
+  if (group !== Group.image) return MgmtErr.EUNKNOWN;
+  switch (rc) {
+    case ImgMgmtErr.NO_IMAGE:
+    case ImgMgmtErr.NO_TLVS:
+      return MgmtErr.ENOENT;
+    case ImgMgmtErr.NO_FREE_SLOT:
+    case ImgMgmtErr.CURRENT_VERSION_IS_NEWER:
+    case ImgMgmtErr.IMAGE_ALREADY_PENDING:
+      return MgmtErr.EBADSTATE;
+    case ImgMgmtErr.NO_FREE_MEMORY:
+      return MgmtErr.ENOMEM;
+    case ImgMgmtErr.INVALID_SLOT:
+    case ImgMgmtErr.INVALID_PAGE_OFFSET:
+    case ImgMgmtErr.INVALID_OFFSET:
+    case ImgMgmtErr.INVALID_LENGTH:
+    case ImgMgmtErr.INVALID_IMAGE_HEADER:
+    case ImgMgmtErr.INVALID_HASH:
+    case ImgMgmtErr.INVALID_FLASH_ADDRESS:
+      return MgmtErr.EINVAL;
+    default:
+      return MgmtErr.EUNKNOWN;
+  }
+}
+
+/**
+ * How a switch refuses an image that failed verifyImage: the nearest img_mgmt rc, and an rsn that
+ * starts with our verify code ("BAD_SIGNATURE: ...") so a gateway can report the exact cause.
+ * img_mgmt has no codes for signatures or hardware (MCUboot checks those at boot), so those map
+ * to INVALID_TLV, the record that failed.
+ */
+export function imageRefusal(code: VerifyCode, reason: string): { group: number; rc: number; rsn: string } {
+  const rc: Record<VerifyCode, number> = {
+    MALFORMED: ImgMgmtErr.INVALID_IMAGE_HEADER,
+    BAD_HASH: ImgMgmtErr.INVALID_HASH,
+    UNSIGNED: ImgMgmtErr.INVALID_TLV,
+    UNKNOWN_KEY: ImgMgmtErr.INVALID_TLV,
+    BAD_SIGNATURE: ImgMgmtErr.INVALID_TLV,
+    WRONG_HARDWARE: ImgMgmtErr.INVALID_TLV,
+    DOWNGRADE: ImgMgmtErr.CURRENT_VERSION_IS_NEWER,
+  };
+  return { group: Group.image, rc: rc[code], rsn: `${code}: ${reason}` };
+}
+
+const VERIFY_CODES: readonly VerifyCode[] = ['MALFORMED', 'BAD_HASH', 'UNSIGNED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'WRONG_HARDWARE', 'DOWNGRADE'];
+
+/**
+ * The verify code behind a refusal made by imageRefusal, or null for any other error. A device
+ * that sends no rsn (Zephyr in SMP version 2) is still understood for the one code img_mgmt has.
+ */
+export function refusalCode(error: RemoteError): VerifyCode | null {
+  const prefix = error.rsn?.split(':', 1)[0];
+  const named = VERIFY_CODES.find((c) => c === prefix);
+  if (named) return named;
+  return error.group === Group.image && error.rc === ImgMgmtErr.CURRENT_VERSION_IS_NEWER ? 'DOWNGRADE' : null;
+}
