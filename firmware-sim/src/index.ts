@@ -1,0 +1,26 @@
+/** @switchfleet/firmware-sim: simulated switches on a simulated radio, exposed to noble as bindings. */
+export { createSimRadio, SimRadio, type AddSwitchOptions } from './radio/sim-radio.ts';
+export { SimBindings, type AdapterState } from './radio/bindings.ts';
+export { RADIO_DEFAULTS, ZERO_LATENCY, SimRadioOptionsError, type SimRadioOptions } from './radio/options.ts';
+export { HciError, HciStatus } from './radio/hci.ts';
+export { AddressError, normalizeAddress, nobleId } from './radio/address.ts';
+export type { Advertisement, DeviceHost, GattCharacteristic, GattService, RadioDevice } from './radio/device.ts';
+export { SimSwitch, type SwitchState } from './switch/sim-switch.ts';
+export { createStore, firmwareTenths, SWITCH_DEFAULTS, type SwitchStore } from './switch/store.ts';
+export type { Behaviour, ControlRequest, GattModule, Reply, SwitchContext } from './switch/behaviour.ts';
+export {
+  busyFor,
+  dies,
+  drainsBattery,
+  dropsNotifications,
+  invertedRelay,
+  lowBattery,
+  noNotifications,
+  refusesConnections,
+  slow,
+  wrongBattery,
+  type DiesOptions,
+} from './switch/behaviours.ts';
+export { COMPANY_ID, MANUFACTURER_NAME } from './switch/profile.ts';
+export { ClockError, realClock, TimerScope, VirtualClock, type Clock, type TimerHandle } from './clock.ts';
+export { randomSeed, Rng } from './rng.ts';
