@@ -42,6 +42,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const { logger } = options;
   const principals = new WeakMap<Client, Principal>();
   const wills = new WeakMap<Client, string | undefined>();
+  /** client id → username that first used it; bounded by the number of distinct client ids seen. */
+  const clientOwners = new Map<string, string>();
+  // aedes lets a new connection with an existing client id take over that session (and its queued
+  // commands), so a client id stays bound to the first principal that used it.
+  const claimClientId = (clientId: string, username: string): boolean => {
+    const owner = clientOwners.get(clientId);
+    if (owner !== undefined && owner !== username) return false;
+    clientOwners.set(clientId, username);
+    return true;
+  };
   const internalPassword = Buffer.from(options.internal.password);
 
   const broker = await Aedes.createBroker({
@@ -61,17 +71,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       if (username === options.internal.username) {
         const ok = password.length === internalPassword.length && timingSafeEqual(password, internalPassword);
         if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad internal credential');
+        if (!claimClientId(client.id, username)) return refuse(IDENTIFIER_REJECTED, 'client id belongs to another principal');
         principals.set(client, { kind: 'internal' });
         return done(null, true);
       }
       options.verifyGateway(username, password.toString()).then(
         (ok) => {
           if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown gateway or wrong secret');
-          // aedes lets a new connection with an existing client id take over the old session, so a
-          // gateway choosing another's client id could knock it off: the client id must be its own.
-          if (client.id !== username) return refuse(IDENTIFIER_REJECTED, 'client id must equal the gateway id');
           const who: Principal = { kind: 'gateway', gatewayId: username };
           if (!mayWill(who, wills.get(client))) return refuse(NOT_AUTHORIZED, 'last will must be the gateway status topic');
+          if (!claimClientId(client.id, username)) return refuse(IDENTIFIER_REJECTED, 'client id belongs to another principal');
           principals.set(client, who);
           done(null, true);
         },

@@ -135,7 +135,8 @@ export class MqttGateway {
     await this.client.endAsync(true);
   }
 
+  /** Clean disconnect; a client the broker already dropped is ended without waiting for in-flight acks. */
   async close(): Promise<void> {
-    await this.client.endAsync();
+    await this.client.endAsync(!this.client.connected);
   }
 }

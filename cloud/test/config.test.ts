@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
+
+describe('parseConfig', () => {
+  it('falls back to the documented defaults on an empty environment', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      dataDir: './data',
+      mqttPort: 1883,
+      mqttUrl: undefined,
+      port: 3000,
+      demoEmail: 'demo@switchfleet.local',
+      demoPassword: 'switchfleet-demo',
+      jwtSecretGenerated: true,
+    });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      DATA_DIR: '/var/lib/sf',
+      MQTT_PORT: '0',
+      MQTT_URL: 'mqtt://broker:1883',
+      PORT: '8080',
+      JWT_SECRET: 'x'.repeat(40),
+      DEMO_EMAIL: 'me@example.test',
+      DEMO_PASSWORD: 'hunter2hunter2',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@127.0.0.1:5432/db',
+      dataDir: '/var/lib/sf',
+      mqttPort: 0,
+      mqttUrl: 'mqtt://broker:1883',
+      port: 8080,
+      jwtSecret: 'x'.repeat(40),
+      jwtSecretGenerated: false,
+      logLevel: 'debug',
+    });
+  });
+
+  it('reports every bad variable at once, each by name', () => {
+    let error: unknown;
+    try {
+      parseConfig({ DATABASE_URL: 'mysql://x', MQTT_PORT: 'abc', PORT: '70000', JWT_SECRET: 'short' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const variables = (error as ConfigError).issues.map((i) => i.variable);
+    expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'MQTT_PORT', 'PORT']);
+    expect((error as ConfigError).message).toContain('MQTT_PORT: "abc" is not a port number');
+  });
+});

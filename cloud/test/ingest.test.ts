@@ -1,0 +1,118 @@
+import { topicFor } from '@switchfleet/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import { connectGateway, eventually, household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startTestCloud();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function onlineHousehold(): Promise<{ h: Household; gateway: MqttGateway }> {
+  const h = await household(t.cloud);
+  const gateway = await connectGateway(t.cloud, h.credentials);
+  await gateway.announce();
+  return { h, gateway };
+}
+
+function deviceNamed(userId: string, name: string) {
+  return eventually(async () => (await t.cloud.services.devices.listForUser(userId)).find((d) => d.name === name));
+}
+
+describe('ingest', () => {
+  it('registers a reported switch into the home of the gateway that hears it, with its state', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const address = randomAddress();
+    await gateway.report(
+      { address, model: 'WoHand', name: 'Hall light', firmwareVersion: '6.3' },
+      { state: { on: true }, battery: 87, rssi: -61 },
+    );
+    const device = await deviceNamed(h.user.id, 'Hall light');
+    expect(device).toMatchObject({
+      model: 'WoHand',
+      firmwareVersion: '6.3',
+      online: true,
+      state: { on: true },
+      battery: 87,
+      rssi: -61,
+    });
+    expect(device.lastSeen).not.toBeNull();
+    await gateway.close();
+  });
+
+  it('counts and drops a malformed payload and still applies the next good one', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const before = t.cloud.services.ingest.stats();
+    const address = randomAddress();
+    const topic = topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address });
+    await gateway.publish(topic, '{ not json');
+    await gateway.publish(topic, JSON.stringify({ v: 1, seq: 1, ts: 'yesterday', device: { address, model: 'WoHand' }, online: 'yes' }));
+    await gateway.report({ address, model: 'WoHand', name: 'After the garbage' }, { state: { on: false } });
+
+    const device = await deviceNamed(h.user.id, 'After the garbage');
+    expect(device.state).toEqual({ on: false });
+    expect(t.cloud.services.ingest.stats().malformed - before.malformed).toBe(2);
+    expect(gateway.client.connected).toBe(true);
+    await gateway.close();
+  });
+
+  it('rejects a report whose payload names another switch than its topic', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const before = t.cloud.services.ingest.stats().rejected;
+    const address = randomAddress();
+    await gateway.publish(
+      topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }),
+      JSON.stringify({ v: 1, seq: 1, ts: new Date().toISOString(), device: { address: randomAddress(), model: 'WoHand' }, online: true }),
+    );
+    await eventually(async () => t.cloud.services.ingest.stats().rejected > before);
+    await t.cloud.services.ingest.idle();
+    expect(await t.cloud.services.devices.listForUser(h.user.id)).toEqual([]);
+    await gateway.close();
+  });
+
+  it('ignores a report that is not newer than the last one applied for that switch', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const address = randomAddress();
+    const topic = topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address });
+    const report = (seq: number, on: boolean) =>
+      JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), device: { address, model: 'WoHand', name: 'Seq' }, online: true, state: { on } });
+    await gateway.publish(topic, report(10, true));
+    await deviceNamed(h.user.id, 'Seq');
+    const staleBefore = t.cloud.services.ingest.stats().stale;
+    await gateway.publish(topic, report(9, false));
+    await eventually(async () => t.cloud.services.ingest.stats().stale > staleBefore);
+    const [device] = await t.cloud.services.devices.listForUser(h.user.id);
+    expect(device?.state).toEqual({ on: true });
+    await gateway.close();
+  });
+
+  it('marks a gateway online when it announces itself and offline through its last will', async () => {
+    const h = await household(t.cloud);
+    const gateway = await connectGateway(t.cloud, h.credentials);
+    await gateway.announce();
+    await eventually(async () => (await t.cloud.services.gateways.get(h.credentials.gatewayId))?.online);
+    const address = randomAddress();
+    await gateway.report({ address, model: 'WoHand', name: 'Behind the gateway' });
+    await deviceNamed(h.user.id, 'Behind the gateway');
+
+    await gateway.drop();
+    await eventually(async () => (await t.cloud.services.gateways.get(h.credentials.gatewayId))?.online === false);
+    const [device] = await t.cloud.services.devices.listForUser(h.user.id);
+    // The switch was heard, but its only way in is gone, so it is not reachable.
+    expect(device?.online).toBe(false);
+  });
+
+  it('keeps a switch that the gateway reports as lost, offline and with its last sighting', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const address = randomAddress();
+    await gateway.report({ address, model: 'WoHand', name: 'Flaky' }, { state: { on: true } });
+    const seen = await deviceNamed(h.user.id, 'Flaky');
+    await gateway.report({ address, model: 'WoHand' }, { online: false });
+    const lost = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id)).find((d) => !d.online));
+    expect(lost).toMatchObject({ name: 'Flaky', state: { on: true }, lastSeen: seen.lastSeen });
+    await gateway.close();
+  });
+});
