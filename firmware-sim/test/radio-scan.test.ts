@@ -153,9 +153,10 @@ describe('scanning', () => {
     const clock = new VirtualClock();
     const radio = track(createSimRadio({ seed: 1234, clock }));
     const noble = withBindings(radio.bindings);
+    const address = new Promise<string>((resolve) => radio.bindings.once('addressChange', resolve));
     const state = new Promise<string>((resolve) => noble.once('stateChange', resolve));
     expect(await clock.until(state)).toBe('poweredOn');
+    expect(await address).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     expect(radio.seed).toBe(1234);
-    expect(noble.address).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
   });
 });

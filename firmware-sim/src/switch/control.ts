@@ -37,6 +37,7 @@ export function defaultControl(timing: ControlTiming) {
             firmwareTenths: firmwareTenths(store.firmwareVersion),
             mode: store.mode,
             inverse: store.inverse,
+            on: store.relayOn,
           }),
         );
       case 'setMode':
