@@ -3,7 +3,8 @@
  * MCUboot image from @switchfleet/protocol. The CLI's `firmware build`, the release suite and
  * tests that need a faulty release all build images here.
  */
-import { firmware } from '@switchfleet/protocol';
+// The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
+import * as firmware from '@switchfleet/protocol/firmware/index';
 import type { Fault } from './faults.ts';
 import { decodeProgram, encodeProgram, type Program } from './program.ts';
 

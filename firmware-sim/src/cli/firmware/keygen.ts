@@ -1,0 +1,64 @@
+/** `switchfleet firmware keygen -o key.pem`: an Ed25519 pair, private key readable by its owner only. */
+import { access, chmod, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+// The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
+import * as firmware from '@switchfleet/protocol/firmware/index';
+import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, UsageError, type CliIo } from '../io.ts';
+import { KEYGEN_USAGE } from '../usage.ts';
+
+/** key.pem → key.pub; a name without .pem gets .pub appended. */
+export function publicKeyPath(privatePath: string): string {
+  return privatePath.replace(/\.pem$/i, '') + '.pub';
+}
+
+export async function keygen(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOrUsage(
+    () => parseArgs({
+      args,
+      allowPositionals: true,
+      options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }),
+    KEYGEN_USAGE,
+  );
+  if (values.help) {
+    io.out(KEYGEN_USAGE);
+    return ExitCode.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, KEYGEN_USAGE);
+  const out = need(values.out, '-o <key.pem>', KEYGEN_USAGE);
+  const privatePath = pathIn(io, out);
+  const publicPath = publicKeyPath(privatePath);
+  const flag = values.force ? 'w' : 'wx';
+  if (!values.force) {
+    // Check both before writing either, so a refusal never leaves half a pair behind.
+    for (const [path, shown] of [[privatePath, out], [publicPath, publicKeyPath(out)]] as const) {
+      if (await exists(path)) throw new CliFailure(`cannot write ${shown}: file exists (use --force to replace it)`);
+    }
+  }
+  const key = firmware.generateSigningKey();
+  try {
+    await writeFile(privatePath, key.privateKeyPem, { mode: 0o600, flag });
+    // mode applies only when the file is created; a replaced key must not keep looser rights.
+    await chmod(privatePath, 0o600);
+  } catch (err) {
+    throw ioFailure('write', out, err);
+  }
+  try {
+    await writeFile(publicPath, key.publicKeyPem, { mode: 0o644, flag });
+  } catch (err) {
+    throw ioFailure('write', publicKeyPath(out), err);
+  }
+  const keyHash = firmware.keyHashOf(firmware.loadPublicKey(key.publicKeyPem)).toString('hex');
+  io.out(`wrote ${out} (private, mode 0600) and ${publicKeyPath(out)} (public)`);
+  io.out(`key hash ${keyHash}`);
+  return ExitCode.ok;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

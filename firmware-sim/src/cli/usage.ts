@@ -1,0 +1,40 @@
+import { faultUsage } from '../image/index.ts';
+
+export const MAIN_USAGE = `usage: switchfleet <command> ...
+
+commands:
+  firmware keygen   make an Ed25519 signing key pair
+  firmware build    build a signed simulated firmware image
+  firmware verify   check an image's hash, signature, hardware and version
+  firmware test     run the release test suite on an image
+
+switchfleet firmware <command> --help shows the options of a command.`;
+
+export const KEYGEN_USAGE = `usage: switchfleet firmware keygen -o <key.pem> [--force]
+
+Writes the private key to <key.pem> (mode 0600) and the public key beside it as <key>.pub.
+  -o, --out <file>   private key file; the public key goes to the same name with .pub
+      --force        replace existing key files`;
+
+export const BUILD_USAGE = `usage: switchfleet firmware build --version <x.y.z[+build]> --hw <hardware-id> --key <key.pem>
+                                [--fault <fault>]... [--size <bytes>] -o <fw.img>
+
+  --version <v>      image version, major.minor.revision[+build]
+  --hw <id>          hardware id the image is for (printable ASCII, up to 64 characters)
+  --key <file>       Ed25519 private key from "firmware keygen"
+  --fault <fault>    inject a fault; may be repeated. One of:
+${faultUsage().map((f) => `                       ${f}`).join('\n')}
+  --size <bytes>     payload size, e.g. 262144 or 256k (default 64k)
+  -o, --out <file>   image file to write`;
+
+export const VERIFY_USAGE = `usage: switchfleet firmware verify <fw.img> --pub <key.pub>... [--hw <id>] [--running <version>]
+
+Exit status 0 when the image is intact, signed by one of the keys, for the hardware and not a
+downgrade; 1 with the reason otherwise.
+  --pub <file>         trusted public key; may be repeated
+  --hw <id>            hardware id of the target device
+  --running <version>  version running on the device (older images are refused)`;
+
+export const TEST_USAGE = `usage: switchfleet firmware test <fw.img> [--json <report.json>]
+
+Runs the release test suite on simulated switches and writes a JSON report.`;
