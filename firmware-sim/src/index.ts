@@ -12,6 +12,7 @@ export {
   busyFor,
   dies,
   drainsBattery,
+  dropsLinkAfter,
   dropsNotifications,
   invertedRelay,
   lowBattery,

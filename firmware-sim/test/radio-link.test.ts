@@ -198,6 +198,21 @@ describe('a link to a switch', () => {
     await expect(attempt).rejects.toThrow(/canceled/);
   });
 
+  it('queues connects one at a time, so an unreachable switch holds up the next until cancelled', async () => {
+    const r = rig();
+    const [gone, healthy] = [r.radio.addSwitch(), r.radio.addSwitch()];
+    const a = await find(r.noble, r.run, gone);
+    const b = await find(r.noble, r.run, healthy);
+    gone.powerOff();
+    const first = a.connectAsync();
+    const second = b.connectAsync();
+    await expect(r.run(second, 30_000)).rejects.toMatchObject({ code: 'CLOCK_IDLE' });
+    a.cancelConnect();
+    await expect(first).rejects.toThrow(/canceled/);
+    await r.run(second);
+    expect(healthy.state.connected).toBe(true);
+  });
+
   it('loses every link sooner or later on a lossy radio', async () => {
     const r = rig({ supervisionTimeoutMs: 100 });
     const sw = r.radio.addSwitch();

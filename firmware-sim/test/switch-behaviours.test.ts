@@ -7,6 +7,7 @@ import {
   busyFor,
   createSimRadio,
   dies,
+  dropsLinkAfter,
   dropsNotifications,
   invertedRelay,
   lowBattery,
@@ -58,7 +59,7 @@ async function connectedSwitch(opts: AddSwitchOptions = {}) {
     await run(write.writeAsync(data, false), maxMs);
     return switchbot.decodeResponse(await run(answer, maxMs));
   };
-  return { clock, radio, sw, run, write, notify, request };
+  return { clock, radio, sw, run, peripheral, write, notify, request };
 }
 
 function nextNotification(c: Characteristic): Promise<Buffer> {
@@ -187,6 +188,16 @@ describe('faulty switches', () => {
       return s.clock.now() - start;
     };
     expect(await elapsed(sluggish)).toBeGreaterThanOrEqual((await elapsed(healthy)) + 5_000);
+  });
+
+  it('dropsLinkAfter: ends each link a while after it opens', async () => {
+    const { clock, peripheral, run, request } = await connectedSwitch({ behaviours: [dropsLinkAfter(10_000)] });
+    const opened = clock.now();
+    const dropped = new Promise<number>((resolve) => peripheral.once('disconnect', resolve));
+    expect((await request(frame.on())).status).toBe('ok');
+    expect(await run(dropped)).toBe(0x13);
+    expect(clock.now() - opened).toBeLessThanOrEqual(10_000);
+    expect(clock.now() - opened).toBeGreaterThan(9_000);
   });
 
   it('invertedRelay: reports on while the load is off', async () => {

@@ -76,5 +76,6 @@ export interface DeviceHost {
   disconnect(device: RadioDevice, reason: number): void;
   /** Power, range or liveness changed: links and pending connections are re-evaluated. */
   changed(device: RadioDevice): void;
+  /** Whether the device holds a link (it forgets it at once when it loses power or reboots). */
   isConnected(device: RadioDevice): boolean;
 }

@@ -51,6 +51,15 @@ export class LinkLayer {
     return link?.open ? link : undefined;
   }
 
+  /**
+   * Whether the device itself still has the link. A device that lost power or rebooted has
+   * forgotten it at once, while the adapter only notices at the supervision timeout.
+   */
+  deviceHasLink(device: RadioDevice): boolean {
+    const link = this.linkTo(device);
+    return link !== undefined && link.loss !== 'doomed';
+  }
+
   linkTo(device: RadioDevice): Link | undefined {
     const link = this.link(device.id);
     return link?.device === device ? link : undefined;
@@ -66,12 +75,18 @@ export class LinkLayer {
     else this.start(request);
   }
 
-  /** LE Create Connection Cancel: the controller answers with status 0x02 (Core Vol 4 Part E 7.8.13). */
+  /**
+   * LE Create Connection Cancel: the controller ends the attempt in progress with status 0x02
+   * (Core Vol 4 Part E 7.8.13). noble's HCI bindings send the cancel even when the cancelled
+   * peripheral was only queued (a TODO in hci-socket/bindings.js), so the attempt in progress,
+   * to whichever peripheral, fails too. Faithful on purpose: a gateway on Linux meets this.
+   */
   cancelConnect(id: string): void {
     this.queue = this.queue.filter((r) => r.id !== id);
     const pending = this.pending;
-    if (!pending || pending.id !== id || pending.settling) return;
+    if (!pending || pending.settling) return;
     if (pending.timer) this.deps.clock.clearTimeout(pending.timer);
+    pending.timer = undefined;
     this.settleWithError(pending, HciStatus.unknownConnectionIdentifier);
   }
 

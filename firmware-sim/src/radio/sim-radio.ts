@@ -179,7 +179,7 @@ export class SimRadio {
       notify: (device, serviceUuid, charUuid, data) => this.links.notify(device, serviceUuid, charUuid, data),
       disconnect: (device, reason) => this.links.deviceDisconnect(device, reason),
       changed: (device) => this.links.deviceChanged(device),
-      isConnected: (device) => this.links.linkTo(device) !== undefined,
+      isConnected: (device) => this.links.deviceHasLink(device),
     };
   }
 }

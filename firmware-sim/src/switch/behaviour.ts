@@ -28,6 +28,10 @@ export interface SwitchContext {
   hang(): void;
   /** Bumps the change counter after a state change. */
   changed(): void;
+  /** Sequence number of the current link (1, 2, …), or 0 while no central is connected. */
+  readonly connection: number;
+  /** The switch ends its current link with an HCI reason. */
+  disconnect(reason: number): void;
 }
 
 export interface ControlRequest {
@@ -61,6 +65,8 @@ export interface Behaviour {
   notification?(data: Buffer, ctx: SwitchContext): Buffer | null;
   /** An advertisement about to go on air; null stays silent this event. */
   advertisement?(ad: Advertisement, ctx: SwitchContext): Advertisement | null;
+  /** A central connected (ctx.connection identifies this link). */
+  linkOpened?(ctx: SwitchContext): void;
   /** Whether an incoming connection is accepted now (false keeps the central waiting). */
   acceptConnection?(ctx: SwitchContext): boolean;
   /** Battery percent the firmware reports, given the previous hooks' value. */

@@ -99,6 +99,19 @@ export function lowBattery(threshold: number): Behaviour {
   };
 }
 
+/** Ends every link ms after it opens (default reason 0x13, remote user terminated). */
+export function dropsLinkAfter(ms: number, reason = 0x13): Behaviour {
+  return {
+    name: `dropsLinkAfter(${ms})`,
+    linkOpened: (ctx) => {
+      const link = ctx.connection;
+      ctx.clock.setTimeout(() => {
+        if (ctx.connection === link) ctx.disconnect(reason);
+      }, ms);
+    },
+  };
+}
+
 /** Ignores connection attempts (the central's connect stays pending until cancelled). */
 export function refusesConnections(): Behaviour {
   return { name: 'refusesConnections()', acceptConnection: () => false };

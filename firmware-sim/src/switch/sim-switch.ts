@@ -65,6 +65,8 @@ export class SimSwitch implements RadioDevice {
   /** Bumped by reboots and hangs, so responses computed before them are never sent. */
   private epoch = 0;
   private lastResponse: Buffer = Buffer.alloc(0);
+  private links = 0;
+  private connection = 0;
   private modules: GattModule[] = [];
   private readonly ctx: SwitchContext;
   private readonly handle: (req: ControlRequest, ctx: SwitchContext) => Reply;
@@ -213,9 +215,15 @@ export class SimSwitch implements RadioDevice {
     return this.module(serviceUuid)?.write?.(charUuid, data, this.ctx, withoutResponse) ?? false;
   }
 
-  linkOpened(): void {}
+  linkOpened(): void {
+    this.links += 1;
+    this.connection = this.links;
+    for (const b of this.behaviours) b.linkOpened?.(this.ctx);
+  }
 
-  linkClosed(): void {}
+  linkClosed(): void {
+    this.connection = 0;
+  }
 
   private module(serviceUuid: string): GattModule | undefined {
     return this.modules.find((m) => m.service.uuid === serviceUuid);
@@ -262,6 +270,10 @@ export class SimSwitch implements RadioDevice {
         return out !== null && this.host.notify(this, serviceUuid, charUuid, out);
       },
       hang: () => this.die(),
+      get connection() {
+        return sw.connection;
+      },
+      disconnect: (reason) => this.disconnect(reason),
       changed: () => {
         this.store.changeCounter += 1;
       },
