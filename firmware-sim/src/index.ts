@@ -25,3 +25,4 @@ export {
 export { COMPANY_ID, MANUFACTURER_NAME } from './switch/profile.ts';
 export { ClockError, realClock, TimerScope, VirtualClock, type Clock, type TimerHandle } from './clock.ts';
 export { randomSeed, Rng } from './rng.ts';
+export * from './image/index.ts';
