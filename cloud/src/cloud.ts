@@ -34,6 +34,8 @@ export interface CloudConfig {
   logger?: Logger | undefined;
   /** How often expired commands are swept; default 1000 ms. */
   commandSweepMs?: number | undefined;
+  /** Lifetime of a command created without an explicit ttlMs; default 30 s. */
+  commandTtlMs?: number | undefined;
 }
 
 export interface CloudServices {
@@ -117,7 +119,14 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         await client.publishAsync(topic, payload, { qos: 1 });
       },
     };
-    const commands = new CommandService({ db, devices, publisher, events, logger });
+    const commands = new CommandService({
+      db,
+      devices,
+      publisher,
+      events,
+      logger,
+      ...(config.commandTtlMs !== undefined ? { defaultTtlMs: config.commandTtlMs } : {}),
+    });
     const ingest = new IngestService({ db, gateways, commands, logger });
     const onMessage = (topic: string, payload: Buffer) => ingest.handle(topic, payload);
     client.on('message', onMessage);

@@ -41,13 +41,15 @@ export interface CommandServiceDeps {
   publisher: CommandPublisher;
   events: CommandEvents;
   logger: Logger;
+  /** TTL of a command created without one; default DEFAULT_COMMAND_TTL_MS. */
+  defaultTtlMs?: number;
 }
 
 export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
 
   async create(userId: string, deviceId: string, action: CommandAction, options: CreateCommandOptions = {}): Promise<CommandRecord> {
-    const ttlMs = options.ttlMs ?? DEFAULT_COMMAND_TTL_MS;
+    const ttlMs = options.ttlMs ?? this.deps.defaultTtlMs ?? DEFAULT_COMMAND_TTL_MS;
     if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_COMMAND_TTL_MS) {
       throw new InvalidInputError('ttlMs', `ttlMs must be an integer in 1..${MAX_COMMAND_TTL_MS}`);
     }
@@ -93,28 +95,36 @@ export class CommandService {
   }
 
   /**
-   * Resolves with the command once terminal, or with its current record when `timeoutMs` passes
-   * first; null when there is no such command.
+   * Resolves with the command once terminal, or with its current record when `timeoutMs` passes (or
+   * `signal` aborts) first; null when there is no such command.
    */
-  waitForTerminal(commandId: string, timeoutMs: number): Promise<CommandRecord | null> {
+  waitForTerminal(commandId: string, timeoutMs: number, options: { signal?: AbortSignal } = {}): Promise<CommandRecord | null> {
     if (!isUuid(commandId)) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       let done = false;
-      const finish = (record: CommandRecord | null) => {
+      const settle = (outcome: () => void) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         unsubscribe();
-        resolve(record);
+        options.signal?.removeEventListener('abort', giveUp);
+        outcome();
+      };
+      const finish = (record: CommandRecord | null) => settle(() => resolve(record));
+      const fail = (e: unknown) => settle(() => reject(e));
+      const giveUp = () => {
+        clearTimeout(timer);
+        this.get(commandId).then(finish, fail);
       };
       // Subscribe before reading, so a transition between the read and the subscription is not missed.
       const unsubscribe = this.deps.events.onTerminal(commandId, finish);
-      const timer = setTimeout(() => {
-        this.get(commandId).then(finish, reject);
-      }, timeoutMs);
+      const timer = setTimeout(giveUp, timeoutMs);
+      // An aborted wait (e.g. the server shutting down) ends early with the current record.
+      if (options.signal?.aborted) return giveUp();
+      options.signal?.addEventListener('abort', giveUp, { once: true });
       this.get(commandId).then((record) => {
         if (!record || isTerminal(record.status)) finish(record);
-      }, reject);
+      }, fail);
     });
   }
 

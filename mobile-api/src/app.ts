@@ -1,0 +1,49 @@
+/**
+ * buildApi: the fastify instance of the mobile API, not listening. Tests drive it with `inject`, the
+ * launcher calls `listen`. Plugin order follows fastify's: shared plugins (errors, cloud, auth, docs)
+ * first, then the routes, which the docs plugin sees as they register.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Cloud } from '@switchfleet/cloud';
+import { DEFAULT_TOKEN_TTL_SECONDS, TokenIssuer } from './jwt.ts';
+import auth from './plugins/auth.ts';
+import cloudPlugin from './plugins/cloud.ts';
+import commandWaits from './plugins/command-waits.ts';
+import docs from './plugins/docs.ts';
+import errors from './plugins/errors.ts';
+import authRoutes from './routes/auth.ts';
+import deviceRoutes from './routes/devices.ts';
+import healthRoutes from './routes/health.ts';
+import { ErrorBody } from './schemas.ts';
+
+export interface ApiOptions {
+  /** The composed cloud (createCloud); the API uses its services and never closes it. */
+  cloud: Pick<Cloud, 'services'>;
+  /** HS256 key for access tokens, at least 32 characters. */
+  jwtSecret: string;
+  /** A pino logger (e.g. the launcher's); omitted means no request logging. */
+  logger?: FastifyBaseLogger | undefined;
+  /** Access-token lifetime; default 15 minutes. */
+  tokenTtlSeconds?: number | undefined;
+}
+
+export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Ajv's fastify default strips unknown properties silently; the API rejects them instead.
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorBody);
+  await app.register(errors);
+  await app.register(cloudPlugin, { services: options.cloud.services });
+  await app.register(auth, { tokens: new TokenIssuer(options.jwtSecret, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) });
+  await app.register(commandWaits);
+  await app.register(docs);
+
+  await app.register(authRoutes, { prefix: '/v1/auth' });
+  await app.register(deviceRoutes, { prefix: '/v1' });
+  await app.register(healthRoutes);
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,41 @@
+/**
+ * Bearer authentication: `app.tokens` issues and checks access tokens, `app.authenticate` is the
+ * onRequest hook protected scopes add, and `request.userId` carries the verified subject.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { TokenIssuer, type InvalidTokenError } from '../jwt.ts';
+import { UnauthorizedError } from '../http-errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: TokenIssuer;
+    authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  }
+  interface FastifyRequest {
+    /** The authenticated user's id; empty outside authenticated scopes. */
+    userId: string;
+  }
+}
+
+export interface AuthPluginOptions {
+  tokens: TokenIssuer;
+}
+
+export default fp(
+  async function auth(app: FastifyInstance, options: AuthPluginOptions) {
+    app.decorate('tokens', options.tokens);
+    app.decorateRequest('userId', '');
+    app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+      const header = request.headers.authorization;
+      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      if (!match?.[1]) throw new UnauthorizedError('a Bearer access token is required');
+      try {
+        request.userId = options.tokens.verify(match[1]).sub;
+      } catch (e) {
+        throw new UnauthorizedError((e as InvalidTokenError).message);
+      }
+    });
+  },
+  { name: 'auth', fastify: '5.x' },
+);

@@ -1,0 +1,87 @@
+/**
+ * The one error handler: every failure leaves as `{ error: { code, message, details } }`. Validation
+ * failures name their field; domain errors map by code; anything unexpected is logged and answered
+ * as a bare 500 without internals.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import fp from 'fastify-plugin';
+import { CloudError, type CloudErrorCode } from '@switchfleet/cloud';
+import type { ErrorBody } from '../schemas.ts';
+
+type Detail = ErrorBody['error']['details'][number];
+
+const STATUS_BY_CLOUD_CODE: Record<CloudErrorCode, number> = {
+  EMAIL_TAKEN: 409,
+  GATEWAY_EXISTS: 409,
+  INVALID_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFIG_INVALID: 500,
+};
+
+/** Fastify's own client-error codes, renamed to stable API codes that do not leak the framework. */
+const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+};
+
+export function errorBody(code: string, message: string, details: Detail[] = []): ErrorBody {
+  return { error: { code, message, details } };
+}
+
+/** The field an Ajv error is about: its path, or the property it found missing or extra. */
+function fieldOf(e: FastifySchemaValidationError): string {
+  const params = e.params as Record<string, unknown>;
+  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const named = params.missingProperty ?? params.additionalProperty;
+  if (typeof named === 'string') return path ? `${path}.${named}` : named;
+  return path || '(root)';
+}
+
+function validationDetails(error: FastifyError & { validation?: FastifySchemaValidationError[]; validationContext?: string }): Detail[] {
+  return (error.validation ?? []).map((e) => {
+    const detail: Detail = { field: fieldOf(e), message: e.message ?? 'is invalid' };
+    if (error.validationContext) detail.in = error.validationContext;
+    if (e.keyword === 'additionalProperties') detail.message = 'is not an allowed property';
+    return detail;
+  });
+}
+
+export default fp(
+  async function errors(app: FastifyInstance) {
+    app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const validation = (error as { validation?: FastifySchemaValidationError[] }).validation;
+      if (validation) {
+        const details = validationDetails(error);
+        const first = details[0];
+        const message = first ? `${first.in ? `${first.in} ` : ''}${first.field} ${first.message}` : 'request is invalid';
+        return reply.code(400).send(errorBody('VALIDATION_FAILED', message, details));
+      }
+      if (error instanceof CloudError) {
+        const status = STATUS_BY_CLOUD_CODE[error.code];
+        if (status < 500) {
+          const details = error.field ? [{ field: error.field, message: error.message }] : [];
+          return reply.code(status).send(errorBody(error.code, error.message, details));
+        }
+      }
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        // RFC 6750 §3: a 401 for a Bearer-protected resource names the scheme.
+        if (status === 401) reply.header('www-authenticate', 'Bearer');
+        // Fastify's own client errors: bad JSON, wrong content type, body too large, ...
+        const details = error.code?.startsWith('FST_ERR_CTP') ? [{ field: 'body', in: 'body', message: error.message }] : [];
+        const code = error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');
+        return reply.code(status).send(errorBody(code, error.message, details));
+      }
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      reply.code(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+    });
+  },
+  { name: 'errors', fastify: '5.x' },
+);

@@ -1,0 +1,99 @@
+/** The caller's devices and commands to them. Every route here needs a Bearer token. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isTerminal } from '@switchfleet/cloud';
+import { Traceparent } from '@switchfleet/protocol';
+import { Compile } from 'typebox/compile';
+import { NotFoundError } from '@switchfleet/cloud';
+import {
+  CommandAccepted,
+  CommandBody,
+  CommandOutcome,
+  CommandQuery,
+  Device,
+  DeviceList,
+  DeviceParams,
+  errorResponses,
+} from '../schemas.ts';
+
+const validTraceparent = Compile(Traceparent);
+const secured = [{ bearerAuth: [] }];
+
+const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+
+  app.get(
+    '/devices',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Devices in every home the caller belongs to',
+        security: secured,
+        response: { 200: DeviceList, 401: errorResponses[401] },
+      },
+    },
+    async (request) => app.cloud.devices.listForUser(request.userId),
+  );
+
+  app.get(
+    '/devices/:id',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'One device (404 when absent or not the caller\'s)',
+        security: secured,
+        params: DeviceParams,
+        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404] },
+      },
+    },
+    async (request) => {
+      const device = await app.cloud.devices.getForUser(request.userId, request.params.id);
+      if (!device) throw new NotFoundError('device');
+      return device;
+    },
+  );
+
+  app.post(
+    '/devices/:id/commands',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Send a command; with wait=true answer once it is terminal',
+        description:
+          '202 with the current status when accepted (or when the wait ends first); 200 with the outcome when wait=true and the command became terminal in time.',
+        security: secured,
+        params: DeviceParams,
+        querystring: CommandQuery,
+        body: CommandBody,
+        response: {
+          200: CommandOutcome,
+          202: CommandAccepted,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+        },
+      },
+    },
+    async (request, reply) => {
+      const { commands, devices } = app.cloud;
+      const incoming = request.headers.traceparent;
+      const traceparent = typeof incoming === 'string' && validTraceparent.Check(incoming) ? incoming : undefined;
+      const created = await commands.create(request.userId, request.params.id, request.body.action, traceparent ? { traceparent } : {});
+      const current = request.query.wait
+        ? ((await app.commandWaits.wait(created.id, request.query.waitMs)) ?? created)
+        : created;
+      if (!isTerminal(current.status)) {
+        return reply.code(202).send({ commandId: current.id, status: current.status });
+      }
+      const device = await devices.getForUser(request.userId, request.params.id);
+      return reply.code(200).send({
+        commandId: current.id,
+        status: current.status as 'succeeded' | 'failed' | 'expired',
+        ...(current.reason ? { reason: current.reason } : {}),
+        ...(current.detail ? { detail: current.detail } : {}),
+        state: device?.state ?? null,
+      });
+    },
+  );
+};
+
+export default deviceRoutes;

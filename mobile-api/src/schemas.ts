@@ -1,0 +1,111 @@
+/**
+ * Every request and response shape of the API, defined once in TypeBox and used three ways: request
+ * validation (Ajv), response serialization (fast-json-stringify) and the OpenAPI document.
+ */
+import { Type, type Static } from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code, e.g. VALIDATION_FAILED, NOT_FOUND' }),
+      message: Type.String(),
+      details: Type.Array(
+        Type.Object({
+          field: Type.String({ description: 'The offending field, e.g. "action" or "waitMs"' }),
+          in: Type.Optional(Type.String({ description: 'body, querystring, params or headers' })),
+          message: Type.String(),
+        }),
+      ),
+    }),
+  },
+  { $id: 'ErrorBody', description: 'The one error shape of every non-2xx answer' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+
+export const RegisterBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 8, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const UserBody = Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() });
+
+export const TokenBody = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the token expires' }),
+});
+
+export const SwitchState = Type.Object({ on: Type.Boolean() });
+
+export const Device = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  model: Type.String(),
+  firmwareVersion: Type.Union([Type.String(), Type.Null()]),
+  online: Type.Boolean({ description: 'Heard by its gateway, and the gateway is connected' }),
+  state: Type.Union([SwitchState, Type.Null()], { description: 'Null until the relay state has been reported' }),
+  battery: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()]),
+  rssi: Type.Union([Type.Integer(), Type.Null()]),
+  lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const DeviceList = Type.Array(Device);
+
+export const DeviceParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Device id' }) });
+
+export const CommandBody = Type.Object(
+  { action: Type.Enum(['on', 'off', 'toggle'], { description: 'What the switch should do' }) },
+  { additionalProperties: false },
+);
+export type CommandBody = Static<typeof CommandBody>;
+
+export const MAX_WAIT_MS = 30_000;
+
+export const CommandQuery = Type.Object(
+  {
+    wait: Type.Boolean({ default: false, description: 'Answer once the command is terminal (or the wait ends)' }),
+    waitMs: Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS, default: 10_000, description: 'Longest wait with wait=true' }),
+  },
+  { additionalProperties: false },
+);
+
+const OpenStatus = Type.Enum(['pending', 'sent', 'succeeded', 'failed', 'expired']);
+
+export const CommandAccepted = Type.Object(
+  { commandId: Type.String({ format: 'uuid' }), status: OpenStatus },
+  { description: 'Accepted; not (yet) terminal' },
+);
+
+export const CommandOutcome = Type.Object(
+  {
+    commandId: Type.String({ format: 'uuid' }),
+    status: Type.Enum(['succeeded', 'failed', 'expired']),
+    reason: Type.Optional(Type.String({ description: 'Why it did not succeed, e.g. out_of_range, expired' })),
+    detail: Type.Optional(Type.String()),
+    state: Type.Union([SwitchState, Type.Null()], { description: 'The switch as last known after the command' }),
+  },
+  { description: 'Terminal outcome (wait=true)' },
+);
+
+export const Health = Type.Object({
+  status: Type.Enum(['ok', 'degraded']),
+  db: Type.Enum(['up', 'down']),
+  broker: Type.Enum(['up', 'down']),
+  gatewaysOnline: Type.Integer({ minimum: 0 }),
+});
+
+/** Shared by every route: error answers all have the same shape. */
+export const errorResponses = {
+  400: Type.Ref('ErrorBody'),
+  401: Type.Ref('ErrorBody'),
+  404: Type.Ref('ErrorBody'),
+  409: Type.Ref('ErrorBody'),
+  500: Type.Ref('ErrorBody'),
+} as const;

@@ -1,0 +1,73 @@
+import { connectGateway, eventually, household, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../src/index.ts';
+import { JWT_SECRET } from './support.ts';
+
+let t: TestCloud;
+let app: FastifyInstance;
+beforeAll(async () => {
+  t = await startTestCloud();
+  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+});
+
+describe('GET /health', () => {
+  it('answers 503 until a gateway is online, then 200, and 503 again when it is gone', async () => {
+    const before = await app.inject({ method: 'GET', url: '/health' });
+    expect(before.statusCode).toBe(503);
+    expect(before.json()).toEqual({ status: 'degraded', db: 'up', broker: 'up', gatewaysOnline: 0 });
+
+    const { credentials } = await household(t.cloud);
+    const gateway = await connectGateway(t.cloud, credentials);
+    await gateway.announce();
+    const up = await eventually(async () => {
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      return res.statusCode === 200 ? res : null;
+    });
+    expect(up.json()).toEqual({ status: 'ok', db: 'up', broker: 'up', gatewaysOnline: 1 });
+
+    await gateway.drop();
+    await eventually(async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 503);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is served at /docs/json and lists every route with its methods', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]))).toEqual({
+      '/v1/auth/register': ['post'],
+      '/v1/auth/login': ['post'],
+      '/v1/devices': ['get'],
+      '/v1/devices/{id}': ['get'],
+      '/v1/devices/{id}/commands': ['post'],
+      '/health': ['get'],
+    });
+  });
+
+  it('describes the command body from the same schema that validates it', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const body = doc.paths['/v1/devices/{id}/commands'].post.requestBody.content['application/json'].schema;
+    expect(body).toMatchObject({ properties: { action: { enum: ['on', 'off', 'toggle'] } }, additionalProperties: false });
+  });
+
+  it('is browsable at /docs', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+});
+
+describe('unknown routes', () => {
+  it('answer 404 in the error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /v1/nothing-here', details: [] } });
+  });
+});
