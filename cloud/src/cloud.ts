@@ -7,7 +7,7 @@ import type { MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
-import type { Database } from './db/database.ts';
+import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './services/accounts.ts';
@@ -57,6 +57,9 @@ export interface BrokerInfo {
 }
 
 export interface Cloud {
+  /** The drizzle instance (same as database.db). */
+  db: Db;
+  /** The Database port: which driver, ping, close. */
   database: Database;
   broker: BrokerInfo;
   services: CloudServices;
@@ -134,7 +137,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       client.removeListener('message', onMessage);
       await ingest.stop();
     });
-    await client.subscribeAsync(INGEST_FILTERS.map((f) => f), { qos: 1 });
+    await client.subscribeAsync([...INGEST_FILTERS], { qos: 1 });
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
     const health = new HealthService({
@@ -145,6 +148,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
 
     let closing: Promise<void> | undefined;
     return {
+      db,
       database,
       broker: brokerInfo,
       services: { accounts, homes, gateways, devices, commands, ingest, health },

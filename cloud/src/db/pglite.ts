@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { Database, Db } from './database.ts';
-import { migrationsFolder } from './migrate.ts';
+import { migrationsFolder } from './migrations-folder.ts';
 import { schema } from './schema.ts';
 
 export interface PgliteOptions {

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
-import { migrationsFolder } from './migrate.ts';
+import { migrationsFolder } from './migrations-folder.ts';
 import { schema } from './schema.ts';
 
 /** Arbitrary but fixed key: every cloud process migrating the same database takes the same lock. */

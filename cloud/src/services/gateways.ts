@@ -8,6 +8,7 @@ import { count, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { gateways, homes } from '../db/schema.ts';
 import { GatewayExistsError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 import { hashSecret, newSecret, verifySecret } from '../secrets.ts';
 
 export interface GatewayCredentials {
@@ -30,6 +31,7 @@ export class GatewayService {
 
   async provisionGateway(input: { gatewayId: string; homeId: string }): Promise<GatewayCredentials> {
     this.assertId(input.gatewayId);
+    if (!isUuid(input.homeId)) throw new NotFoundError('home');
     const [home] = await this.db.select({ id: homes.id }).from(homes).where(eq(homes.id, input.homeId));
     if (!home) throw new NotFoundError('home');
     const secret = newSecret();

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { homeMembers, homes } from '../db/schema.ts';
 import { InvalidInputError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 
 export interface Home {
   id: string;
@@ -18,6 +19,7 @@ export class HomeService {
   constructor(private readonly db: Db) {}
 
   async createHome(userId: string, name: string): Promise<Home> {
+    if (!isUuid(userId)) throw new InvalidInputError('userId', 'userId is not a user id');
     const trimmed = name.trim();
     if (trimmed.length === 0 || trimmed.length > 100) throw new InvalidInputError('name', 'home name must have 1 to 100 characters');
     return this.db.transaction(async (tx) => {
@@ -32,6 +34,7 @@ export class HomeService {
   }
 
   homesForUser(userId: string): Promise<HomeMembership[]> {
+    if (!isUuid(userId)) return Promise.resolve([]);
     return this.db
       .select({ id: homes.id, name: homes.name, ownerId: homes.ownerId, role: homeMembers.role })
       .from(homeMembers)

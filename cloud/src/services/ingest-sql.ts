@@ -45,21 +45,21 @@ export async function upsertDeviceReports(db: Db, rows: ReportRow[]): Promise<st
         serial = coalesce(excluded.serial, devices.serial)
       returning id, address
     ), written as (
-    insert into device_state (device_id, "on", battery, rssi, online, last_seen, version, updated_at)
-    select r.id, i."on", i.battery, i.rssi, i.online,
-           -- a report of a lost switch is not a sighting; a gateway clock ahead of ours is clamped
-           case when i.online then least(i.seen_at, now()) end,
-           1, now()
-    from registered r join input i on i.address = r.address
-    on conflict (device_id) do update set
-      "on" = coalesce(excluded."on", device_state."on"),
-      battery = coalesce(excluded.battery, device_state.battery),
-      rssi = coalesce(excluded.rssi, device_state.rssi),
-      online = excluded.online,
-      last_seen = coalesce(excluded.last_seen, device_state.last_seen),
-      version = device_state.version + 1,
-      updated_at = now()
-    returning device_id
+      insert into device_state (device_id, "on", battery, rssi, online, last_seen, version, updated_at)
+      select r.id, i."on", i.battery, i.rssi, i.online,
+             -- a report of a lost switch is not a sighting; a gateway clock ahead of ours is clamped
+             case when i.online then least(i.seen_at, now()) end,
+             1, now()
+      from registered r join input i on i.address = r.address
+      on conflict (device_id) do update set
+        "on" = coalesce(excluded."on", device_state."on"),
+        battery = coalesce(excluded.battery, device_state.battery),
+        rssi = coalesce(excluded.rssi, device_state.rssi),
+        online = excluded.online,
+        last_seen = coalesce(excluded.last_seen, device_state.last_seen),
+        version = device_state.version + 1,
+        updated_at = now()
+      returning device_id
     )
     -- rows written by a CTE are invisible to the rest of the statement except through RETURNING
     select r.address from written w join registered r on r.id = w.device_id

@@ -95,8 +95,15 @@ export class IngestService {
       return;
     }
     this.#queue.push(message);
-    this.#draining ??= this.drain().finally(() => {
+    this.kick();
+  }
+
+  /** Starts the drain loop unless it runs; a message queued while it was finishing restarts it. */
+  private kick(): void {
+    if (this.#draining) return;
+    this.#draining = this.drain().finally(() => {
       this.#draining = undefined;
+      if (this.#queue.length > 0) this.kick();
     });
   }
 
