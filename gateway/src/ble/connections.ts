@@ -48,7 +48,8 @@ export class ConnectionPool {
   private readonly entries = new Map<string, Entry>();
   private readonly waiters: Waiter[] = [];
   private order = 0;
-  private connectsInFlight = 0;
+  /** Links whose disconnect is under way: the controller still holds their slot until it completes. */
+  private closing = 0;
   private closed = false;
   /** Highest number of links held at once, for health reports and tests. */
   peak = 0;
@@ -56,7 +57,7 @@ export class ConnectionPool {
   constructor(private readonly options: ConnectionPoolOptions) {}
 
   get inUse(): number {
-    return this.entries.size;
+    return this.entries.size + this.closing;
   }
 
   get queued(): number {
@@ -93,17 +94,19 @@ export class ConnectionPool {
     if (this.closed) throw new BleError('BLE_NOT_READY', 'gateway is stopping');
     const existing = this.entries.get(address);
     if (existing) return existing;
-    if (this.entries.size < this.options.maxConnections || this.evictIdle()) return this.createEntry(address);
-    return new Promise<Entry>((grant, reject) => {
+    if (this.inUse < this.options.maxConnections) return this.createEntry(address);
+    const granted = new Promise<Entry>((grant, reject) => {
       this.waiters.push({ address, priority: rank[priority], order: this.order++, grant, reject });
       this.waiters.sort((a, b) => a.priority - b.priority || a.order - b.order);
     });
+    this.evictIdle();
+    return granted;
   }
 
   private createEntry(address: string): Entry {
     const entry: Entry = { address, users: 0, tail: Promise.resolve() };
     this.entries.set(address, entry);
-    this.peak = Math.max(this.peak, this.entries.size);
+    this.peak = Math.max(this.peak, this.inUse);
     return entry;
   }
 
@@ -119,9 +122,7 @@ export class ConnectionPool {
 
   private async connect(entry: Entry): Promise<Connection> {
     const { central, responseMs, log } = this.options;
-    this.connectsInFlight += 1;
-    const resumeScan = central.scanning;
-    if (resumeScan && this.connectsInFlight === 1) await central.stopScanning().catch(() => undefined);
+    await central.pauseScanning().catch((err: unknown) => log.warn({ err }, 'could not pause scanning'));
     try {
       const link = await central.connect(entry.address);
       link.onDisconnect((reason) => {
@@ -135,10 +136,7 @@ export class ConnectionPool {
       entry.connection = { address: entry.address, session };
       return entry.connection;
     } finally {
-      this.connectsInFlight -= 1;
-      if (this.connectsInFlight === 0 && (resumeScan || central.scanning) && !this.closed) {
-        await central.startScanning().catch((err: unknown) => log.warn({ err }, 'could not resume scanning'));
-      }
+      await central.resumeScanning().catch((err: unknown) => log.warn({ err }, 'could not resume scanning'));
     }
   }
 
@@ -153,15 +151,14 @@ export class ConnectionPool {
     entry.idleTimer.unref();
   }
 
-  /** Frees an idle link's slot for the caller itself (no waiter is granted it). */
-  private evictIdle(): boolean {
+  /** Closes one idle link so that its slot passes to the first waiter once the link is down. */
+  private evictIdle(): void {
     for (const entry of this.entries.values()) {
       if (entry.users === 0 && !entry.connecting) {
-        void this.close(entry, false);
-        return true;
+        void this.close(entry);
+        return;
       }
     }
-    return false;
   }
 
   /** Forgets a broken link; the entry (and its slot) stays while operations still wait on it. */
@@ -172,22 +169,26 @@ export class ConnectionPool {
     if (entry.users === 0) void this.close(entry);
   }
 
-  private async close(entry: Entry, grant = true): Promise<void> {
+  private async close(entry: Entry): Promise<void> {
     clearTimeout(entry.idleTimer);
     const link = entry.connection?.session.link;
     entry.connection = undefined;
-    if (this.entries.get(entry.address) === entry) {
-      this.entries.delete(entry.address);
-      if (grant) this.grantNext();
+    if (this.entries.get(entry.address) !== entry) return;
+    this.entries.delete(entry.address);
+    if (link?.connected) {
+      // The slot stays taken until the controller reports the link down (HCI Disconnection Complete).
+      this.closing += 1;
+      await link.disconnect().catch(() => undefined);
+      this.closing -= 1;
     }
-    await link?.disconnect().catch(() => undefined);
+    this.grantNext();
   }
 
   private grantNext(): void {
     while (this.waiters.length > 0) {
       const next = this.waiters[0]!;
       const existing = this.entries.get(next.address);
-      if (!existing && this.entries.size >= this.options.maxConnections) return;
+      if (!existing && this.inUse >= this.options.maxConnections) return;
       this.waiters.shift();
       next.grant(existing ?? this.createEntry(next.address));
     }

@@ -25,6 +25,7 @@ export class NobleCentral implements BleCentral {
   private readonly events = new EventEmitter();
   private readonly peripherals = new Map<string, Peripheral>();
   private wantScanning = false;
+  private pauses = 0;
   private started = false;
 
   constructor(private readonly options: NobleCentralOptions) {
@@ -61,13 +62,30 @@ export class NobleCentral implements BleCentral {
 
   async startScanning(): Promise<void> {
     this.wantScanning = true;
-    // allowDuplicates: state travels in service data, so every advertisement matters.
-    await withTimeout(this.noble.startScanningAsync(this.options.serviceUuids, true), this.options.timeouts.connectMs, 'start scanning');
+    if (this.pauses === 0) await this.scan(true);
   }
 
   async stopScanning(): Promise<void> {
     this.wantScanning = false;
-    await withTimeout(this.noble.stopScanningAsync(), this.options.timeouts.connectMs, 'stop scanning');
+    await this.scan(false);
+  }
+
+  async pauseScanning(): Promise<void> {
+    this.pauses += 1;
+    if (this.pauses === 1 && this.wantScanning) await this.scan(false);
+  }
+
+  async resumeScanning(): Promise<void> {
+    this.pauses = Math.max(0, this.pauses - 1);
+    if (this.pauses === 0 && this.wantScanning) await this.scan(true);
+  }
+
+  private scan(on: boolean): Promise<void> {
+    const { connectMs } = this.options.timeouts;
+    // allowDuplicates: state travels in service data, so every advertisement matters.
+    return on
+      ? withTimeout(this.noble.startScanningAsync(this.options.serviceUuids, true), connectMs, 'start scanning')
+      : withTimeout(this.noble.stopScanningAsync(), connectMs, 'stop scanning');
   }
 
   onAdvertisement(listener: (ad: Advertisement) => void): () => void {
@@ -79,6 +97,11 @@ export class NobleCentral implements BleCentral {
     const peripheral = this.peripherals.get(address);
     if (!peripheral) throw new BleError('BLE_NOT_FOUND', `switch ${address} has not been heard`);
     const { timeouts } = this.options;
+    if (peripheral.state === 'connected') {
+      // A connect we gave up on (timeout, cancel) can still complete at the controller later; that
+      // orphan link is nobody's, so it is closed before a fresh one is made.
+      await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect stale link to ${address}`).catch(() => undefined);
+    }
     try {
       await withTimeout(peripheral.connectAsync(), timeouts.connectMs, `connect to ${address}`, () =>
         peripheral.cancelConnect(),
@@ -96,7 +119,7 @@ export class NobleCentral implements BleCentral {
       );
       return new NobleLink(address, peripheral, services, timeouts);
     } catch (err) {
-      peripheral.disconnect();
+      await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect ${address}`).catch(() => undefined);
       throw err;
     }
   }

@@ -17,7 +17,14 @@ export interface BleCentral {
   start(): Promise<void>;
   startScanning(): Promise<void>;
   stopScanning(): Promise<void>;
+  /** True while scanning is wanted (even if paused for a connection). */
   readonly scanning: boolean;
+  /**
+   * Pauses scanning while a connection is made: many controllers refuse to scan and initiate at
+   * once. Pauses nest; scanning resumes when the last one ends and scanning is still wanted.
+   */
+  pauseScanning(): Promise<void>;
+  resumeScanning(): Promise<void>;
   onAdvertisement(listener: (ad: Advertisement) => void): () => void;
   /** Connects and discovers the GATT table; rejects with BleError on timeout or refusal. */
   connect(address: string): Promise<BleLink>;
