@@ -22,6 +22,16 @@ function deviceNamed(userId: string, name: string) {
   return eventually(async () => (await t.cloud.services.devices.listForUser(userId)).find((d) => d.name === name));
 }
 
+/** Runs `jobs` with at most `window` in flight, as a publisher with a bounded in-flight window would. */
+async function inWindow(jobs: (() => Promise<unknown>)[], window: number): Promise<void> {
+  const queue = [...jobs];
+  await Promise.all(
+    Array.from({ length: window }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    }),
+  );
+}
+
 describe('ingest', () => {
   it('registers a reported switch into the home of the gateway that hears it, with its state', async () => {
     const { h, gateway } = await onlineHousehold();
@@ -113,6 +123,39 @@ describe('ingest', () => {
     await gateway.report({ address, model: 'WoHand' }, { online: false });
     const lost = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id)).find((d) => !d.online));
     expect(lost).toMatchObject({ name: 'Flaky', state: { on: true }, lastSeen: seen.lastSeen });
+    await gateway.close();
+  });
+
+  it('applies a burst of reports from many switches, every one of them', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const before = t.cloud.services.ingest.stats().deviceStates;
+    const addresses = Array.from({ length: 200 }, () => randomAddress());
+    await inWindow(
+      addresses.map((address, i) => () => gateway.report({ address, model: 'WoHand' }, { state: { on: i % 2 === 0 }, battery: i % 101 })),
+      20,
+    );
+    const devices = await eventually(async () => {
+      const list = await t.cloud.services.devices.listForUser(h.user.id);
+      return list.length === addresses.length ? list : null;
+    });
+    expect(devices.filter((d) => d.state?.on).length).toBe(100);
+    expect(t.cloud.services.ingest.stats().deviceStates - before).toBe(200);
+    await gateway.close();
+  });
+
+  it('keeps the newest of many reports for one switch', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const { ingest } = t.cloud.services;
+    const received = ingest.stats().received;
+    const address = randomAddress();
+    await inWindow(
+      Array.from({ length: 50 }, (_, i) => () => gateway.report({ address, model: 'WoHand', name: 'Busy' }, { battery: i + 1 })),
+      10,
+    );
+    await eventually(async () => ingest.stats().received - received >= 50);
+    await ingest.idle();
+    const devices = await t.cloud.services.devices.listForUser(h.user.id);
+    expect(devices.map((d) => [d.name, d.battery])).toEqual([['Busy', 50]]);
     await gateway.close();
   });
 });
