@@ -26,3 +26,5 @@ export { COMPANY_ID, MANUFACTURER_NAME } from './switch/profile.ts';
 export { ClockError, realClock, TimerScope, VirtualClock, type Clock, type TimerHandle } from './clock.ts';
 export { randomSeed, Rng } from './rng.ts';
 export * from './image/index.ts';
+export * from './boot/index.ts';
+export * from './smp-server/index.ts';

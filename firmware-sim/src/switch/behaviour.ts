@@ -32,6 +32,12 @@ export interface SwitchContext {
   readonly connection: number;
   /** The switch ends its current link with an HCI reason. */
   disconnect(reason: number): void;
+  /** Bumped by every reboot, power loss and hang: a timer scheduled before one compares it to skip. */
+  readonly epoch: number;
+  /** The firmware restarts (a software reset): links drop, boot hooks run again. */
+  reboot(): void;
+  /** Power is lost (a cut during an update, say): silent until someone powers the switch on. */
+  powerOff(): void;
 }
 
 export interface ControlRequest {
@@ -59,6 +65,8 @@ export interface Behaviour {
   readonly name: string;
   /** Once, when the switch is added to a radio (schedule faults here). */
   attach?(ctx: SwitchContext): void;
+  /** The firmware starts: after attach, and after every power-on and reboot (a bootloader runs here). */
+  boot?(ctx: SwitchContext): void;
   /** A control request; call next() for the inner behaviours' reply. */
   request?(req: ControlRequest, ctx: SwitchContext, next: () => Reply): Reply;
   /** A notification about to be sent; null drops it. */

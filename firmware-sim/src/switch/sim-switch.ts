@@ -94,6 +94,7 @@ export class SimSwitch implements RadioDevice {
       }),
     );
     for (const b of this.behaviours) b.attach?.(this.ctx);
+    this.bootFirmware();
   }
 
   get state(): SwitchState {
@@ -149,6 +150,7 @@ export class SimSwitch implements RadioDevice {
   powerOn(): void {
     if (this.powered) return;
     this.powered = true;
+    this.bootFirmware();
     this.host.changed(this);
   }
 
@@ -225,6 +227,14 @@ export class SimSwitch implements RadioDevice {
     this.connection = 0;
   }
 
+  /** Runs the boot hooks; one of them may cut the power (a power-loss test), which ends the boot. */
+  private bootFirmware(): void {
+    for (const b of this.behaviours) {
+      if (!this.powered) return;
+      b.boot?.(this.ctx);
+    }
+  }
+
   private module(serviceUuid: string): GattModule | undefined {
     return this.modules.find((m) => m.service.uuid === serviceUuid);
   }
@@ -274,6 +284,11 @@ export class SimSwitch implements RadioDevice {
         return sw.connection;
       },
       disconnect: (reason) => this.disconnect(reason),
+      get epoch() {
+        return sw.epoch;
+      },
+      reboot: () => this.reboot(),
+      powerOff: () => this.powerOff(),
       changed: () => {
         this.store.changeCounter += 1;
       },

@@ -1,0 +1,71 @@
+/**
+ * One pass of the simulated MCUboot: decide the swap type from the trailers, validate a new image
+ * before swapping it in (bootutil_img_validate: hash, signature by a trusted key, our hardware id,
+ * no downgrade), run or resume the swap, then validate what the primary slot holds and hand it to
+ * the caller to run. A secondary image that fails validation is never swapped in: its trailer is
+ * erased, as MCUboot erases an invalid secondary slot, and the current image boots.
+ */
+import * as firmware from '@switchfleet/protocol/firmware/index';
+import { erasedTrailer, slotImage, type FlashState, type SlotName, type SwapKind } from './flash.ts';
+import type { PowerCuts } from './power-cut.ts';
+import { runSwap, swapType } from './swap.ts';
+
+export interface BootKeys {
+  /** SPKI PEM public keys the bootloader accepts signatures from. */
+  trustedKeys: readonly string[];
+  /** The board's hardware id; an image built for another board is not booted. */
+  hardwareId: string;
+}
+
+export type BootResult =
+  | {
+      ok: true;
+      image: firmware.ParsedImage;
+      bytes: Buffer;
+      /** False right after a test swap: the next boot reverts unless the image is confirmed. */
+      confirmed: boolean;
+      swapped: SwapKind | null;
+      /** Why a pending secondary image was refused, when one was. */
+      refused?: string;
+    }
+  | { ok: false; reason: string; swapped: SwapKind | null; refused?: string };
+
+function validate(flash: FlashState, slot: SlotName, keys: BootKeys, runningVersion?: string): firmware.VerifyResult | null {
+  const bytes = slotImage(flash, slot);
+  if (!bytes) return null;
+  return firmware.verifyImage(bytes, {
+    publicKeys: keys.trustedKeys,
+    hardwareId: keys.hardwareId,
+    ...(runningVersion === undefined ? {} : { runningVersion }),
+  });
+}
+
+export function bootPass(flash: FlashState, keys: BootKeys, cuts: PowerCuts): BootResult {
+  let kind = swapType(flash);
+  let refused: string | undefined;
+  if (!flash.swap && (kind === 'test' || kind === 'perm')) {
+    const current = validate(flash, 'primary', keys);
+    const candidate = validate(flash, 'secondary', keys, current?.ok ? current.image.version : undefined);
+    if (!candidate?.ok) {
+      refused = candidate ? `${candidate.code}: ${candidate.reason}` : 'secondary slot holds no complete image';
+      flash.trailers.secondary = erasedTrailer();
+      kind = 'none';
+    }
+  }
+  const swapped = kind === 'none' ? null : kind;
+  if (swapped) runSwap(flash, swapped, cuts);
+
+  const primary = validate(flash, 'primary', keys);
+  const extra = refused === undefined ? {} : { refused };
+  if (!primary) return { ok: false, reason: 'primary slot holds no image', swapped, ...extra };
+  if (!primary.ok) return { ok: false, reason: `primary image refused: ${primary.code}: ${primary.reason}`, swapped, ...extra };
+  const t = flash.trailers.primary;
+  return {
+    ok: true,
+    image: primary.image,
+    bytes: slotImage(flash, 'primary')!,
+    confirmed: !(t.magic && t.copyDone && !t.imageOk),
+    swapped,
+    ...extra,
+  };
+}
