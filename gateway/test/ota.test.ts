@@ -1,0 +1,204 @@
+/**
+ * Updating one switch end to end: the gateway's OTA module, its connection pool and noble central
+ * on noble, noble on the simulator's bindings, and a simulated switch running MCUboot and an SMP
+ * server. Wall-clock time: the gateway's timeouts are real timers.
+ */
+import withBindings from '@abandonware/noble/with-bindings';
+import pino from 'pino';
+import { compactAddress, firmware, SWITCHBOT_SERVICE } from '@switchfleet/protocol';
+import {
+  buildSimImage, createSimRadio, SimFirmware, type PowerCutPlan, type SimRadio, type SimSwitch,
+} from '@switchfleet/firmware-sim';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectionPool } from '../src/ble/connections.ts';
+import { NobleCentral } from '../src/ble/noble-central.ts';
+import { updateSwitch, type OtaProgress, type OtaResult, type UpdateSwitchOptions } from '../src/ota/index.ts';
+
+const HW = 'sf-sw1-r1';
+const key = firmware.generateSigningKey();
+const stranger = firmware.generateSigningKey();
+const image = (version: string, faults: string[] = [], opts: { hardwareId?: string; privateKeyPem?: string | null } = {}) =>
+  buildSimImage({
+    version,
+    hardwareId: opts.hardwareId ?? HW,
+    ...(opts.privateKeyPem === null ? {} : { privateKeyPem: opts.privateKeyPem ?? key.privateKeyPem }),
+    faults,
+    sizeBytes: 16 * 1024,
+  });
+const v100 = image('1.0.0');
+const v110 = image('1.1.0');
+
+const timeouts = { connectMs: 2000, discoverMs: 1000, readMs: 1000, writeMs: 1000, responseMs: 1000 };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Rig {
+  radio: SimRadio;
+  sw: SimSwitch;
+  fw: SimFirmware;
+  address: string;
+  update(img: Buffer, extra?: Partial<UpdateSwitchOptions>): Promise<OtaResult>;
+  progress: OtaProgress[];
+}
+
+/** A switch on 1.0.0 with MCUboot, heard by a gateway central; update() runs the OTA module. */
+async function rig(): Promise<Rig> {
+  const radio = createSimRadio({ seed: 4242, mtu: 247, connectLatencyMs: 2, gattLatencyMs: 1, supervisionTimeoutMs: 100, actuationMs: 5 });
+  cleanups.push(() => radio.close());
+  const fw = new SimFirmware({ image: v100, trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50 });
+  const sw = radio.addSwitch({ hardwareId: HW, advertisingIntervalMs: 20, behaviours: [fw] });
+  const log = pino({ level: 'silent' });
+  const central = new NobleCentral({ noble: withBindings(radio.bindings), timeouts, serviceUuids: [SWITCHBOT_SERVICE] });
+  const pool = new ConnectionPool({ central, maxConnections: 3, idleMs: 200, responseMs: 1000, log });
+  cleanups.push(async () => {
+    await pool.closeAll();
+    await central.stop();
+  });
+  const address = compactAddress(sw.address);
+  await central.start();
+  const heard = new Promise<void>((resolve) => {
+    const off = central.onAdvertisement((ad) => {
+      if (ad.address !== address) return;
+      off();
+      resolve();
+    });
+  });
+  await central.startScanning();
+  await heard;
+  const progress: OtaProgress[] = [];
+  return {
+    radio,
+    sw,
+    fw,
+    address,
+    progress,
+    update: (img, extra = {}) =>
+      updateSwitch({
+        pool,
+        address,
+        image: img,
+        trustedKeys: [key.publicKeyPem],
+        onProgress: (p) => progress.push(p),
+        log,
+        timeouts: { responseMs: 1000, rebootMs: 5000, retries: 4, retryBaseMs: 20, retryMaxMs: 100 },
+        ...extra,
+      }),
+  };
+}
+
+describe('updating a switch over the air', () => {
+  it('takes a switch from 1.0.0 to 1.1.0: uploaded, tested, rebooted, confirmed', async () => {
+    const r = await rig();
+    const result = await r.update(v110);
+    expect(result).toMatchObject({ status: 'succeeded', fromVersion: '1.0.0', toVersion: '1.1.0', runningVersion: '1.1.0' });
+    expect(r.fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
+    expect(r.sw.state.firmwareVersion).toBe('1.1.0');
+    expect(r.fw.received.imageBytes).toBe(v110.length);
+    const phases = r.progress.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
+    expect(phases).toEqual(['uploading', 'testing', 'rebooting', 'confirming', 'done']);
+    expect(r.progress.filter((p) => p.phase === 'uploading').at(-1)).toMatchObject({ percent: 100, bytesSent: v110.length });
+  });
+
+  it('reports a switch already running the image as updated without sending it again', async () => {
+    const r = await rig();
+    expect((await r.update(v110)).status).toBe('succeeded');
+    const again = await r.update(v110);
+    expect(again).toMatchObject({ status: 'succeeded', bytesUploaded: 0, runningVersion: '1.1.0' });
+  });
+
+  const refused: [string, () => Buffer, string][] = [
+    ['tampered', () => flipPayloadByte(v110), 'BAD_HASH'],
+    ['unsigned', () => image('1.1.0', [], { privateKeyPem: null }), 'UNSIGNED'],
+    ['signed by an untrusted key', () => image('1.1.0', [], { privateKeyPem: stranger.privateKeyPem }), 'UNKNOWN_KEY'],
+    ['built for other hardware', () => image('1.1.0', [], { hardwareId: 'sf-sw9-r1' }), 'WRONG_HARDWARE'],
+    ['a downgrade', () => image('0.9.0'), 'DOWNGRADE'],
+  ];
+
+  it.each(refused)('refuses a %s image before a single byte reaches the switch', async (_name, build, code) => {
+    const r = await rig();
+    const result = await r.update(build());
+    expect(result).toMatchObject({ status: 'failed', reason: code, bytesUploaded: 0 });
+    expect(r.fw.received.bytes).toBe(0);
+    expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+  });
+
+  it('resumes an upload after the link drops mid-way, from the offset the switch reports', async () => {
+    const r = await rig();
+    let dropped = false;
+    const result = await r.update(v110, {
+      onProgress: (p) => {
+        r.progress.push(p);
+        if (!dropped && p.phase === 'uploading' && p.percent >= 40) {
+          dropped = true;
+          r.sw.disconnect();
+        }
+      },
+    });
+    expect(dropped).toBe(true);
+    expect(result.status).toBe('succeeded');
+    // Every image byte landed in flash once: the second link carried on, it did not start over.
+    expect(r.fw.received.imageBytes).toBe(v110.length);
+    const uploads = r.progress.filter((p) => p.phase === 'uploading').map((p) => p.bytesSent);
+    expect(uploads.every((b, i) => i === 0 || b >= uploads[i - 1]!)).toBe(true);
+  });
+
+  it('fails an image whose self-test fails: the switch refuses to confirm it and is reset back to 1.0.0', async () => {
+    const r = await rig();
+    const result = await r.update(image('1.1.0', ['self-test-fails']));
+    expect(result).toMatchObject({ status: 'failed', reason: 'CONFIRM_DENIED', runningVersion: '1.0.0' });
+    expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+  });
+
+  it('fails an image that crashes on boot: the switch comes back on 1.0.0, reverted', async () => {
+    const r = await rig();
+    const result = await r.update(image('1.1.0', ['crash-on-boot']));
+    expect(result).toMatchObject({ status: 'failed', reason: 'REVERTED', runningVersion: '1.0.0' });
+    expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+  });
+
+  it('brings the new image\'s faults with it: an inverted-relay release drives the relay backwards after the update', async () => {
+    const r = await rig();
+    expect((await r.update(image('1.1.0', ['inverted-relay']))).status).toBe('succeeded');
+    expect(r.sw.state.on).toBe(!r.sw.state.reportedOn);
+  });
+});
+
+describe('power loss during an over-the-air update', () => {
+  const cuts: PowerCutPlan[] = [
+    { at: 'upload-chunk', occurrence: 20 },
+    { at: 'upload-complete' },
+    { at: 'test-marked' },
+    { at: 'reset' },
+    { at: 'swap-step', occurrence: 5 },
+    { at: 'booted-unconfirmed' },
+    { at: 'confirm' },
+  ];
+
+  it.each(cuts.map((c) => [c.at, c] as const))('a cut at %s leaves a switch booting 1.0.0 or 1.1.0, and the result says which', async (_name, cut) => {
+    const r = await rig();
+    r.fw.armPowerCut(cut);
+    // Power comes back 150 ms after it goes, while the gateway keeps retrying.
+    const watch = setInterval(() => {
+      if (!r.sw.state.powered) setTimeout(() => r.sw.powerOn(), 150);
+    }, 20);
+    cleanups.push(() => clearInterval(watch));
+    const result = await r.update(v110);
+    expect(r.fw.cuts.fired).toEqual([cut.at]);
+    expect(r.fw.boots.some((b) => b.outcome === 'no-bootable-image')).toBe(false);
+    if (result.status === 'succeeded') {
+      expect(r.fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
+    } else {
+      expect(result.reason).toBe('REVERTED');
+      expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+    }
+    expect(result.runningVersion).toBe(r.fw.running?.version);
+  });
+});
+
+function flipPayloadByte(img: Buffer): Buffer {
+  const copy = Buffer.from(img);
+  copy[1000]! ^= 0x01;
+  return copy;
+}
