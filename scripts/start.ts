@@ -3,41 +3,29 @@
  * simulated radio with SIM_SWITCHES switches, already in the demo account's home. Ctrl-C stops all.
  */
 import { pino } from 'pino';
-import { createCloud, ensureDemo, parseConfig } from '@switchfleet/cloud';
-import { buildApi } from '@switchfleet/mobile-api';
-import { createSimRadio } from '@switchfleet/firmware-sim';
-import { createGateway, loadNoble, resolveGatewayConfig } from '@switchfleet/gateway';
+import { parseConfig } from '@switchfleet/cloud';
 import { parseLauncherConfig } from './launcher-config.ts';
+import { startSystem } from './system.ts';
 
 const config = parseConfig(process.env);
 const launcher = parseLauncherConfig(process.env);
 const log = pino({ level: config.logLevel, base: undefined });
 
-const cloud = await createCloud({
-  dataDir: config.dataDir,
+const system = await startSystem({
   databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
   mqttPort: config.mqttPort,
   mqttHost: config.mqttHost,
   mqttUrl: config.mqttUrl,
-  logger: log.child({ part: 'cloud' }),
+  jwtSecret: config.jwtSecret,
+  demoEmail: config.demoEmail,
+  demoPassword: config.demoPassword,
+  gatewayId: launcher.gatewayId,
+  switches: launcher.simSwitches,
+  radio: launcher.simSeed === undefined ? {} : { seed: launcher.simSeed },
+  logger: log,
 });
-const demo = await ensureDemo(cloud.services, { email: config.demoEmail, password: config.demoPassword, gatewayId: launcher.gatewayId });
-
-const radio = createSimRadio(launcher.simSeed === undefined ? {} : { seed: launcher.simSeed });
-for (let i = 0; i < launcher.simSwitches; i++) radio.addSwitch({ name: `Switch ${i + 1}` });
-
-const gateway = createGateway({
-  config: resolveGatewayConfig({
-    gatewayId: launcher.gatewayId,
-    mqtt: { url: cloud.broker.url, username: demo.gateway.gatewayId, password: demo.gateway.secret },
-    logLevel: config.logLevel,
-  }),
-  noble: await loadNoble(radio.bindings),
-  log: log.child({ part: 'gateway', gateway: launcher.gatewayId }),
-});
-await gateway.start();
-
-const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
+const { cloud, radio, api } = system;
 await api.listen({ port: config.port, host: config.host });
 
 const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
@@ -66,11 +54,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     log.info({ signal }, 'stopping');
     void (async () => {
-      // Outside in: stop taking requests, then the gateway, then the radio, then the cloud.
-      await api.close();
-      await gateway.stop();
-      radio.close();
-      await cloud.close();
+      await system.close();
       process.exit(0);
     })();
   });

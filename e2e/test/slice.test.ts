@@ -1,0 +1,76 @@
+/**
+ * The walking skeleton end to end, as a phone app and a household see it: log in, list the switches,
+ * toggle one and wait, read the new state, and check the simulated switch's own relay moved.
+ * Runs on PGlite, or on the PostgreSQL of DATABASE_URL when it is set.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSystem, type System } from '../../scripts/system.ts';
+import { scratchDatabase } from '@switchfleet/cloud/testing/database';
+
+const email = 'household@example.test';
+const password = 'correct horse battery';
+let system: System;
+let token: string;
+let dropDb = async () => {};
+
+beforeAll(async () => {
+  const db = await scratchDatabase(process.env.DATABASE_URL);
+  dropDb = db.drop;
+  system = await startSystem({
+    databaseUrl: db.url,
+    jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256',
+    demoEmail: email,
+    demoPassword: password,
+    gatewayId: 'e2e-gw',
+    switches: 8,
+    radio: { seed: 42, connectLatencyMs: 5, gattLatencyMs: 2, actuationMs: 20 },
+  });
+  const res = await system.api.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+  expect(res.statusCode).toBe(200);
+  token = res.json().accessToken;
+});
+
+afterAll(async () => {
+  await system?.close();
+  await dropDb();
+});
+
+const auth = () => ({ authorization: `Bearer ${token}` });
+
+async function devices(): Promise<{ id: string; online: boolean; firmwareVersion: string | null; state: { on: boolean } | null }[]> {
+  const res = await system.api.inject({ method: 'GET', url: '/v1/devices', headers: auth() });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+describe('a tap in the app reaches the switch and comes back', () => {
+  it('lists the eight switches the gateway found, online, with their firmware', async () => {
+    await expect.poll(async () => (await devices()).filter((d) => d.online && d.firmwareVersion).length, { timeout: 15_000 }).toBe(8);
+  });
+
+  it('toggles a switch with wait=true, and both the API and the switch show the new state', async () => {
+    const [device] = await devices();
+    const before = device!.state?.on ?? false;
+    const res = await system.api.inject({
+      method: 'POST',
+      url: `/v1/devices/${device!.id}/commands?wait=true`,
+      headers: auth(),
+      payload: { action: 'toggle' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'succeeded', state: { on: !before } });
+
+    const after = await system.api.inject({ method: 'GET', url: `/v1/devices/${device!.id}`, headers: auth() });
+    expect(after.json().state).toEqual({ on: !before });
+
+    const route = await system.cloud.services.devices.routeForUser(system.demo.user.id, device!.id);
+    const sw = system.radio.switches.find((s) => s.address.replace(/:/g, '') === route?.address);
+    expect(sw?.state.on).toBe(!before);
+  });
+
+  it('reports health once the gateway is online', async () => {
+    const res = await system.api.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', gatewaysOnline: 1 });
+  });
+});
