@@ -39,6 +39,45 @@ export const GatewayConfigSchema = Type.Object(
       { retryBaseMs: Ms, retryMaxMs: Ms, rememberIds: Type.Integer({ minimum: 1 }) },
       { additionalProperties: false },
     ),
+    /** Where the outbox and the device list live (on a Pi: /var/lib/switchfleet-gateway). */
+    dataDir: Type.String({ minLength: 1 }),
+    outbox: Type.Object(
+      {
+        maxBytes: Type.Integer({ minimum: 4096 }),
+        segmentBytes: Type.Integer({ minimum: 1024 }),
+        rememberResults: Type.Integer({ minimum: 1 }),
+        fsync: Type.Boolean(),
+        /** How long a graceful stop waits for the outbox to empty. */
+        drainMs: Ms,
+      },
+      { additionalProperties: false },
+    ),
+    local: Type.Object(
+      {
+        /** The local broker of the Zigbee2MQTT-style bridge; absent turns the bridge off. */
+        url: Type.Optional(Type.String({ minLength: 1 })),
+        username: Type.Optional(Type.String({ minLength: 1 })),
+        password: Type.Optional(Type.String({ minLength: 1 })),
+        baseTopic: Type.String({ pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$' }),
+        homeassistant: Type.Boolean(),
+        discoveryPrefix: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }),
+        /** Time a command from the local bridge may take before it expires. */
+        commandTtlMs: Type.Integer({ minimum: 100 }),
+        /** Largest payload accepted on a bridge topic. */
+        maxPayloadBytes: Type.Integer({ minimum: 64 }),
+      },
+      { additionalProperties: false },
+    ),
+    health: Type.Object({ intervalMs: Type.Integer({ minimum: 100 }) }, { additionalProperties: false }),
+    systemd: Type.Object(
+      {
+        /** $NOTIFY_SOCKET: where sd_notify datagrams go (absent outside systemd). */
+        notifySocket: Type.Optional(Type.String({ minLength: 1 })),
+        /** $WATCHDOG_USEC in ms: the unit's WatchdogSec; pings go at half of it. */
+        watchdogMs: Type.Optional(Type.Integer({ minimum: 1 })),
+      },
+      { additionalProperties: false },
+    ),
     logLevel: Type.Union([
       Type.Literal('fatal'),
       Type.Literal('error'),
@@ -72,6 +111,17 @@ export const gatewayDefaults = {
   },
   availability: { offlineAfterMs: 5 * 60_000 },
   commands: { retryBaseMs: 200, retryMaxMs: 2_000, rememberIds: 10_000 },
+  dataDir: './data/gateway',
+  outbox: { maxBytes: 8 * 1024 * 1024, segmentBytes: 1024 * 1024, rememberResults: 2_000, fsync: true, drainMs: 5_000 },
+  local: {
+    baseTopic: 'switchfleet',
+    homeassistant: true,
+    discoveryPrefix: 'homeassistant',
+    commandTtlMs: 10_000,
+    maxPayloadBytes: 4096,
+  },
+  health: { intervalMs: 60_000 },
+  systemd: {},
   logLevel: 'info' as GatewayConfig['logLevel'],
 };
 
@@ -83,7 +133,9 @@ export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayCo
   if (!check.Check(merged)) {
     const e = [...check.Errors(merged)][0];
     const where = (e?.instancePath || '/').slice(1).replace(/\//g, '.') || '(root)';
-    throw new ConfigError(`gateway config: ${where} ${e?.message ?? 'is invalid'}`);
+    const extra = (e?.params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
+    const what = extra?.length ? `has unknown setting(s) ${extra.join(', ')}` : (e?.message ?? 'is invalid');
+    throw new ConfigError(`gateway config: ${where} ${what}`);
   }
   return merged as GatewayConfig;
 }
@@ -98,18 +150,35 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
       throw new ConfigError(`GATEWAY_CONFIG ${env.GATEWAY_CONFIG}: ${(err as Error).message}`);
     }
   }
-  const fromEnv: GatewayConfigInput = { mqtt: {}, ble: {} };
+  const fromEnv: GatewayConfigInput = { mqtt: {}, ble: {}, local: {}, outbox: {}, health: {}, systemd: {} };
   if (env.GATEWAY_ID) fromEnv.gatewayId = env.GATEWAY_ID;
   if (env.MQTT_URL) fromEnv.mqtt!.url = env.MQTT_URL;
   if (env.MQTT_USERNAME) fromEnv.mqtt!.username = env.MQTT_USERNAME;
   if (env.MQTT_PASSWORD) fromEnv.mqtt!.password = env.MQTT_PASSWORD;
   if (env.BLE_MAX_CONNECTIONS) fromEnv.ble!.maxConnections = integer('BLE_MAX_CONNECTIONS', env.BLE_MAX_CONNECTIONS);
   if (env.LOG_LEVEL) fromEnv.logLevel = env.LOG_LEVEL as GatewayConfig['logLevel'];
+  if (env.GATEWAY_DATA_DIR) fromEnv.dataDir = env.GATEWAY_DATA_DIR;
+  if (env.OUTBOX_MAX_BYTES) fromEnv.outbox!.maxBytes = integer('OUTBOX_MAX_BYTES', env.OUTBOX_MAX_BYTES);
+  if (env.LOCAL_MQTT_URL) fromEnv.local!.url = env.LOCAL_MQTT_URL;
+  if (env.LOCAL_MQTT_USERNAME) fromEnv.local!.username = env.LOCAL_MQTT_USERNAME;
+  if (env.LOCAL_MQTT_PASSWORD) fromEnv.local!.password = env.LOCAL_MQTT_PASSWORD;
+  if (env.LOCAL_MQTT_BASE_TOPIC) fromEnv.local!.baseTopic = env.LOCAL_MQTT_BASE_TOPIC;
+  if (env.HOMEASSISTANT_DISCOVERY) fromEnv.local!.homeassistant = boolean('HOMEASSISTANT_DISCOVERY', env.HOMEASSISTANT_DISCOVERY);
+  if (env.HEALTH_INTERVAL_MS) fromEnv.health!.intervalMs = integer('HEALTH_INTERVAL_MS', env.HEALTH_INTERVAL_MS);
+  // Set by systemd for Type=notify units (sd_notify(3)); WATCHDOG_USEC only when WatchdogSec= is set.
+  if (env.NOTIFY_SOCKET) fromEnv.systemd!.notifySocket = env.NOTIFY_SOCKET;
+  if (env.WATCHDOG_USEC) fromEnv.systemd!.watchdogMs = Math.max(1, Math.floor(integer('WATCHDOG_USEC', env.WATCHDOG_USEC) / 1000));
   const layers = [file, fromEnv];
   // The MQTT username defaults to the gateway id: the broker authenticates gateways that way.
   const id = fromEnv.gatewayId ?? file.gatewayId;
   if (id && !fromEnv.mqtt!.username && !file.mqtt?.username) layers.push({ mqtt: { username: id } });
   return resolveGatewayConfig(...layers);
+}
+
+function boolean(name: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
 }
 
 function integer(name: string, value: string): number {

@@ -3,7 +3,10 @@ import type { ConnectionPool } from './ble/connections.ts';
 import type { BleCentral } from './ble/port.ts';
 import type { GatewayConfig } from './config.ts';
 import type { DeviceRegistry } from './devices/registry.ts';
+import type { CommandRunner } from './features/command-runner.ts';
+import type { HealthMonitor } from './health/health.ts';
 import type { CloudLink } from './link/cloud-link.ts';
+import type { Outbox } from './outbox/outbox.ts';
 
 /** The one dependencies object every feature module is built from. */
 export interface GatewayDeps {
@@ -12,10 +15,14 @@ export interface GatewayDeps {
   pool: ConnectionPool;
   registry: DeviceRegistry;
   cloud: CloudLink;
+  /** Durable store of upward messages (with their sequence numbers) and of taken commands. */
+  outbox: Outbox;
+  runner: CommandRunner;
+  health: HealthMonitor;
   log: Logger;
   now: () => number;
-  /** Next sequence number for an upward message (strictly increasing for this gateway). */
-  nextSeq: () => number;
+  /** Asks the process to restart (bridge/request/restart); the entry decides how. */
+  requestRestart: () => void;
 }
 
 export interface Feature {

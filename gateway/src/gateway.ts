@@ -1,8 +1,9 @@
 /**
  * The gateway controller: builds the infrastructure (BLE central, connection pool, device registry,
- * cloud link) once, hands the same dependencies object to every feature module, and starts and
- * stops them in order.
+ * durable outbox, cloud link) once, hands the same dependencies object to every feature module, and
+ * starts and stops them in order.
  */
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { SWITCHBOT_SERVICE } from '@switchfleet/protocol';
 import { ConnectionPool } from './ble/connections.ts';
@@ -12,18 +13,24 @@ import type { Feature, GatewayDeps } from './deps.ts';
 import { DeviceRegistry } from './devices/registry.ts';
 import { availability } from './features/availability.ts';
 import { bridge } from './features/bridge.ts';
+import { CommandRunner } from './features/command-runner.ts';
 import { commands } from './features/commands.ts';
 import { discovery } from './features/discovery.ts';
+import { HealthMonitor } from './health/health.ts';
 import { CloudLink } from './link/cloud-link.ts';
+import { Outbox } from './outbox/outbox.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
   /** A noble instance: real (noble-loader without bindings) or over the simulator's bindings. */
   noble: Noble;
   log?: Logger;
+  /** Called when a restart is asked for (local bridge request); default: nothing. */
+  onRestartRequested?: () => void;
 }
 
 export interface Gateway {
+  /** Available once start() resolved. */
   readonly deps: GatewayDeps;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -32,8 +39,7 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, noble } = options;
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } });
-  const timeouts = config.ble;
-  const central = new NobleCentral({ noble, timeouts, serviceUuids: [SWITCHBOT_SERVICE] });
+  const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [SWITCHBOT_SERVICE] });
   const pool = new ConnectionPool({ central, maxConnections: config.ble.maxConnections, idleMs: config.ble.idleMs, responseMs: config.ble.responseMs, log });
   const cloud = new CloudLink({
     url: config.mqtt.url,
@@ -43,30 +49,61 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxInFlight: config.mqtt.maxInFlight,
     log,
   });
-  // Microsecond-scaled wall clock start keeps sequence numbers increasing across restarts until
-  // the durable outbox owns them.
-  let seq = Date.now() * 1000;
-  const deps: GatewayDeps = { config, central, pool, registry: new DeviceRegistry(), cloud, log, now: Date.now, nextSeq: () => ++seq };
-  const features: Feature[] = [availability(deps), bridge(deps), commands(deps), discovery(deps)];
+  const registry = new DeviceRegistry();
+  const now = Date.now;
+  let deps: GatewayDeps | undefined;
+  let features: Feature[] = [];
   let started = false;
 
   return {
-    deps,
+    get deps() {
+      if (!deps) throw new Error('gateway not started');
+      return deps;
+    },
     async start() {
+      const outbox = await Outbox.open({
+        dir: join(config.dataDir, 'outbox'),
+        maxBytes: config.outbox.maxBytes,
+        segmentBytes: config.outbox.segmentBytes,
+        rememberResults: config.outbox.rememberResults,
+        fsync: config.outbox.fsync,
+        window: config.mqtt.maxInFlight,
+        log,
+      });
+      const runner = new CommandRunner({ registry, pool, log, now, config });
+      deps = {
+        config,
+        central,
+        pool,
+        registry,
+        cloud,
+        outbox,
+        runner,
+        health: new HealthMonitor(now),
+        log,
+        now,
+        requestRestart: () => options.onRestartRequested?.(),
+      };
+      features = [availability(deps), bridge(deps), commands(deps), discovery(deps)];
       await central.start();
+      outbox.attach(cloud);
       await cloud.start();
       for (const f of features) await f.start();
       started = true;
-      log.info({ features: features.map((f) => f.name) }, 'gateway started');
+      log.info({ features: features.map((f) => f.name), nextSeq: outbox.nextSeq }, 'gateway started');
     },
     async stop() {
-      if (!started) return;
+      if (!started || !deps) return;
       started = false;
-      // Stop taking work first, then let in-flight commands settle, then drop links and the cloud.
+      // Stop taking work (scanning stops with discovery), let commands on the air finish and hand
+      // back the rest, drop links, give the outbox a moment to empty, then close the cloud link.
       for (const f of [...features].reverse()) await f.stop();
       await pool.closeAll();
       await central.stop();
+      const flushed = await deps.outbox.drain(cloud.connected ? config.outbox.drainMs : 0);
+      if (!flushed) log.warn({ pending: deps.outbox.stats().records }, 'outbox not empty at stop; it is sent after the next start');
       await cloud.stop();
+      await deps.outbox.close();
       log.info('gateway stopped');
     },
   };

@@ -2,7 +2,10 @@
  * Test bench for the gateway: the production gateway code on noble, noble on the simulator's
  * bindings, a real aedes broker, and a real MQTT client standing in for the cloud.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -18,6 +21,8 @@ export interface Bench {
   gatewayId: string;
   reports: DeviceReport[];
   results: CommandResult[];
+  /** Sequence numbers of reports and results in the order the cloud received them. */
+  arrivals: number[];
   brokerUrl: string;
   switches: SimSwitch[];
   command(sw: SimSwitch, action: CommandAction, opts?: { commandId?: string; ttlMs?: number }): Promise<string>;
@@ -47,20 +52,25 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   const cloud = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: `cloud-${gatewayId}` });
   const reports: DeviceReport[] = [];
   const results: CommandResult[] = [];
+  const arrivals: number[] = [];
   cloud.on('message', (topic, payload) => {
     if (topic.endsWith('/state')) {
       const d = decodePayload('deviceState', payload);
       if (d.ok) reports.push(d.value);
+      if (d.ok) arrivals.push(d.value.seq);
     } else if (topic.endsWith('/result')) {
       const d = decodePayload('commandResult', payload);
       if (d.ok) results.push(d.value);
+      if (d.ok) arrivals.push(d.value.seq);
     }
   });
   await cloud.subscribeAsync(`sf/v1/gw/${gatewayId}/#`, { qos: 1 });
 
+  const dataDir = mkdtempSync(join(tmpdir(), 'sf-gw-'));
   const config = resolveGatewayConfig(
     {
       gatewayId,
+      dataDir,
       mqtt: { url: brokerUrl, username: gatewayId, password: 'test-secret' },
       ble: { connectMs: 1000, discoverMs: 1000, readMs: 500, writeMs: 500, responseMs: 500, idleMs: 200, interviewRetryMs: 200 },
       availability: { offlineAfterMs: 1000 },
@@ -89,6 +99,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     gatewayId,
     reports,
     results,
+    arrivals,
     brokerUrl,
     switches,
     async command(sw, action, opts = {}) {
@@ -114,6 +125,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
       await cloud.endAsync(true);
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

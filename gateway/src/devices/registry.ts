@@ -27,9 +27,15 @@ export type DeviceChange = 'identity' | 'state' | 'availability' | 'rssi';
 export class DeviceRegistry {
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly events = new EventEmitter();
+  private readonly removed = new Set<string>();
 
   constructor() {
     this.events.setMaxListeners(0);
+  }
+
+  /** True for a switch removed through the local bridge (until it is let in again). */
+  isRemoved(address: string): boolean {
+    return this.removed.has(address);
   }
 
   get(address: string): DeviceRecord | undefined {

@@ -1,6 +1,6 @@
 /**
- * Publishes every meaningful change of a switch to the cloud, and the whole inventory after each
- * (re)connect so the cloud's view is rebuilt even if it lost ours.
+ * Reports every meaningful change of a switch to the cloud through the durable outbox, and the whole
+ * inventory after each (re)connect so the cloud's view is rebuilt even if it lost ours.
  */
 import type { DeviceReport } from '@switchfleet/protocol';
 import type { Feature, GatewayDeps } from '../deps.ts';
@@ -19,13 +19,16 @@ export function toReport(rec: DeviceRecord, seq: number): DeviceReport {
 }
 
 export function bridge(deps: GatewayDeps): Feature {
-  const { registry, cloud, log, nextSeq } = deps;
+  const { registry, cloud, log, outbox } = deps;
   let off = () => {};
+  let stopped = false;
 
+  // Every change is stored in the outbox (with its seq) whether the cloud is reachable or not.
   const publish = (rec: DeviceRecord) => {
-    if (!cloud.connected) return; // the full inventory goes out on the next connect
-    cloud.publish('deviceState', rec.address, toReport(rec, nextSeq())).catch((err: unknown) => {
-      log.warn({ address: rec.address, err: (err as Error).message }, 'state report not sent');
+    if (stopped) return;
+    outbox.put('deviceState', rec.address, (seq) => toReport(rec, seq)).stored.catch((err: unknown) => {
+      log.error({ address: rec.address, err: (err as Error).message }, 'state report not stored');
+      deps.health.error(`state report not stored: ${(err as Error).message}`);
     });
   };
 
@@ -38,6 +41,7 @@ export function bridge(deps: GatewayDeps): Feature {
       });
     },
     stop() {
+      stopped = true;
       off();
     },
   };

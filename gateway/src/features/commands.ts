@@ -1,133 +1,89 @@
 /**
- * Runs commands from the cloud. Every command id ends in exactly one terminal result, published back;
- * a redelivered id (QoS 1 redelivery, a retry) runs once and gets the same result again. A switch that
- * cannot be reached is retried with jittered, capped backoff until the command's TTL, then the
- * command expires with the reason of the last failure.
+ * Commands from the cloud. Every command id ends in exactly one terminal result, stored in the
+ * outbox with its own sequence number and published from there. A command is acknowledged to the
+ * broker only once it is durably taken, so a crash hands it to the next run instead of losing it; a
+ * redelivered id (QoS 1 redelivery, a retry, a replay after restart) runs once and is answered again
+ * with the very same result (same seq, which the cloud dedupes).
  */
-import type { CommandRequest, CommandResult, FailureReason } from '@switchfleet/protocol';
-import type { switchbot } from '@switchfleet/protocol';
-import type { Connection } from '../ble/connections.ts';
+import { encodePayload, type CommandRequest, type CommandResult } from '@switchfleet/protocol';
 import type { Feature, GatewayDeps } from '../deps.ts';
-import { BleError, SwitchStatusError } from '../errors.ts';
-
-type Outcome = Pick<CommandResult, 'status' | 'reason' | 'detail' | 'state'>;
-
-/** Switch answers that retrying cannot fix end the command at once. */
-const finalStatus: Partial<Record<switchbot.StatusName | 'unknown', FailureReason>> = {
-  lowBattery: 'low_battery',
-  unsupported: 'unsupported',
-  error: 'device_error',
-  versionIncompatible: 'unsupported',
-  encrypted: 'unsupported',
-  passwordError: 'unsupported',
-  unknown: 'device_error',
-};
+import { CommandHandedBack, type Outcome } from './command-runner.ts';
 
 export function commands(deps: GatewayDeps): Feature {
-  const { cloud, registry, pool, log, now, config, nextSeq } = deps;
-  const seen = new Map<string, Promise<CommandResult>>();
+  const { cloud, outbox, runner, log, registry } = deps;
+  const running = new Map<string, Promise<CommandResult | undefined>>();
   let stopping = false;
 
-  const remember = (id: string, result: Promise<CommandResult>) => {
-    seen.set(id, result);
-    if (seen.size > config.commands.rememberIds) seen.delete(seen.keys().next().value!);
+  const store = (address: string, cmd: Pick<CommandRequest, 'commandId' | 'traceparent'>, outcome: Outcome): CommandResult =>
+    outbox.put('commandResult', address, (seq) => {
+      const result: CommandResult = { v: 1, seq, ts: new Date().toISOString(), commandId: cmd.commandId, ...outcome };
+      if (cmd.traceparent) result.traceparent = cmd.traceparent;
+      return result;
+    }).value;
+
+  /** Answers a redelivery with the result already stored; best effort, never awaited in the intake. */
+  const answerAgain = (address: string, result: CommandResult) => {
+    if (!cloud.connected) return; // the stored original is still in (or went through) the outbox
+    cloud.publishRaw('commandResult', address, encodePayload('commandResult', result)).catch((err: unknown) => {
+      log.debug({ commandId: result.commandId, err: (err as Error).message }, 'repeated result not sent');
+    });
   };
 
-  const execute = async (cmd: CommandRequest, address: string): Promise<Outcome> => {
-    const deadline = Date.parse(cmd.expiresAt);
-    let attempt = 0;
-    let last: { reason: FailureReason; detail: string } = { reason: 'out_of_range', detail: 'switch not heard by this gateway' };
-    while (!stopping && now() < deadline) {
-      const rec = registry.get(address);
-      if (rec?.online) {
-        try {
-          const on = await pool.withConnection(address, 'command', (c) => act(c, cmd.action, rec.on));
-          if (on !== undefined) registry.update(address, { on }, 'state');
-          return on === undefined ? { status: 'succeeded' } : { status: 'succeeded', state: { on } };
-        } catch (err) {
-          if (err instanceof SwitchStatusError && finalStatus[err.status as switchbot.StatusName]) {
-            return { status: 'failed', reason: finalStatus[err.status as switchbot.StatusName]!, detail: err.message };
-          }
-          last = classify(err);
-          log.debug({ commandId: cmd.commandId, address, attempt, err: (err as Error).message }, 'command attempt failed');
+  const start = (cmd: CommandRequest, address: string) => {
+    const started = deps.now();
+    const task = (async (): Promise<CommandResult | undefined> => {
+      try {
+        const req = { commandId: cmd.commandId, action: cmd.action, deadline: Date.parse(cmd.expiresAt), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) };
+        const outcome = registry.isRemoved(address)
+          ? ({ status: 'failed', reason: 'unknown_device', detail: `switch ${address} was removed from this gateway` } as const)
+          : await runner.run(req, address);
+        const result = store(address, cmd, outcome);
+        log.info({ commandId: cmd.commandId, traceparent: cmd.traceparent, address, action: cmd.action, status: result.status, reason: result.reason, ms: deps.now() - started }, 'command done');
+        return result;
+      } catch (err) {
+        if (err instanceof CommandHandedBack) {
+          log.info({ commandId: cmd.commandId, traceparent: cmd.traceparent, address }, 'command handed back for the next start');
+          return undefined;
         }
+        log.error({ commandId: cmd.commandId, traceparent: cmd.traceparent, err }, 'command failed inside the gateway');
+        deps.health.error(`command ${cmd.commandId}: ${(err as Error).message}`);
+        return store(address, cmd, { status: 'failed', reason: 'gateway_error', detail: (err as Error).message.slice(0, 512) });
+      } finally {
+        running.delete(cmd.commandId);
       }
-      attempt += 1;
-      await sleep(Math.min(backoff(attempt, config.commands.retryBaseMs, config.commands.retryMaxMs), Math.max(0, deadline - now())));
-    }
-    return { status: 'expired', reason: last.reason, detail: `not done before ${cmd.expiresAt}: ${last.detail}` };
+    })();
+    running.set(cmd.commandId, task);
   };
 
-  const handle = (cmd: CommandRequest, address: string) => {
-    const already = seen.get(cmd.commandId);
-    if (already) {
-      // Same id again: answer with the one result it has (or will have); never run it twice.
-      void already.then((result) => publish(address, result));
+  const intake = async (cmd: CommandRequest, address: string) => {
+    const done = outbox.resultOf(cmd.commandId);
+    if (done) return answerAgain(done.address, done.result);
+    const inProgress = running.get(cmd.commandId);
+    if (inProgress) {
+      void inProgress.then((r) => r && answerAgain(address, r));
       return;
     }
-    const started = now();
-    const result = (async (): Promise<CommandResult> => {
-      const outcome: Outcome =
-        Date.parse(cmd.expiresAt) <= now()
-          ? { status: 'expired', reason: 'expired', detail: 'arrived after its expiry' }
-          : await execute(cmd, address);
-      const result: CommandResult = { v: 1, seq: nextSeq(), ts: new Date().toISOString(), commandId: cmd.commandId, ...outcome };
-      if (cmd.traceparent) result.traceparent = cmd.traceparent;
-      log.info({ commandId: cmd.commandId, traceparent: cmd.traceparent, address, action: cmd.action, status: result.status, reason: result.reason, ms: now() - started }, 'command done');
-      return result;
-    })();
-    remember(cmd.commandId, result);
-    void result.then((r) => publish(address, r));
+    await outbox.takeCommand(address, cmd);
+    // While stopping, a command is still taken (and acknowledged) but left for the next start.
+    if (!stopping) start(cmd, address);
   };
 
-  const publish = (address: string, result: CommandResult) =>
-    cloud.publish('commandResult', address, result).catch((err: unknown) => {
-      log.error({ commandId: result.commandId, err: (err as Error).message }, 'command result not delivered');
-    });
+  const invalid = async (commandId: string, address: string, reason: string) => {
+    if (outbox.resultOf(commandId) || running.has(commandId)) return;
+    store(address, { commandId }, { status: 'failed', reason: 'unsupported', detail: `invalid command: ${reason}`.slice(0, 512) });
+  };
 
   return {
     name: 'commands',
     start() {
-      cloud.onCommand(handle);
+      cloud.onCommand(intake, invalid);
+      // Commands taken before a crash or a stop that have no result yet run now (or expire).
+      for (const { address, cmd } of outbox.takenCommands()) if (!running.has(cmd.commandId)) start(cmd, address);
     },
     async stop() {
       stopping = true;
-      await Promise.allSettled(seen.values());
+      await runner.stop();
+      await Promise.allSettled([...running.values()]);
     },
   };
-}
-
-/** Performs the action; returns the relay state after it, or undefined for a press. */
-async function act(c: Connection, action: CommandRequest['action'], known: boolean | undefined): Promise<boolean | undefined> {
-  if (action === 'press') {
-    await c.session.action('press');
-    return undefined;
-  }
-  let target = action === 'on';
-  if (action === 'toggle') {
-    const current = known ?? (await c.session.basicInfo()).on;
-    target = !(current ?? false);
-  }
-  await c.session.action(target ? 'on' : 'off');
-  return target;
-}
-
-function classify(err: unknown): { reason: FailureReason; detail: string } {
-  const detail = (err as Error).message;
-  if (err instanceof SwitchStatusError && err.status === 'busy') return { reason: 'busy', detail };
-  if (err instanceof BleError) {
-    if (err.code === 'BLE_TIMEOUT') return { reason: 'timeout', detail };
-    if (err.code === 'BLE_NOT_FOUND') return { reason: 'out_of_range', detail };
-    if (err.code === 'BLE_CONNECT_FAILED' || err.code === 'BLE_DISCONNECTED') return { reason: 'out_of_range', detail };
-  }
-  return { reason: 'gateway_error', detail };
-}
-
-/** Full jitter over an exponential ceiling (so many gateways retrying don't move in lockstep). */
-function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,11 +7,13 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
+  MAX_PAYLOAD_BYTES,
   decodePayload,
   encodePayload,
   gatewayDownFilter,
   parseTopic,
   topicFor,
+  topicMap,
   type PayloadOf,
   type TopicName,
 } from '@switchfleet/protocol';
@@ -26,13 +28,23 @@ export interface CloudLinkOptions {
   log: Logger;
 }
 
-type UpTopic = 'gatewayStatus' | 'deviceState' | 'commandResult';
+type UpTopic = 'gatewayStatus' | 'deviceState' | 'commandResult' | 'gatewayHealth';
+
+/**
+ * Receives each valid command. The broker gets our PUBACK only when the returned promise settles, so
+ * a command is acknowledged once it is durably taken (mqtt.js acks after `handleMessage` calls back).
+ */
+export type CommandIntake = (cmd: PayloadOf<'command'>, address: string) => Promise<void>;
+/** Receives a command that failed validation but whose id could be read, so it can be answered. */
+export type InvalidCommand = (commandId: string, address: string, reason: string) => Promise<void>;
 
 export class CloudLink {
   private client: MqttClient | undefined;
   private readonly events = new EventEmitter();
   private inFlight = 0;
   private readonly slotWaiters: (() => void)[] = [];
+  private intake: CommandIntake = async () => undefined;
+  private invalid: InvalidCommand = async () => undefined;
   /** Malformed or unknown messages received, for health reports. */
   rejected = 0;
 
@@ -61,11 +73,23 @@ export class CloudLink {
     });
     this.client.on('close', () => this.events.emit('down'));
     this.client.on('error', (err) => log.warn({ err: err.message }, 'cloud link error'));
-    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.client.on('offline', () => log.warn('cloud link offline'));
+    // Commands are handled here rather than on 'message' so that the PUBACK waits for the intake.
+    this.client.handleMessage = (packet, callback) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      this.onMessage(packet.topic, payload).then(
+        () => callback(),
+        (err: unknown) => {
+          log.error({ topic: packet.topic, err: (err as Error).message }, 'command intake failed');
+          callback();
+        },
+      );
+    };
   }
 
-  onCommand(listener: (cmd: PayloadOf<'command'>, address: string) => void): void {
-    this.events.on('command', listener);
+  onCommand(intake: CommandIntake, invalid?: InvalidCommand): void {
+    this.intake = intake;
+    if (invalid) this.invalid = invalid;
   }
 
   /** Called after every (re)connect, once our subscription and online status are in place. */
@@ -80,7 +104,20 @@ export class CloudLink {
     const body = encodePayload(name, payload);
     await this.acquireSlot();
     try {
-      await client.publishAsync(topic, body, { qos: 1, retain: name === 'gatewayStatus' });
+      await client.publishAsync(topic, body, { qos: topicMap[name].qos, retain: topicMap[name].retain });
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  /** Publishes an already encoded body (from the outbox) with QoS 1; resolves on PUBACK. */
+  async publishRaw(name: UpTopic, address: string | undefined, body: Buffer): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('cloud link not started');
+    const topic = topicFor(name, { gatewayId: this.options.gatewayId, ...(address ? { address } : {}) });
+    await this.acquireSlot();
+    try {
+      await client.publishAsync(topic, body, { qos: topicMap[name].qos, retain: topicMap[name].retain });
     } finally {
       this.releaseSlot();
     }
@@ -92,7 +129,8 @@ export class CloudLink {
     if (client.connected) {
       await this.publish('gatewayStatus', undefined, { v: 1, online: false, ts: new Date().toISOString() }).catch(() => undefined);
     }
-    await client.endAsync();
+    // Unacknowledged messages stay in the outbox on disk; no need to wait for them here.
+    await client.endAsync(!client.connected);
     this.client = undefined;
   }
 
@@ -108,7 +146,7 @@ export class CloudLink {
     }
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private async onMessage(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTopic(topic);
     if (!parsed || parsed.name !== 'command' || parsed.gatewayId !== this.options.gatewayId || !parsed.address) {
       this.rejected += 1;
@@ -118,10 +156,12 @@ export class CloudLink {
     const decoded = decodePayload('command', payload);
     if (!decoded.ok) {
       this.rejected += 1;
-      this.options.log.warn({ topic, err: decoded.error.message }, 'malformed command rejected');
+      const commandId = readableCommandId(payload);
+      this.options.log.warn({ topic, commandId, code: decoded.error.code, err: decoded.error.message }, 'malformed command rejected');
+      if (commandId) await this.invalid(commandId, parsed.address, decoded.error.message);
       return;
     }
-    this.events.emit('command', decoded.value, parsed.address);
+    await this.intake(decoded.value, parsed.address);
   }
 
   private acquireSlot(): Promise<void> {
@@ -136,5 +176,16 @@ export class CloudLink {
     const next = this.slotWaiters.shift();
     if (next) next();
     else this.inFlight -= 1;
+  }
+}
+
+/** The command id of an invalid command, when it is JSON and carries a usable one. */
+function readableCommandId(payload: Buffer): string | undefined {
+  if (payload.length > MAX_PAYLOAD_BYTES) return undefined;
+  try {
+    const id = (JSON.parse(payload.toString('utf8')) as { commandId?: unknown }).commandId;
+    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

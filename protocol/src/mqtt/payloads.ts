@@ -108,6 +108,32 @@ export const CommandResult = Type.Object(
   { additionalProperties: false },
 );
 
+const Count = Type.Integer({ minimum: 0 });
+
+/** Periodic gateway health (issue 4): radio slots, queues, outbox backlog and recent errors. */
+export const GatewayHealth = Type.Object(
+  {
+    v: Type.Literal(1),
+    ts: Timestamp,
+    uptimeS: Count,
+    connections: Type.Object({ inUse: Count, max: Count, peak: Count, waiting: Count }, { additionalProperties: false }),
+    commands: Type.Object({ running: Count, taken: Count }, { additionalProperties: false }),
+    outbox: Type.Object(
+      { records: Count, bytes: Count, oldestAgeMs: Count, dropped: Count, delivered: Count },
+      { additionalProperties: false },
+    ),
+    devices: Type.Object({ known: Count, online: Count }, { additionalProperties: false }),
+    links: Type.Object({ cloud: Type.Boolean(), local: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    rssMb: Type.Number({ minimum: 0 }),
+    lastErrors: Type.Array(
+      Type.Object({ ts: Timestamp, message: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
+      { maxItems: 10 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type GatewayHealth = Static<typeof GatewayHealth>;
 export type GatewayStatus = Static<typeof GatewayStatus>;
 export type DeviceReport = Static<typeof DeviceReport>;
 export type DeviceIdentity = Static<typeof DeviceIdentity>;

@@ -6,7 +6,7 @@
  * is a prefix check (a gateway may publish "up" topics and subscribe "down" topics of its own id).
  */
 import type { Static, TSchema } from 'typebox';
-import { CommandRequest, CommandResult, DeviceReport, GatewayStatus } from './payloads.ts';
+import { CommandRequest, CommandResult, DeviceReport, GatewayHealth, GatewayStatus } from './payloads.ts';
 
 export const TOPIC_ROOT = 'sf/v1/gw';
 
@@ -33,6 +33,14 @@ export const topicMap = {
     retain: true,
     schema: GatewayStatus,
     description: 'Gateway presence. Retained; the same topic is the MQTT last will with online=false.',
+  }),
+  gatewayHealth: spec({
+    direction: 'up',
+    filter: `${TOPIC_ROOT}/+/health`,
+    qos: 0,
+    retain: true,
+    schema: GatewayHealth,
+    description: 'Gateway health, published periodically and retained: slots, queues, outbox backlog, recent errors. Not sequenced.',
   }),
   deviceState: spec({
     direction: 'up',

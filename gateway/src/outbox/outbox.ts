@@ -1,0 +1,348 @@
+/**
+ * The durable outbox: every upward report and command result is written to disk (segment-log.ts)
+ * before it is sent, sent in sequence order when the cloud link is up, and forgotten only after the
+ * broker's PUBACK (MQTT 3.1.1 §4.3.2: the sender owns a QoS 1 message until then). Sequence numbers
+ * come from the same log, so they strictly increase across restarts and a crash never reuses one.
+ *
+ * It is also the command inbox: a command is "taken" (and only then acknowledged to the broker) once
+ * its record is on disk, and it is "done" once its result is. After a crash, taken-but-not-done
+ * commands are handed back to the runner and done ones are answered from here, never run again.
+ *
+ * Records (applied idempotently, so replaying a snapshot next to the records it summarises is safe):
+ *   {t:'h', s}                  highest sequence number handed out
+ *   {t:'o', s, n, a?, p}        a message waiting for its PUBACK (p is the encoded JSON body)
+ *   {t:'a', s:[…]}              messages acknowledged (or dropped by the size bound)
+ *   {t:'c', id, a, c}           a command taken
+ *   {t:'d', id, a, p}           a command's result, kept to answer redeliveries
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { encodePayload, type CommandRequest, type CommandResult, type PayloadOf } from '@switchfleet/protocol';
+import { SegmentLog, type ReplayStats } from './segment-log.ts';
+
+export type OutboxTopic = 'deviceState' | 'commandResult';
+
+export interface OutboxSink {
+  readonly connected: boolean;
+  publishRaw(name: OutboxTopic, address: string, body: Buffer): Promise<void>;
+  onUp(listener: () => void): void;
+}
+
+export interface OutboxOptions {
+  dir: string;
+  /** Upper bound of bytes waiting for delivery; past it the oldest unsent state reports go first. */
+  maxBytes: number;
+  /** Segment size that triggers a roll (compaction), unless live data is larger. */
+  segmentBytes: number;
+  /** Messages handed to MQTT at once without a PUBACK yet. */
+  window: number;
+  /** Command results remembered for answering redeliveries. */
+  rememberResults: number;
+  fsync: boolean;
+  log: Logger;
+  now?: () => number;
+}
+
+interface Pending {
+  seq: number;
+  name: OutboxTopic;
+  address: string;
+  body: string;
+  at: number;
+  durable: boolean;
+  sent: boolean;
+}
+
+interface Taken {
+  address: string;
+  cmd: CommandRequest;
+}
+
+export interface OutboxStats {
+  /** Messages waiting for their PUBACK. */
+  records: number;
+  bytes: number;
+  oldestAgeMs: number;
+  inFlight: number;
+  delivered: number;
+  /** State reports dropped by the size bound since start. */
+  dropped: number;
+  commandsTaken: number;
+  replay: ReplayStats;
+}
+
+export class Outbox {
+  private readonly pending = new Map<number, Pending>();
+  /** Durable, unsent sequence numbers in ascending order. */
+  private queue: number[] = [];
+  private readonly taken = new Map<string, Taken>();
+  private readonly done = new Map<string, { address: string; result: CommandResult }>();
+  private readonly events = new EventEmitter();
+  private hwm = 0;
+  private bytes = 0;
+  private inFlight = 0;
+  private delivered = 0;
+  private dropped = 0;
+  private acks: number[] = [];
+  private rolling = false;
+  private closed = false;
+  private sink: OutboxSink | undefined;
+  private log!: SegmentLog;
+  private replay!: ReplayStats;
+
+  private constructor(private readonly options: OutboxOptions) {
+    this.events.setMaxListeners(0);
+  }
+
+  static async open(options: OutboxOptions): Promise<Outbox> {
+    const box = new Outbox(options);
+    const { log, stats } = await SegmentLog.open({ dir: options.dir, fsync: options.fsync, log: options.log }, (r) => box.apply(r));
+    box.log = log;
+    box.replay = stats;
+    if (box.hwm === 0) {
+      // A brand-new outbox starts above anything an earlier install of this gateway id can have
+      // used (microseconds of wall time); from here on the counter lives in the log.
+      box.hwm = (options.now ?? Date.now)() * 1000;
+      await log.append({ t: 'h', s: box.hwm });
+    }
+    for (const p of box.pending.values()) box.queue.push(p.seq);
+    box.queue.sort((a, b) => a - b);
+    options.log.info({ pending: box.pending.size, taken: box.taken.size, nextSeq: box.hwm + 1, ...stats }, 'outbox opened');
+    return box;
+  }
+
+  /** The sequence number the next message will carry. */
+  get nextSeq(): number {
+    return this.hwm + 1;
+  }
+
+  /**
+   * Builds a message with the next sequence number and stores it. `stored` settles once it is on disk;
+   * it is sent after that, in order.
+   */
+  put<T extends OutboxTopic>(name: T, address: string, build: (seq: number) => PayloadOf<T>): { value: PayloadOf<T>; stored: Promise<void> } {
+    if (this.closed) throw new Error('outbox is closed');
+    const seq = ++this.hwm;
+    const value = build(seq);
+    const body = encodePayload(name, value).toString('utf8');
+    this.makeRoom(body.length);
+    const p: Pending = { seq, name, address, body, at: this.now(), durable: false, sent: false };
+    this.pending.set(seq, p);
+    this.bytes += body.length;
+    if (name === 'commandResult') this.markDone(address, value as CommandResult);
+    const stored = this.log.append({ t: 'o', s: seq, n: name, a: address, p: body }).then(() => {
+      p.durable = true;
+      if (this.pending.has(seq)) this.queue.push(seq);
+      this.events.emit('stored', seq);
+      this.pump();
+    });
+    return { value, stored };
+  }
+
+  /** Records a command as taken; resolves once that is on disk (then it may be acknowledged). */
+  async takeCommand(address: string, cmd: CommandRequest): Promise<void> {
+    if (this.taken.has(cmd.commandId) || this.done.has(cmd.commandId)) return;
+    this.taken.set(cmd.commandId, { address, cmd });
+    await this.log.append({ t: 'c', id: cmd.commandId, a: address, c: cmd });
+  }
+
+  /** Commands taken in an earlier run (or this one) that have no result yet. */
+  takenCommands(): Taken[] {
+    return [...this.taken.values()];
+  }
+
+  resultOf(commandId: string): { address: string; result: CommandResult } | undefined {
+    return this.done.get(commandId);
+  }
+
+  /** Called with each sequence number once its message is on disk. */
+  onStored(listener: (seq: number) => void): () => void {
+    this.events.on('stored', listener);
+    return () => this.events.off('stored', listener);
+  }
+
+  attach(sink: OutboxSink): void {
+    this.sink = sink;
+    sink.onUp(() => this.pump());
+    this.pump();
+  }
+
+  stats(): OutboxStats {
+    const oldest = this.pending.values().next().value as Pending | undefined;
+    return {
+      records: this.pending.size,
+      bytes: this.bytes,
+      oldestAgeMs: oldest ? Math.max(0, this.now() - oldest.at) : 0,
+      inFlight: this.inFlight,
+      delivered: this.delivered,
+      dropped: this.dropped,
+      commandsTaken: this.taken.size,
+      replay: this.replay,
+    };
+  }
+
+  /** Waits until every message is acknowledged, or the time is up; true when empty. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const until = this.now() + timeoutMs;
+    while (this.pending.size > 0 && this.now() < until) {
+      this.pump();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.pending.size === 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.flushAcks();
+    await this.log.close();
+  }
+
+  private pump(): void {
+    const sink = this.sink;
+    if (!sink || this.closed) return;
+    while (sink.connected && this.inFlight < this.options.window && this.queue.length > 0) {
+      const seq = this.queue.shift()!;
+      const p = this.pending.get(seq);
+      if (!p || p.sent) continue;
+      p.sent = true;
+      this.inFlight += 1;
+      sink
+        .publishRaw(p.name, p.address, Buffer.from(p.body))
+        .then(
+          () => this.acked(p),
+          (err: unknown) => {
+            // Not acknowledged: it stays ours and goes again, in order, on the next connection.
+            p.sent = false;
+            if (this.pending.has(p.seq)) this.requeue(p.seq);
+            this.options.log.debug({ seq: p.seq, err: (err as Error).message }, 'outbox publish not acknowledged');
+          },
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          this.pump();
+        });
+    }
+  }
+
+  private acked(p: Pending): void {
+    if (!this.pending.delete(p.seq)) return;
+    this.bytes -= p.body.length;
+    this.delivered += 1;
+    this.acks.push(p.seq);
+    if (this.acks.length === 1) setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    if (this.acks.length === 0) return;
+    const s = this.acks;
+    this.acks = [];
+    // Not awaited: an ack lost in a crash only means that message is sent once more (same seq).
+    this.log.append({ t: 'a', s }).catch(() => undefined);
+    this.maybeRoll();
+  }
+
+  private maybeRoll(): void {
+    if (this.rolling || this.closed) return;
+    const live = this.bytes + 256 * (this.taken.size + this.done.size);
+    if (this.log.currentSegmentBytes < Math.max(this.options.segmentBytes, 2 * live)) return;
+    this.rolling = true;
+    void this.log
+      .roll(() => this.snapshot())
+      .catch((err: unknown) => this.options.log.error({ err }, 'outbox roll failed'))
+      .finally(() => {
+        this.rolling = false;
+      });
+  }
+
+  private snapshot(): unknown[] {
+    const records: unknown[] = [{ t: 'h', s: this.hwm }];
+    for (const p of this.pending.values()) records.push({ t: 'o', s: p.seq, n: p.name, a: p.address, p: p.body });
+    for (const [id, t] of this.taken) records.push({ t: 'c', id, a: t.address, c: t.cmd });
+    for (const [id, d] of this.done) records.push({ t: 'd', id, a: d.address, p: JSON.stringify(d.result) });
+    return records;
+  }
+
+  /** Keeps the bound: the oldest unsent state reports go first (a newer report supersedes them). */
+  private makeRoom(incoming: number): void {
+    const victims: number[] = [];
+    for (const kind of ['deviceState', 'commandResult'] as const) {
+      for (const p of this.pending.values()) {
+        if (this.bytes + incoming <= this.options.maxBytes) break;
+        if (p.sent || p.name !== kind) continue;
+        this.pending.delete(p.seq);
+        this.bytes -= p.body.length;
+        victims.push(p.seq);
+        if (kind === 'commandResult') this.options.log.error({ seq: p.seq }, 'outbox full: a command result was dropped');
+      }
+    }
+    if (victims.length === 0) return;
+    this.dropped += victims.length;
+    this.queue = this.queue.filter((s) => this.pending.has(s));
+    this.options.log.warn({ dropped: victims.length, maxBytes: this.options.maxBytes }, 'outbox full: oldest reports dropped');
+    this.log.append({ t: 'a', s: victims }).catch(() => undefined);
+  }
+
+  private markDone(address: string, result: CommandResult): void {
+    this.taken.delete(result.commandId);
+    this.done.delete(result.commandId);
+    this.done.set(result.commandId, { address, result });
+    if (this.done.size > this.options.rememberResults) this.done.delete(this.done.keys().next().value!);
+  }
+
+  private requeue(seq: number): void {
+    let lo = 0;
+    let hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.queue[mid]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    this.queue.splice(lo, 0, seq);
+  }
+
+  private apply(record: unknown): void {
+    const r = record as { t?: string; s?: unknown; n?: unknown; a?: unknown; p?: unknown; id?: unknown; c?: unknown };
+    switch (r.t) {
+      case 'h':
+        if (typeof r.s === 'number') this.hwm = Math.max(this.hwm, r.s);
+        return;
+      case 'o': {
+        if (typeof r.s !== 'number' || typeof r.p !== 'string' || typeof r.a !== 'string') return;
+        if (r.n !== 'deviceState' && r.n !== 'commandResult') return;
+        this.hwm = Math.max(this.hwm, r.s);
+        if (!this.pending.has(r.s)) {
+          this.pending.set(r.s, { seq: r.s, name: r.n, address: r.a, body: r.p, at: this.now(), durable: true, sent: false });
+          this.bytes += r.p.length;
+        }
+        if (r.n === 'commandResult') this.markDone(r.a, parseResult(r.p));
+        return;
+      }
+      case 'a':
+        for (const s of Array.isArray(r.s) ? r.s : []) {
+          const p = this.pending.get(s as number);
+          if (!p) continue;
+          this.pending.delete(p.seq);
+          this.bytes -= p.body.length;
+        }
+        return;
+      case 'c':
+        if (typeof r.id === 'string' && typeof r.a === 'string' && r.c && !this.done.has(r.id)) this.taken.set(r.id, { address: r.a, cmd: r.c as CommandRequest });
+        return;
+      case 'd':
+        if (typeof r.id === 'string' && typeof r.a === 'string' && typeof r.p === 'string') this.markDone(r.a, parseResult(r.p));
+        return;
+      default:
+        this.options.log.warn({ type: r.t }, 'unknown outbox record ignored');
+    }
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+}
+
+function parseResult(body: string): CommandResult {
+  // The body was validated by encodePayload before it was written, and its checksum matched.
+  return JSON.parse(body) as CommandResult;
+}
