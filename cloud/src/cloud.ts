@@ -11,8 +11,13 @@ import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './services/accounts.ts';
+import { createMetrics, type CloudMetrics } from './metrics.ts';
+import { CommandDispatcher, type CommandPublisher } from './services/command-dispatch.ts';
 import { CommandEvents } from './services/command-events.ts';
-import { CommandService, type CommandPublisher } from './services/commands.ts';
+import { CommandOutcomes } from './services/command-outcomes.ts';
+import { CommandService } from './services/commands.ts';
+import { EventBus } from './services/event-bus.ts';
+import { ShadowService } from './services/shadow.ts';
 import { DeviceService } from './services/devices.ts';
 import { GatewayService } from './services/gateways.ts';
 import { HealthService } from './services/health.ts';
@@ -24,6 +29,17 @@ export interface CloudConfig {
   dataDir?: string | undefined;
   /** PostgreSQL URL; takes precedence over dataDir. */
   databaseUrl?: string | undefined;
+  /**
+   * An already open database to use instead of opening one (not closed by this cloud). Lets two
+   * cloud instances share one in-process PGlite the way two processes share one PostgreSQL.
+   */
+  database?: Database | undefined;
+  /**
+   * With an external broker: subscribe to the up topics as the shared subscription
+   * `$share/<group>/...` so that each message reaches one instance of the group (MQTT 5 §4.8.2;
+   * mosquitto also offers it to 3.1.1 clients). Default "sf-cloud"; null subscribes plainly.
+   */
+  sharedGroup?: string | null | undefined;
   /** Embedded broker TCP port; default 1883, 0 = ephemeral. Ignored with mqttUrl. */
   mqttPort?: number | undefined;
   /** Embedded broker bind address; default 127.0.0.1. */
@@ -40,6 +56,7 @@ export interface CloudConfig {
 
 export interface CloudServices {
   accounts: AccountService;
+  shadows: ShadowService;
   homes: HomeService;
   gateways: GatewayService;
   devices: DeviceService;
@@ -63,6 +80,10 @@ export interface Cloud {
   database: Database;
   broker: BrokerInfo;
   services: CloudServices;
+  /** Prometheus registry and the cloud's instruments (the API adds its HTTP histogram). */
+  metrics: CloudMetrics;
+  /** State changes and command outcomes of every instance on this database (LISTEN/NOTIFY). */
+  events: EventBus;
   /** Releases broker, clients, database and timers. Idempotent. */
   close(): Promise<void>;
 }
@@ -81,8 +102,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
   };
 
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    cleanups.push(() => database.close());
+    const database = config.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    if (!config.database) cleanups.push(() => database.close());
     logger.info({ kind: database.kind }, 'database ready');
     const { db } = database;
 
@@ -90,6 +111,11 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     const homes = new HomeService(db);
     const gateways = new GatewayService(db);
     const devices = new DeviceService(db);
+    const metrics = createMetrics({ gatewaysConnected: () => gateways.countOnline() });
+    const bus = new EventBus(database, logger);
+    await bus.start();
+    cleanups.push(() => bus.stop());
+    const shadows = new ShadowService(db, bus);
 
     let embedded: EmbeddedBroker | undefined;
     let brokerInfo: BrokerInfo;
@@ -116,28 +142,35 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     }
     cleanups.push(() => client.endAsync(true));
 
-    const events = new CommandEvents();
+    const events = new CommandEvents(bus);
     const publisher: CommandPublisher = {
       publish: async (topic, payload) => {
         await client.publishAsync(topic, payload, { qos: 1 });
       },
     };
+    const outcomes = new CommandOutcomes(db, bus, (status) => metrics.commandOutcomes.inc({ status }));
+    const dispatcher = new CommandDispatcher(db, publisher, outcomes, logger);
     const commands = new CommandService({
       db,
       devices,
-      publisher,
+      shadows,
+      dispatcher,
+      outcomes,
       events,
       logger,
+      metrics,
       ...(config.commandTtlMs !== undefined ? { defaultTtlMs: config.commandTtlMs } : {}),
     });
-    const ingest = new IngestService({ db, gateways, commands, logger });
+    const ingest = new IngestService({ db, gateways, commands, logger, bus, metrics });
     const onMessage = (topic: string, payload: Buffer) => ingest.handle(topic, payload);
     client.on('message', onMessage);
     cleanups.push(async () => {
       client.removeListener('message', onMessage);
       await ingest.stop();
     });
-    await client.subscribeAsync([...INGEST_FILTERS], { qos: 1 });
+    const group = config.mqttUrl ? (config.sharedGroup === undefined ? 'sf-cloud' : config.sharedGroup) : null;
+    const filters = INGEST_FILTERS.map((f) => (group ? `$share/${group}/${f}` : f));
+    await client.subscribeAsync(filters, { qos: 1 });
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
     const health = new HealthService({
@@ -151,7 +184,9 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, homes, gateways, devices, commands, ingest, health },
+      services: { accounts, homes, gateways, devices, commands, ingest, health, shadows },
+      metrics,
+      events: bus,
       close() {
         closing ??= unwind();
         return closing;

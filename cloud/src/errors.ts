@@ -4,6 +4,11 @@ export type CloudErrorCode =
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
   | 'GATEWAY_EXISTS'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'VERSION_CONFLICT'
+  | 'FORBIDDEN'
+  | 'ALREADY_MEMBER'
+  | 'INVALID_REFRESH_TOKEN'
   | 'CONFIG_INVALID';
 
 export class CloudError extends Error {
@@ -39,6 +44,43 @@ export class NotFoundError extends CloudError {
 export class GatewayExistsError extends CloudError {
   constructor(gatewayId: string) {
     super('GATEWAY_EXISTS', `gateway ${gatewayId} is already provisioned`, 'gatewayId');
+  }
+}
+
+/** The same Idempotency-Key was used before for a different request (draft-ietf-httpapi-idempotency-key-header §2.7). */
+export class IdempotencyKeyReusedError extends CloudError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different request', 'Idempotency-Key');
+  }
+}
+
+/** An optimistic-concurrency precondition (If-Match version) no longer holds. */
+export class VersionConflictError extends CloudError {
+  constructor(
+    readonly currentVersion: number,
+    expected: number,
+  ) {
+    super('VERSION_CONFLICT', `version ${expected} is stale; the current version is ${currentVersion}`, 'If-Match');
+  }
+}
+
+/** The caller can see the resource but its role does not allow the action (a member, not the owner). */
+export class ForbiddenError extends CloudError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class AlreadyMemberError extends CloudError {
+  constructor() {
+    super('ALREADY_MEMBER', 'that person is already a member of this home', 'email');
+  }
+}
+
+/** Unknown, expired, reused or revoked refresh token; one error for all, so none can be told apart. */
+export class InvalidRefreshTokenError extends CloudError {
+  constructor() {
+    super('INVALID_REFRESH_TOKEN', 'the refresh token is not valid', 'refreshToken');
   }
 }
 

@@ -13,6 +13,7 @@ import commandWaits from './plugins/command-waits.ts';
 import docs from './plugins/docs.ts';
 import errors from './plugins/errors.ts';
 import authRoutes from './routes/auth.ts';
+import commandRoutes from './routes/commands.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import { ErrorBody } from './schemas.ts';
@@ -44,6 +45,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(authRoutes, { prefix: '/v1/auth' });
   await app.register(deviceRoutes, { prefix: '/v1' });
+  await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -61,8 +61,59 @@ export const DeviceList = Type.Array(Device);
 export const DeviceParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Device id' }) });
 
 export const CommandBody = Type.Object(
-  { action: Type.Enum(['on', 'off', 'toggle'], { description: 'What the switch should do' }) },
-  { additionalProperties: false },
+  {
+    action: Type.Enum(['on', 'off', 'toggle', 'press'], {
+      description: 'What the switch should do. on/off also set the shadow\'s desired state; press is an action, not a state.',
+    }),
+    ttlMs: Type.Optional(
+      Type.Integer({ minimum: 1000, maximum: 600_000, description: 'How long the command may wait (e.g. for an offline gateway) before it expires; default 30 s' }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ action: 'on' }, { action: 'press', ttlMs: 60000 }] },
+);
+
+export const CommandHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Retrying with the same key returns the first command instead of sending a second; the same key with another body answers 422',
+    }),
+  ),
+  traceparent: Type.Optional(Type.String({ description: 'W3C trace context; carried to the gateway in the command envelope' })),
+});
+
+export const CommandParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Command id' }) });
+
+export const CommandView = Type.Object(
+  {
+    commandId: Type.String({ format: 'uuid' }),
+    deviceId: Type.String({ format: 'uuid' }),
+    action: Type.String(),
+    status: Type.Enum(['pending', 'sent', 'succeeded', 'failed', 'expired']),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it did not succeed, e.g. out_of_range, expired' }),
+    detail: Type.Union([Type.String(), Type.Null()]),
+    source: Type.Enum(['user', 'delta', 'schedule']),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  {
+    examples: [
+      {
+        commandId: '0b7f2a4e-3c1d-4f5e-9a8b-7c6d5e4f3a2b',
+        deviceId: '6f1c1e9e-1111-4000-8000-000000000001',
+        action: 'on',
+        status: 'failed',
+        reason: 'out_of_range',
+        detail: 'no advertisement for 30 s',
+        source: 'user',
+        createdAt: '2025-01-01T12:00:00.000Z',
+        expiresAt: '2025-01-01T12:00:30.000Z',
+        completedAt: '2025-01-01T12:00:02.000Z',
+      },
+    ],
+  },
 );
 export type CommandBody = Static<typeof CommandBody>;
 
@@ -105,7 +156,10 @@ export const Health = Type.Object({
 export const errorResponses = {
   400: Type.Ref('ErrorBody'),
   401: Type.Ref('ErrorBody'),
+  403: Type.Ref('ErrorBody'),
   404: Type.Ref('ErrorBody'),
   409: Type.Ref('ErrorBody'),
+  422: Type.Ref('ErrorBody'),
+  429: Type.Ref('ErrorBody'),
   500: Type.Ref('ErrorBody'),
 } as const;

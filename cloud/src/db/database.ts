@@ -13,6 +13,11 @@ export interface Database {
   readonly db: Db;
   /** True when a trivial query round-trips. Never throws. */
   ping(): Promise<boolean>;
+  /**
+   * LISTEN on a channel (PostgreSQL NOTIFY, delivered to every process on the same database, the
+   * sender included); resolves with the stop function.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Releases the PGlite instance or the pool. Idempotent. */
   close(): Promise<void>;
 }

@@ -34,6 +34,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         return false;
       }
     },
+    async listen(channel, onPayload) {
+      const stop = await client.listen(channel, onPayload);
+      return async () => {
+        if (!client.closed) await stop();
+      };
+    },
     close() {
       closing ??= client.closed ? Promise.resolve() : client.close();
       return closing;

@@ -26,6 +26,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     throw e;
   }
   const db = drizzle({ client: pool, schema });
+  const listeners = new Set<pg.Client>();
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -38,8 +39,27 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         return false;
       }
     },
+    async listen(channel, onPayload) {
+      // LISTEN belongs to a session, so it needs its own connection outside the pool.
+      const client = new pg.Client({ connectionString: options.url });
+      client.on('error', () => {});
+      await client.connect();
+      client.on('notification', (n) => {
+        if (n.channel === channel && n.payload !== undefined) onPayload(n.payload);
+      });
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      listeners.add(client);
+      return async () => {
+        if (!listeners.delete(client)) return;
+        await client.end().catch(() => {});
+      };
+    },
     close() {
-      closing ??= pool.end();
+      closing ??= (async () => {
+        await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+        listeners.clear();
+        await pool.end();
+      })();
       return closing;
     },
   };

@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -15,6 +16,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -55,15 +57,53 @@ export const homeMembers = pgTable(
   ],
 );
 
+export const homeInvitations = pgTable(
+  'home_invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    homeId: uuid('home_id')
+      .notNull()
+      .references(() => homes.id, { onDelete: 'cascade' }),
+    /** Normalized (lower-case) email of the invited person; only that account can accept. */
+    email: text('email').notNull(),
+    invitedBy: uuid('invited_by')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['pending', 'accepted', 'revoked'] }).notNull().default('pending'),
+    createdAt: createdAt(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('home_invitations_email_idx').on(t.email),
+    uniqueIndex('home_invitations_pending_uq').on(t.homeId, t.email).where(sql`${t.status} = 'pending'`),
+    check('home_invitations_status_check', sql`${t.status} in ('pending', 'accepted', 'revoked')`),
+  ],
+);
+
+export const rooms = pgTable(
+  'rooms',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    homeId: uuid('home_id')
+      .notNull()
+      .references(() => homes.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('rooms_home_name_uq').on(t.homeId, t.name)],
+);
+
 export const gateways = pgTable(
   'gateways',
   {
     /** The MQTT gateway id: the topic level under sf/v1/gw/ and the MQTT username. */
     id: text('id').primaryKey(),
-    homeId: uuid('home_id')
-      .notNull()
-      .references(() => homes.id),
+    /** Null while provisioned but not yet claimed into a home. */
+    homeId: uuid('home_id').references(() => homes.id),
     secretHash: text('secret_hash').notNull(),
+    /** sha256 of the one-time claim code (a high-entropy random code, so a fast hash suffices); null once claimed. */
+    claimCodeHash: text('claim_code_hash').unique(),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
     lastSeen: timestamp('last_seen', { withTimezone: true }),
     online: boolean('online').notNull().default(false),
     createdAt: createdAt(),
@@ -88,6 +128,7 @@ export const devices = pgTable(
     firmwareVersion: text('firmware_version'),
     hardwareId: text('hardware_id'),
     serial: text('serial'),
+    roomId: uuid('room_id').references(() => rooms.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -96,20 +137,65 @@ export const devices = pgTable(
   ],
 );
 
+/**
+ * The shadow of a switch, in the manner of AWS IoT Device Shadow: the reported side (what the gateway
+ * last saw), the desired side (what the users asked for), a timestamp per field (the shadow's
+ * "metadata") and one version for the whole document.
+ */
 export const deviceState = pgTable('device_state', {
   deviceId: uuid('device_id')
     .primaryKey()
     .references(() => devices.id, { onDelete: 'cascade' }),
-  /** Null until a report or a command result has carried the relay state. */
+  /** Reported relay state; null until a report or a command result has carried it. */
   on: boolean('on'),
   battery: integer('battery'),
   rssi: integer('rssi'),
   online: boolean('online').notNull().default(false),
   lastSeen: timestamp('last_seen', { withTimezone: true }),
-  /** Bumped on every write, so a reader can tell two snapshots apart. */
+  onAt: timestamp('on_at', { withTimezone: true }),
+  batteryAt: timestamp('battery_at', { withTimezone: true }),
+  rssiAt: timestamp('rssi_at', { withTimezone: true }),
+  onlineAt: timestamp('online_at', { withTimezone: true }),
+  /** Desired relay state; null when nobody has asked for one. */
+  desiredOn: boolean('desired_on'),
+  desiredOnAt: timestamp('desired_on_at', { withTimezone: true }),
+  /**
+   * Ordering guard against reordered and replayed reports: the gateway, seq and observation time of
+   * the report last applied. last_seq is cleared when the gateway announces itself again (it may have
+   * restarted its counter); then the observation time decides.
+   */
+  reportedAt: timestamp('reported_at', { withTimezone: true }),
+  lastGatewayId: text('last_gateway_id'),
+  lastSeq: bigint('last_seq', { mode: 'number' }),
+  /** Bumped on every write of either side; the If-Match precondition of PATCH desired compares it. */
   version: integer('version').notNull().default(1),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Append-only history of device reports. The primary key (gateway_id, seq, ts) is the outbox's
+ * identity of a report, so a redelivered report is stored once. It includes ts on purpose: a
+ * unique key of a partitioned table must contain the partition key, so this table can become
+ * `PARTITION BY RANGE (ts)` with monthly partitions (created ahead by a job, old ones detached and
+ * dropped for retention) without changing any query; reads go through (device_id, ts).
+ */
+export const deviceStateHistory = pgTable(
+  'device_state_history',
+  {
+    gatewayId: text('gateway_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    ts: timestamp('ts', { withTimezone: true }).notNull(),
+    deviceId: uuid('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    online: boolean('online').notNull(),
+    on: boolean('on'),
+    battery: integer('battery'),
+    rssi: integer('rssi'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.gatewayId, t.seq, t.ts] }), index('device_state_history_device_ts_idx').on(t.deviceId, t.ts)],
+);
 
 export const commandStatuses = ['pending', 'sent', 'succeeded', 'failed', 'expired'] as const;
 export type CommandRowStatus = (typeof commandStatuses)[number];
@@ -128,9 +214,17 @@ export const commands = pgTable(
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
     traceparent: text('traceparent'),
+    /** Who asked; null for commands the cloud made itself (shadow delta, schedules). */
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    source: text('source', { enum: ['user', 'delta', 'schedule'] }).notNull().default('user'),
+    /** The client's Idempotency-Key and a hash of what it asked for, to tell a retry from a misuse. */
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
   },
   (t) => [
+    uniqueIndex('commands_user_idempotency_uq').on(t.userId, t.idempotencyKey),
     check('commands_status_check', sql`${t.status} in ('pending', 'sent', 'succeeded', 'failed', 'expired')`),
     // The sweeper only ever scans open commands; a partial index keeps that scan small.
     index('commands_open_expiry_idx')
@@ -140,5 +234,74 @@ export const commands = pgTable(
   ],
 );
 
-export const schema = { users, homes, homeMembers, gateways, devices, deviceState, commands };
+/**
+ * Refresh tokens, stored as sha256 of a 256-bit random token. Rotation: each use marks the row used
+ * and issues a new token in the same family; presenting a used (or revoked) token again means it
+ * leaked, so the whole family is revoked (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('refresh_tokens_family_idx').on(t.familyId)],
+);
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    deviceId: uuid('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    cron: text('cron').notNull(),
+    timeZone: text('time_zone').notNull(),
+    action: text('action').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** The next occurrence to run; advanced by whichever cloud instance claims the current one. */
+    nextRunAt: timestamp('next_run_at', { withTimezone: true }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`${t.enabled}`), index('schedules_device_idx').on(t.deviceId)],
+);
+
+/** One row per schedule occurrence: the primary key is what makes an occurrence run once. */
+export const scheduleRuns = pgTable(
+  'schedule_runs',
+  {
+    scheduleId: uuid('schedule_id')
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    occurrenceAt: timestamp('occurrence_at', { withTimezone: true }).notNull(),
+    commandId: uuid('command_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.occurrenceAt] })],
+);
+
+export const schema = {
+  users,
+  homes,
+  homeMembers,
+  homeInvitations,
+  rooms,
+  gateways,
+  devices,
+  deviceState,
+  deviceStateHistory,
+  commands,
+  refreshTokens,
+  schedules,
+  scheduleRuns,
+};
 export type Schema = typeof schema;

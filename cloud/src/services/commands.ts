@@ -1,46 +1,50 @@
 /**
- * Commands from a user to a switch: stored first (pending), handed to the broker at QoS 1 for the
- * device's gateway, marked sent on PUBACK, and made terminal by exactly one of: the gateway's
- * commandResult, or the sweeper once expires_at has passed. Only an open (pending/sent) command can
- * change status, so a late result never overwrites an expiry and vice versa.
+ * Commands from a user (or the cloud itself: shadow deltas, schedules) to a switch. Lifecycle:
+ * pending (stored) → sent (claimed and handed to the broker at QoS 1, only while the gateway is
+ * online) → succeeded | failed (the gateway's commandResult) | expired (the sweeper, once expires_at
+ * has passed; a command for an offline gateway waits as pending until then).
+ *
+ * A retried request with the same Idempotency-Key (per user) returns the first command instead of
+ * making a second one; the same key with a different request is refused. on/off also set the
+ * shadow's desired state; press and toggle do not (a press is an action, not a state).
  */
-import {
-  childTraceparent,
-  encodePayload,
-  newTraceparent,
-  topicFor,
-  type CommandAction,
-  type CommandResult,
-} from '@switchfleet/protocol';
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { newTraceparent, type CommandAction, type CommandResult } from '@switchfleet/protocol';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.ts';
-import { commands, devices, deviceState } from '../db/schema.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { rowsOf, type Db } from '../db/database.ts';
+import { commands, devices, homeMembers } from '../db/schema.ts';
+import { IdempotencyKeyReusedError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import type { CommandDispatcher } from './command-dispatch.ts';
 import type { CommandEvents } from './command-events.ts';
-import { isTerminal, OPEN_STATUSES, type CommandRecord } from './command-record.ts';
+import type { CommandOutcomes } from './command-outcomes.ts';
+import { isTerminal, type CommandRecord } from './command-record.ts';
+import type { CloudMetrics } from '../metrics.ts';
 import type { DeviceService } from './devices.ts';
+import type { ShadowService } from './shadow.ts';
 
 export const DEFAULT_COMMAND_TTL_MS = 30_000;
 export const MAX_COMMAND_TTL_MS = 10 * 60_000;
 
-/** The one thing commands need from the broker: a QoS 1 publish that resolves on PUBACK. */
-export interface CommandPublisher {
-  publish(topic: string, payload: Buffer): Promise<void>;
-}
+export type { CommandPublisher } from './command-dispatch.ts';
 
 export interface CreateCommandOptions {
   ttlMs?: number;
   traceparent?: string;
+  /** Client-chosen key (Idempotency-Key header); scoped to the user. */
+  idempotencyKey?: string;
 }
 
 export interface CommandServiceDeps {
   db: Db;
   devices: DeviceService;
-  publisher: CommandPublisher;
+  shadows: ShadowService;
+  dispatcher: CommandDispatcher;
+  outcomes: CommandOutcomes;
   events: CommandEvents;
   logger: Logger;
+  metrics?: CloudMetrics;
   /** TTL of a command created without one; default DEFAULT_COMMAND_TTL_MS. */
   defaultTtlMs?: number;
 }
@@ -53,38 +57,45 @@ export class CommandService {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_COMMAND_TTL_MS) {
       throw new InvalidInputError('ttlMs', `ttlMs must be an integer in 1..${MAX_COMMAND_TTL_MS}`);
     }
+    const key = options.idempotencyKey;
+    if (key !== undefined && (key.length === 0 || key.length > 255)) {
+      throw new InvalidInputError('Idempotency-Key', 'Idempotency-Key must have 1 to 255 characters');
+    }
     const route = await this.deps.devices.routeForUser(userId, deviceId);
     if (!route) throw new NotFoundError('device');
+    const requestHash = createHash('sha256').update(JSON.stringify([route.deviceId, action, options.ttlMs ?? null])).digest('hex');
+    if (key !== undefined) {
+      const earlier = await this.byKey(userId, key, requestHash);
+      if (earlier) return earlier;
+    }
 
     const issuedAt = new Date();
-    const expiresAt = new Date(issuedAt.getTime() + ttlMs);
-    const traceparent = options.traceparent ?? newTraceparent();
     const [created] = await this.deps.db
       .insert(commands)
-      .values({ deviceId: route.deviceId, action, status: 'pending', createdAt: issuedAt, expiresAt, traceparent })
+      .values({
+        deviceId: route.deviceId,
+        action,
+        status: 'pending',
+        createdAt: issuedAt,
+        expiresAt: new Date(issuedAt.getTime() + ttlMs),
+        traceparent: options.traceparent ?? newTraceparent(),
+        userId,
+        source: 'user',
+        idempotencyKey: key ?? null,
+        requestHash,
+      })
+      .onConflictDoNothing()
       .returning();
-    if (!created) throw new Error('insert into commands returned no row');
-
-    const payload = encodePayload('command', {
-      v: 1,
-      commandId: created.id,
-      action,
-      issuedAt: issuedAt.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-      // The hop to the gateway is a child span of the request that created the command.
-      traceparent: childTraceparent(traceparent),
-    });
-    const topic = topicFor('command', { gatewayId: route.gatewayId, address: route.address });
-    const acked = this.deps.publisher
-      .publish(topic, payload)
-      .then(
-        () => this.markSent(created.id),
-        (e: unknown) => this.failToPublish(created.id, e),
-      )
-      .catch((e: unknown) => this.deps.logger.error({ err: e, commandId: created.id }, 'recording command hand-off failed'));
-    // Past expiresAt the gateway must refuse the command anyway (payloads.ts: CommandRequest), so waiting
-    // longer for the broker's PUBACK is pointless; an unacknowledged command is left to the sweeper.
-    await settleWithin(acked, ttlMs);
+    if (!created) {
+      // A concurrent request with the same key won the insert.
+      const earlier = key !== undefined ? await this.byKey(userId, key, requestHash) : null;
+      if (!earlier) throw new Error('insert into commands returned no row');
+      return earlier;
+    }
+    this.deps.metrics?.commandsCreated.inc({ source: 'user' });
+    this.deps.logger.info({ commandId: created.id, deviceId: route.deviceId, action, traceparent: created.traceparent }, 'command created');
+    if (action === 'on' || action === 'off') await this.deps.shadows.recordDesired(route.deviceId, action === 'on');
+    await this.deps.dispatcher.dispatch({ commandId: created.id });
     return (await this.get(created.id)) ?? created;
   }
 
@@ -92,6 +103,18 @@ export class CommandService {
     if (!isUuid(commandId)) return null;
     const [row] = await this.deps.db.select().from(commands).where(eq(commands.id, commandId));
     return row ?? null;
+  }
+
+  /** A command on a device of one of the user's homes, or null (absent and not-yours look alike). */
+  async getForUser(userId: string, commandId: string): Promise<CommandRecord | null> {
+    if (!isUuid(userId) || !isUuid(commandId)) return null;
+    const [row] = await this.deps.db
+      .select({ command: commands })
+      .from(commands)
+      .innerJoin(devices, eq(devices.id, commands.deviceId))
+      .innerJoin(homeMembers, and(eq(homeMembers.homeId, devices.homeId), eq(homeMembers.userId, userId)))
+      .where(eq(commands.id, commandId));
+    return row?.command ?? null;
   }
 
   /**
@@ -112,12 +135,15 @@ export class CommandService {
       };
       const finish = (record: CommandRecord | null) => settle(() => resolve(record));
       const fail = (e: unknown) => settle(() => reject(e));
-      const giveUp = () => {
-        clearTimeout(timer);
+      const reread = () => {
         this.get(commandId).then(finish, fail);
       };
+      const giveUp = () => {
+        clearTimeout(timer);
+        reread();
+      };
       // Subscribe before reading, so a transition between the read and the subscription is not missed.
-      const unsubscribe = this.deps.events.onTerminal(commandId, finish);
+      const unsubscribe = this.deps.events.onTerminal(commandId, reread);
       const timer = setTimeout(giveUp, timeoutMs);
       // An aborted wait (e.g. the server shutting down) ends early with the current record.
       if (options.signal?.aborted) return giveUp();
@@ -135,46 +161,70 @@ export class CommandService {
    */
   async complete(gatewayId: string, address: string, result: CommandResult): Promise<CommandRecord | null> {
     if (!isUuid(result.commandId)) return null;
-    const ownDevice = this.deps.db
+    const [target] = await this.deps.db
       .select({ id: devices.id })
       .from(devices)
       .where(and(eq(devices.gatewayId, gatewayId), eq(devices.address, address)));
-    const [updated] = await this.deps.db
-      .update(commands)
-      .set({
-        status: result.status,
-        reason: result.reason ?? (result.status === 'expired' ? 'expired' : null),
-        detail: result.detail ?? null,
-        completedAt: new Date(),
-      })
-      .where(and(eq(commands.id, result.commandId), inArray(commands.status, [...OPEN_STATUSES]), inArray(commands.deviceId, ownDevice)))
-      .returning();
-    if (result.state) {
-      const [target] = await ownDevice;
-      if (target) await this.recordRelayState(target.id, result.state.on);
-    }
-    if (updated) this.deps.events.terminal(updated);
-    return updated ?? null;
+    if (!target) return null;
+    const updated = await this.deps.outcomes.finish(
+      result.commandId,
+      { status: result.status, reason: result.reason ?? null, detail: result.detail ?? null },
+      eq(commands.deviceId, target.id),
+    );
+    if (result.state) await this.deps.shadows.recordReported(target.id, result.state.on);
+    this.deps.logger.info(
+      { commandId: result.commandId, gatewayId, status: result.status, reason: result.reason, traceparent: result.traceparent, applied: updated !== null },
+      'command result',
+    );
+    return updated;
   }
 
-  /** Marks every open command past its expiry as expired; returns how many. */
-  async sweepExpired(now = new Date()): Promise<number> {
-    const expired = await this.deps.db
-      .update(commands)
-      .set({ status: 'expired', reason: 'expired', completedAt: now })
-      .where(and(inArray(commands.status, [...OPEN_STATUSES]), lte(commands.expiresAt, now)))
-      .returning();
-    for (const record of expired) this.deps.events.terminal(record);
-    return expired.length;
+  /**
+   * A gateway has (re)connected: the shadow delta of each of its switches (desired ≠ reported, and
+   * no command already open for that switch) becomes a command, then every pending command of the
+   * gateway is dispatched. The advisory lock serialises two instances handling the same gateway, so
+   * a delta becomes one command, not two.
+   */
+  async reconcileGateway(gatewayId: string, ttlMs = this.deps.defaultTtlMs ?? DEFAULT_COMMAND_TTL_MS): Promise<number> {
+    const made = await this.deps.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sf-reconcile:${gatewayId}`}))`);
+      const rows = rowsOf<{ id: string }>(
+        await tx.execute(sql`
+          insert into commands (device_id, action, status, expires_at, traceparent, source)
+          select d.id, case when s.desired_on then 'on' else 'off' end, 'pending',
+                 now() + make_interval(secs => ${ttlMs / 1000}), ${newTraceparent()}, 'delta'
+          from devices d join device_state s on s.device_id = d.id
+          where d.gateway_id = ${gatewayId} and s.desired_on is not null and s."on" is distinct from s.desired_on
+            and not exists (select 1 from commands c where c.device_id = d.id and c.status in ('pending', 'sent') and c.expires_at > now())
+          returning id`),
+      );
+      return rows.length;
+    });
+    if (made > 0) this.deps.metrics?.commandsCreated.inc({ source: 'delta' }, made);
+    if (made > 0) this.deps.logger.info({ gatewayId, commands: made }, 'shadow delta sent on reconnect');
+    await this.deps.dispatcher.dispatch({ gatewayId });
+    return made;
   }
 
-  /** Runs sweepExpired every `intervalMs` (never two at once); returns the stop function. */
+  /** Expires due commands and dispatches pending ones whose gateway is online (closing races); returns expired count. */
+  async sweep(now = new Date()): Promise<number> {
+    const expired = await this.deps.outcomes.expireDue(now);
+    await this.deps.dispatcher.dispatch({ all: true });
+    return expired;
+  }
+
+  /** @deprecated name kept for callers of the skeleton; same as sweep. */
+  sweepExpired(now = new Date()): Promise<number> {
+    return this.sweep(now);
+  }
+
+  /** Runs sweep every `intervalMs` (never two at once); returns the stop function. */
   startSweeper(intervalMs: number): () => void {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
       running = true;
-      this.sweepExpired()
+      this.sweep()
         .catch((e: unknown) => this.deps.logger.error({ err: e }, 'command sweep failed'))
         .finally(() => {
           running = false;
@@ -184,43 +234,13 @@ export class CommandService {
     return () => clearInterval(timer);
   }
 
-  private async recordRelayState(deviceId: string, on: boolean): Promise<void> {
-    await this.deps.db
-      .insert(deviceState)
-      .values({ deviceId, on })
-      .onConflictDoUpdate({
-        target: deviceState.deviceId,
-        set: { on, version: sql`${deviceState.version} + 1`, updatedAt: new Date() },
-      });
-  }
-
-  private async markSent(commandId: string): Promise<void> {
-    await this.deps.db
-      .update(commands)
-      .set({ status: 'sent' })
-      .where(and(eq(commands.id, commandId), eq(commands.status, 'pending')));
-  }
-
-  private async failToPublish(commandId: string, cause: unknown): Promise<void> {
-    this.deps.logger.warn({ commandId, err: cause }, 'command publish failed');
-    const [failed] = await this.deps.db
-      .update(commands)
-      .set({ status: 'failed', reason: 'gateway_error', detail: `broker refused the command: ${String(cause)}`, completedAt: new Date() })
-      .where(and(eq(commands.id, commandId), inArray(commands.status, [...OPEN_STATUSES])))
-      .returning();
-    if (failed) this.deps.events.terminal(failed);
-  }
-}
-
-/** Waits for `work` but no longer than `ms`; `work` itself must never reject. */
-async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const elapsed = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([work, elapsed]);
-  } finally {
-    clearTimeout(timer);
+  private async byKey(userId: string, key: string, requestHash: string): Promise<CommandRecord | null> {
+    const [row] = await this.deps.db
+      .select()
+      .from(commands)
+      .where(and(eq(commands.userId, userId), eq(commands.idempotencyKey, key)));
+    if (!row) return null;
+    if (row.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+    return row;
   }
 }

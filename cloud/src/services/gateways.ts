@@ -1,13 +1,16 @@
 /**
- * Gateway provisioning and presence. A gateway's MQTT secret is returned once at provisioning (or
- * rotation) and stored only as a scrypt hash; the embedded broker checks connections against it.
+ * Gateway provisioning, claiming and presence. A gateway's MQTT secret is returned once at
+ * provisioning (or rotation) and stored only as a scrypt hash; the embedded broker checks
+ * connections against it. A gateway provisioned without a home (at the factory) gets a one-time
+ * claim code, printed on it; the home's owner claims it with that code, which then stops working.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import { GatewayId } from '@switchfleet/protocol';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { gateways, homes } from '../db/schema.ts';
-import { GatewayExistsError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { gateways, homeMembers, homes } from '../db/schema.ts';
+import { ForbiddenError, GatewayExistsError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { hashSecret, newSecret, verifySecret } from '../secrets.ts';
 
@@ -15,11 +18,14 @@ export interface GatewayCredentials {
   gatewayId: string;
   /** Shown once; only its hash is stored. */
   secret: string;
+  /** One-time code to claim the gateway into a home; only for a gateway provisioned without one. */
+  claimCode?: string;
 }
 
 export interface Gateway {
   id: string;
-  homeId: string;
+  /** Null until claimed into a home. */
+  homeId: string | null;
   online: boolean;
   lastSeen: Date | null;
 }
@@ -29,19 +35,60 @@ export class GatewayService {
 
   constructor(private readonly db: Db) {}
 
-  async provisionGateway(input: { gatewayId: string; homeId: string }): Promise<GatewayCredentials> {
+  /** Provisions a gateway, straight into a home, or (without homeId) unclaimed with a claim code. */
+  async provisionGateway(input: { gatewayId: string; homeId?: string }): Promise<GatewayCredentials> {
     this.assertId(input.gatewayId);
-    if (!isUuid(input.homeId)) throw new NotFoundError('home');
-    const [home] = await this.db.select({ id: homes.id }).from(homes).where(eq(homes.id, input.homeId));
-    if (!home) throw new NotFoundError('home');
+    if (input.homeId !== undefined) {
+      if (!isUuid(input.homeId)) throw new NotFoundError('home');
+      const [home] = await this.db.select({ id: homes.id }).from(homes).where(eq(homes.id, input.homeId));
+      if (!home) throw new NotFoundError('home');
+    }
     const secret = newSecret();
+    const claimCode = input.homeId === undefined ? newClaimCode() : undefined;
     const [row] = await this.db
       .insert(gateways)
-      .values({ id: input.gatewayId, homeId: input.homeId, secretHash: await hashSecret(secret) })
+      .values({
+        id: input.gatewayId,
+        homeId: input.homeId ?? null,
+        secretHash: await hashSecret(secret),
+        claimCodeHash: claimCode ? hashClaimCode(claimCode) : null,
+      })
       .onConflictDoNothing({ target: gateways.id })
       .returning({ id: gateways.id });
     if (!row) throw new GatewayExistsError(input.gatewayId);
-    return { gatewayId: row.id, secret };
+    return claimCode ? { gatewayId: row.id, secret, claimCode } : { gatewayId: row.id, secret };
+  }
+
+  /**
+   * Claims an unclaimed gateway into a home the user owns. The code is consumed by the same UPDATE
+   * that sets the home, so it works once even when two claims race. A wrong or used code is 404.
+   */
+  async claim(userId: string, homeId: string, claimCode: string): Promise<Gateway> {
+    if (!isUuid(userId) || !isUuid(homeId)) throw new NotFoundError('home');
+    const [membership] = await this.db
+      .select({ role: homeMembers.role })
+      .from(homeMembers)
+      .where(and(eq(homeMembers.homeId, homeId), eq(homeMembers.userId, userId)));
+    if (!membership) throw new NotFoundError('home');
+    if (membership.role !== 'owner') throw new ForbiddenError('only the owner of a home can claim gateways into it');
+    const [row] = await this.db
+      .update(gateways)
+      .set({ homeId, claimCodeHash: null, claimedAt: new Date() })
+      .where(and(eq(gateways.claimCodeHash, hashClaimCode(claimCode.trim().toUpperCase())), isNull(gateways.homeId)))
+      .returning({ id: gateways.id, homeId: gateways.homeId, online: gateways.online, lastSeen: gateways.lastSeen });
+    if (!row) throw new NotFoundError('claim code');
+    return row;
+  }
+
+  /** Gateways of a home the user belongs to (404 semantics: empty for a home not theirs). */
+  async listForHome(userId: string, homeId: string): Promise<Gateway[]> {
+    if (!isUuid(userId) || !isUuid(homeId)) return [];
+    return this.db
+      .select({ id: gateways.id, homeId: gateways.homeId, online: gateways.online, lastSeen: gateways.lastSeen })
+      .from(gateways)
+      .innerJoin(homeMembers, and(eq(homeMembers.homeId, gateways.homeId), eq(homeMembers.userId, userId)))
+      .where(eq(gateways.homeId, homeId))
+      .orderBy(gateways.id);
   }
 
   /** Issues a new secret for an existing gateway (the old one stops working at its next connect). */
@@ -100,4 +147,17 @@ export class GatewayService {
       throw new InvalidInputError('gatewayId', 'gateway id must be 1-63 lower-case letters, digits or dashes');
     }
   }
+}
+
+/** 16 characters of Crockford-like base32 (80 bits): typed by hand, still far beyond guessing. */
+function newClaimCode(): string {
+  const alphabet = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789';
+  const bytes = randomBytes(16);
+  let code = '';
+  for (const b of bytes) code += alphabet[b % 32];
+  return code;
+}
+
+function hashClaimCode(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
 }

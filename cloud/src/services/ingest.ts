@@ -1,16 +1,19 @@
 /**
  * Gateway → cloud traffic. Every message on an "up" topic is decoded against the topic map; a bad
  * one is logged, counted and dropped, and the messages around it go on. Decoded messages are applied
- * in arrival order by one drain loop; runs of consecutive device reports are written as one batched
- * upsert (one JSON parameter, expanded by jsonb_to_recordset), which is far cheaper than a statement
- * per report.
+ * in arrival order by one drain loop; runs of consecutive device reports are written by ONE batched
+ * statement (ingest-sql.ts), never an INSERT per message. Redelivered reports (same gateway, seq and
+ * time) are stored once and reordered ones never overwrite newer state; both are decided in the
+ * database, so they hold across restarts and across cloud instances.
  */
 import { decodePayload, parseTopic, topicMap, type CommandResult, type DeviceReport, type GatewayStatus } from '@switchfleet/protocol';
 import type { Logger } from 'pino';
 import type { CommandService } from './commands.ts';
 import type { GatewayService } from './gateways.ts';
-import { upsertDeviceReports, type ReportRow } from './ingest-sql.ts';
+import { forgetGatewaySeq, writeDeviceReports, type ReportRow } from './ingest-sql.ts';
 import type { Db } from '../db/database.ts';
+import type { CloudMetrics } from '../metrics.ts';
+import type { EventBus } from './event-bus.ts';
 
 /** The topic filters ingest consumes: every "up" entry of the topic map. */
 export const INGEST_FILTERS: readonly string[] = Object.values(topicMap)
@@ -26,8 +29,10 @@ export interface IngestStats {
   malformed: number;
   /** Well-formed but not applicable: unknown topic or gateway, mismatched address, unknown command. */
   rejected: number;
-  /** Reports whose seq is not newer than one already applied for that gateway and device. */
+  /** Reports stored in history but older than the state already applied for that switch. */
   stale: number;
+  /** Reports already stored (the gateway's outbox delivered them again). */
+  duplicates: number;
   /** Dropped because the database write failed. */
   failed: number;
 }
@@ -42,6 +47,8 @@ export interface IngestDeps {
   gateways: GatewayService;
   commands: CommandService;
   logger: Logger;
+  bus: EventBus;
+  metrics?: CloudMetrics;
   /** Most messages applied per drain step. */
   batchMax?: number;
 }
@@ -55,14 +62,10 @@ export class IngestService {
     malformed: 0,
     rejected: 0,
     stale: 0,
+    duplicates: 0,
     failed: 0,
   };
   readonly #queue: Message[] = [];
-  /**
-   * Last applied seq per "gateway/address". In memory only: the cheap guard against reordered or
-   * redelivered reports; full dedupe across restarts is later work.
-   */
-  readonly #lastSeq = new Map<string, number>();
   #draining: Promise<void> | undefined;
   #stopped = false;
 
@@ -72,25 +75,31 @@ export class IngestService {
     return { ...this.#stats };
   }
 
+  private count(kind: string, outcome: keyof IngestStats, n = 1): void {
+    if (n <= 0) return;
+    this.#stats[outcome] += n;
+    this.deps.metrics?.ingestMessages.inc({ kind, outcome }, n);
+  }
+
   /** Entry point for every MQTT message; never throws. */
   handle(topic: string, payload: Buffer): void {
     if (this.#stopped) return;
     this.#stats.received += 1;
     const parsed = parseTopic(topic);
     if (!parsed || topicMap[parsed.name].direction !== 'up') {
-      this.#stats.rejected += 1;
+      this.count('unknown', 'rejected');
       this.deps.logger.warn({ topic }, 'ingest: topic not in the up map');
       return;
     }
     const decoded = decodePayload(parsed.name, payload);
     if (!decoded.ok) {
-      this.#stats.malformed += 1;
+      this.count(parsed.name, 'malformed');
       this.deps.logger.warn({ topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
       return;
     }
     const message = this.toMessage(parsed.name, parsed.gatewayId, parsed.address, decoded.value);
     if (!message) {
-      this.#stats.rejected += 1;
+      this.count(parsed.name, 'rejected');
       this.deps.logger.warn({ topic }, 'ingest: payload does not match its topic');
       return;
     }
@@ -157,54 +166,63 @@ export class IngestService {
   private async applyOne(message: Exclude<Message, { name: 'deviceState' }>): Promise<void> {
     try {
       if (message.name === 'gatewayStatus') {
-        // A gateway that (re)announces itself may have restarted its seq counter.
-        if (message.value.online) this.forgetSeq(message.gatewayId);
-        const known = await this.deps.gateways.recordStatus(message.gatewayId, message.value.online, new Date());
-        this.#stats[known ? 'gatewayStatuses' : 'rejected'] += 1;
+        const { online } = message.value;
+        const known = await this.deps.gateways.recordStatus(message.gatewayId, online, new Date());
+        this.count(message.name, known ? 'gatewayStatuses' : 'rejected');
+        if (known && online) {
+          // A gateway that (re)announces itself may have restarted its seq counter; it is also the
+          // moment to send it the shadow delta and the commands that waited for it.
+          await forgetGatewaySeq(this.deps.db, message.gatewayId);
+          await this.deps.commands.reconcileGateway(message.gatewayId);
+        }
       } else {
         const done = await this.deps.commands.complete(message.gatewayId, message.address, message.value);
-        this.#stats[done ? 'commandResults' : 'rejected'] += 1;
+        this.count(message.name, done ? 'commandResults' : 'rejected');
       }
     } catch (e) {
-      this.#stats.failed += 1;
+      this.count(message.name, 'failed');
       this.deps.logger.error({ err: e, gatewayId: message.gatewayId, name: message.name }, 'ingest: write failed');
     }
   }
 
   private async applyReports(reports: Extract<Message, { name: 'deviceState' }>[]): Promise<void> {
     if (reports.length === 0) return;
-    // Newest report per address wins: an address has one row, and one statement may touch a row once.
-    // Reports folded into a newer one count as applied with it.
-    const latest = new Map<string, { row: ReportRow; count: number }>();
-    for (const { gatewayId, address, value } of reports) {
-      const key = `${gatewayId}/${address}`;
-      const last = this.#lastSeq.get(key);
-      if (last !== undefined && value.seq <= last) {
-        this.#stats.stale += 1;
-        continue;
-      }
-      this.#lastSeq.set(key, value.seq);
-      latest.set(address, { row: toRow(gatewayId, value), count: (latest.get(address)?.count ?? 0) + 1 });
-    }
-    if (latest.size === 0) return;
+    const rows = reports.map(({ gatewayId, value }) => toRow(gatewayId, value));
     try {
-      const written = new Set(await upsertDeviceReports(this.deps.db, [...latest.values()].map((l) => l.row)));
-      for (const [address, { count }] of latest) this.#stats[written.has(address) ? 'deviceStates' : 'rejected'] += count;
+      const outcome = await writeDeviceReports(this.deps.db, rows);
+      const accepted = rows.filter((r) => outcome.registered.has(r.address)).length;
+      const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
+      this.count('deviceState', 'rejected', rows.length - accepted);
+      this.count('deviceState', 'duplicates', accepted - stored);
+      this.count('deviceState', 'deviceStates', stored);
+      // A switch with new reports whose shadow did not move: its newest report was older than the stored state.
+      const moved = new Set(outcome.written.map((w) => w.address));
+      this.count('deviceState', 'stale', [...outcome.stored.keys()].filter((a) => !moved.has(a)).length);
+      if (outcome.written.length > 0) {
+        await this.deps.bus.publish(
+          outcome.written.map((w) => ({
+            type: 'state' as const,
+            deviceId: w.deviceId,
+            homeId: w.homeId,
+            online: w.online,
+            state: w.on === null ? null : { on: w.on },
+            battery: w.battery,
+            rssi: w.rssi,
+            version: w.version,
+          })),
+        );
+      }
     } catch (e) {
-      for (const { count } of latest.values()) this.#stats.failed += count;
-      this.deps.logger.error({ err: e, count: latest.size }, 'ingest: device report batch failed');
+      this.count('deviceState', 'failed', rows.length);
+      this.deps.logger.error({ err: e, count: rows.length }, 'ingest: device report batch failed');
     }
-  }
-
-  private forgetSeq(gatewayId: string): void {
-    const prefix = `${gatewayId}/`;
-    for (const key of this.#lastSeq.keys()) if (key.startsWith(prefix)) this.#lastSeq.delete(key);
   }
 }
 
 function toRow(gatewayId: string, r: DeviceReport): ReportRow {
   return {
     gateway_id: gatewayId,
+    seq: r.seq,
     address: r.device.address,
     model: r.device.model,
     name: r.device.name ?? null,

@@ -7,6 +7,7 @@ import { NotFoundError } from '@switchfleet/cloud';
 import {
   CommandAccepted,
   CommandBody,
+  CommandHeaders,
   CommandOutcome,
   CommandQuery,
   Device,
@@ -63,6 +64,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: secured,
         params: DeviceParams,
         querystring: CommandQuery,
+        headers: CommandHeaders,
         body: CommandBody,
         response: {
           200: CommandOutcome,
@@ -70,6 +72,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           400: errorResponses[400],
           401: errorResponses[401],
           404: errorResponses[404],
+          422: errorResponses[422],
         },
       },
     },
@@ -77,7 +80,12 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { commands, devices } = app.cloud;
       const incoming = request.headers.traceparent;
       const traceparent = typeof incoming === 'string' && validTraceparent.Check(incoming) ? incoming : undefined;
-      const created = await commands.create(request.userId, request.params.id, request.body.action, traceparent ? { traceparent } : {});
+      const key = request.headers['idempotency-key'];
+      const created = await commands.create(request.userId, request.params.id, request.body.action, {
+        ...(traceparent ? { traceparent } : {}),
+        ...(request.body.ttlMs !== undefined ? { ttlMs: request.body.ttlMs } : {}),
+        ...(key !== undefined ? { idempotencyKey: key } : {}),
+      });
       const current = request.query.wait
         ? ((await app.commandWaits.wait(created.id, request.query.waitMs)) ?? created)
         : created;

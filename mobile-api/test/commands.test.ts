@@ -1,0 +1,79 @@
+import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../src/index.ts';
+import { bearer, JWT_SECRET, login } from './support.ts';
+
+let t: TestCloud;
+let app: FastifyInstance;
+beforeAll(async () => {
+  t = await startTestCloud();
+  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+});
+
+async function owner() {
+  const h = await household(t.cloud);
+  const token = await login(app, h.user.email, h.password);
+  const gateway = await connectGateway(t.cloud, h.credentials);
+  await gateway.subscribeCommands();
+  await gateway.announce();
+  await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: false } });
+  const device = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id))[0]);
+  return { token, gateway, deviceId: device.id };
+}
+
+function post(token: string, deviceId: string, payload: object, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: `/v1/devices/${deviceId}/commands`, headers: { ...bearer(token), ...headers }, payload });
+}
+
+describe('POST /v1/devices/:id/commands with an Idempotency-Key', () => {
+  it('answers the same command for a retry and 422 for the same key with another body', async () => {
+    const o = await owner();
+    const first = await post(o.token, o.deviceId, { action: 'press' }, { 'idempotency-key': 'abc' });
+    const retry = await post(o.token, o.deviceId, { action: 'press' }, { 'idempotency-key': 'abc' });
+    expect(first.statusCode).toBe(202);
+    expect(retry.json().commandId).toBe(first.json().commandId);
+    const misuse = await post(o.token, o.deviceId, { action: 'on' }, { 'idempotency-key': 'abc' });
+    expect(misuse.statusCode).toBe(422);
+    expect(misuse.json().error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: [{ field: 'Idempotency-Key' }] });
+    await o.gateway.nextCommand((c) => c.request.commandId === first.json().commandId);
+    expect(o.gateway.commands.filter((c) => c.request.commandId === first.json().commandId)).toHaveLength(1);
+    await o.gateway.close();
+  });
+
+  it('answers 400 naming ttlMs when the TTL is out of bounds', async () => {
+    const o = await owner();
+    const res = await post(o.token, o.deviceId, { action: 'on', ttlMs: 10 * 60_000 + 1 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0]).toMatchObject({ field: 'ttlMs', in: 'body' });
+    await o.gateway.close();
+  });
+});
+
+describe('GET /v1/commands/:id', () => {
+  it('shows the lifecycle to the owner and answers 404 to anyone else', async () => {
+    const o = await owner();
+    const accepted = await post(o.token, o.deviceId, { action: 'on', ttlMs: 5000 });
+    const { commandId } = accepted.json();
+    const received = await o.gateway.nextCommand((c) => c.request.commandId === commandId);
+    await o.gateway.result(received.address, commandId, { status: 'failed', reason: 'busy', detail: 'another command runs' });
+    const done = await eventually(async () => {
+      const res = await app.inject({ method: 'GET', url: `/v1/commands/${commandId}`, headers: bearer(o.token) });
+      return res.json().status === 'failed' ? res : null;
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ commandId, deviceId: o.deviceId, action: 'on', reason: 'busy', detail: 'another command runs', source: 'user' });
+    expect(done.json().completedAt).not.toBeNull();
+
+    const stranger = await household(t.cloud);
+    const strangerToken = await login(app, stranger.user.email, stranger.password);
+    const hidden = await app.inject({ method: 'GET', url: `/v1/commands/${commandId}`, headers: bearer(strangerToken) });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.json().error.code).toBe('NOT_FOUND');
+    await o.gateway.close();
+  });
+});
