@@ -23,6 +23,11 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
   });
+  // mqtt.js opens its TCP socket with Nagle's algorithm on; small QoS 1 packets then wait for the
+  // peer's delayed ACK (about 40 ms on Linux) on every hop. Each (re)connect makes a new socket.
+  const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  noDelay();
+  client.on('connect', noDelay);
   client.on('error', (err) => options.logger.warn({ err: err.message }, 'cloud mqtt client error'));
   client.on('offline', () => options.logger.warn('cloud mqtt client offline'));
   client.on('reconnect', () => options.logger.info('cloud mqtt client reconnecting'));

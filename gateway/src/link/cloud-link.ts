@@ -68,6 +68,8 @@ export class CloudLink {
       will: { topic: topicFor('gatewayStatus', { gatewayId }), payload: will, qos: 1, retain: true },
     });
     this.client.on('connect', () => {
+      // Nagle's algorithm would hold small QoS 1 packets for the broker's delayed ACK (~40 ms a hop).
+      (this.client?.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       log.info({ url }, 'cloud link up');
       void this.afterConnect();
     });
