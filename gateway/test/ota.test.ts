@@ -12,7 +12,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionPool } from '../src/ble/connections.ts';
 import { NobleCentral } from '../src/ble/noble-central.ts';
-import { updateSwitch, type OtaProgress, type OtaResult, type UpdateSwitchOptions } from '../src/ota/index.ts';
+import { ota, updateSwitch, type OtaProgress, type OtaResult, type UpdateSwitchOptions } from '../src/ota/index.ts';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
@@ -35,6 +35,7 @@ afterEach(async () => {
 });
 
 interface Rig {
+  pool: ConnectionPool;
   radio: SimRadio;
   sw: SimSwitch;
   fw: SimFirmware;
@@ -69,6 +70,7 @@ async function rig(): Promise<Rig> {
   await heard;
   const progress: OtaProgress[] = [];
   return {
+    pool,
     radio,
     sw,
     fw,
@@ -162,6 +164,33 @@ describe('updating a switch over the air', () => {
     const r = await rig();
     expect((await r.update(image('1.1.0', ['inverted-relay']))).status).toBe('succeeded');
     expect(r.sw.state.on).toBe(!r.sw.state.reportedOn);
+  });
+});
+
+describe('the OTA feature', () => {
+  it('runs one update per switch: a second one at the same time is refused as busy', async () => {
+    const r = await rig();
+    const feature = ota({ pool: r.pool, log: pino({ level: 'silent' }), now: Date.now }, { trustedKeys: [key.publicKeyPem] });
+    const first = feature.update(r.address, v110);
+    const second = await feature.update(r.address, v110);
+    expect(second).toMatchObject({ status: 'failed', reason: 'BUSY' });
+    expect(feature.active).toEqual([r.address]);
+    expect((await first).status).toBe('succeeded');
+    expect(feature.active).toEqual([]);
+  });
+
+  it('aborts updates in progress when the gateway stops, leaving the switch on its old image', async () => {
+    const r = await rig();
+    const feature = ota({ pool: r.pool, log: pino({ level: 'silent' }), now: Date.now }, { trustedKeys: [key.publicKeyPem] });
+    let stopped: Promise<void> | undefined;
+    const result = feature.update(r.address, v110, {
+      onProgress: (p) => {
+        if (p.phase === 'uploading' && p.percent >= 30) stopped ??= Promise.resolve(feature.stop());
+      },
+    });
+    expect(await result).toMatchObject({ status: 'failed', reason: 'ABORTED' });
+    await stopped;
+    expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
   });
 });
 

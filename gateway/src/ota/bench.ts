@@ -7,7 +7,7 @@
 import type { BleLink } from '../ble/port.ts';
 import { createHash } from 'node:crypto';
 import { SmpClient } from './smp-client.ts';
-import { OTA_DEFAULTS } from './update.ts';
+import { OTA_DEFAULTS } from './options.ts';
 import { uploadImage } from './upload.ts';
 
 export interface UploadMeasurement {

@@ -6,7 +6,8 @@
 import { compactAddress } from '@switchfleet/protocol';
 import type { Feature, GatewayDeps } from '../deps.ts';
 import type { OtaProgress } from './progress.ts';
-import { updateSwitch, type OtaResult, type OtaTimeouts } from './update.ts';
+import type { OtaResult, OtaTimeouts } from './options.ts';
+import { updateSwitch } from './update.ts';
 
 export interface OtaFeatureOptions {
   /** SPKI PEM public keys images must be signed with. */
@@ -28,7 +29,8 @@ export interface OtaFeature extends Feature {
   readonly active: readonly string[];
 }
 
-export function ota(deps: GatewayDeps, options: OtaFeatureOptions): OtaFeature {
+/** Takes the gateway's deps (only pool, log and now are used). */
+export function ota(deps: Pick<GatewayDeps, 'pool' | 'log' | 'now'>, options: OtaFeatureOptions): OtaFeature {
   const running = new Map<string, { result: Promise<OtaResult>; abort: AbortController }>();
   let stopping = false;
 

@@ -4,4 +4,5 @@ export { OtaError, type OtaErrorCode } from './errors.ts';
 export { ota, type OtaFeature, type OtaFeatureOptions, type OtaUpdateOptions } from './feature.ts';
 export { type OtaPhase, type OtaProgress } from './progress.ts';
 export { SmpClient } from './smp-client.ts';
-export { OTA_DEFAULTS, updateSwitch, type OtaResult, type OtaTimeouts, type UpdateSwitchOptions } from './update.ts';
+export { OTA_DEFAULTS, type OtaResult, type OtaTimeouts, type UpdateSwitchOptions } from './options.ts';
+export { updateSwitch } from './update.ts';

@@ -46,6 +46,8 @@ export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
   const first = await send(client, { off: 0, len, sha, data: image.subarray(0, firstSize) }, opts.onSent);
   let acked = first.off;
   let match = first.match;
+  // A fresh upload answers with the end of the first chunk; a resumed one with what flash holds
+  // (the one ambiguous case, a session stopped exactly there, reads as fresh).
   const resumedAt = acked === firstSize ? 0 : acked;
   opts.onAck?.(acked);
 
