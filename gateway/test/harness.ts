@@ -12,6 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createSimRadio, type AddSwitchOptions, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
 import { decodePayload, encodePayload, newTraceparent, topicFor, type CommandAction, type CommandResult, type DeviceReport } from '@switchfleet/protocol';
+import { startProxy, type Proxy } from './proxy.ts';
 import { createGateway, loadNoble, resolveGatewayConfig, type Gateway, type GatewayConfigInput } from '../src/index.ts';
 
 export interface Bench {
@@ -24,6 +25,9 @@ export interface Bench {
   /** Sequence numbers of reports and results in the order the cloud received them. */
   arrivals: number[];
   brokerUrl: string;
+  /** The gateway's uplink to the broker; cut() takes the cloud link down. */
+  uplink: Proxy;
+  dataDir: string;
   switches: SimSwitch[];
   command(sw: SimSwitch, action: CommandAction, opts?: { commandId?: string; ttlMs?: number }): Promise<string>;
   resultFor(commandId: string, timeoutMs?: number): Promise<CommandResult>;
@@ -35,6 +39,8 @@ export interface BenchOptions {
   switches?: AddSwitchOptions[];
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
+  /** Reuse a data directory (outbox, device list) from an earlier bench; kept on close. */
+  dataDir?: string;
 }
 
 let counter = 0;
@@ -66,12 +72,13 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   });
   await cloud.subscribeAsync(`sf/v1/gw/${gatewayId}/#`, { qos: 1 });
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'sf-gw-'));
+  const uplink = await startProxy((server.address() as AddressInfo).port);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sf-gw-'));
   const config = resolveGatewayConfig(
     {
       gatewayId,
       dataDir,
-      mqtt: { url: brokerUrl, username: gatewayId, password: 'test-secret' },
+      mqtt: { url: uplink.url, username: gatewayId, password: 'test-secret' },
       ble: { connectMs: 1000, discoverMs: 1000, readMs: 500, writeMs: 500, responseMs: 500, idleMs: 200, interviewRetryMs: 200 },
       availability: { offlineAfterMs: 1000 },
       commands: { retryBaseMs: 20, retryMaxMs: 100 },
@@ -101,6 +108,8 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     results,
     arrivals,
     brokerUrl,
+    uplink,
+    dataDir,
     switches,
     async command(sw, action, opts = {}) {
       const commandId = opts.commandId ?? `cmd-${Math.random().toString(36).slice(2)}`;
@@ -124,8 +133,9 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
       radio.close();
       await cloud.endAsync(true);
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await uplink.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

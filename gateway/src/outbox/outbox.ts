@@ -89,6 +89,8 @@ export class Outbox {
   private sink: OutboxSink | undefined;
   private log!: SegmentLog;
   private replay!: ReplayStats;
+  /** The first sequence number this run hands out. */
+  firstSeq = 0;
 
   private constructor(private readonly options: OutboxOptions) {
     this.events.setMaxListeners(0);
@@ -105,6 +107,7 @@ export class Outbox {
       box.hwm = (options.now ?? Date.now)() * 1000;
       await log.append({ t: 'h', s: box.hwm });
     }
+    box.firstSeq = box.hwm + 1;
     for (const p of box.pending.values()) box.queue.push(p.seq);
     box.queue.sort((a, b) => a - b);
     options.log.info({ pending: box.pending.size, taken: box.taken.size, nextSeq: box.hwm + 1, ...stats }, 'outbox opened');
@@ -144,6 +147,11 @@ export class Outbox {
     if (this.taken.has(cmd.commandId) || this.done.has(cmd.commandId)) return;
     this.taken.set(cmd.commandId, { address, cmd });
     await this.log.append({ t: 'c', id: cmd.commandId, a: address, c: cmd });
+  }
+
+  /** True while the message with this sequence number waits for its PUBACK. */
+  holds(seq: number): boolean {
+    return this.pending.has(seq);
   }
 
   /** Commands taken in an earlier run (or this one) that have no result yet. */
