@@ -18,6 +18,7 @@ import { CommandOutcomes } from './services/command-outcomes.ts';
 import { CommandService } from './services/commands.ts';
 import { EventBus } from './services/event-bus.ts';
 import { ShadowService } from './services/shadow.ts';
+import { SessionService } from './services/sessions.ts';
 import { DeviceService } from './services/devices.ts';
 import { GatewayService } from './services/gateways.ts';
 import { HealthService } from './services/health.ts';
@@ -56,6 +57,7 @@ export interface CloudConfig {
 
 export interface CloudServices {
   accounts: AccountService;
+  sessions: SessionService;
   shadows: ShadowService;
   homes: HomeService;
   gateways: GatewayService;
@@ -184,7 +186,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, homes, gateways, devices, commands, ingest, health, shadows },
+      services: { accounts, sessions: new SessionService(db), homes, gateways, devices, commands, ingest, health, shadows },
       metrics,
       events: bus,
       close() {

@@ -8,6 +8,10 @@ export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from '
 export { HomeService, type Home, type HomeMembership } from './services/homes.ts';
 export { GatewayService, type Gateway, type GatewayCredentials } from './services/gateways.ts';
 export { DeviceService, type DeviceView, type DeviceRoute } from './services/devices.ts';
+export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './services/sessions.ts';
+export { ShadowService, type Shadow } from './services/shadow.ts';
+export { EventBus, type CloudEvent, type StateEvent, type CommandEvent } from './services/event-bus.ts';
+export { createMetrics, type CloudMetrics } from './metrics.ts';
 export {
   CommandService,
   DEFAULT_COMMAND_TTL_MS,

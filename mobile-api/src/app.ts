@@ -12,7 +12,7 @@ import cloudPlugin from './plugins/cloud.ts';
 import commandWaits from './plugins/command-waits.ts';
 import docs from './plugins/docs.ts';
 import errors from './plugins/errors.ts';
-import authRoutes from './routes/auth.ts';
+import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
 import commandRoutes from './routes/commands.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
@@ -27,6 +27,8 @@ export interface ApiOptions {
   logger?: FastifyBaseLogger | undefined;
   /** Access-token lifetime; default 15 minutes. */
   tokenTtlSeconds?: number | undefined;
+  /** Login attempt limits; defaults DEFAULT_LOGIN_PER_EMAIL / DEFAULT_LOGIN_PER_IP. */
+  loginLimits?: AuthRouteOptions | undefined;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -43,7 +45,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(commandWaits);
   await app.register(docs);
 
-  await app.register(authRoutes, { prefix: '/v1/auth' });
+  await app.register(authRoutes, { prefix: '/v1/auth', ...(options.loginLimits ?? {}) });
   await app.register(deviceRoutes, { prefix: '/v1' });
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);

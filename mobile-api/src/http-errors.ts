@@ -3,3 +3,20 @@ export class UnauthorizedError extends Error {
   readonly code = 'UNAUTHORIZED';
   readonly statusCode = 401;
 }
+
+export class RateLimitedError extends Error {
+  readonly code = 'RATE_LIMITED';
+  readonly statusCode = 429;
+  constructor(
+    message: string,
+    /** Seconds until a retry may succeed; sent as Retry-After (RFC 9110 §10.2.3). */
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+  }
+}
+
+export class PreconditionRequiredError extends Error {
+  readonly code = 'PRECONDITION_INVALID';
+  readonly statusCode = 400;
+}

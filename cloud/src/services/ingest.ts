@@ -6,7 +6,7 @@
  * time) are stored once and reordered ones never overwrite newer state; both are decided in the
  * database, so they hold across restarts and across cloud instances.
  */
-import { decodePayload, parseTopic, topicMap, type CommandResult, type DeviceReport, type GatewayStatus } from '@switchfleet/protocol';
+import { decodePayload, parseTopic, topicMap, type CommandResult, type DeviceReport, type GatewayHealth, type GatewayStatus } from '@switchfleet/protocol';
 import type { Logger } from 'pino';
 import type { CommandService } from './commands.ts';
 import type { GatewayService } from './gateways.ts';
@@ -25,6 +25,8 @@ export interface IngestStats {
   deviceStates: number;
   commandResults: number;
   gatewayStatuses: number;
+  /** Health snapshots (not stored; the latest per gateway is kept in memory, see latestHealth). */
+  gatewayHealth: number;
   /** Not JSON, too large, or not matching the topic's schema. */
   malformed: number;
   /** Well-formed but not applicable: unknown topic or gateway, mismatched address, unknown command. */
@@ -59,6 +61,7 @@ export class IngestService {
     deviceStates: 0,
     commandResults: 0,
     gatewayStatuses: 0,
+    gatewayHealth: 0,
     malformed: 0,
     rejected: 0,
     stale: 0,
@@ -66,10 +69,16 @@ export class IngestService {
     failed: 0,
   };
   readonly #queue: Message[] = [];
+  readonly #health = new Map<string, GatewayHealth>();
   #draining: Promise<void> | undefined;
   #stopped = false;
 
   constructor(private readonly deps: IngestDeps) {}
+
+  /** The last health snapshot a gateway published to this instance, if any. */
+  latestHealth(gatewayId: string): GatewayHealth | undefined {
+    return this.#health.get(gatewayId);
+  }
 
   stats(): IngestStats {
     return { ...this.#stats };
@@ -95,6 +104,11 @@ export class IngestService {
     if (!decoded.ok) {
       this.count(parsed.name, 'malformed');
       this.deps.logger.warn({ topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
+      return;
+    }
+    if (parsed.name === 'gatewayHealth') {
+      this.count(parsed.name, 'gatewayHealth');
+      this.#health.set(parsed.gatewayId, decoded.value as GatewayHealth);
       return;
     }
     const message = this.toMessage(parsed.name, parsed.gatewayId, parsed.address, decoded.value);

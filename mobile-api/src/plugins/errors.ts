@@ -75,6 +75,8 @@ export default fp(
       if (status >= 400 && status < 500) {
         // RFC 6750 §3: a 401 for a Bearer-protected resource names the scheme.
         if (status === 401) reply.header('www-authenticate', 'Bearer');
+        const retryAfter = (error as { retryAfterS?: unknown }).retryAfterS;
+        if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
         // Fastify's own client errors: bad JSON, wrong content type, body too large, ...
         const details = error.code?.startsWith('FST_ERR_CTP') ? [{ field: 'body', in: 'body', message: error.message }] : [];
         const code = error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');

@@ -1,9 +1,37 @@
-/** POST /v1/auth/register and /v1/auth/login: the only /v1 routes without a token. */
+/**
+ * /v1/auth: register, login (rate-limited per email and per client IP), refresh (rotating refresh
+ * tokens) and logout (revokes the session). The only /v1 routes without an access token.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { UnauthorizedError } from '../http-errors.ts';
-import { errorResponses, LoginBody, RegisterBody, TokenBody, UserBody } from '../schemas.ts';
+import { normalizeEmail, type IssuedRefreshToken } from '@switchfleet/cloud';
+import { Type } from 'typebox';
+import { RateLimitedError, UnauthorizedError } from '../http-errors.ts';
+import { FixedWindowLimiter, type LimitRule } from '../rate-limit.ts';
+import { errorResponses, LoginBody, RefreshBody, RegisterBody, TokenBody, UserBody } from '../schemas.ts';
 
-const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface AuthRouteOptions {
+  loginPerEmail?: LimitRule;
+  loginPerIp?: LimitRule;
+}
+
+export const DEFAULT_LOGIN_PER_EMAIL: LimitRule = { max: 5, windowMs: 60_000 };
+export const DEFAULT_LOGIN_PER_IP: LimitRule = { max: 100, windowMs: 60_000 };
+
+const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, options) => {
+  const perEmail = new FixedWindowLimiter(options.loginPerEmail ?? DEFAULT_LOGIN_PER_EMAIL);
+  const perIp = new FixedWindowLimiter(options.loginPerIp ?? DEFAULT_LOGIN_PER_IP);
+
+  const tokens = (session: IssuedRefreshToken) => {
+    const { token, expiresIn } = app.tokens.sign(session.userId);
+    return {
+      accessToken: token,
+      tokenType: 'Bearer' as const,
+      expiresIn,
+      refreshToken: session.refreshToken,
+      refreshExpiresAt: session.expiresAt.toISOString(),
+    };
+  };
+
   app.post(
     '/register',
     {
@@ -25,17 +53,53 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['auth'],
-        summary: 'Exchange email and password for a short-lived access token',
+        summary: 'Exchange email and password for an access token and a refresh token',
+        description: 'Limited per email and per client address; past the limit the answer is 429 with Retry-After.',
         body: LoginBody,
-        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401] },
+        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401], 429: errorResponses[429] },
       },
     },
     async (request) => {
+      // Both budgets are spent on every attempt, so neither a spray over many emails nor many IPs on one email escapes.
+      const byEmail = perEmail.consume(normalizeEmail(request.body.email));
+      const byIp = perIp.consume(request.ip);
+      if (!byEmail.allowed || !byIp.allowed) {
+        throw new RateLimitedError('too many login attempts; retry later', Math.max(byEmail.allowed ? 0 : byEmail.retryAfterS, byIp.allowed ? 0 : byIp.retryAfterS));
+      }
       const user = await app.cloud.accounts.verifyLogin(request.body.email, request.body.password);
       // One answer for an unknown email and a wrong password, so the endpoint does not reveal accounts.
       if (!user) throw new UnauthorizedError('email or password is wrong');
-      const { token, expiresIn } = app.tokens.sign(user.id);
-      return { accessToken: token, tokenType: 'Bearer' as const, expiresIn };
+      return tokens(await app.cloud.sessions.start(user.id));
+    },
+  );
+
+  app.post(
+    '/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)',
+        description: 'Presenting a refresh token a second time revokes its whole session: a copy must have leaked.',
+        body: RefreshBody,
+        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401] },
+      },
+    },
+    async (request) => tokens(await app.cloud.sessions.rotate(request.body.refreshToken)),
+  );
+
+  app.post(
+    '/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End the session of a refresh token (its family is revoked); idempotent',
+        body: RefreshBody,
+        response: { 204: Type.Null({ description: 'Logged out' }), 400: errorResponses[400] },
+      },
+    },
+    async (request, reply) => {
+      await app.cloud.sessions.revoke(request.body.refreshToken);
+      return reply.code(204).send(null);
     },
   );
 };
