@@ -17,6 +17,8 @@ export interface SystemOptions {
   mqttPort?: number;
   mqttHost?: string;
   mqttUrl?: string | undefined;
+  /** With mqttUrl: the shared-subscription group, or null for a broker without `$share` (aedes). */
+  sharedGroup?: string | null;
   jwtSecret: string;
   demoEmail: string;
   demoPassword: string;
@@ -45,6 +47,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     mqttPort: options.mqttPort ?? 0,
     mqttHost: options.mqttHost,
     mqttUrl: options.mqttUrl,
+    ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
     logger: log.child({ part: 'cloud' }),
   });
   const demo = await ensureDemo(cloud.services, { email: options.demoEmail, password: options.demoPassword, gatewayId: options.gatewayId });

@@ -30,6 +30,7 @@ const bench: Benchmark = {
     const system = await startSystem({
       databaseUrl,
       mqttUrl: broker.url,
+      sharedGroup: null, // aedes has no shared subscriptions; one cloud instance needs none
       jwtSecret: 'bench-secret-that-is-long-enough-for-hs256',
       demoEmail: 'bench@switchfleet.local',
       demoPassword: 'bench-password',
