@@ -1,0 +1,84 @@
+/**
+ * `npm start` as a person runs it: the launcher process comes up, prints how to reach it, serves the
+ * demo flow over real HTTP, and stops cleanly on Ctrl-C (SIGINT).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+let child: ChildProcess;
+let output = '';
+let dataDir: string;
+let base: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'switchfleet-start-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', SIM_SWITCHES: '8' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`npm start exited ${code}:\n${output}`))));
+  const ready = new Promise<void>((resolve) => {
+    const check = () => (output.includes('switchfleet is running') ? resolve() : setTimeout(check, 50));
+    check();
+  });
+  await Promise.race([ready, exited]);
+}, 90_000);
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('prints the demo account, the seed and curl lines', () => {
+    expect(output).toContain('demo@switchfleet.local / switchfleet-demo');
+    expect(output).toMatch(/seed \d+ \(SIM_SEED=\d+ replays it\)/);
+    expect(output).toContain(`curl -s ${base}/v1/devices`);
+  });
+
+  it('serves the demo flow: log in, eight switches, toggle with wait, new state', async () => {
+    const login = await fetch(`${base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'demo@switchfleet.local', password: 'switchfleet-demo' }),
+    });
+    expect(login.status).toBe(200);
+    const headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+    type Device = { id: string; online: boolean; state: { on: boolean } | null };
+    const list = async () => (await (await fetch(`${base}/v1/devices`, { headers })).json()) as Device[];
+    await expect.poll(async () => (await list()).filter((d) => d.online).length, { timeout: 15_000 }).toBe(8);
+    const [device] = await list();
+    const before = device!.state?.on ?? false;
+    const res = await fetch(`${base}/v1/devices/${device!.id}/commands?wait=true`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'toggle' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'succeeded', state: { on: !before } });
+    const after = (await (await fetch(`${base}/v1/devices/${device!.id}`, { headers })).json()) as Device;
+    expect(after.state).toEqual({ on: !before });
+  });
+
+  it('stops everything on Ctrl-C and exits 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
