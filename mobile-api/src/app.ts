@@ -14,6 +14,7 @@ import docs from './plugins/docs.ts';
 import errors from './plugins/errors.ts';
 import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
 import commandRoutes from './routes/commands.ts';
+import shadowRoutes from './routes/shadow.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import { ErrorBody } from './schemas.ts';
@@ -48,6 +49,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, { prefix: '/v1/auth', ...(options.loginLimits ?? {}) });
   await app.register(deviceRoutes, { prefix: '/v1' });
   await app.register(commandRoutes, { prefix: '/v1' });
+  await app.register(shadowRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   return app as unknown as FastifyInstance;
 }

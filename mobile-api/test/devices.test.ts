@@ -61,6 +61,7 @@ describe('GET /v1/devices', () => {
         battery: 91,
         rssi: -58,
         lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        roomId: null,
       },
     ]);
     await o.gateway.close();

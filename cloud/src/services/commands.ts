@@ -22,7 +22,7 @@ import type { CommandOutcomes } from './command-outcomes.ts';
 import { isTerminal, type CommandRecord } from './command-record.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import type { DeviceService } from './devices.ts';
-import type { ShadowService } from './shadow.ts';
+import type { Shadow, ShadowService } from './shadow.ts';
 
 export const DEFAULT_COMMAND_TTL_MS = 30_000;
 export const MAX_COMMAND_TTL_MS = 10 * 60_000;
@@ -177,6 +177,18 @@ export class CommandService {
       'command result',
     );
     return updated;
+  }
+
+  /**
+   * PATCH desired: writes the shadow's desired side (with the If-Match version, when given) and sends
+   * the resulting delta to the switch's gateway at once (it waits as pending while the gateway is offline).
+   */
+  async applyDesired(userId: string, deviceId: string, on: boolean, expectedVersion?: number): Promise<Shadow> {
+    const route = await this.deps.devices.routeForUser(userId, deviceId);
+    if (!route) throw new NotFoundError('device');
+    await this.deps.shadows.setDesiredForUser(userId, deviceId, on, expectedVersion);
+    await this.reconcileGateway(route.gatewayId);
+    return (await this.deps.shadows.getForUser(userId, deviceId))!;
   }
 
   /**

@@ -3,9 +3,10 @@
  * last known state. A device that does not exist and a device of someone else's home look the same
  * (null), so the API cannot be used to probe for ids.
  */
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { devices, deviceState, gateways, homeMembers } from '../db/schema.ts';
+import { devices, deviceState, deviceStateHistory, gateways, homeMembers, rooms } from '../db/schema.ts';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 
 export interface DeviceView {
@@ -20,7 +21,18 @@ export interface DeviceView {
   battery: number | null;
   rssi: number | null;
   lastSeen: string | null;
+  roomId: string | null;
 }
+
+export interface HistoryEntry {
+  ts: string;
+  online: boolean;
+  state: { on: boolean } | null;
+  battery: number | null;
+  rssi: number | null;
+}
+
+export const MAX_HISTORY_ENTRIES = 1000;
 
 /** Where a command for a device goes. */
 export interface DeviceRoute {
@@ -54,6 +66,54 @@ export class DeviceService {
     return row ?? null;
   }
 
+  /**
+   * Reports of a device in [from, to), oldest first, at most MAX_HISTORY_ENTRIES; null when the
+   * device is not the user's. Served by the (device_id, ts) index.
+   */
+  async historyForUser(userId: string, deviceId: string, from: Date, to: Date): Promise<HistoryEntry[] | null> {
+    if (!(await this.routeForUser(userId, deviceId))) return null;
+    if (from.getTime() > to.getTime()) throw new InvalidInputError('from', 'from must not be after to');
+    const rows = await this.db
+      .select({ ts: deviceStateHistory.ts, online: deviceStateHistory.online, on: deviceStateHistory.on, battery: deviceStateHistory.battery, rssi: deviceStateHistory.rssi })
+      .from(deviceStateHistory)
+      .where(and(eq(deviceStateHistory.deviceId, deviceId), gte(deviceStateHistory.ts, from), lt(deviceStateHistory.ts, to)))
+      .orderBy(asc(deviceStateHistory.ts), asc(deviceStateHistory.seq))
+      .limit(MAX_HISTORY_ENTRIES);
+    return rows.map((r) => ({ ts: r.ts.toISOString(), online: r.online, state: r.on === null ? null : { on: r.on }, battery: r.battery, rssi: r.rssi }));
+  }
+
+  /** Renames a device and/or moves it to a room of its own home (roomId null takes it out). */
+  async updateForUser(userId: string, deviceId: string, changes: { name?: string; roomId?: string | null }): Promise<DeviceView> {
+    const owned = isUuid(userId) && isUuid(deviceId) ? await this.homeOf(userId, deviceId) : null;
+    if (!owned) throw new NotFoundError('device');
+    const set: { name?: string; roomId?: string | null } = {};
+    if (changes.name !== undefined) {
+      const name = changes.name.trim();
+      if (name.length === 0 || name.length > 64) throw new InvalidInputError('name', 'name must have 1 to 64 characters');
+      set.name = name;
+    }
+    if (changes.roomId !== undefined) {
+      if (changes.roomId !== null) {
+        const [room] = isUuid(changes.roomId)
+          ? await this.db.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.id, changes.roomId), eq(rooms.homeId, owned)))
+          : [];
+        if (!room) throw new InvalidInputError('roomId', 'no such room in the device\'s home');
+      }
+      set.roomId = changes.roomId;
+    }
+    if (Object.keys(set).length > 0) await this.db.update(devices).set(set).where(eq(devices.id, deviceId));
+    return (await this.getForUser(userId, deviceId))!;
+  }
+
+  private async homeOf(userId: string, deviceId: string): Promise<string | null> {
+    const [row] = await this.db
+      .select({ homeId: devices.homeId })
+      .from(devices)
+      .innerJoin(homeMembers, and(eq(homeMembers.homeId, devices.homeId), eq(homeMembers.userId, userId)))
+      .where(eq(devices.id, deviceId));
+    return row?.homeId ?? null;
+  }
+
   private async query(where: SQL): Promise<DeviceView[]> {
     const rows = await this.db
       .select({
@@ -67,6 +127,7 @@ export class DeviceService {
         battery: deviceState.battery,
         rssi: deviceState.rssi,
         lastSeen: deviceState.lastSeen,
+        roomId: devices.roomId,
       })
       .from(devices)
       .innerJoin(homeMembers, eq(homeMembers.homeId, devices.homeId))
@@ -84,6 +145,7 @@ export class DeviceService {
       battery: r.battery,
       rssi: r.rssi,
       lastSeen: r.lastSeen ? r.lastSeen.toISOString() : null,
+      roomId: r.roomId,
     }));
   }
 }
