@@ -34,8 +34,16 @@ export interface ConnectParameters {
   timeout?: number;
 }
 
+interface OutgoingNotifications {
+  queue: { serviceUuid: string; charUuid: string; payload: Buffer }[];
+  /** One notification is on the air; the rest wait their turn. */
+  sending: boolean;
+}
+
 export class LinkLayer {
   private readonly links = new Map<string, Link>();
+  /** Per link, notifications waiting to go out in order; dies with the link. */
+  private readonly notifications = new WeakMap<Link, OutgoingNotifications>();
   /** noble's HCI bindings create one connection at a time and queue the rest (hci-socket/bindings.js). */
   private queue: ConnectRequest[] = [];
   private pending: ConnectRequest | undefined;
@@ -122,17 +130,25 @@ export class LinkLayer {
     this.pump(link);
   }
 
-  /** A notification from the device; false when it cannot be sent (no link, not subscribed). */
+  /**
+   * A notification from the device; false when it cannot be sent (no link, not subscribed).
+   * Notifications leave one after another, each after the previous one's transmit time, as a
+   * link layer sends its PDUs in order (Core Vol 6 Part B 4.5.9: acknowledged in sequence, never
+   * reordered). Timing each on its own would let a short last fragment of a split response
+   * overtake the full ones before it on a link with finite throughput.
+   */
   notify(device: RadioDevice, serviceUuid: string, charUuid: string, data: Buffer): boolean {
     const link = this.linkTo(device);
     if (!link?.up || !link.isSubscribed(serviceUuid, charUuid)) return false;
     // A notification carries at most ATT_MTU − 3 bytes (Core Vol 3 Part F 3.4.7.1).
     const payload = data.subarray(0, link.mtu - 3);
-    this.deps.clock.setTimeout(() => {
-      if (!link.up) return;
-      if (this.deps.rng.chance(this.deps.options.loss)) return this.lose(link, 'doomed');
-      this.deps.emit('read', link.id, serviceUuid, charUuid, payload, true);
-    }, this.latency(1, payload.length + 3));
+    let outgoing = this.notifications.get(link);
+    if (!outgoing) {
+      outgoing = { queue: [], sending: false };
+      this.notifications.set(link, outgoing);
+    }
+    outgoing.queue.push({ serviceUuid, charUuid, payload });
+    this.sendNotifications(link, outgoing);
     return true;
   }
 
@@ -208,6 +224,29 @@ export class LinkLayer {
   private latency(roundTrips: number, bytes: number): number {
     const { gattLatencyMs, linkBytesPerSecond } = this.deps.options;
     return roundTrips * gattLatencyMs + (bytes * 1000) / linkBytesPerSecond;
+  }
+
+  /** Sends the head of a link's notification queue; the next one starts when it has gone. */
+  private sendNotifications(link: Link, outgoing: OutgoingNotifications): void {
+    if (outgoing.sending) return;
+    const next = outgoing.queue.shift();
+    if (!next) return;
+    outgoing.sending = true;
+    this.deps.clock.setTimeout(() => {
+      outgoing.sending = false;
+      if (!link.open) {
+        outgoing.queue.length = 0;
+        return;
+      }
+      if (link.up) {
+        if (this.deps.rng.chance(this.deps.options.loss)) {
+          this.lose(link, 'doomed');
+        } else {
+          this.deps.emit('read', link.id, next.serviceUuid, next.charUuid, next.payload, true);
+        }
+      }
+      this.sendNotifications(link, outgoing);
+    }, this.latency(1, next.payload.length + 3));
   }
 
   private pump(link: Link): void {
