@@ -19,6 +19,7 @@ import { CommandService } from './services/commands.ts';
 import { EventBus } from './services/event-bus.ts';
 import { ShadowService } from './services/shadow.ts';
 import { SessionService } from './services/sessions.ts';
+import { InvitationService } from './services/invitations.ts';
 import { DeviceService } from './services/devices.ts';
 import { GatewayService } from './services/gateways.ts';
 import { HealthService } from './services/health.ts';
@@ -58,6 +59,7 @@ export interface CloudConfig {
 export interface CloudServices {
   accounts: AccountService;
   sessions: SessionService;
+  invitations: InvitationService;
   shadows: ShadowService;
   homes: HomeService;
   gateways: GatewayService;
@@ -186,7 +188,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, sessions: new SessionService(db), homes, gateways, devices, commands, ingest, health, shadows },
+      services: { accounts, sessions: new SessionService(db), invitations: new InvitationService(db, homes), homes, gateways, devices, commands, ingest, health, shadows },
       metrics,
       events: bus,
       close() {

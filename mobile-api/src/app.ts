@@ -15,6 +15,7 @@ import errors from './plugins/errors.ts';
 import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
 import commandRoutes from './routes/commands.ts';
 import shadowRoutes from './routes/shadow.ts';
+import homeRoutes from './routes/homes.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import { ErrorBody } from './schemas.ts';
@@ -50,6 +51,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(deviceRoutes, { prefix: '/v1' });
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(shadowRoutes, { prefix: '/v1' });
+  await app.register(homeRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -1,8 +1,12 @@
-/** Homes and their members. A home's creator is its owner and its first member. */
-import { eq } from 'drizzle-orm';
+/**
+ * Homes, their members and rooms. A home's creator is its owner and its first member. A user sees
+ * only homes they belong to: anything else answers as absent (NotFoundError), so ids cannot be
+ * probed; a member who may see a home but not change it gets ForbiddenError.
+ */
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { homeMembers, homes } from '../db/schema.ts';
-import { InvalidInputError } from '../errors.ts';
+import { homeMembers, homes, rooms, users } from '../db/schema.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 
 export interface Home {
@@ -15,13 +19,24 @@ export interface HomeMembership extends Home {
   role: 'owner' | 'member';
 }
 
+export interface Member {
+  userId: string;
+  email: string;
+  role: 'owner' | 'member';
+}
+
+export interface Room {
+  id: string;
+  homeId: string;
+  name: string;
+}
+
 export class HomeService {
   constructor(private readonly db: Db) {}
 
   async createHome(userId: string, name: string): Promise<Home> {
     if (!isUuid(userId)) throw new InvalidInputError('userId', 'userId is not a user id');
-    const trimmed = name.trim();
-    if (trimmed.length === 0 || trimmed.length > 100) throw new InvalidInputError('name', 'home name must have 1 to 100 characters');
+    const trimmed = checkName(name, 100);
     return this.db.transaction(async (tx) => {
       const [home] = await tx
         .insert(homes)
@@ -42,4 +57,85 @@ export class HomeService {
       .where(eq(homeMembers.userId, userId))
       .orderBy(homes.createdAt);
   }
+
+  /** The home with the caller's role; NotFoundError when the caller is not a member. */
+  async membership(userId: string, homeId: string): Promise<HomeMembership> {
+    if (!isUuid(userId) || !isUuid(homeId)) throw new NotFoundError('home');
+    const [row] = await this.db
+      .select({ id: homes.id, name: homes.name, ownerId: homes.ownerId, role: homeMembers.role })
+      .from(homeMembers)
+      .innerJoin(homes, eq(homes.id, homeMembers.homeId))
+      .where(and(eq(homeMembers.userId, userId), eq(homeMembers.homeId, homeId)));
+    if (!row) throw new NotFoundError('home');
+    return row;
+  }
+
+  /** As membership, but the caller must own the home. */
+  async asOwner(userId: string, homeId: string, action: string): Promise<HomeMembership> {
+    const home = await this.membership(userId, homeId);
+    if (home.role !== 'owner') throw new ForbiddenError(`only the owner of a home can ${action}`);
+    return home;
+  }
+
+  async rename(userId: string, homeId: string, name: string): Promise<HomeMembership> {
+    const home = await this.asOwner(userId, homeId, 'rename it');
+    const trimmed = checkName(name, 100);
+    await this.db.update(homes).set({ name: trimmed }).where(eq(homes.id, homeId));
+    return { ...home, name: trimmed };
+  }
+
+  async members(userId: string, homeId: string): Promise<Member[]> {
+    await this.membership(userId, homeId);
+    return this.db
+      .select({ userId: homeMembers.userId, email: users.email, role: homeMembers.role })
+      .from(homeMembers)
+      .innerJoin(users, eq(users.id, homeMembers.userId))
+      .where(eq(homeMembers.homeId, homeId))
+      .orderBy(asc(users.email));
+  }
+
+  /** The owner removes a member (not themself: a home always keeps its owner). */
+  async removeMember(userId: string, homeId: string, memberId: string): Promise<void> {
+    const home = await this.asOwner(userId, homeId, 'remove members');
+    if (!isUuid(memberId) || memberId === home.ownerId) throw new NotFoundError('member');
+    const removed = await this.db
+      .delete(homeMembers)
+      .where(and(eq(homeMembers.homeId, homeId), eq(homeMembers.userId, memberId)))
+      .returning({ userId: homeMembers.userId });
+    if (removed.length === 0) throw new NotFoundError('member');
+  }
+
+  async createRoom(userId: string, homeId: string, name: string): Promise<Room> {
+    await this.membership(userId, homeId);
+    const [room] = await this.db
+      .insert(rooms)
+      .values({ homeId, name: checkName(name, 64) })
+      .onConflictDoNothing()
+      .returning({ id: rooms.id, homeId: rooms.homeId, name: rooms.name });
+    if (!room) throw new InvalidInputError('name', 'a room with that name already exists in this home');
+    return room;
+  }
+
+  async rooms(userId: string, homeId: string): Promise<Room[]> {
+    await this.membership(userId, homeId);
+    return this.db.select({ id: rooms.id, homeId: rooms.homeId, name: rooms.name }).from(rooms).where(eq(rooms.homeId, homeId)).orderBy(asc(rooms.name));
+  }
+
+  async renameRoom(userId: string, homeId: string, roomId: string, name: string): Promise<Room> {
+    await this.membership(userId, homeId);
+    if (!isUuid(roomId)) throw new NotFoundError('room');
+    const [room] = await this.db
+      .update(rooms)
+      .set({ name: checkName(name, 64) })
+      .where(and(eq(rooms.id, roomId), eq(rooms.homeId, homeId)))
+      .returning({ id: rooms.id, homeId: rooms.homeId, name: rooms.name });
+    if (!room) throw new NotFoundError('room');
+    return room;
+  }
+}
+
+function checkName(name: string, max: number): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > max) throw new InvalidInputError('name', `name must have 1 to ${max} characters`);
+  return trimmed;
 }

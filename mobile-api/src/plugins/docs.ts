@@ -11,7 +11,15 @@ export default fp(
         openapi: '3.0.3',
         info: { title: 'switchfleet mobile API', version: '1.0.0', description: 'Accounts, devices and commands for the phone app.' },
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-        tags: [{ name: 'auth' }, { name: 'devices' }, { name: 'health' }],
+        tags: [
+          { name: 'auth' },
+          { name: 'homes' },
+          { name: 'devices' },
+          { name: 'commands' },
+          { name: 'schedules' },
+          { name: 'events' },
+          { name: 'health' },
+        ],
       },
       // Shared schemas appear in components under their $id instead of def-0, def-1, ...
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -1,0 +1,131 @@
+import { connectGateway, eventually, randomAddress, startTestCloud, unique, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../src/index.ts';
+import { bearer, JWT_SECRET, login } from './support.ts';
+
+let t: TestCloud;
+let app: FastifyInstance;
+beforeAll(async () => {
+  t = await startTestCloud();
+  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+});
+
+const call = (token: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+
+async function person() {
+  const email = `${unique('p')}@example.test`;
+  const password = 'correct horse battery';
+  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
+  return { email, token: await login(app, email, password) };
+}
+
+/** A user with a home, a gateway claimed into it by code, and one reported switch. */
+async function resident() {
+  const p = await person();
+  const home = (await call(p.token, 'POST', '/v1/homes', { name: 'Home' })).json();
+  const provisioned = await t.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw') });
+  const claimed = await call(p.token, 'POST', `/v1/homes/${home.id}/gateways/claim`, { claimCode: provisioned.claimCode });
+  expect(claimed.statusCode).toBe(201);
+  const gateway = await connectGateway(t.cloud, provisioned);
+  await gateway.announce();
+  await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: false } });
+  const device = await eventually(async () => (await call(p.token, 'GET', '/v1/devices')).json()[0] as { id: string } | undefined);
+  return { ...p, home, gateway, deviceId: device.id, claimCode: provisioned.claimCode! };
+}
+
+describe('the authorization matrix of two users, two homes and two gateways', () => {
+  it('shows each user only their own home, devices and commands, and everything else is 404', async () => {
+    const a = await resident();
+    const b = await resident();
+    expect((await call(b.token, 'GET', '/v1/homes')).json().map((h: { id: string }) => h.id)).toEqual([b.home.id]);
+    expect((await call(b.token, 'GET', '/v1/devices')).json().map((d: { id: string }) => d.id)).toEqual([b.deviceId]);
+    const command = (await call(a.token, 'POST', `/v1/devices/${a.deviceId}/commands`, { action: 'press' })).json();
+
+    const foreign: [string, string, object?][] = [
+      ['GET', `/v1/homes/${a.home.id}`],
+      ['PATCH', `/v1/homes/${a.home.id}`, { name: 'Mine now' }],
+      ['GET', `/v1/homes/${a.home.id}/members`],
+      ['GET', `/v1/homes/${a.home.id}/rooms`],
+      ['POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Attic' }],
+      ['GET', `/v1/homes/${a.home.id}/gateways`],
+      ['POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email }],
+      ['POST', `/v1/homes/${a.home.id}/gateways/claim`, { claimCode: 'AAAAAAAAAAAAAAAA' }],
+      ['GET', `/v1/devices/${a.deviceId}`],
+      ['PATCH', `/v1/devices/${a.deviceId}`, { name: 'Stolen' }],
+      ['GET', `/v1/devices/${a.deviceId}/shadow`],
+      ['PATCH', `/v1/devices/${a.deviceId}/desired`, { on: true }],
+      ['GET', `/v1/devices/${a.deviceId}/history`],
+      ['POST', `/v1/devices/${a.deviceId}/commands`, { action: 'on' }],
+      ['GET', `/v1/commands/${command.commandId}`],
+    ];
+    for (const [method, url, body] of foreign) {
+      const res = await call(b.token, method as 'GET', url, body);
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json().error.code).toBe('NOT_FOUND');
+    }
+    expect((await call(a.token, 'GET', `/v1/homes/${a.home.id}`)).json().name).toBe('Home');
+    await a.gateway.close();
+    await b.gateway.close();
+  });
+});
+
+describe('invitations', () => {
+  it('let the invited user, and only them, join as a member who can see but not manage the home', async () => {
+    const a = await resident();
+    const b = await person();
+    const c = await person();
+    const invited = await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email.toUpperCase() });
+    expect(invited.statusCode).toBe(201);
+    const { id } = invited.json();
+    expect((await call(b.token, 'GET', '/v1/invitations')).json()).toMatchObject([{ id, homeId: a.home.id, status: 'pending' }]);
+    expect((await call(c.token, 'GET', '/v1/invitations')).json()).toEqual([]);
+    expect((await call(c.token, 'POST', `/v1/invitations/${id}/accept`)).statusCode).toBe(404);
+
+    const accepted = await call(b.token, 'POST', `/v1/invitations/${id}/accept`);
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json()).toMatchObject({ id: a.home.id, role: 'member' });
+    expect((await call(b.token, 'GET', '/v1/devices')).json().map((d: { id: string }) => d.id)).toEqual([a.deviceId]);
+    const members = (await call(a.token, 'GET', `/v1/homes/${a.home.id}/members`)).json();
+    expect(members.map((m: { role: string }) => m.role).sort()).toEqual(['member', 'owner']);
+
+    expect((await call(b.token, 'PATCH', `/v1/homes/${a.home.id}`, { name: 'Ours' })).statusCode).toBe(403);
+    expect((await call(b.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: c.email })).statusCode).toBe(403);
+    expect((await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email })).statusCode).toBe(409);
+    await a.gateway.close();
+  });
+});
+
+describe('gateway claim codes', () => {
+  it('work once: a used code is 404, even for the same owner', async () => {
+    const a = await resident();
+    const again = await call(a.token, 'POST', `/v1/homes/${a.home.id}/gateways/claim`, { claimCode: a.claimCode });
+    expect(again.statusCode).toBe(404);
+    const listed = (await call(a.token, 'GET', `/v1/homes/${a.home.id}/gateways`)).json();
+    expect(listed).toEqual([expect.objectContaining({ id: a.gateway.gatewayId, homeId: a.home.id })]);
+    await a.gateway.close();
+  });
+});
+
+describe('rooms and renaming', () => {
+  it('rename homes and devices, and move a device into a room of its own home only', async () => {
+    const a = await resident();
+    const b = await resident();
+    expect((await call(a.token, 'PATCH', `/v1/homes/${a.home.id}`, { name: 'Cabin' })).json().name).toBe('Cabin');
+    const room = (await call(a.token, 'POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Kitchen' })).json();
+    expect((await call(a.token, 'PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: 'Galley' })).json().name).toBe('Galley');
+    const moved = await call(a.token, 'PATCH', `/v1/devices/${a.deviceId}`, { name: 'Kettle', roomId: room.id });
+    expect(moved.json()).toMatchObject({ name: 'Kettle', roomId: room.id });
+    const otherRoom = (await call(b.token, 'POST', `/v1/homes/${b.home.id}/rooms`, { name: 'Hall' })).json();
+    const wrong = await call(a.token, 'PATCH', `/v1/devices/${a.deviceId}`, { roomId: otherRoom.id });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error.details[0].field).toBe('roomId');
+    await a.gateway.close();
+    await b.gateway.close();
+  });
+});
