@@ -68,6 +68,15 @@ export const GatewayConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    ota: Type.Object(
+      {
+        /** The signed image device/ota_update/update installs; absent: updates are refused. */
+        imageFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** SPKI PEM files of the keys images must be signed with. */
+        trustedKeyFiles: Type.Array(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
     health: Type.Object({ intervalMs: Type.Integer({ minimum: 100 }) }, { additionalProperties: false }),
     systemd: Type.Object(
       {
@@ -120,6 +129,7 @@ export const gatewayDefaults = {
     commandTtlMs: 10_000,
     maxPayloadBytes: 4096,
   },
+  ota: { trustedKeyFiles: [] as string[] },
   health: { intervalMs: 60_000 },
   systemd: {},
   logLevel: 'info' as GatewayConfig['logLevel'],
@@ -164,6 +174,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   if (env.LOCAL_MQTT_PASSWORD) fromEnv.local!.password = env.LOCAL_MQTT_PASSWORD;
   if (env.LOCAL_MQTT_BASE_TOPIC) fromEnv.local!.baseTopic = env.LOCAL_MQTT_BASE_TOPIC;
   if (env.HOMEASSISTANT_DISCOVERY) fromEnv.local!.homeassistant = boolean('HOMEASSISTANT_DISCOVERY', env.HOMEASSISTANT_DISCOVERY);
+  if (env.OTA_IMAGE_FILE) fromEnv.ota = { imageFile: env.OTA_IMAGE_FILE };
+  if (env.OTA_TRUSTED_KEY_FILES) fromEnv.ota = { ...fromEnv.ota, trustedKeyFiles: env.OTA_TRUSTED_KEY_FILES.split(',').filter(Boolean) };
   if (env.HEALTH_INTERVAL_MS) fromEnv.health!.intervalMs = integer('HEALTH_INTERVAL_MS', env.HEALTH_INTERVAL_MS);
   // Set by systemd for Type=notify units (sd_notify(3)); WATCHDOG_USEC only when WatchdogSec= is set.
   if (env.NOTIFY_SOCKET) fromEnv.systemd!.notifySocket = env.NOTIFY_SOCKET;

@@ -3,6 +3,7 @@
  * durable outbox, cloud link) once, hands the same dependencies object to every feature module, and
  * starts and stops them in order.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { SWITCHBOT_SERVICE } from '@switchfleet/protocol';
@@ -10,6 +11,7 @@ import { ConnectionPool } from './ble/connections.ts';
 import { NobleCentral, type Noble } from './ble/noble-central.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Feature, GatewayDeps } from './deps.ts';
+import { DeviceBook } from './devices/book.ts';
 import { DeviceRegistry } from './devices/registry.ts';
 import { availability } from './features/availability.ts';
 import { bridge } from './features/bridge.ts';
@@ -17,7 +19,11 @@ import { CommandRunner } from './features/command-runner.ts';
 import { commands } from './features/commands.ts';
 import { discovery } from './features/discovery.ts';
 import { HealthMonitor } from './health/health.ts';
+import { healthFeature } from './health/health-feature.ts';
 import { CloudLink } from './link/cloud-link.ts';
+import { localBridge } from './local/bridge-feature.ts';
+import { LocalLink } from './local/local-link.ts';
+import { ota } from './ota/index.ts';
 import { Outbox } from './outbox/outbox.ts';
 
 export interface GatewayOptions {
@@ -49,8 +55,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxInFlight: config.mqtt.maxInFlight,
     log,
   });
-  const registry = new DeviceRegistry();
   const now = Date.now;
+  const book = new DeviceBook(config.dataDir, log);
+  const registry = new DeviceRegistry(book, now);
+  const local = config.local.url
+    ? new LocalLink({
+        url: config.local.url,
+        clientId: `switchfleet-${config.gatewayId}`,
+        baseTopic: config.local.baseTopic,
+        extraFilters: config.local.homeassistant ? [`${config.local.discoveryPrefix}/status`] : [],
+        log,
+        ...(config.local.username ? { username: config.local.username } : {}),
+        ...(config.local.password ? { password: config.local.password } : {}),
+      })
+    : undefined;
   let deps: GatewayDeps | undefined;
   let features: Feature[] = [];
   let started = false;
@@ -71,12 +89,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         log,
       });
       const runner = new CommandRunner({ registry, pool, log, now, config });
+      const trustedKeys = await Promise.all(config.ota.trustedKeyFiles.map((f) => readFile(f, 'utf8')));
       deps = {
         config,
         central,
         pool,
         registry,
+        book,
         cloud,
+        ...(local ? { local } : {}),
+        ota: ota({ pool, log, now }, { trustedKeys }),
         outbox,
         runner,
         health: new HealthMonitor(now),
@@ -84,7 +106,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         now,
         requestRestart: () => options.onRestartRequested?.(),
       };
-      features = [availability(deps), bridge(deps), commands(deps), discovery(deps)];
+      features = [
+        availability(deps),
+        bridge(deps),
+        commands(deps),
+        deps.ota,
+        ...(local ? [localBridge(deps, local)] : []),
+        healthFeature(deps),
+        // Last, so every listener is in place before the first advertisement.
+        discovery(deps),
+      ];
       await central.start();
       outbox.attach(cloud);
       await cloud.start();
@@ -104,6 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!flushed) log.warn({ pending: deps.outbox.stats().records }, 'outbox not empty at stop; it is sent after the next start');
       await cloud.stop();
       await deps.outbox.close();
+      await book.flush();
       log.info('gateway stopped');
     },
   };

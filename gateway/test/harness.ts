@@ -32,6 +32,8 @@ export interface Bench {
   command(sw: SimSwitch, action: CommandAction, opts?: { commandId?: string; ttlMs?: number }): Promise<string>;
   resultFor(commandId: string, timeoutMs?: number): Promise<CommandResult>;
   reportFor(sw: SimSwitch, predicate?: (r: DeviceReport) => boolean, timeoutMs?: number): Promise<DeviceReport>;
+  /** Stops the gateway and starts a new one on the same radio, broker and data directory. */
+  restartGateway(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,7 +88,9 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     },
     options.gateway ?? {},
   );
-  const gateway = createGateway({ config, noble: await loadNoble(radio.bindings), log: pino({ level: process.env.DBG_LOG ?? 'silent' }) });
+  const noble = await loadNoble(radio.bindings);
+  const log = pino({ level: process.env.DBG_LOG ?? 'silent' });
+  const gateway = createGateway({ config, noble, log });
   await gateway.start();
 
   const waitFor = async <T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
@@ -99,7 +103,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     }
   };
 
-  return {
+  const bench: Bench = {
     radio,
     gateway,
     cloud,
@@ -128,8 +132,13 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     resultFor: (commandId, timeoutMs = 10_000) => waitFor(() => results.find((r) => r.commandId === commandId), timeoutMs, `result of ${commandId}`),
     reportFor: (sw, predicate = () => true, timeoutMs = 10_000) =>
       waitFor(() => [...reports].reverse().find((r) => r.device.address === compact(sw.address) && predicate(r)), timeoutMs, `report of ${sw.address}`),
+    async restartGateway() {
+      await bench.gateway.stop();
+      bench.gateway = createGateway({ config, noble, log });
+      await bench.gateway.start();
+    },
     async close() {
-      await gateway.stop();
+      await bench.gateway.stop();
       radio.close();
       await cloud.endAsync(true);
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -138,6 +147,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return bench;
 }
 
 export function compact(address: string): string {

@@ -1,9 +1,11 @@
 /**
- * What the gateway knows about each switch it has heard. Features read and update it; the bridge
- * publishes its changes. A switch enters only when it was heard, so nothing is ever reported online
- * before it was proven to exist.
+ * What the gateway knows about each switch it has heard. Features read and update it; the bridges
+ * publish its changes. A switch enters only when it was heard, so nothing is ever reported online
+ * before it was proven to exist. Names and removals made through the local bridge persist in the
+ * DeviceBook; a removed switch is ignored until it is let in again while joining is permitted.
  */
 import { EventEmitter } from 'node:events';
+import type { DeviceBook } from './book.ts';
 
 export interface DeviceRecord {
   address: string;
@@ -27,30 +29,57 @@ export type DeviceChange = 'identity' | 'state' | 'availability' | 'rssi';
 export class DeviceRegistry {
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly events = new EventEmitter();
-  private readonly removed = new Set<string>();
+  private permitJoinUntil = 0;
 
-  constructor() {
+  constructor(
+    private readonly book?: DeviceBook,
+    private readonly now: () => number = Date.now,
+  ) {
     this.events.setMaxListeners(0);
   }
 
   /** True for a switch removed through the local bridge (until it is let in again). */
   isRemoved(address: string): boolean {
-    return this.removed.has(address);
+    return this.book?.isRemoved(address) ?? false;
   }
 
   get(address: string): DeviceRecord | undefined {
     return this.devices.get(address);
   }
 
+  /** Finds a switch by friendly name, compact address, or "0x"-prefixed address. */
+  resolve(id: string): DeviceRecord | undefined {
+    const key = id.toLowerCase().replace(/^0x/, '').replace(/:/g, '');
+    return this.devices.get(key) ?? this.all().find((d) => d.name === id);
+  }
+
   all(): DeviceRecord[] {
     return [...this.devices.values()];
   }
 
-  /** Records that a switch was heard; creates its record on first contact. */
-  heard(address: string, rssi: number, now: number): DeviceRecord {
+  /** Opens joining for `ms` (0 closes it): removed switches heard meanwhile are let in again. */
+  permitJoin(ms: number): void {
+    this.permitJoinUntil = ms > 0 ? this.now() + ms : 0;
+  }
+
+  /** End of the join window (epoch ms), or undefined when closed. */
+  get permitJoinEnd(): number | undefined {
+    return this.permitJoinUntil > this.now() ? this.permitJoinUntil : undefined;
+  }
+
+  /** Records that a switch was heard; creates its record on first contact. Undefined when removed. */
+  heard(address: string, rssi: number, now: number): DeviceRecord | undefined {
     let rec = this.devices.get(address);
     if (!rec) {
-      rec = { address, name: `switch-${address.slice(-4)}`, model: 'WoHand', lastSeen: now, online: true, interviewed: false, rssi };
+      if (this.isRemoved(address)) {
+        if (this.permitJoinEnd === undefined) return undefined;
+        void this.book?.readmit(address);
+      }
+      const kept = this.book?.nameOf(address);
+      const name = kept ?? `switch-${address.slice(-4)}`;
+      // Remembered from first contact, so the next run knows it (and clears stale availability).
+      if (!kept) void this.book?.setName(address, name);
+      rec = { address, name, model: 'WoHand', lastSeen: now, online: true, interviewed: false, rssi };
       this.devices.set(address, rec);
       this.events.emit('added', rec);
       this.emit(rec, 'availability');
@@ -77,6 +106,27 @@ export class DeviceRegistry {
     if (changed) this.emit(rec, change);
   }
 
+  /** Renames a switch; the name persists. Listeners get the old name to clear its topics. */
+  async rename(address: string, name: string): Promise<void> {
+    const rec = this.devices.get(address);
+    if (!rec) return;
+    const old = rec.name;
+    rec.name = name;
+    await this.book?.setName(address, name);
+    this.events.emit('renamed', rec, old);
+    this.emit(rec, 'identity');
+  }
+
+  /** Forgets a switch and ignores it from now on (until joining is permitted and it is heard). */
+  async remove(address: string): Promise<DeviceRecord | undefined> {
+    const rec = this.devices.get(address);
+    if (!rec) return undefined;
+    this.devices.delete(address);
+    await this.book?.remove(address);
+    this.events.emit('removed', rec);
+    return rec;
+  }
+
   onChange(listener: (rec: DeviceRecord, change: DeviceChange) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
@@ -85,6 +135,16 @@ export class DeviceRegistry {
   onAdded(listener: (rec: DeviceRecord) => void): () => void {
     this.events.on('added', listener);
     return () => this.events.off('added', listener);
+  }
+
+  onRenamed(listener: (rec: DeviceRecord, oldName: string) => void): () => void {
+    this.events.on('renamed', listener);
+    return () => this.events.off('renamed', listener);
+  }
+
+  onRemoved(listener: (rec: DeviceRecord) => void): () => void {
+    this.events.on('removed', listener);
+    return () => this.events.off('removed', listener);
   }
 
   private emit(rec: DeviceRecord, change: DeviceChange): void {

@@ -25,7 +25,7 @@ export function discovery(deps: GatewayDeps): Feature {
       return;
     }
     if (status.deviceType !== switchbot.DEVICE_TYPE_BOT) return;
-    registry.heard(ad.address, ad.rssi, now());
+    if (!registry.heard(ad.address, ad.rssi, now())) return; // removed through the local bridge
     registry.update(ad.address, { on: status.on, battery: status.battery, changeCounter: status.changeCounter }, 'state');
     const rec = registry.get(ad.address);
     // RSSI jitters by a few dB on every advertisement; report only a real move.

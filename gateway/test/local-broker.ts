@@ -1,0 +1,143 @@
+/**
+ * The local broker side of the bridge tests: a real broker (aedes in-process, or a mosquitto
+ * process), a proxy in front of it for the gateway (to take the local link down), and a real
+ * mqtt.js client that watches everything like `mosquitto_sub -v -t 'switchfleet/#'` would.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import { startProxy, type Proxy } from './proxy.ts';
+
+export interface Message {
+  topic: string;
+  text: string;
+  retain: boolean;
+}
+
+export interface LocalBroker {
+  /** URL for the gateway, through a proxy that can be cut. */
+  url: string;
+  /** The broker itself, for watchers. */
+  directUrl: string;
+  link: Proxy;
+  watcher: MqttClient;
+  messages: Message[];
+  /** Last payload seen per topic ('' means a retained message was cleared). */
+  last: Map<string, string>;
+  json<T = Record<string, unknown>>(topic: string): T | undefined;
+  waitFor(topic: string, predicate?: (text: string) => boolean, timeoutMs?: number): Promise<string>;
+  request(op: string, body: unknown, timeoutMs?: number): Promise<{ status: string; data: unknown; error?: string; transaction?: unknown }>;
+  close(): Promise<void>;
+}
+
+let transactions = 0;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts the broker: aedes in this process, or a real mosquitto on a free loopback port. */
+export async function startLocalBroker(kind: 'aedes' | 'mosquitto' = 'aedes'): Promise<LocalBroker> {
+  let port: number;
+  let shutdown: () => Promise<void>;
+  if (kind === 'aedes') {
+    const broker = await Aedes.createBroker();
+    const server: Server = createServer(broker.handle);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    shutdown = async () => {
+      await new Promise<void>((r) => broker.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    };
+  } else {
+    port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'sf-mosquitto-'));
+    writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    const proc = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    await waitForPort(port, 5000);
+    shutdown = async () => {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const directUrl = `mqtt://127.0.0.1:${port}`;
+  const link = await startProxy(port);
+  const watcher = await mqtt.connectAsync(directUrl, { protocolVersion: 4, clientId: `watcher-${port}-${Date.now()}` });
+  const messages: Message[] = [];
+  const last = new Map<string, string>();
+  watcher.on('message', (topic, payload, packet) => {
+    const text = payload.toString();
+    messages.push({ topic, text, retain: packet.retain });
+    last.set(topic, text);
+  });
+  await watcher.subscribeAsync(['switchfleet/#', 'homeassistant/#'], { qos: 1 });
+
+  const waitFor = async (topic: string, predicate: (text: string) => boolean = () => true, timeoutMs = 10_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const text = last.get(topic);
+      if (text !== undefined && predicate(text)) return text;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${topic} (last: ${text})`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  return {
+    url: link.url,
+    directUrl,
+    link,
+    watcher,
+    messages,
+    last,
+    json: <T>(topic: string) => {
+      const text = last.get(topic);
+      return text ? (JSON.parse(text) as T) : undefined;
+    },
+    waitFor,
+    async request(op, body, timeoutMs = 10_000) {
+      const transaction = `t-${++transactions}`;
+      const payload = typeof body === 'object' && body !== null ? JSON.stringify({ ...body, transaction }) : String(body);
+      await watcher.publishAsync(`switchfleet/bridge/request/${op}`, payload, { qos: 1 });
+      const topic = `switchfleet/bridge/response/${op}`;
+      const matches = (m: Message) => m.topic === topic && (typeof body !== 'object' || (JSON.parse(m.text) as { transaction?: string }).transaction === transaction);
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(matches);
+        if (found) return JSON.parse(found.text) as { status: string; data: unknown; error?: string; transaction?: unknown };
+        if (Date.now() > until) throw new Error(`no response to ${op}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      await watcher.endAsync(true);
+      await link.close();
+      await shutdown();
+    },
+  };
+}
