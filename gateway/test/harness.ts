@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createSimRadio, type AddSwitchOptions, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
 import { decodePayload, encodePayload, newTraceparent, topicFor, type CommandAction, type CommandResult, type DeviceReport } from '@switchfleet/protocol';
 import { startProxy, type Proxy } from './proxy.ts';
@@ -41,6 +41,8 @@ export interface BenchOptions {
   switches?: AddSwitchOptions[];
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
+  /** Logger for the gateway (default silent). */
+  log?: Logger;
   /** Reuse a data directory (outbox, device list) from an earlier bench; kept on close. */
   dataDir?: string;
 }
@@ -89,7 +91,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     options.gateway ?? {},
   );
   const noble = await loadNoble(radio.bindings);
-  const log = pino({ level: process.env.DBG_LOG ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.DBG_LOG ?? 'silent' });
   const gateway = createGateway({ config, noble, log });
   await gateway.start();
 

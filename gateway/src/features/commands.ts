@@ -38,6 +38,7 @@ export function commands(deps: GatewayDeps): Feature {
           ? ({ status: 'failed', reason: 'unknown_device', detail: `switch ${address} was removed from this gateway` } as const)
           : await runner.run(req, address);
         const result = store(address, cmd, outcome);
+        if (result.status !== 'succeeded') deps.health.error(`command ${cmd.commandId} ${result.status} (${result.reason}): ${result.detail ?? ''}`);
         log.info({ commandId: cmd.commandId, traceparent: cmd.traceparent, address, action: cmd.action, status: result.status, reason: result.reason, ms: deps.now() - started }, 'command done');
         return result;
       } catch (err) {
