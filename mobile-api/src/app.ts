@@ -16,13 +16,14 @@ import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
 import commandRoutes from './routes/commands.ts';
 import shadowRoutes from './routes/shadow.ts';
 import homeRoutes from './routes/homes.ts';
+import eventRoutes from './routes/events.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import { ErrorBody } from './schemas.ts';
 
 export interface ApiOptions {
   /** The composed cloud (createCloud); the API uses its services and never closes it. */
-  cloud: Pick<Cloud, 'services'>;
+  cloud: Pick<Cloud, 'services' | 'events' | 'metrics'>;
   /** HS256 key for access tokens, at least 32 characters. */
   jwtSecret: string;
   /** A pino logger (e.g. the launcher's); omitted means no request logging. */
@@ -42,7 +43,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   app.addSchema(ErrorBody);
   await app.register(errors);
-  await app.register(cloudPlugin, { services: options.cloud.services });
+  await app.register(cloudPlugin, { services: options.cloud.services, events: options.cloud.events });
   await app.register(auth, { tokens: new TokenIssuer(options.jwtSecret, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) });
   await app.register(commandWaits);
   await app.register(docs);
@@ -52,6 +53,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(shadowRoutes, { prefix: '/v1' });
   await app.register(homeRoutes, { prefix: '/v1' });
+  await app.register(eventRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   return app as unknown as FastifyInstance;
 }

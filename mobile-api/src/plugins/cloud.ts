@@ -4,21 +4,22 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { CloudServices } from '@switchfleet/cloud';
+import type { CloudServices, EventBus } from '@switchfleet/cloud';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    cloud: CloudServices;
+    cloud: CloudServices & { events: EventBus };
   }
 }
 
 export interface CloudPluginOptions {
   services: CloudServices;
+  events: EventBus;
 }
 
 export default fp(
   async function cloud(app: FastifyInstance, options: CloudPluginOptions) {
-    app.decorate('cloud', options.services);
+    app.decorate('cloud', { ...options.services, events: options.events });
   },
   { name: 'cloud', fastify: '5.x' },
 );

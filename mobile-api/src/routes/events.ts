@@ -1,0 +1,59 @@
+/**
+ * GET /v1/events: a server-sent event stream (WHATWG HTML §9.2) of the caller's devices' state
+ * changes and command outcomes. Fed by the cloud's event bus (PostgreSQL LISTEN/NOTIFY), so a change
+ * applied by any cloud instance reaches streams held by every instance. Scoped to the homes the
+ * caller belongs to when the stream opens; the app reconnects to pick up a new membership.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { CloudEvent } from '@switchfleet/cloud';
+import { Type } from 'typebox';
+import { errorResponses } from '../schemas.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Live stream (text/event-stream) of the caller\'s state changes and command outcomes',
+        description:
+          'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, status, reason}. A comment line every 15 s keeps proxies from closing the stream.',
+        security: [{ bearerAuth: [] }],
+        response: { 200: Type.String({ description: 'text/event-stream' }), 401: errorResponses[401] },
+      },
+    },
+    async (request, reply) => {
+      const homeIds = new Set((await app.cloud.homes.homesForUser(request.userId)).map((h) => h.id));
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.write(': connected\n\n');
+      const send = (event: CloudEvent) => {
+        if (!homeIds.has(event.homeId)) return;
+        const { homeId: _home, type, ...data } = event;
+        raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      const unsubscribe = app.cloud.events.subscribe(send);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      heartbeat.unref();
+      const end = () => {
+        if (!open.delete(end)) return;
+        clearInterval(heartbeat);
+        unsubscribe();
+        raw.end();
+      };
+      open.add(end);
+      request.raw.once('close', end);
+    },
+  );
+};
+
+export default eventRoutes;

@@ -1,0 +1,97 @@
+import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../src/index.ts';
+import { bearer, JWT_SECRET, login } from './support.ts';
+
+let t: TestCloud;
+let app: FastifyInstance;
+let base: string;
+beforeAll(async () => {
+  t = await startTestCloud();
+  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+});
+
+interface Sse {
+  events: { event: string; data: Record<string, unknown> }[];
+  close(): void;
+}
+
+/** Opens the stream over real HTTP and parses events as they arrive. */
+async function stream(token: string): Promise<Sse> {
+  const abort = new AbortController();
+  const res = await fetch(`${base}/v1/events`, { headers: bearer(token), signal: abort.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/event-stream');
+  const events: Sse['events'] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for await (const chunk of res.body!) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return { events, close: () => abort.abort() };
+}
+
+async function owner() {
+  const h = await household(t.cloud);
+  const token = await login(app, h.user.email, h.password);
+  const gateway = await connectGateway(t.cloud, h.credentials);
+  await gateway.subscribeCommands();
+  await gateway.announce();
+  const address = randomAddress();
+  await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
+  const device = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id))[0]);
+  return { token, gateway, address, deviceId: device.id };
+}
+
+describe('GET /v1/events', () => {
+  it('answers 401 without a token', async () => {
+    const res = await fetch(`${base}/v1/events`);
+    expect(res.status).toBe(401);
+  });
+
+  it('delivers a toggle to its owner as a command outcome and a state change, and nothing of it to anyone else', async () => {
+    const a = await owner();
+    const b = await owner();
+    const mine = await stream(a.token);
+    const theirs = await stream(b.token);
+    a.gateway.client.on('message', () => {
+      const received = a.gateway.commands.at(-1);
+      if (received) void a.gateway.result(received.address, received.request.commandId, { status: 'succeeded', state: { on: true } });
+    });
+    const res = await app.inject({ method: 'POST', url: `/v1/devices/${a.deviceId}/commands`, headers: bearer(a.token), payload: { action: 'toggle' } });
+    const { commandId } = res.json();
+    await eventually(async () => mine.events.find((e) => e.event === 'command' && e.data.commandId === commandId));
+    const state = await eventually(async () => mine.events.find((e) => e.event === 'state' && e.data.deviceId === a.deviceId));
+    expect(state.data.state).toEqual({ on: true });
+    expect(mine.events.find((e) => e.event === 'command')?.data).toMatchObject({ commandId, deviceId: a.deviceId, status: 'succeeded' });
+
+    // b's own switch reports; once that arrives on b's stream, a's events would have arrived before it.
+    await b.gateway.report({ address: b.address, model: 'WoHand' }, { state: { on: true } });
+    await eventually(async () => theirs.events.find((e) => e.data.deviceId === b.deviceId));
+    expect(theirs.events.every((e) => e.data.deviceId === b.deviceId)).toBe(true);
+    mine.close();
+    theirs.close();
+    await a.gateway.close();
+    await b.gateway.close();
+  });
+});
