@@ -144,7 +144,8 @@ export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayCo
     const e = [...check.Errors(merged)][0];
     const where = (e?.instancePath || '/').slice(1).replace(/\//g, '.') || '(root)';
     const extra = (e?.params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
-    const what = extra?.length ? `has unknown setting(s) ${extra.join(', ')}` : (e?.message ?? 'is invalid');
+    // TypeBox reports an additional property as a "false" schema at the property's own path.
+    const what = extra?.length ? `has unknown setting(s) ${extra.join(', ')}` : e?.message === 'schema is false' ? 'is not a known setting' : (e?.message ?? 'is invalid');
     throw new ConfigError(`gateway config: ${where} ${what}`);
   }
   return merged as GatewayConfig;

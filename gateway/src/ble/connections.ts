@@ -87,6 +87,9 @@ export class ConnectionPool {
   async closeAll(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w.reject(new BleError('BLE_NOT_READY', 'gateway is stopping'));
+    // A connect under way completes (or times out) first; connect() then closes what it made.
+    const connecting = [...this.entries.values()].map((e) => e.connecting).filter((c) => c !== undefined);
+    await Promise.allSettled(connecting);
     await Promise.all([...this.entries.values()].map((e) => this.close(e)));
   }
 
@@ -133,6 +136,12 @@ export class ConnectionPool {
         await link.disconnect();
         throw err;
       });
+      if (this.closed || this.entries.get(entry.address) !== entry) {
+        // Nobody holds this slot any more (the pool closed meanwhile): an orphan link would keep
+        // the switch from advertising, so it is closed at once.
+        await link.disconnect();
+        throw new BleError('BLE_NOT_READY', 'connection pool closed while connecting');
+      }
       entry.connection = { address: entry.address, session };
       return entry.connection;
     } finally {
