@@ -20,6 +20,7 @@ import { EventBus } from './services/event-bus.ts';
 import { ShadowService } from './services/shadow.ts';
 import { SessionService } from './services/sessions.ts';
 import { InvitationService } from './services/invitations.ts';
+import { ScheduleService } from './services/schedules.ts';
 import { DeviceService } from './services/devices.ts';
 import { GatewayService } from './services/gateways.ts';
 import { HealthService } from './services/health.ts';
@@ -52,6 +53,8 @@ export interface CloudConfig {
   logger?: Logger | undefined;
   /** How often expired commands are swept; default 1000 ms. */
   commandSweepMs?: number | undefined;
+  /** How often due schedules are polled; default 1000 ms. */
+  scheduleTickMs?: number | undefined;
   /** Lifetime of a command created without an explicit ttlMs; default 30 s. */
   commandTtlMs?: number | undefined;
 }
@@ -60,6 +63,7 @@ export interface CloudServices {
   accounts: AccountService;
   sessions: SessionService;
   invitations: InvitationService;
+  schedules: ScheduleService;
   shadows: ShadowService;
   homes: HomeService;
   gateways: GatewayService;
@@ -177,6 +181,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     await client.subscribeAsync(filters, { qos: 1 });
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
+    const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });
+    cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
     const health = new HealthService({
       database,
       gateways,
@@ -188,7 +194,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, sessions: new SessionService(db), invitations: new InvitationService(db, homes), homes, gateways, devices, commands, ingest, health, shadows },
+      services: { accounts, sessions: new SessionService(db), invitations: new InvitationService(db, homes), schedules, homes, gateways, devices, commands, ingest, health, shadows },
       metrics,
       events: bus,
       close() {

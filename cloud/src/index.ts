@@ -7,6 +7,7 @@ export { openDatabase, type DatabaseOptions } from './db/open.ts';
 export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './services/accounts.ts';
 export { HomeService, type Home, type HomeMembership, type Member, type Room } from './services/homes.ts';
 export { InvitationService, type Invitation } from './services/invitations.ts';
+export { ScheduleService, SCHEDULE_ACTIONS, nextOccurrence, type Schedule, type ScheduleAction } from './services/schedules.ts';
 export { GatewayService, type Gateway, type GatewayCredentials } from './services/gateways.ts';
 export { DeviceService, type DeviceView, type DeviceRoute } from './services/devices.ts';
 export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './services/sessions.ts';

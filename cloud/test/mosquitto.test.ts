@@ -6,7 +6,9 @@
  */
 import { topicFor, encodePayload } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { createCloud, type Cloud } from '../src/cloud.ts';
+import { schedules } from '../src/db/schema.ts';
 import { parseConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
@@ -25,7 +27,7 @@ beforeAll(async () => {
   broker = await startMosquitto();
   scratch = await scratchDatabase(parseConfig().databaseUrl);
   shared = scratch.url ? undefined : await openDatabase({});
-  const config = { databaseUrl: scratch.url, database: shared, mqttUrl: broker.cloudUrl, commandSweepMs: 100 };
+  const config = { databaseUrl: scratch.url, database: shared, mqttUrl: broker.cloudUrl, commandSweepMs: 100, scheduleTickMs: 50 };
   one = await createCloud(config);
   two = await createCloud(config);
 });
@@ -115,6 +117,31 @@ describe('two cloud instances on one database and one broker', () => {
     const waits = [one, two].map((cloud) => cloud.services.commands.waitForTerminal(first.id, 10_000));
     await gateway.result(address, first.id, { status: 'succeeded' });
     for (const done of await Promise.all(waits)) expect(done?.status).toBe('succeeded');
+    await gateway.close();
+  });
+});
+
+describe('schedules with two cloud instances', () => {
+  it('run each occurrence once: one command per occurrence, delivered once', async () => {
+    const { h, gateway } = await gatewayFor(one);
+    const address = randomAddress();
+    await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
+    const device = await eventually(async () => (await one.services.devices.listForUser(h.user.id))[0]);
+    const schedule = await two.services.schedules.create(h.user.id, device.id, { cron: '* * * * * *', timeZone: 'Europe/Paris', action: 'press' });
+    const db = one.db;
+    const runs = () => db.query.scheduleRuns.findMany({ where: (r, { eq }) => eq(r.scheduleId, schedule.id) });
+    await eventually(async () => (await runs()).length >= 3, 15_000);
+    // Disable rather than delete: deleting would cascade to the runs this test counts.
+    await db.update(schedules).set({ enabled: false }).where(eq(schedules.id, schedule.id));
+
+    const scheduled = await db.query.commands.findMany({ where: (c, { and, eq }) => and(eq(c.deviceId, device.id), eq(c.source, 'schedule')) });
+    const occurrences = await runs();
+    expect(scheduled.length).toBeGreaterThanOrEqual(3);
+    expect(occurrences).toHaveLength(scheduled.length);
+    expect(new Set(occurrences.map((o) => o.occurrenceAt.getTime())).size).toBe(scheduled.length);
+    for (const c of scheduled) await gateway.nextCommand((r) => r.request.commandId === c.id);
+    const delivered = gateway.commands.filter((r) => scheduled.some((c) => c.id === r.request.commandId));
+    expect(delivered).toHaveLength(scheduled.length);
     await gateway.close();
   });
 });

@@ -17,6 +17,7 @@ import commandRoutes from './routes/commands.ts';
 import shadowRoutes from './routes/shadow.ts';
 import homeRoutes from './routes/homes.ts';
 import eventRoutes from './routes/events.ts';
+import scheduleRoutes from './routes/schedules.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import { ErrorBody } from './schemas.ts';
@@ -54,6 +55,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(shadowRoutes, { prefix: '/v1' });
   await app.register(homeRoutes, { prefix: '/v1' });
   await app.register(eventRoutes, { prefix: '/v1' });
+  await app.register(scheduleRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -77,3 +77,26 @@ describe('GET /v1/commands/:id', () => {
     await o.gateway.close();
   });
 });
+
+describe('schedules', () => {
+  it('are created with their next run, listed, refused with 400 for a bad cron or zone, and 404 for another user', async () => {
+    const o = await owner();
+    const url = `/v1/devices/${o.deviceId}/schedules`;
+    const created = await app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' } });
+    expect(created.statusCode).toBe(201);
+    expect(Date.parse(created.json().nextRunAt)).toBeGreaterThan(Date.now());
+    const badCron = await app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '99 99 * * * *', timeZone: 'Europe/Paris', action: 'on' } });
+    expect(badCron.json().error.details[0].field).toBe('cron');
+    const badZone = await app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '0 7 * * *', timeZone: 'Mars/Olympus', action: 'on' } });
+    expect(badZone.json().error.details[0].field).toBe('timeZone');
+    expect((await app.inject({ method: 'GET', url, headers: bearer(o.token) })).json()).toHaveLength(1);
+
+    const stranger = await household(t.cloud);
+    const token = await login(app, stranger.user.email, stranger.password);
+    expect((await app.inject({ method: 'GET', url, headers: bearer(token) })).statusCode).toBe(404);
+    const removeTheirs = await app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(token) });
+    expect(removeTheirs.statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(o.token) })).statusCode).toBe(204);
+    await o.gateway.close();
+  });
+});
