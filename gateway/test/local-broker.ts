@@ -122,13 +122,16 @@ export async function startLocalBroker(kind: 'aedes' | 'mosquitto' = 'aedes'): P
     waitFor,
     async request(op, body, timeoutMs = 10_000) {
       const transaction = `t-${++transactions}`;
-      const payload = typeof body === 'object' && body !== null ? JSON.stringify({ ...body, transaction }) : String(body);
+      const withTransaction = typeof body === 'object' && body !== null && !Array.isArray(body);
+      const payload = withTransaction ? JSON.stringify({ ...body, transaction }) : typeof body === 'string' ? body : JSON.stringify(body);
+      const from = messages.length;
       await watcher.publishAsync(`switchfleet/bridge/request/${op}`, payload, { qos: 1 });
       const topic = `switchfleet/bridge/response/${op}`;
-      const matches = (m: Message) => m.topic === topic && (typeof body !== 'object' || (JSON.parse(m.text) as { transaction?: string }).transaction === transaction);
+      // Without a transaction (or when the gateway could not read it) the next response counts.
+      const matches = (m: Message) => m.topic === topic && (!withTransaction || [transaction, undefined].includes((JSON.parse(m.text) as { transaction?: string }).transaction));
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const found = messages.find(matches);
+        const found = messages.slice(from).find(matches);
         if (found) return JSON.parse(found.text) as { status: string; data: unknown; error?: string; transaction?: unknown };
         if (Date.now() > until) throw new Error(`no response to ${op}`);
         await new Promise((r) => setTimeout(r, 10));
