@@ -12,6 +12,8 @@ import cloudPlugin from './plugins/cloud.ts';
 import commandWaits from './plugins/command-waits.ts';
 import docs from './plugins/docs.ts';
 import errors from './plugins/errors.ts';
+import observability from './plugins/observability.ts';
+import { randomUUID } from 'node:crypto';
 import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
 import commandRoutes from './routes/commands.ts';
 import shadowRoutes from './routes/shadow.ts';
@@ -40,10 +42,16 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Ajv's fastify default strips unknown properties silently; the API rejects them instead.
     ajv: { customOptions: { removeAdditional: false } },
+    // A caller's (or proxy's) request id is kept when it looks like one, so logs line up across hops.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ErrorBody);
   await app.register(errors);
+  await app.register(observability, { metrics: options.cloud.metrics });
   await app.register(cloudPlugin, { services: options.cloud.services, events: options.cloud.events });
   await app.register(auth, { tokens: new TokenIssuer(options.jwtSecret, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) });
   await app.register(commandWaits);
