@@ -120,7 +120,6 @@ export const gatewayDefaults = {
   },
   availability: { offlineAfterMs: 5 * 60_000 },
   commands: { retryBaseMs: 200, retryMaxMs: 2_000, rememberIds: 10_000 },
-  dataDir: './data/gateway',
   outbox: { maxBytes: 8 * 1024 * 1024, segmentBytes: 1024 * 1024, rememberResults: 2_000, fsync: true, drainMs: 5_000 },
   local: {
     baseTopic: 'switchfleet',
@@ -140,6 +139,8 @@ const check = Compile(GatewayConfigSchema);
 /** Merges layers (later wins) and validates; throws ConfigError naming the first bad setting. */
 export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayConfig {
   const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), deepMerge({}, gatewayDefaults));
+  // One directory per gateway id by default, so two gateways never share an outbox.
+  if (merged.dataDir === undefined && typeof merged.gatewayId === 'string') merged.dataDir = `./data/gateway/${merged.gatewayId}`;
   if (!check.Check(merged)) {
     const e = [...check.Errors(merged)][0];
     const where = (e?.instancePath || '/').slice(1).replace(/\//g, '.') || '(root)';

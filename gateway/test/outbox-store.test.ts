@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,16 @@ describe('the durable outbox on disk', () => {
     expect(reopened.resultOf('finished')?.result.status).toBe('succeeded');
     expect(reopened.resultOf('taken-only')).toBeUndefined();
     await reopened.close();
+  });
+
+  it('refuses a second writer while the first holds the outbox, and takes over a lock its dead holder left', async () => {
+    const opts = options();
+    const first = await Outbox.open(opts);
+    await expect(Outbox.open(opts)).rejects.toMatchObject({ code: 'OUTBOX_LOCKED' });
+    await first.close();
+    writeFileSync(join(opts.dir, 'LOCK'), '2147483646');
+    const second = await Outbox.open(opts);
+    await second.close();
   });
 
   it('stays within its size bound by dropping the oldest state reports, never a command result', async () => {

@@ -24,7 +24,7 @@ const NAME = /^seg-(\d{12})\.log$/;
 
 export class OutboxError extends Error {
   constructor(
-    readonly code: 'OUTBOX_CLOSED' | 'OUTBOX_IO' | 'OUTBOX_RECORD_TOO_LARGE',
+    readonly code: 'OUTBOX_CLOSED' | 'OUTBOX_IO' | 'OUTBOX_RECORD_TOO_LARGE' | 'OUTBOX_LOCKED',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -77,6 +77,41 @@ export function decodeSegment(data: Buffer): { records: unknown[]; goodBytes: nu
   return { records, goodBytes: at, bad: false };
 }
 
+const LOCK = 'LOCK';
+
+/**
+ * One writer per outbox: two processes appending to the same segment would interleave frames. The
+ * lock file names its holder's pid; a lock left by a process that no longer runs (kill -9) is taken over.
+ */
+async function lock(dir: string): Promise<void> {
+  const path = join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+        throw new OutboxError('OUTBOX_LOCKED', `outbox ${dir} is in use by process ${holder}`);
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new OutboxError('OUTBOX_LOCKED', `outbox ${dir} could not be locked`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class SegmentLog {
   private handle: FileHandle | undefined;
   private segment = 0;
@@ -93,6 +128,7 @@ export class SegmentLog {
   /** Replays every segment in order into `apply`, repairs a torn tail, and opens for appending. */
   static async open(options: SegmentLogOptions, apply: (record: unknown) => void): Promise<{ log: SegmentLog; stats: ReplayStats }> {
     await mkdir(options.dir, { recursive: true });
+    await lock(options.dir);
     const log = new SegmentLog(options);
     const numbers = (await readdir(options.dir))
       .map((f) => NAME.exec(f)?.[1])
@@ -185,6 +221,7 @@ export class SegmentLog {
     await this.chain;
     await this.handle?.close();
     this.handle = undefined;
+    await rm(join(this.options.dir, LOCK), { force: true });
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
