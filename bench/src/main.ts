@@ -4,6 +4,9 @@ import { reporter } from './harness.ts';
 
 const registry: Record<string, () => Promise<{ default: Benchmark }>> = {
   command: () => import('./command.ts'),
+  gateway: () => import('./gateway.ts'),
+  ingest: () => import('./ingest.ts'),
+  api: () => import('./api.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

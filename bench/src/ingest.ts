@@ -1,0 +1,119 @@
+/**
+ * State ingest: gateway → broker → cloud → database (history + shadow), sustained messages per second,
+ * against (a) the broker's own QoS 1 publish→subscribe ceiling on the same broker in the same run and
+ * (b) a naive ingest that writes one statement per message. Runs on real PostgreSQL when
+ * DATABASE_URL is set (in a scratch database), otherwise on in-memory PGlite.
+ */
+import mqtt from 'mqtt';
+import { encodePayload, topicFor } from '@switchfleet/protocol';
+import { createCloud } from '@switchfleet/cloud';
+import { writeDeviceReports, type ReportRow } from '@switchfleet/cloud/services/ingest-sql';
+import { scratchDatabase } from '@switchfleet/cloud/testing/database';
+import { household, randomAddress } from '@switchfleet/cloud/testing/harness';
+import { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
+import { benchConfig } from './config.ts';
+import type { Benchmark } from './harness.ts';
+import { startPlainBroker } from './plain-broker.ts';
+
+const MESSAGES = 5000;
+const NAIVE_MESSAGES = 500;
+const SWITCHES = 50;
+
+async function until(probe: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const bench: Benchmark = {
+  name: 'ingest',
+  description: 'device reports through broker and cloud into the database vs. the broker ceiling and one statement per message',
+  async run(report) {
+    const { databaseUrl } = benchConfig();
+    const broker = await startPlainBroker();
+    const scratch = await scratchDatabase(databaseUrl);
+    // aedes has no shared subscriptions; one cloud instance needs none.
+    const cloud = await createCloud({ databaseUrl: scratch.url, mqttUrl: broker.url, sharedGroup: null });
+    try {
+      report.figure('database', cloud.database.kind);
+      const h = await household(cloud);
+      const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
+      await gateway.announce();
+      const addresses = Array.from({ length: SWITCHES }, () => randomAddress());
+      const t0 = Date.now();
+      let seq = 0;
+      const messages = (n: number) =>
+        Array.from({ length: n }, (_, i) => {
+          const address = addresses[i % SWITCHES]!;
+          const value = { v: 1 as const, seq: ++seq, ts: new Date(t0 + seq).toISOString(), device: { address, model: 'WoHand' }, online: true, state: { on: i % 2 === 0 }, battery: 50 + (i % 50), rssi: -60 };
+          return { topic: topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }), payload: encodePayload('deviceState', value), value };
+        });
+
+      // Warm-up: registers the switches and compiles the statement.
+      const warm = messages(SWITCHES * 2);
+      await Promise.all(warm.map((m) => gateway.client.publishAsync(m.topic, m.payload, { qos: 1 })));
+      await until(() => cloud.services.ingest.stats().deviceStates >= warm.length, 60_000);
+
+      // (a) broker ceiling: the same payloads, QoS 1, published and received by plain clients.
+      const pub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'ceiling-pub' });
+      const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'ceiling-sub' });
+      let received = 0;
+      sub.on('message', () => (received += 1));
+      await sub.subscribeAsync('bench/ceiling/#', { qos: 1 });
+      const ceilingBatch = messages(MESSAGES);
+      let start = performance.now();
+      await Promise.all(ceilingBatch.map((m) => pub.publishAsync(`bench/ceiling/${m.value.device.address}`, m.payload, { qos: 1 })));
+      await until(() => received >= MESSAGES, 60_000);
+      const ceiling = MESSAGES / ((performance.now() - start) / 1000);
+      await pub.endAsync();
+      await sub.endAsync();
+
+      // The cloud's ingest: broker → decode → batched statement, until every report is stored.
+      const batch = messages(MESSAGES);
+      const before = cloud.services.ingest.stats().deviceStates;
+      start = performance.now();
+      await Promise.all(batch.map((m) => gateway.client.publishAsync(m.topic, m.payload, { qos: 1 })));
+      await until(() => cloud.services.ingest.stats().deviceStates - before >= MESSAGES, 120_000);
+      await cloud.services.ingest.idle();
+      const ingest = MESSAGES / ((performance.now() - start) / 1000);
+
+      // (b) naive: the same write, one statement per message, one message at a time.
+      const naive = messages(NAIVE_MESSAGES);
+      start = performance.now();
+      for (const m of naive) {
+        const row: ReportRow = {
+          gateway_id: h.credentials.gatewayId,
+          seq: m.value.seq,
+          address: m.value.device.address,
+          model: m.value.device.model,
+          name: null,
+          firmware_version: null,
+          hardware_id: null,
+          serial: null,
+          online: true,
+          on: m.value.state.on,
+          battery: m.value.battery,
+          rssi: m.value.rssi,
+          seen_at: m.value.ts,
+        };
+        await writeDeviceReports(cloud.db, [row]);
+      }
+      const naiveRate = NAIVE_MESSAGES / ((performance.now() - start) / 1000);
+      await gateway.close();
+
+      report.figure('broker_msgs_per_s', ceiling);
+      report.figure('msgs_per_s', ingest);
+      report.figure('naive_msgs_per_s', naiveRate);
+      report.figure('vs_broker', ingest / ceiling);
+      report.figure('vs_naive', ingest / naiveRate);
+    } finally {
+      await cloud.close();
+      await scratch.drop();
+      await broker.close();
+    }
+  },
+};
+
+export default bench;
