@@ -35,6 +35,18 @@ downgrade; 1 with the reason otherwise.
   --hw <id>            hardware id of the target device
   --running <version>  version running on the device (older images are refused)`;
 
-export const TEST_USAGE = `usage: switchfleet firmware test <fw.img> [--json <report.json>]
+export const TEST_USAGE = `usage: switchfleet firmware test <fw.img> --pub <key.pub>... [--key <key.pem>] [--previous <prev.img>]
+                               [--json <report.json>] [--seed <n>] [--case <name>]...
 
-Runs the release test suite on simulated switches and writes a JSON report.`;
+Runs the release test suite: the image on simulated switches through the production gateway code
+(boot, control, notifications, latency, link stability, battery, state across reboots, update from
+the previous release, refused downgrade, self-test and confirm, power loss at 10 points of the
+update). Prints a summary; exit status 0 only when every case passed, 1 when any failed.
+  --pub <file>         trusted public key; may be repeated (default: the public half of --key)
+  --previous <file>    the previous release, which the update cases start from
+  --key <file>         signing key; without --previous, a baseline 0.0.x release is built and
+                       signed with it (its public key must be trusted). With neither, the update
+                       cases fail: the suite does not pass what it could not try.
+  --json <file>        write the machine-readable report
+  --seed <n>           replay a run (every run prints its seed)
+  --case <name>        run only this case (or "power-loss" for all ten cuts); may be repeated`;

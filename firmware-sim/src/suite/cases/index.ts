@@ -1,0 +1,36 @@
+/**
+ * Every case of the release suite, in report order, and the fault each one is there to catch (the
+ * image faults of `switchfleet firmware build --fault`).
+ */
+import type { FaultKind } from '../../image/faults.ts';
+import type { SuiteCase } from '../case.ts';
+import { batteryReporting, bootAndAdvertise, control, imageVerifies, stateSurvivesReboot } from './basics.ts';
+import { linkStability, notifications, responseLatency } from './link.ts';
+import { powerLossCases } from './power.ts';
+import { downgradeRefused, selfTestAndConfirm, updateFromPrevious } from './update.ts';
+
+export const SUITE_CASES: readonly SuiteCase[] = [
+  imageVerifies,
+  bootAndAdvertise,
+  control,
+  notifications,
+  responseLatency,
+  linkStability,
+  batteryReporting,
+  stateSurvivesReboot,
+  updateFromPrevious,
+  downgradeRefused,
+  selfTestAndConfirm,
+  ...powerLossCases,
+];
+
+/** The case meant to catch each injectable image fault. Other cases may fail too. */
+export const CATCHES = {
+  'crash-on-boot': 'boot-and-advertise',
+  'self-test-fails': 'self-test-and-confirm',
+  'inverted-relay': 'control',
+  'drop-after': 'link-stability',
+  'slow-notify': 'response-latency',
+  'no-notify': 'notifications',
+  'wrong-battery': 'battery-reporting',
+} as const satisfies Record<FaultKind, string>;

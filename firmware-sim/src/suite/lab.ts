@@ -1,0 +1,182 @@
+/**
+ * One bench of the release suite's lab: a simulated radio with switches running firmware images
+ * (MCUboot + the image's program), and the production gateway (createGateway over noble over the
+ * radio's bindings) connected to the suite's cloud. Wall-clock time with near-zero radio latency,
+ * because the gateway's own timers are real.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compactAddress, type CommandAction, type CommandResult, type DeviceReport, type switchbot } from '@switchfleet/protocol';
+import { createGateway, loadNoble, resolveGatewayConfig, updateSwitch, type Gateway, type OtaResult } from '@switchfleet/gateway';
+import { SimFirmware } from '../boot/firmware.ts';
+import type { SimRadio } from '../radio/sim-radio.ts';
+import { createSimRadio } from '../radio/sim-radio.ts';
+import type { SimSwitch } from '../switch/sim-switch.ts';
+import type { GatewayView, SuiteCloud } from './cloud.ts';
+import { waitUntil } from './wait.ts';
+
+type Noble = Awaited<ReturnType<typeof loadNoble>>;
+
+export interface LabSwitchSpec {
+  /** Factory image in the primary slot. */
+  image: Buffer;
+  mode?: switchbot.BotMode;
+  battery?: number;
+  on?: boolean;
+}
+
+export interface LabSwitch {
+  sw: SimSwitch;
+  fw: SimFirmware;
+  /** Compact address, as the gateway and the cloud name it. */
+  address: string;
+}
+
+export interface LabOptions {
+  cloud: SuiteCloud;
+  gatewayId: string;
+  seed: number;
+  hardwareId: string;
+  trustedKeys: readonly string[];
+  switches: LabSwitchSpec[];
+}
+
+/** Timeouts of the suite's updates: fast retries, a few seconds for a reboot. */
+export const SUITE_OTA_TIMEOUTS = { responseMs: 1_500, rebootMs: 5_000, retries: 6, retryBaseMs: 20, retryMaxMs: 200 };
+
+export class GatewayLab {
+  private dataDirs: string[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly options: LabOptions,
+    readonly radio: SimRadio,
+    readonly switches: LabSwitch[],
+    readonly view: GatewayView,
+    private readonly noble: Noble,
+    private current: Gateway,
+  ) {}
+
+  static async start(options: LabOptions): Promise<GatewayLab> {
+    const radio = createSimRadio({
+      seed: options.seed,
+      connectLatencyMs: 2,
+      gattLatencyMs: 1,
+      supervisionTimeoutMs: 150,
+      actuationMs: 20,
+      advertisingIntervalMs: 25,
+      mtu: 247,
+    });
+    const switches = options.switches.map((spec) => {
+      const fw = new SimFirmware({ image: spec.image, trustedKeys: options.trustedKeys, resetDelayMs: 20, watchdogMs: 50, maxMtu: 247 });
+      const sw = radio.addSwitch({
+        hardwareId: options.hardwareId,
+        maxMtu: 247,
+        behaviours: [fw],
+        ...(spec.mode === undefined ? {} : { mode: spec.mode }),
+        ...(spec.battery === undefined ? {} : { battery: spec.battery }),
+        ...(spec.on === undefined ? {} : { on: spec.on }),
+      });
+      return { sw, fw, address: compactAddress(sw.address) };
+    });
+    const noble = await loadNoble(radio.bindings);
+    const lab = new GatewayLab(options, radio, switches, options.cloud.view(options.gatewayId), noble, undefined as unknown as Gateway);
+    try {
+      lab.current = await lab.startGateway();
+    } catch (err) {
+      radio.close();
+      await lab.removeDataDirs();
+      throw err;
+    }
+    return lab;
+  }
+
+  get gateway(): Gateway {
+    return this.current;
+  }
+
+  get gatewayId(): string {
+    return this.options.gatewayId;
+  }
+
+  /** A command through the cloud, answered by the gateway. */
+  command(address: string, action: CommandAction, ttlMs = 5_000): Promise<CommandResult> {
+    return this.options.cloud.command(this.options.gatewayId, address, action, ttlMs);
+  }
+
+  /** Waits for the gateway to report the switch online with its identity read (interviewed). */
+  interviewed(target: LabSwitch, timeoutMs = 5_000, since = 0): Promise<DeviceReport> {
+    return waitUntil(() => this.view.latestReport(target.address, (r) => r.online && r.device.firmwareVersion !== undefined, since), {
+      timeoutMs,
+      what: `the gateway to report ${target.address} online with its firmware version`,
+      events: this.view.changed,
+      failEarly: () => bootTrouble(target),
+    });
+  }
+
+  /** Updates a switch through the gateway's OTA module, over the running gateway's connection pool. */
+  update(target: LabSwitch, image: Buffer): Promise<OtaResult> {
+    return updateSwitch({
+      pool: this.current.deps.pool,
+      address: target.address,
+      image,
+      trustedKeys: this.options.trustedKeys,
+      timeouts: SUITE_OTA_TIMEOUTS,
+    });
+  }
+
+  /** Stops the gateway and starts a fresh one (new data directory: it remembers nothing) on the same radio. */
+  async restartGateway(): Promise<void> {
+    await this.current.stop();
+    this.current = await this.startGateway();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.current.stop();
+    } finally {
+      this.radio.close();
+      await this.removeDataDirs();
+    }
+  }
+
+  private async startGateway(): Promise<Gateway> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sf-suite-gw-'));
+    this.dataDirs.push(dataDir);
+    const gatewayId = this.options.gatewayId;
+    const config = resolveGatewayConfig({
+      gatewayId,
+      dataDir,
+      mqtt: { url: this.options.cloud.url, username: gatewayId, password: 'release-suite' },
+      ble: { connectMs: 2_000, discoverMs: 2_000, readMs: 1_000, writeMs: 1_000, responseMs: 1_500, idleMs: 300, interviewRetryMs: 200 },
+      availability: { offlineAfterMs: 2_000 },
+      commands: { retryBaseMs: 20, retryMaxMs: 200 },
+      outbox: { fsync: false, drainMs: 1_000 },
+      logLevel: 'silent',
+    });
+    const gateway = createGateway({ config, noble: this.noble });
+    await gateway.start();
+    return gateway;
+  }
+
+  private async removeDataDirs(): Promise<void> {
+    for (const dir of this.dataDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Why a switch is not running, from its boot log, or undefined while it is (or may still be) fine. */
+export function bootTrouble(target: LabSwitch): string | undefined {
+  if (target.fw.running) return undefined;
+  const last = target.fw.boots.at(-1);
+  if (!last || last.outcome === 'running') return undefined;
+  return `the switch is not running: its last boot ${describeBoot(last)}`;
+}
+
+export function describeBoot(b: SimFirmware['boots'][number]): string {
+  const version = b.version ? ` ${b.version}` : '';
+  const reason = b.reason ? ` (${b.reason})` : '';
+  return `${b.outcome}${version}${reason}`;
+}
