@@ -1,0 +1,190 @@
+/**
+ * Gateway footprint: RSS of a gateway process with 50 simulated switches under a steady command
+ * load, and its CPU per 100 state updates per second. The gateway runs in a child process (this
+ * same file with --child) so that the figures are its own, not the benchmark driver's. That child
+ * also holds the simulated radio (noble's bindings live in-process) and the tsx loader (the repo
+ * runs TypeScript without a build step), so two more children are measured beside it: one with
+ * the radio and switches only, and one with tsx only. gateway.rss_mb is the whole child;
+ * gateway.rss_over_sim_mb is what the gateway adds to the same process without it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Benchmark } from './harness.ts';
+
+const SWITCHES = 50;
+const COMMANDS_PER_S = 40;
+const WARMUP_MS = 3_000;
+const MEASURE_MS = 10_000;
+
+interface Sample {
+  rssMb: number;
+  heapMb: number;
+  cpuUs: number;
+  updates: number;
+  at: number;
+}
+
+interface ChildArgs {
+  brokerUrl: string;
+  gatewayId: string;
+  dataDir: string;
+  sim: boolean;
+  gateway: boolean;
+}
+
+/** The child: a simulated radio with SWITCHES switches and (unless measuring the floor) a gateway. */
+async function child(args: ChildArgs): Promise<void> {
+  if (args.sim) await runSim(args);
+  const sample = (): Sample => {
+    const cpu = process.cpuUsage();
+    const mem = process.memoryUsage();
+    return { rssMb: mem.rss / 1048576, heapMb: mem.heapUsed / 1048576, cpuUs: cpu.user + cpu.system, updates, at: performance.now() };
+  };
+  process.stdout.write('ready\n');
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'sample') process.stdout.write(`${JSON.stringify(sample())}\n`);
+    if (line === 'exit') process.exit(0);
+  });
+}
+
+let updates = 0;
+
+async function runSim(args: ChildArgs): Promise<void> {
+  const { createSimRadio } = await import('@switchfleet/firmware-sim');
+  const radio = createSimRadio({ seed: 7, connectLatencyMs: 5, gattLatencyMs: 2, actuationMs: 20, advertisingIntervalMs: 500 });
+  for (let i = 0; i < SWITCHES; i++) radio.addSwitch({ distanceM: 2 + (i % 5) });
+  if (args.gateway) {
+    const { createGateway, loadNoble, resolveGatewayConfig } = await import('@switchfleet/gateway');
+    const pino = (await import('pino')).default;
+    const config = resolveGatewayConfig({
+      gatewayId: args.gatewayId,
+      dataDir: args.dataDir,
+      mqtt: { url: args.brokerUrl, username: args.gatewayId, password: 'bench' },
+      logLevel: 'silent',
+    });
+    const gateway = createGateway({ config, noble: await loadNoble(radio.bindings), log: pino({ level: 'silent' }) });
+    await gateway.start();
+    gateway.deps.registry.onChange(() => void (updates += 1));
+  }
+}
+
+interface Driver {
+  sample(): Promise<Sample>;
+  stop(): Promise<void>;
+}
+
+async function spawnChild(args: ChildArgs): Promise<Driver> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    const w = waiters.shift();
+    if (w) w(line);
+    else lines.push(line);
+  });
+  const next = () => new Promise<string>((resolve) => (lines.length > 0 ? resolve(lines.shift()!) : waiters.push(resolve)));
+  const first = await next();
+  if (first !== 'ready') throw new Error(`gateway child said ${first}`);
+  return {
+    async sample() {
+      proc.stdin!.write('sample\n');
+      return JSON.parse(await next()) as Sample;
+    },
+    async stop() {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.stdin!.write('exit\n');
+      await exited;
+    },
+  };
+}
+
+const bench: Benchmark = {
+  name: 'gateway',
+  description: `gateway RSS with ${SWITCHES} simulated switches under ${COMMANDS_PER_S} commands/s, and CPU per 100 state updates/s`,
+  async run(report) {
+    const { Aedes } = await import('aedes');
+    const mqtt = (await import('mqtt')).default;
+    const { encodePayload, topicFor, decodePayload } = await import('@switchfleet/protocol');
+    const broker = await Aedes.createBroker();
+    const server = createServer(broker.handle);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'sf-bench-gw-'));
+    const gatewayId = 'bench-gw';
+    const cloud = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: 'bench-cloud' });
+    const addresses = new Set<string>();
+    let results = 0;
+    let failed = 0;
+    cloud.on('message', (topic, payload) => {
+      if (topic.endsWith('/state')) {
+        const d = decodePayload('deviceState', payload);
+        if (d.ok) addresses.add(d.value.device.address);
+      } else if (topic.endsWith('/result')) {
+        const d = decodePayload('commandResult', payload);
+        if (d.ok) results += 1;
+        if (d.ok && d.value.status !== 'succeeded') failed += 1;
+      }
+    });
+    await cloud.subscribeAsync(`sf/v1/gw/${gatewayId}/#`, { qos: 1 });
+
+    try {
+      const floors: Sample[] = [];
+      for (const sim of [false, true]) {
+        const floor = await spawnChild({ brokerUrl, gatewayId: 'bench-floor', dataDir, sim, gateway: false });
+        await new Promise((r) => setTimeout(r, 2000));
+        floors.push(await floor.sample());
+        await floor.stop();
+      }
+      const [loaderOnly, simOnly] = floors as [Sample, Sample];
+
+      const gw = await spawnChild({ brokerUrl, gatewayId, dataDir, sim: true, gateway: true });
+      const until = Date.now() + 30_000;
+      while (addresses.size < SWITCHES && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      if (addresses.size < SWITCHES) throw new Error(`only ${addresses.size} of ${SWITCHES} switches reported`);
+      const list = [...addresses];
+      let sent = 0;
+      const load = setInterval(() => {
+        const address = list[sent % list.length]!;
+        const now = Date.now();
+        const body = encodePayload('command', { v: 1, commandId: `bench-${sent++}`, action: 'toggle', issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 10_000).toISOString() });
+        void cloud.publishAsync(topicFor('command', { gatewayId, address }), body, { qos: 1 });
+      }, 1000 / COMMANDS_PER_S);
+      await new Promise((r) => setTimeout(r, WARMUP_MS));
+      const a = await gw.sample();
+      await new Promise((r) => setTimeout(r, MEASURE_MS));
+      const b = await gw.sample();
+      clearInterval(load);
+      const settle = Date.now() + 15_000;
+      while (results < sent && Date.now() < settle) await new Promise((r) => setTimeout(r, 100));
+      await gw.stop();
+
+      const seconds = (b.at - a.at) / 1000;
+      const cpuPct = ((b.cpuUs - a.cpuUs) / 1000 / (b.at - a.at)) * 100;
+      const updatesPerS = (b.updates - a.updates) / seconds;
+      report.figure('rss_mb', b.rssMb, 'MB');
+      report.figure('cpu_pct_per_100_updates', updatesPerS > 0 ? cpuPct / (updatesPerS / 100) : Number.NaN, '%');
+      report.figure('rss_over_sim_mb', b.rssMb - simOnly.rssMb, 'MB');
+      report.figure('rss_vs_goal_80mb', b.rssMb / 80);
+      report.figure('sim_only_rss_mb', simOnly.rssMb, 'MB');
+      report.figure('tsx_only_rss_mb', loaderOnly.rssMb, 'MB');
+      report.figure('heap_mb', b.heapMb, 'MB');
+      report.figure('cpu_pct', cpuPct, '%');
+      report.figure('updates_per_s', updatesPerS);
+      report.figure('commands_answered', `${results}/${sent} (${failed} not succeeded)`);
+    } finally {
+      await cloud.endAsync(true);
+      await new Promise<void>((r) => broker.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default bench;
+
+if (process.argv[2] === '--child') await child(JSON.parse(process.argv[3] ?? '{}') as ChildArgs);
