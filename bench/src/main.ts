@@ -5,7 +5,6 @@ import { reporter } from './harness.ts';
 const registry: Record<string, () => Promise<{ default: Benchmark }>> = {
   command: () => import('./command.ts'),
   gateway: () => import('./gateway.ts'),
-  gateway: () => import('./gateway.ts'),
   ingest: () => import('./ingest.ts'),
   api: () => import('./api.ts'),
 };
