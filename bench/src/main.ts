@@ -4,6 +4,7 @@ import { reporter } from './harness.ts';
 
 const registry: Record<string, () => Promise<{ default: Benchmark }>> = {
   command: () => import('./command.ts'),
+  ota: () => import('./ota.ts'),
   gateway: () => import('./gateway.ts'),
   ingest: () => import('./ingest.ts'),
   api: () => import('./api.ts'),
