@@ -44,9 +44,29 @@ describe('the OpenAPI document', () => {
     expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]))).toEqual({
       '/v1/auth/register': ['post'],
       '/v1/auth/login': ['post'],
+      '/v1/auth/refresh': ['post'],
+      '/v1/auth/logout': ['post'],
       '/v1/devices': ['get'],
-      '/v1/devices/{id}': ['get'],
+      '/v1/devices/{id}': ['get', 'patch'],
       '/v1/devices/{id}/commands': ['post'],
+      '/v1/devices/{id}/shadow': ['get'],
+      '/v1/devices/{id}/desired': ['patch'],
+      '/v1/devices/{id}/history': ['get'],
+      '/v1/devices/{id}/schedules': ['get', 'post'],
+      '/v1/schedules/{id}': ['delete'],
+      '/v1/commands/{id}': ['get'],
+      '/v1/homes': ['get', 'post'],
+      '/v1/homes/{id}': ['get', 'patch'],
+      '/v1/homes/{id}/members': ['get'],
+      '/v1/homes/{id}/members/{userId}': ['delete'],
+      '/v1/homes/{id}/invitations': ['post'],
+      '/v1/invitations': ['get'],
+      '/v1/invitations/{id}/accept': ['post'],
+      '/v1/homes/{id}/rooms': ['get', 'post'],
+      '/v1/homes/{id}/rooms/{roomId}': ['patch'],
+      '/v1/homes/{id}/gateways': ['get'],
+      '/v1/homes/{id}/gateways/claim': ['post'],
+      '/v1/events': ['get'],
       '/health': ['get'],
     });
   });
@@ -54,7 +74,7 @@ describe('the OpenAPI document', () => {
   it('describes the command body from the same schema that validates it', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     const body = doc.paths['/v1/devices/{id}/commands'].post.requestBody.content['application/json'].schema;
-    expect(body).toMatchObject({ properties: { action: { enum: ['on', 'off', 'toggle'] } }, additionalProperties: false });
+    expect(body).toMatchObject({ properties: { action: { enum: ['on', 'off', 'toggle', 'press'] }, ttlMs: { maximum: 600_000 } }, additionalProperties: false });
   });
 
   it('is browsable at /docs', async () => {
