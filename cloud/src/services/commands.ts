@@ -166,12 +166,13 @@ export class CommandService {
       .from(devices)
       .where(and(eq(devices.gatewayId, gatewayId), eq(devices.address, address)));
     if (!target) return null;
+    // The state first: the terminal event wakes waiters, who then read the device's new state.
+    if (result.state) await this.deps.shadows.recordReported(target.id, result.state.on);
     const updated = await this.deps.outcomes.finish(
       result.commandId,
       { status: result.status, reason: result.reason ?? null, detail: result.detail ?? null },
       eq(commands.deviceId, target.id),
     );
-    if (result.state) await this.deps.shadows.recordReported(target.id, result.state.on);
     this.deps.logger.info(
       { commandId: result.commandId, gatewayId, status: result.status, reason: result.reason, traceparent: result.traceparent, applied: updated !== null },
       'command result',
