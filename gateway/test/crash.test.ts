@@ -59,8 +59,12 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
     cleanups.push(() => cloud.endAsync(true));
     const results: CommandResult[] = [];
     const arrived = new Set<number>();
+    let gatewayOnline = false;
     cloud.on('message', (topic, payload) => {
-      if (topic.endsWith('/result')) {
+      if (topic.endsWith('/status')) {
+        const d = decodePayload('gatewayStatus', payload);
+        if (d.ok) gatewayOnline = d.value.online;
+      } else if (topic.endsWith('/result')) {
         const d = decodePayload('commandResult', payload);
         if (d.ok) results.push(d.value);
         if (d.ok) arrived.add(d.value.seq);
@@ -83,6 +87,8 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
     const args = { brokerUrl, gatewayId, dataDir, addresses };
     const first = spawnGateway(args);
     await first.ready;
+    // Online is announced after the gateway subscribed: from then on its session keeps commands.
+    await expect.poll(() => gatewayOnline, { timeout: 15_000 }).toBe(true);
     await Promise.all(Array.from({ length: 40 }, (_, i) => send(i)));
     await expect.poll(() => results.length, { timeout: 15_000 }).toBeGreaterThan(3);
     first.process.kill('SIGKILL');

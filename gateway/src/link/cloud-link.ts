@@ -43,6 +43,7 @@ export class CloudLink {
   private readonly events = new EventEmitter();
   private inFlight = 0;
   private readonly slotWaiters: (() => void)[] = [];
+  private ready = false;
   private intake: CommandIntake = async () => undefined;
   private invalid: InvalidCommand = async () => undefined;
   /** Malformed or unknown messages received, for health reports. */
@@ -50,8 +51,9 @@ export class CloudLink {
 
   constructor(private readonly options: CloudLinkOptions) {}
 
+  /** True once connected, subscribed and announced online (so upward messages follow the status). */
   get connected(): boolean {
-    return this.client?.connected ?? false;
+    return this.ready && (this.client?.connected ?? false);
   }
 
   async start(): Promise<void> {
@@ -73,7 +75,10 @@ export class CloudLink {
       log.info({ url }, 'cloud link up');
       void this.afterConnect();
     });
-    this.client.on('close', () => this.events.emit('down'));
+    this.client.on('close', () => {
+      this.ready = false;
+      this.events.emit('down');
+    });
     this.client.on('error', (err) => log.warn({ err: err.message }, 'cloud link error'));
     this.client.on('offline', () => log.warn('cloud link offline'));
     // Commands are handled here rather than on 'message' so that the PUBACK waits for the intake.
@@ -128,6 +133,7 @@ export class CloudLink {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    this.ready = false;
     if (client.connected) {
       await this.publish('gatewayStatus', undefined, { v: 1, online: false, ts: new Date().toISOString() }).catch(() => undefined);
     }
@@ -142,6 +148,7 @@ export class CloudLink {
     try {
       await client.subscribeAsync(gatewayDownFilter(this.options.gatewayId), { qos: 1 });
       await this.publish('gatewayStatus', undefined, { v: 1, online: true, ts: new Date().toISOString() });
+      this.ready = true;
       this.events.emit('up');
     } catch (err) {
       this.options.log.warn({ err: (err as Error).message }, 'cloud link setup after connect failed');
