@@ -152,7 +152,7 @@ export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayCo
   return merged as GatewayConfig;
 }
 
-/** Reads GATEWAY_CONFIG (a JSON file) and the environment variables documented in gateway/README.md. */
+/** Reads GATEWAY_CONFIG (a JSON file) and the environment variables documented in gateway/deploy/README.md. */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   let file: GatewayConfigInput = {};
   if (env.GATEWAY_CONFIG) {

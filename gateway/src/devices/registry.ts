@@ -100,7 +100,8 @@ export class DeviceRegistry {
     for (const [k, v] of Object.entries(patch) as [keyof DeviceRecord, unknown][]) {
       if (v !== undefined && rec[k] !== v) {
         (rec as unknown as Record<string, unknown>)[k] = v;
-        changed = true;
+        // The advertisement's change counter is bookkeeping, not news: it alone reports nothing.
+        if (k !== 'changeCounter') changed = true;
       }
     }
     if (changed) this.emit(rec, change);

@@ -13,6 +13,8 @@ export function discovery(deps: GatewayDeps): Feature {
   let offAdded = () => {};
   let stopped = false;
   const interviews = new Set<string>();
+  /** Exponentially smoothed RSSI per switch: single advertisements jitter by several dB. */
+  const smoothed = new Map<string, number>();
 
   const onAdvertisement = (ad: Advertisement) => {
     const data = SWITCHBOT_SERVICE_DATA_UUIDS.map((u) => ad.serviceData.get(u)).find((d) => d !== undefined);
@@ -28,8 +30,10 @@ export function discovery(deps: GatewayDeps): Feature {
     if (!registry.heard(ad.address, ad.rssi, now())) return; // removed through the local bridge
     registry.update(ad.address, { on: status.on, battery: status.battery, changeCounter: status.changeCounter }, 'state');
     const rec = registry.get(ad.address);
-    // RSSI jitters by a few dB on every advertisement; report only a real move.
-    if (rec && (rec.rssi === undefined || Math.abs(rec.rssi - ad.rssi) >= 6)) registry.update(ad.address, { rssi: ad.rssi }, 'rssi');
+    // Report only a real move of the smoothed signal, so a cloud comparing gateways sees signal, not noise.
+    const s = (smoothed.get(ad.address) ?? ad.rssi) * 0.8 + ad.rssi * 0.2;
+    smoothed.set(ad.address, s);
+    if (rec && (rec.rssi === undefined || Math.abs(rec.rssi - s) >= 6)) registry.update(ad.address, { rssi: Math.round(s) }, 'rssi');
   };
 
   const interview = async (address: string) => {
