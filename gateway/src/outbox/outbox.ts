@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { encodePayload, type CommandRequest, type CommandResult, type PayloadOf } from '@switchfleet/protocol';
 import { SegmentLog, type ReplayStats } from './segment-log.ts';
+import { OutboxState, type Pending, type Taken } from './state.ts';
 
 export type OutboxTopic = 'deviceState' | 'commandResult';
 
@@ -43,21 +44,6 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
-interface Pending {
-  seq: number;
-  name: OutboxTopic;
-  address: string;
-  body: string;
-  at: number;
-  durable: boolean;
-  sent: boolean;
-}
-
-interface Taken {
-  address: string;
-  cmd: CommandRequest;
-}
-
 export interface OutboxStats {
   /** Messages waiting for their PUBACK. */
   records: number;
@@ -72,14 +58,10 @@ export interface OutboxStats {
 }
 
 export class Outbox {
-  private readonly pending = new Map<number, Pending>();
   /** Durable, unsent sequence numbers in ascending order. */
   private queue: number[] = [];
-  private readonly taken = new Map<string, Taken>();
-  private readonly done = new Map<string, { address: string; result: CommandResult }>();
   private readonly events = new EventEmitter();
-  private hwm = 0;
-  private bytes = 0;
+  private readonly state: OutboxState;
   private inFlight = 0;
   private delivered = 0;
   private dropped = 0;
@@ -94,29 +76,30 @@ export class Outbox {
 
   private constructor(private readonly options: OutboxOptions) {
     this.events.setMaxListeners(0);
+    this.state = new OutboxState(options.rememberResults, () => this.now(), options.log);
   }
 
   static async open(options: OutboxOptions): Promise<Outbox> {
     const box = new Outbox(options);
-    const { log, stats } = await SegmentLog.open({ dir: options.dir, fsync: options.fsync, log: options.log }, (r) => box.apply(r));
+    const { log, stats } = await SegmentLog.open({ dir: options.dir, fsync: options.fsync, log: options.log }, (r) => box.state.apply(r));
     box.log = log;
     box.replay = stats;
-    if (box.hwm === 0) {
+    if (box.state.hwm === 0) {
       // A brand-new outbox starts above anything an earlier install of this gateway id can have
       // used (microseconds of wall time); from here on the counter lives in the log.
-      box.hwm = (options.now ?? Date.now)() * 1000;
-      await log.append({ t: 'h', s: box.hwm });
+      box.state.hwm = (options.now ?? Date.now)() * 1000;
+      await log.append({ t: 'h', s: box.state.hwm });
     }
-    box.firstSeq = box.hwm + 1;
-    for (const p of box.pending.values()) box.queue.push(p.seq);
+    box.firstSeq = box.state.hwm + 1;
+    for (const p of box.state.pending.values()) box.queue.push(p.seq);
     box.queue.sort((a, b) => a - b);
-    options.log.info({ pending: box.pending.size, taken: box.taken.size, nextSeq: box.hwm + 1, ...stats }, 'outbox opened');
+    options.log.info({ pending: box.state.pending.size, taken: box.state.taken.size, nextSeq: box.state.hwm + 1, ...stats }, 'outbox opened');
     return box;
   }
 
   /** The sequence number the next message will carry. */
   get nextSeq(): number {
-    return this.hwm + 1;
+    return this.state.hwm + 1;
   }
 
   /**
@@ -125,17 +108,17 @@ export class Outbox {
    */
   put<T extends OutboxTopic>(name: T, address: string, build: (seq: number) => PayloadOf<T>): { value: PayloadOf<T>; stored: Promise<void> } {
     if (this.closed) throw new Error('outbox is closed');
-    const seq = ++this.hwm;
+    const seq = ++this.state.hwm;
     const value = build(seq);
     const body = encodePayload(name, value).toString('utf8');
     this.makeRoom(body.length);
     const p: Pending = { seq, name, address, body, at: this.now(), durable: false, sent: false };
-    this.pending.set(seq, p);
-    this.bytes += body.length;
-    if (name === 'commandResult') this.markDone(address, value as CommandResult);
+    this.state.pending.set(seq, p);
+    this.state.bytes += body.length;
+    if (name === 'commandResult') this.state.markDone(address, value as CommandResult);
     const stored = this.log.append({ t: 'o', s: seq, n: name, a: address, p: body }).then(() => {
       p.durable = true;
-      if (this.pending.has(seq)) this.queue.push(seq);
+      if (this.state.pending.has(seq)) this.queue.push(seq);
       this.events.emit('stored', seq);
       this.pump();
     });
@@ -144,23 +127,23 @@ export class Outbox {
 
   /** Records a command as taken; resolves once that is on disk (then it may be acknowledged). */
   async takeCommand(address: string, cmd: CommandRequest): Promise<void> {
-    if (this.taken.has(cmd.commandId) || this.done.has(cmd.commandId)) return;
-    this.taken.set(cmd.commandId, { address, cmd });
+    if (this.state.taken.has(cmd.commandId) || this.state.done.has(cmd.commandId)) return;
+    this.state.taken.set(cmd.commandId, { address, cmd });
     await this.log.append({ t: 'c', id: cmd.commandId, a: address, c: cmd });
   }
 
   /** True while the message with this sequence number waits for its PUBACK. */
   holds(seq: number): boolean {
-    return this.pending.has(seq);
+    return this.state.pending.has(seq);
   }
 
   /** Commands taken in an earlier run (or this one) that have no result yet. */
   takenCommands(): Taken[] {
-    return [...this.taken.values()];
+    return [...this.state.taken.values()];
   }
 
   resultOf(commandId: string): { address: string; result: CommandResult } | undefined {
-    return this.done.get(commandId);
+    return this.state.done.get(commandId);
   }
 
   /** Called with each sequence number once its message is on disk. */
@@ -176,15 +159,15 @@ export class Outbox {
   }
 
   stats(): OutboxStats {
-    const oldest = this.pending.values().next().value as Pending | undefined;
+    const oldest = this.state.pending.values().next().value as Pending | undefined;
     return {
-      records: this.pending.size,
-      bytes: this.bytes,
+      records: this.state.pending.size,
+      bytes: this.state.bytes,
       oldestAgeMs: oldest ? Math.max(0, this.now() - oldest.at) : 0,
       inFlight: this.inFlight,
       delivered: this.delivered,
       dropped: this.dropped,
-      commandsTaken: this.taken.size,
+      commandsTaken: this.state.taken.size,
       replay: this.replay,
     };
   }
@@ -192,11 +175,11 @@ export class Outbox {
   /** Waits until every message is acknowledged, or the time is up; true when empty. */
   async drain(timeoutMs: number): Promise<boolean> {
     const until = this.now() + timeoutMs;
-    while (this.pending.size > 0 && this.now() < until) {
+    while (this.state.pending.size > 0 && this.now() < until) {
       this.pump();
       await new Promise((r) => setTimeout(r, 20));
     }
-    return this.pending.size === 0;
+    return this.state.pending.size === 0;
   }
 
   async close(): Promise<void> {
@@ -211,7 +194,7 @@ export class Outbox {
     if (!sink || this.closed) return;
     while (sink.connected && this.inFlight < this.options.window && this.queue.length > 0) {
       const seq = this.queue.shift()!;
-      const p = this.pending.get(seq);
+      const p = this.state.pending.get(seq);
       if (!p || p.sent) continue;
       p.sent = true;
       this.inFlight += 1;
@@ -222,7 +205,7 @@ export class Outbox {
           (err: unknown) => {
             // Not acknowledged: it stays ours and goes again, in order, on the next connection.
             p.sent = false;
-            if (this.pending.has(p.seq)) this.requeue(p.seq);
+            if (this.state.pending.has(p.seq)) this.requeue(p.seq);
             this.options.log.debug({ seq: p.seq, err: (err as Error).message }, 'outbox publish not acknowledged');
           },
         )
@@ -234,8 +217,8 @@ export class Outbox {
   }
 
   private acked(p: Pending): void {
-    if (!this.pending.delete(p.seq)) return;
-    this.bytes -= p.body.length;
+    if (!this.state.pending.delete(p.seq)) return;
+    this.state.bytes -= p.body.length;
     this.delivered += 1;
     this.acks.push(p.seq);
     if (this.acks.length === 1) setImmediate(() => this.flushAcks());
@@ -252,50 +235,35 @@ export class Outbox {
 
   private maybeRoll(): void {
     if (this.rolling || this.closed) return;
-    const live = this.bytes + 256 * (this.taken.size + this.done.size);
+    const live = this.state.bytes + 256 * (this.state.taken.size + this.state.done.size);
     if (this.log.currentSegmentBytes < Math.max(this.options.segmentBytes, 2 * live)) return;
     this.rolling = true;
     void this.log
-      .roll(() => this.snapshot())
+      .roll(() => this.state.snapshot())
       .catch((err: unknown) => this.options.log.error({ err }, 'outbox roll failed'))
       .finally(() => {
         this.rolling = false;
       });
   }
 
-  private snapshot(): unknown[] {
-    const records: unknown[] = [{ t: 'h', s: this.hwm }];
-    for (const p of this.pending.values()) records.push({ t: 'o', s: p.seq, n: p.name, a: p.address, p: p.body });
-    for (const [id, t] of this.taken) records.push({ t: 'c', id, a: t.address, c: t.cmd });
-    for (const [id, d] of this.done) records.push({ t: 'd', id, a: d.address, p: JSON.stringify(d.result) });
-    return records;
-  }
-
   /** Keeps the bound: the oldest unsent state reports go first (a newer report supersedes them). */
   private makeRoom(incoming: number): void {
     const victims: number[] = [];
     for (const kind of ['deviceState', 'commandResult'] as const) {
-      for (const p of this.pending.values()) {
-        if (this.bytes + incoming <= this.options.maxBytes) break;
+      for (const p of this.state.pending.values()) {
+        if (this.state.bytes + incoming <= this.options.maxBytes) break;
         if (p.sent || p.name !== kind) continue;
-        this.pending.delete(p.seq);
-        this.bytes -= p.body.length;
+        this.state.pending.delete(p.seq);
+        this.state.bytes -= p.body.length;
         victims.push(p.seq);
         if (kind === 'commandResult') this.options.log.error({ seq: p.seq }, 'outbox full: a command result was dropped');
       }
     }
     if (victims.length === 0) return;
     this.dropped += victims.length;
-    this.queue = this.queue.filter((s) => this.pending.has(s));
+    this.queue = this.queue.filter((s) => this.state.pending.has(s));
     this.options.log.warn({ dropped: victims.length, maxBytes: this.options.maxBytes }, 'outbox full: oldest reports dropped');
     this.log.append({ t: 'a', s: victims }).catch(() => undefined);
-  }
-
-  private markDone(address: string, result: CommandResult): void {
-    this.taken.delete(result.commandId);
-    this.done.delete(result.commandId);
-    this.done.set(result.commandId, { address, result });
-    if (this.done.size > this.options.rememberResults) this.done.delete(this.done.keys().next().value!);
   }
 
   private requeue(seq: number): void {
@@ -309,48 +277,8 @@ export class Outbox {
     this.queue.splice(lo, 0, seq);
   }
 
-  private apply(record: unknown): void {
-    const r = record as { t?: string; s?: unknown; n?: unknown; a?: unknown; p?: unknown; id?: unknown; c?: unknown };
-    switch (r.t) {
-      case 'h':
-        if (typeof r.s === 'number') this.hwm = Math.max(this.hwm, r.s);
-        return;
-      case 'o': {
-        if (typeof r.s !== 'number' || typeof r.p !== 'string' || typeof r.a !== 'string') return;
-        if (r.n !== 'deviceState' && r.n !== 'commandResult') return;
-        this.hwm = Math.max(this.hwm, r.s);
-        if (!this.pending.has(r.s)) {
-          this.pending.set(r.s, { seq: r.s, name: r.n, address: r.a, body: r.p, at: this.now(), durable: true, sent: false });
-          this.bytes += r.p.length;
-        }
-        if (r.n === 'commandResult') this.markDone(r.a, parseResult(r.p));
-        return;
-      }
-      case 'a':
-        for (const s of Array.isArray(r.s) ? r.s : []) {
-          const p = this.pending.get(s as number);
-          if (!p) continue;
-          this.pending.delete(p.seq);
-          this.bytes -= p.body.length;
-        }
-        return;
-      case 'c':
-        if (typeof r.id === 'string' && typeof r.a === 'string' && r.c && !this.done.has(r.id)) this.taken.set(r.id, { address: r.a, cmd: r.c as CommandRequest });
-        return;
-      case 'd':
-        if (typeof r.id === 'string' && typeof r.a === 'string' && typeof r.p === 'string') this.markDone(r.a, parseResult(r.p));
-        return;
-      default:
-        this.options.log.warn({ type: r.t }, 'unknown outbox record ignored');
-    }
-  }
-
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
 }
 
-function parseResult(body: string): CommandResult {
-  // The body was validated by encodePayload before it was written, and its checksum matched.
-  return JSON.parse(body) as CommandResult;
-}
