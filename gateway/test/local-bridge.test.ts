@@ -78,6 +78,14 @@ describe('the local Zigbee2MQTT-compatible bridge', () => {
     expect(await l.request('device/rename', { from: 'kitchen', to: 'a/b' })).toMatchObject({ status: 'error' });
   });
 
+  it('keeps a new name across a gateway restart', async () => {
+    const { bench: b, local: l, names } = await start([{ on: true }]);
+    expect((await l.request('device/rename', { from: names[0], to: 'hallway' })).status).toBe('ok');
+    await b.restartGateway();
+    await expect.poll(() => b.gateway.deps.registry.all().map((d) => d.name)).toEqual(['hallway']);
+    await l.waitFor('switchfleet/bridge/devices', (t) => JSON.parse(t)[0]?.friendly_name === 'hallway');
+  });
+
   it('removes a switch: it leaves the device list, its topics are cleared, and commands to it fail', async () => {
     const { bench: b, local: l, names } = await start([{}, {}]);
     const res = await l.request('device/remove', { id: names[0] });

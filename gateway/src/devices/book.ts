@@ -18,6 +18,7 @@ export class DeviceBook {
   private names = new Map<string, string>();
   private removed = new Set<string>();
   private writing: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
   private readonly path: string;
 
   constructor(dataDir: string, private readonly log: Logger) {
@@ -66,12 +67,18 @@ export class DeviceBook {
     return this.writing;
   }
 
+  /** Changes made while a write is queued ride along with it (50 switches heard at start: one write). */
   private save(): Promise<void> {
-    const body: BookFile = { v: 1, names: Object.fromEntries(this.names), removed: [...this.removed] };
-    this.writing = this.writing.then(() => writeAtomically(this.path, JSON.stringify(body, null, 1))).catch((err: unknown) => {
+    if (this.queued) return this.queued;
+    this.queued = this.writing.then(() => {
+      this.queued = undefined;
+      const body: BookFile = { v: 1, names: Object.fromEntries(this.names), removed: [...this.removed] };
+      return writeAtomically(this.path, JSON.stringify(body, null, 1));
+    }).catch((err: unknown) => {
       this.log.error({ err, path: this.path }, 'device list not saved');
     });
-    return this.writing;
+    this.writing = this.queued;
+    return this.queued;
   }
 }
 
