@@ -6,6 +6,7 @@
  * gateway announces itself or the TTL passes (then the sweeper expires it).
  */
 import { childTraceparent, encodePayload, topicFor, type CommandAction } from '@switchfleet/protocol';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type Db } from '../db/database.ts';
@@ -51,7 +52,28 @@ export class CommandDispatcher {
     return claimed.length;
   }
 
-  private async publish(c: Claimed): Promise<void> {
+  /**
+   * One OpenTelemetry producer span per hand-off (a no-op until the process registers an SDK); the
+   * W3C traceparent in the envelope is what links the hops in every part's logs.
+   */
+  private publish(c: Claimed): Promise<void> {
+    return trace.getTracer('switchfleet-cloud').startActiveSpan(
+      'command publish',
+      { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'mqtt', 'switchfleet.command_id': c.id, 'switchfleet.gateway_id': c.gateway_id } },
+      async (span) => {
+        try {
+          await this.publishNow(c);
+        } catch (e) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw e;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async publishNow(c: Claimed): Promise<void> {
     const expiresAt = new Date(c.expires_at);
     const payload = encodePayload('command', {
       v: 1,
