@@ -3,6 +3,8 @@ export interface LauncherConfig {
   simSwitches: number;
   simSeed: number | undefined;
   gatewayId: string;
+  /** Port of the local broker for the gateway's Zigbee2MQTT-style bridge; 0 turns it off. */
+  localMqttPort: number;
 }
 
 export class LauncherConfigError extends Error {
@@ -21,5 +23,9 @@ export function parseLauncherConfig(env: Readonly<Record<string, string | undefi
   }
   const gatewayId = env.SIM_GATEWAY_ID ?? 'sim-gw-1';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(gatewayId)) throw new LauncherConfigError(`SIM_GATEWAY_ID "${gatewayId}" is not a valid gateway id`);
-  return { simSwitches: count, simSeed, gatewayId };
+  const localMqttPort = Number(env.LOCAL_MQTT_PORT ?? '1884');
+  if (!Number.isInteger(localMqttPort) || localMqttPort < 0 || localMqttPort > 65535) {
+    throw new LauncherConfigError(`LOCAL_MQTT_PORT must be a port number (0 turns the local bridge off), got "${env.LOCAL_MQTT_PORT}"`);
+  }
+  return { simSwitches: count, simSeed, gatewayId, localMqttPort };
 }

@@ -2,14 +2,19 @@
  * `npm start`: the cloud with its embedded broker and database, the REST API, and one gateway over a
  * simulated radio with SIM_SWITCHES switches, already in the demo account's home. Ctrl-C stops all.
  */
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfig } from '@switchfleet/cloud';
 import { parseLauncherConfig } from './launcher-config.ts';
+import { startPlainBroker } from './plain-broker.ts';
 import { startSystem } from './system.ts';
 
 const config = parseConfig(process.env);
 const launcher = parseLauncherConfig(process.env);
 const log = pino({ level: config.logLevel, base: undefined });
+
+// The household's own broker for the gateway's Zigbee2MQTT-style bridge and Home Assistant discovery.
+const localBroker = launcher.localMqttPort === 0 ? undefined : await startPlainBroker(launcher.localMqttPort, config.mqttHost);
 
 const system = await startSystem({
   databaseUrl: config.databaseUrl,
@@ -21,6 +26,8 @@ const system = await startSystem({
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,
   gatewayId: launcher.gatewayId,
+  gatewayDataDir: join(config.dataDir, 'gateway', launcher.gatewayId),
+  localMqttUrl: localBroker?.url,
   switches: launcher.simSwitches,
   radio: launcher.simSeed === undefined ? {} : { seed: launcher.simSeed },
   logger: log,
@@ -33,6 +40,7 @@ process.stdout.write(`
 switchfleet is running
   REST API      ${base}   (OpenAPI UI ${base}/docs)
   MQTT broker   ${cloud.broker.url}
+  local bridge  ${localBroker ? `${localBroker.url} (try: mosquitto_sub -h ${config.mqttHost} -p ${launcher.localMqttPort} -t 'switchfleet/#' -v)` : 'off (LOCAL_MQTT_PORT=0)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)
   demo account  ${config.demoEmail} / ${config.demoPassword}
@@ -55,6 +63,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'stopping');
     void (async () => {
       await system.close();
+      await localBroker?.close();
       process.exit(0);
     })();
   });

@@ -23,6 +23,10 @@ export interface SystemOptions {
   demoEmail: string;
   demoPassword: string;
   gatewayId: string;
+  /** The gateway's outbox and device names; a fresh temporary directory suits tests. */
+  gatewayDataDir: string;
+  /** Local broker for the gateway's Zigbee2MQTT-style bridge; absent turns the bridge off. */
+  localMqttUrl?: string | undefined;
   switches: number;
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
@@ -59,7 +63,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     config: resolveGatewayConfig(
       {
         gatewayId: options.gatewayId,
+        dataDir: options.gatewayDataDir,
         mqtt: { url: cloud.broker.url, username: demo.gateway.gatewayId, password: demo.gateway.secret },
+        ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
         logLevel: log.level as 'info',
       },
       options.gateway ?? {},

@@ -4,14 +4,17 @@
  * publish→subscribe round trip on the same broker. Both over real HTTP, interleaved so that machine
  * noise falls on both alike.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import mqtt from 'mqtt';
 import { ZERO_LATENCY } from '@switchfleet/firmware-sim';
 import { startSystem } from '../../scripts/system.ts';
 import { benchConfig } from './config.ts';
 import { percentile, type Benchmark } from './harness.ts';
-import { startPlainBroker } from './plain-broker.ts';
+import { startPlainBroker } from '../../scripts/plain-broker.ts';
 
 const COMMANDS = 2000;
 const WARMUP = 100;
@@ -27,7 +30,9 @@ const bench: Benchmark = {
   async run(report) {
     const { databaseUrl } = benchConfig();
     const broker = await startPlainBroker();
+    const gatewayDataDir = await mkdtemp(join(tmpdir(), 'switchfleet-bench-'));
     const system = await startSystem({
+      gatewayDataDir,
       databaseUrl,
       mqttUrl: broker.url,
       sharedGroup: null, // aedes has no shared subscriptions; one cloud instance needs none
@@ -106,6 +111,7 @@ const bench: Benchmark = {
       await sub.endAsync();
       await system.close();
       await broker.close();
+      await rm(gatewayDataDir, { recursive: true, force: true });
     }
   },
 };

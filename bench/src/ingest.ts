@@ -13,7 +13,7 @@ import { household, randomAddress } from '@switchfleet/cloud/testing/harness';
 import { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
 import { benchConfig } from './config.ts';
 import type { Benchmark } from './harness.ts';
-import { startPlainBroker } from './plain-broker.ts';
+import { startPlainBroker } from '../../scripts/plain-broker.ts';
 
 const MESSAGES = 5000;
 const NAIVE_MESSAGES = 500;

@@ -3,6 +3,9 @@
  * toggle one and wait, read the new state, and check the simulated switch's own relay moved.
  * Runs on PGlite, or on the PostgreSQL of DATABASE_URL when it is set.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type System } from '../../scripts/system.ts';
 import { scratchDatabase } from '@switchfleet/cloud/testing/database';
@@ -12,11 +15,14 @@ const password = 'correct horse battery';
 let system: System;
 let token: string;
 let dropDb = async () => {};
+let gatewayDataDir: string;
 
 beforeAll(async () => {
   const db = await scratchDatabase(process.env.DATABASE_URL);
   dropDb = db.drop;
+  gatewayDataDir = await mkdtemp(join(tmpdir(), 'switchfleet-e2e-'));
   system = await startSystem({
+    gatewayDataDir,
     databaseUrl: db.url,
     jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256',
     demoEmail: email,
@@ -33,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
   await dropDb();
+  await rm(gatewayDataDir, { recursive: true, force: true });
 });
 
 const auth = () => ({ authorization: `Bearer ${token}` });

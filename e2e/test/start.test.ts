@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 async function freePort(): Promise<number> {
@@ -21,13 +22,15 @@ let child: ChildProcess;
 let output = '';
 let dataDir: string;
 let base: string;
+let localPort: number;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'switchfleet-start-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  localPort = await freePort();
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', SIM_SWITCHES: '8' },
+    env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', SIM_SWITCHES: '8', LOCAL_MQTT_PORT: String(localPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -74,6 +77,21 @@ describe('npm start', () => {
     expect(await res.json()).toMatchObject({ status: 'succeeded', state: { on: !before } });
     const after = (await (await fetch(`${base}/v1/devices/${device!.id}`, { headers })).json()) as Device;
     expect(after.state).toEqual({ on: !before });
+  });
+
+  it('offers the local bridge, with retained state for every switch', async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${localPort}`, { protocolVersion: 4 });
+    const retained = new Map<string, { state?: string }>();
+    client.on('message', (topic, payload, packet) => {
+      if (packet.retain && /^switchfleet\/[^/]+$/.test(topic) && topic !== 'switchfleet/bridge') retained.set(topic, JSON.parse(payload.toString()));
+    });
+    await client.subscribeAsync('switchfleet/+', { qos: 1 });
+    try {
+      await expect.poll(() => retained.size, { timeout: 15_000 }).toBe(8);
+      for (const state of retained.values()) expect(['ON', 'OFF']).toContain(state.state);
+    } finally {
+      await client.endAsync();
+    }
   });
 
   it('stops everything on Ctrl-C and exits 0', async () => {

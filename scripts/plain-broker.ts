@@ -1,0 +1,23 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
+
+/**
+ * A broker without authentication on loopback: the local LAN broker `npm start` offers the gateway's
+ * Zigbee2MQTT-style bridge (as a household's mosquitto would be), and a shared broker for benchmarks.
+ * Port 0 picks a free one.
+ */
+export async function startPlainBroker(port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+  const broker = await Aedes.createBroker();
+  const server = createServer({ noDelay: true }, broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return {
+    url: `mqtt://${host}:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
