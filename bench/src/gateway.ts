@@ -1,11 +1,12 @@
 /**
  * Gateway footprint: RSS of a gateway process with 50 simulated switches under a steady command
  * load, and its CPU per 100 state updates per second. The gateway runs in a child process (this
- * same file with --child) so that the figures are its own, not the benchmark driver's. That child
- * also holds the simulated radio (noble's bindings live in-process) and the tsx loader (the repo
- * runs TypeScript without a build step), so two more children are measured beside it: one with
- * the radio and switches only, and one with tsx only. gateway.rss_mb is the whole child;
- * gateway.rss_over_sim_mb is what the gateway adds to the same process without it.
+ * same file with --child) so that the figures are its own, not the benchmark driver's. The child is
+ * bundled and run on plain node with the gateway's V8 flags, as the systemd unit runs the gateway
+ * (scripts/bundle.ts), not through the tsx loader. It also holds the simulated radio (noble's
+ * bindings live in-process), so two more children are measured beside it: one with the radio and
+ * switches only, and one with neither. gateway.rss_mb is the whole child; gateway.rss_over_sim_mb
+ * is what the gateway adds to the same process without it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundle, GATEWAY_NODE_FLAGS } from '../../scripts/bundle.ts';
 import type { Benchmark } from './harness.ts';
+
+/** Inside node_modules so that the bundle's external modules resolve from the repo's packages. */
+const CHILD_BUNDLE = 'node_modules/.cache/switchfleet/gateway-bench.mjs';
 
 const SWITCHES = 50;
 const COMMANDS_PER_S = 40;
@@ -79,7 +84,7 @@ interface Driver {
 }
 
 async function spawnChild(args: ChildArgs): Promise<Driver> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, CHILD_BUNDLE, '--child', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
   createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -107,6 +112,7 @@ const bench: Benchmark = {
   name: 'gateway',
   description: `gateway RSS with ${SWITCHES} simulated switches under ${COMMANDS_PER_S} commands/s, and CPU per 100 state updates/s`,
   async run(report) {
+    await bundle(fileURLToPath(import.meta.url), CHILD_BUNDLE);
     const { Aedes } = await import('aedes');
     const mqtt = (await import('mqtt')).default;
     const { encodePayload, topicFor, decodePayload } = await import('@switchfleet/protocol');
@@ -140,7 +146,7 @@ const bench: Benchmark = {
         floors.push(await floor.sample());
         await floor.stop();
       }
-      const [loaderOnly, simOnly] = floors as [Sample, Sample];
+      const [nodeOnly, simOnly] = floors as [Sample, Sample];
 
       const gw = await spawnChild({ brokerUrl, gatewayId, dataDir, sim: true, gateway: true });
       const until = Date.now() + 30_000;
@@ -171,7 +177,7 @@ const bench: Benchmark = {
       report.figure('rss_over_sim_mb', b.rssMb - simOnly.rssMb, 'MB');
       report.figure('rss_vs_goal_80mb', b.rssMb / 80);
       report.figure('sim_only_rss_mb', simOnly.rssMb, 'MB');
-      report.figure('tsx_only_rss_mb', loaderOnly.rssMb, 'MB');
+      report.figure('node_only_rss_mb', nodeOnly.rssMb, 'MB');
       report.figure('heap_mb', b.heapMb, 'MB');
       report.figure('cpu_pct', cpuPct, '%');
       report.figure('updates_per_s', updatesPerS);
