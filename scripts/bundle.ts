@@ -23,5 +23,6 @@ export async function bundle(entry: string, outfile: string): Promise<void> {
     banner: { js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);" },
     logLevel: 'error',
     legalComments: 'none',
+    minify: true,
   });
 }

@@ -25,6 +25,7 @@ import { localBridge } from './local/bridge-feature.ts';
 import { LocalLink } from './local/local-link.ts';
 import { ota } from './ota/index.ts';
 import { Outbox } from './outbox/outbox.ts';
+import mqttPacket from 'mqtt-packet';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -44,6 +45,9 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, noble } = options;
+  // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65,536 packet ids on first use
+  // (about 6 MB of heap); on a Pi the RSS matters more than one tiny allocation per packet.
+  mqttPacket.writeToStream.cacheNumbers = false;
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } });
   const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [SWITCHBOT_SERVICE] });
   const pool = new ConnectionPool({ central, maxConnections: config.ble.maxConnections, idleMs: config.ble.idleMs, responseMs: config.ble.responseMs, log });
