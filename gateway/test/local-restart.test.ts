@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import mqtt from 'mqtt';
+import { execFile } from 'node:child_process';
 import { startBench, type Bench } from './harness.ts';
 import { startLocalBroker, type LocalBroker } from './local-broker.ts';
 
@@ -12,16 +12,24 @@ afterEach(async () => {
   local = undefined;
 });
 
-/** What a fresh `mosquitto_sub -v -t <filter>` prints at once: the retained messages. */
-async function retained(url: string, filter: string, settleMs = 400): Promise<Map<string, string>> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `sub-${Date.now()}` });
-  const seen = new Map<string, string>();
-  client.on('message', (topic, payload, packet) => {
-    if (packet.retain) seen.set(topic, payload.toString());
+/**
+ * What `mosquitto_sub -v --retained-only` prints against the broker: the retained messages, read by
+ * the real client a household would use (Debian's mosquitto-clients, installed by .ci/run).
+ */
+async function retained(url: string, filter: string): Promise<Map<string, string>> {
+  const { hostname, port } = new URL(url);
+  const out = await new Promise<string>((resolve, reject) => {
+    // -W: stop after a second; with --retained-only it exits at once on the first live message.
+    execFile('mosquitto_sub', ['-h', hostname, '-p', port, '-V', 'mqttv311', '-v', '--retained-only', '-W', '1', '-t', filter], (err, stdout) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error('mosquitto_sub is not installed (apt-get install mosquitto-clients)'));
+      else resolve(stdout);
+    });
   });
-  await client.subscribeAsync(filter, { qos: 1 });
-  await new Promise((r) => setTimeout(r, settleMs));
-  await client.endAsync(true);
+  const seen = new Map<string, string>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const space = line.indexOf(' ');
+    seen.set(line.slice(0, space), line.slice(space + 1));
+  }
   return seen;
 }
 
