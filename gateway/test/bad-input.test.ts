@@ -1,22 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBench, compact, type Bench } from './harness.ts';
-import { startLocalBroker, type LocalBroker } from './local-broker.ts';
+import { describe, expect, it } from 'vitest';
+import { compact } from './harness.ts';
+import { useBridgeRig, type LocalBroker } from './local-broker.ts';
 
-let bench: Bench | undefined;
-let local: LocalBroker | undefined;
-afterEach(async () => {
-  await bench?.close();
-  await local?.close();
-  bench = undefined;
-  local = undefined;
-});
+const rig = useBridgeRig();
 
 const errorsLogged = (l: LocalBroker) => l.messages.filter((m) => m.topic === 'switchfleet/bridge/logging').map((m) => (JSON.parse(m.text) as { message: string }).message);
 
 describe('bad input on the local bridge and the cloud link', () => {
   it('answers unknown operations, malformed and oversized requests with an error response, and keeps serving', async () => {
-    local = await startLocalBroker();
-    bench = await startBench({ switches: [{ on: false }], gateway: { local: { url: local.url, homeassistant: false, maxPayloadBytes: 1024 } } });
+    const local = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{ on: false }], gateway: { local: { url: local.url, homeassistant: false, maxPayloadBytes: 1024 } } });
     const l = local;
     const name = `switch-${compact(bench.switches[0]!.address).slice(-4)}`;
     await l.waitFor(`switchfleet/${name}`);
@@ -43,7 +36,7 @@ describe('bad input on the local bridge and the cloud link', () => {
   });
 
   it('rejects an oversized cloud command without a result and runs the next one', async () => {
-    bench = await startBench({ switches: [{ on: false }] });
+    const bench = await rig.startBench({ switches: [{ on: false }] });
     const sw = bench.switches[0]!;
     await bench.reportFor(sw);
     const topic = `sf/v1/gw/${bench.gatewayId}/dev/${compact(sw.address)}/cmd`;

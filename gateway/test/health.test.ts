@@ -1,30 +1,22 @@
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { decodePayload, type GatewayHealth } from '@switchfleet/protocol';
-import { startBench, type Bench } from './harness.ts';
-import { startLocalBroker, type LocalBroker } from './local-broker.ts';
+import { useBridgeRig } from './local-broker.ts';
 
-let bench: Bench | undefined;
-let local: LocalBroker | undefined;
-afterEach(async () => {
-  await bench?.close();
-  await local?.close();
-  bench = undefined;
-  local = undefined;
-});
+const rig = useBridgeRig();
 
 describe('health and logs', () => {
   it('publishes health to the cloud and to the local bridge: uptime, connections, queues, outbox and errors', async () => {
-    local = await startLocalBroker();
-    bench = await startBench({ switches: [{}, {}], gateway: { health: { intervalMs: 200 }, local: { url: local.url, homeassistant: false } } });
+    const local = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{}, {}], gateway: { health: { intervalMs: 200 }, local: { url: local.url, homeassistant: false } } });
     const health: GatewayHealth[] = [];
     bench.cloud.on('message', (topic, payload) => {
       if (!topic.endsWith('/health')) return;
       const d = decodePayload('gatewayHealth', payload);
       if (d.ok) health.push(d.value);
     });
-    await Promise.all(bench.switches.map((sw) => bench!.reportFor(sw)));
+    await Promise.all(bench.switches.map((sw) => bench.reportFor(sw)));
     await expect.poll(() => health.some((h) => h.devices.known === 2)).toBe(true);
     const h = health.at(-1)!;
     expect(h.connections.max).toBe(5);
@@ -39,7 +31,7 @@ describe('health and logs', () => {
   });
 
   it('lists a command that expired among the last errors of its health', async () => {
-    bench = await startBench({ switches: [{}], gateway: { health: { intervalMs: 100 } } });
+    const bench = await rig.startBench({ switches: [{}], gateway: { health: { intervalMs: 100 } } });
     await bench.reportFor(bench.switches[0]!);
     bench.switches[0]!.moveTo(500);
     await bench.reportFor(bench.switches[0]!, (r) => !r.online);
@@ -60,7 +52,7 @@ describe('health and logs', () => {
         done();
       },
     });
-    bench = await startBench({ switches: [{}], log: pino({ level: 'info' }, sink) });
+    const bench = await rig.startBench({ switches: [{}], log: pino({ level: 'info' }, sink) });
     await bench.reportFor(bench.switches[0]!);
     const id = await bench.command(bench.switches[0]!, 'on');
     await bench.resultFor(id);

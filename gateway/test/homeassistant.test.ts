@@ -1,16 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { startBench, compact, type Bench } from './harness.ts';
-import { startLocalBroker, type LocalBroker } from './local-broker.ts';
+import { compact } from './harness.ts';
+import { useBridgeRig, type LocalBroker } from './local-broker.ts';
 
-let bench: Bench | undefined;
-let local: LocalBroker | undefined;
-afterEach(async () => {
-  await bench?.close();
-  await local?.close();
-  bench = undefined;
-  local = undefined;
-});
+const rig = useBridgeRig();
 
 interface Config {
   unique_id: string;
@@ -26,8 +19,8 @@ const configsOf = (l: LocalBroker, address: string) =>
 
 describe('Home Assistant MQTT discovery', () => {
   it('announces a switch, a press button, battery and RSSI sensors and an update entity, each with unique_id, device, availability and origin', async () => {
-    local = await startLocalBroker();
-    bench = await startBench({ switches: [{}], gateway: { local: { url: local.url } } });
+    const local = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: local.url } } });
     const l = local;
     const address = compact(bench.switches[0]!.address);
     await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size).toBe(5);
@@ -56,8 +49,8 @@ describe('Home Assistant MQTT discovery', () => {
   });
 
   it('publishes discovery again when Home Assistant comes online and when the local link reconnects', async () => {
-    local = await startLocalBroker();
-    bench = await startBench({ switches: [{}], gateway: { local: { url: local.url } } });
+    const local = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: local.url } } });
     const l = local;
     const address = compact(bench.switches[0]!.address);
     await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size).toBe(5);
@@ -68,7 +61,7 @@ describe('Home Assistant MQTT discovery', () => {
 
     before = configsOf(l, address).length;
     await l.link.cut();
-    await expect.poll(() => bench!.gateway.deps.local?.connected).toBe(false);
+    await expect.poll(() => bench.gateway.deps.local?.connected).toBe(false);
     await l.link.restore();
     await expect.poll(() => configsOf(l, address).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 5);
   });

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBench, type Bench } from './harness.ts';
-import { startLocalBroker, type LocalBroker } from './local-broker.ts';
+import { describe, expect, it } from 'vitest';
+import { useBridgeRig } from './local-broker.ts';
 
-let bench: Bench | undefined;
-let local: LocalBroker | undefined;
-afterEach(async () => {
-  await bench?.close();
-  await local?.close();
-  bench = undefined;
-  local = undefined;
-});
+const rig = useBridgeRig();
 
 async function start(switches: { on?: boolean; battery?: number }[], kind: 'aedes' | 'mosquitto' = 'aedes') {
-  local = await startLocalBroker(kind);
-  bench = await startBench({ switches, gateway: { local: { url: local.url, homeassistant: false } } });
+  const local = await rig.startLocalBroker(kind);
+  const bench = await rig.startBench({ switches, gateway: { local: { url: local.url, homeassistant: false } } });
   const names = bench.switches.map((sw) => `switch-${sw.address.replace(/:/g, '').toLowerCase().slice(-4)}`);
   for (const name of names) await local.waitFor(`switchfleet/${name}`);
   return { bench, local, names };

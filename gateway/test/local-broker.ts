@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { afterEach } from 'vitest';
+import { startBench, type Bench, type BenchOptions } from './harness.ts';
 import { startProxy, type Proxy } from './proxy.ts';
 
 export interface Message {
@@ -141,6 +143,36 @@ export async function startLocalBroker(kind: 'aedes' | 'mosquitto' = 'aedes'): P
       await watcher.endAsync(true);
       await link.close();
       await shutdown();
+    },
+  };
+}
+
+export interface BridgeRig {
+  startLocalBroker(kind?: 'aedes' | 'mosquitto'): Promise<LocalBroker>;
+  startBench(options?: BenchOptions): Promise<Bench>;
+}
+
+/**
+ * For bridge tests: starts the local broker and the bench through the returned rig and closes both
+ * after each test (the bench first, so the gateway leaves the broker before the broker goes away).
+ */
+export function useBridgeRig(): BridgeRig {
+  let bench: Bench | undefined;
+  let local: LocalBroker | undefined;
+  afterEach(async () => {
+    await bench?.close();
+    await local?.close();
+    bench = undefined;
+    local = undefined;
+  });
+  return {
+    async startLocalBroker(kind) {
+      local = await startLocalBroker(kind);
+      return local;
+    },
+    async startBench(options) {
+      bench = await startBench(options);
+      return bench;
     },
   };
 }

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { startBench, type Bench } from './harness.ts';
-import { startLocalBroker, type LocalBroker } from './local-broker.ts';
+import { useBridgeRig } from './local-broker.ts';
 
-let bench: Bench | undefined;
-let local: LocalBroker | undefined;
-afterEach(async () => {
-  await bench?.close();
-  await local?.close();
-  bench = undefined;
-  local = undefined;
-});
+const rig = useBridgeRig();
 
 /**
  * What `mosquitto_sub -v --retained-only` prints against the broker: the retained messages, read by
@@ -35,8 +27,8 @@ async function retained(url: string, filter: string): Promise<Map<string, string
 
 describe('the local bridge on mosquitto across a gateway restart', () => {
   it('keeps retained state for every switch, and shows no availability for a switch not heard since', async () => {
-    local = await startLocalBroker('mosquitto');
-    bench = await startBench({ switches: [{ on: true }, { on: false }, {}], gateway: { local: { url: local.url, homeassistant: false } } });
+    const local = await rig.startLocalBroker('mosquitto');
+    const bench = await rig.startBench({ switches: [{ on: true }, { on: false }, {}], gateway: { local: { url: local.url, homeassistant: false } } });
     const l = local;
     const names = bench.switches.map((sw) => `switch-${sw.address.replace(/:/g, '').toLowerCase().slice(-4)}`);
     for (const n of names) await l.waitFor(`switchfleet/${n}/availability`, (t) => t === '{"state":"online"}');
@@ -45,7 +37,7 @@ describe('the local bridge on mosquitto across a gateway restart', () => {
     gone.moveTo(500);
     await bench.restartGateway();
     await l.waitFor('switchfleet/bridge/state', (t) => t === '{"state":"online"}');
-    await expect.poll(() => bench!.gateway.deps.registry.all().length).toBe(2);
+    await expect.poll(() => bench.gateway.deps.registry.all().length).toBe(2);
     await new Promise((r) => setTimeout(r, 200));
 
     const after = await retained(l.directUrl, 'switchfleet/#');
@@ -59,8 +51,8 @@ describe('the local bridge on mosquitto across a gateway restart', () => {
   });
 
   it('leaves the bridge state offline when the gateway stops', async () => {
-    local = await startLocalBroker('mosquitto');
-    bench = await startBench({ switches: [{}], gateway: { local: { url: local.url, homeassistant: false } } });
+    const local = await rig.startLocalBroker('mosquitto');
+    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: local.url, homeassistant: false } } });
     await local.waitFor('switchfleet/bridge/state', (t) => t === '{"state":"online"}');
     await bench.gateway.stop();
     await local.waitFor('switchfleet/bridge/state', (t) => t === '{"state":"offline"}');
