@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../src/errors.ts';
-import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
+import { eventually, gatewayWithSwitch, household, startTestCloud, type GatewayWithSwitch, type Household, type TestCloud } from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -11,23 +10,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Rig {
-  h: Household;
-  gateway: MqttGateway;
-  address: string;
-  deviceId: string;
-}
-
 /** An owner, an online gateway listening for commands, and one switch it has reported. */
-async function rig(): Promise<Rig> {
+async function rig(): Promise<GatewayWithSwitch & { h: Household }> {
   const h = await household(t.cloud);
-  const gateway = await connectGateway(t.cloud, h.credentials);
-  await gateway.subscribeCommands();
-  await gateway.announce();
-  const address = randomAddress();
-  await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
-  const device = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id))[0]);
-  return { h, gateway, address, deviceId: device.id };
+  return { h, ...(await gatewayWithSwitch(t.cloud, h)) };
 }
 
 describe('commands', () => {

@@ -1,25 +1,14 @@
-import { startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi, TokenIssuer } from '../src/index.ts';
-import { bearer, JWT_SECRET, login } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { TokenIssuer } from '../src/index.ts';
+import { bearer, JWT_SECRET, login, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  t = await startTestCloud();
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+const api = useApi();
 
 let n = 0;
 const email = () => `user${++n}-${Date.now()}@example.test`;
 
 function register(payload: unknown) {
-  return app.inject({ method: 'POST', url: '/v1/auth/register', payload: payload as object });
+  return api.app.inject({ method: 'POST', url: '/v1/auth/register', payload: payload as object });
 }
 
 describe('registration', () => {
@@ -54,7 +43,7 @@ describe('registration', () => {
   });
 
   it('answers 400 for a body that is not JSON', async () => {
-    const res = await app.inject({
+    const res = await api.app.inject({
       method: 'POST',
       url: '/v1/auth/register',
       headers: { 'content-type': 'application/json' },
@@ -69,10 +58,10 @@ describe('login', () => {
   it('returns a Bearer token that opens the protected routes', async () => {
     const address = email();
     await register({ email: address, password: 'long enough' });
-    const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: address, password: 'long enough' } });
+    const res = await api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: address, password: 'long enough' } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, accessToken: expect.any(String) });
-    const devices = await app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(res.json().accessToken) });
+    const devices = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(res.json().accessToken) });
     expect(devices.statusCode).toBe(200);
     expect(devices.json()).toEqual([]);
   });
@@ -80,8 +69,8 @@ describe('login', () => {
   it('answers 401 alike for a wrong password and an unknown email', async () => {
     const address = email();
     await register({ email: address, password: 'long enough' });
-    const wrong = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: address, password: 'not the one' } });
-    const unknown = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: email(), password: 'long enough' } });
+    const wrong = await api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: address, password: 'not the one' } });
+    const unknown = await api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: email(), password: 'long enough' } });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json()).toEqual(unknown.json());
@@ -96,12 +85,12 @@ describe('protected routes', () => {
     const expired = new TokenIssuer(JWT_SECRET, 60, () => Date.now() - 3_600_000).sign(id).token;
     const attempts = [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }, bearer('a.b.c'), bearer(forged), bearer(expired)];
     for (const headers of attempts) {
-      const res = await app.inject({ method: 'GET', url: '/v1/devices', headers });
+      const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers });
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
       expect(res.json().error.code).toBe('UNAUTHORIZED');
     }
-    const ok = await app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(await login(app, address, 'long enough')) });
+    const ok = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(await login(api.app, address, 'long enough')) });
     expect(ok.statusCode).toBe(200);
   });
 });

@@ -1,33 +1,18 @@
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { bearer, JWT_SECRET, login } from './support.ts';
+import { eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { describe, expect, it } from 'vitest';
+import { bearer, login, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  t = await startTestCloud();
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+const api = useApi();
 
 async function owner() {
-  const h = await household(t.cloud);
-  const token = await login(app, h.user.email, h.password);
-  const gateway = await connectGateway(t.cloud, h.credentials);
-  await gateway.subscribeCommands();
-  await gateway.announce();
-  await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: false } });
-  const device = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id))[0]);
-  return { token, gateway, deviceId: device.id };
+  const h = await household(api.cloud);
+  const token = await login(api.app, h.user.email, h.password);
+  const { gateway, deviceId } = await gatewayWithSwitch(api.cloud, h);
+  return { token, gateway, deviceId };
 }
 
 function post(token: string, deviceId: string, payload: object, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: `/v1/devices/${deviceId}/commands`, headers: { ...bearer(token), ...headers }, payload });
+  return api.app.inject({ method: 'POST', url: `/v1/devices/${deviceId}/commands`, headers: { ...bearer(token), ...headers }, payload });
 }
 
 describe('POST /v1/devices/:id/commands with an Idempotency-Key', () => {
@@ -62,16 +47,16 @@ describe('GET /v1/commands/:id', () => {
     const received = await o.gateway.nextCommand((c) => c.request.commandId === commandId);
     await o.gateway.result(received.address, commandId, { status: 'failed', reason: 'busy', detail: 'another command runs' });
     const done = await eventually(async () => {
-      const res = await app.inject({ method: 'GET', url: `/v1/commands/${commandId}`, headers: bearer(o.token) });
+      const res = await api.app.inject({ method: 'GET', url: `/v1/commands/${commandId}`, headers: bearer(o.token) });
       return res.json().status === 'failed' ? res : null;
     });
     expect(done.statusCode).toBe(200);
     expect(done.json()).toMatchObject({ commandId, deviceId: o.deviceId, action: 'on', reason: 'busy', detail: 'another command runs', source: 'user' });
     expect(done.json().completedAt).not.toBeNull();
 
-    const stranger = await household(t.cloud);
-    const strangerToken = await login(app, stranger.user.email, stranger.password);
-    const hidden = await app.inject({ method: 'GET', url: `/v1/commands/${commandId}`, headers: bearer(strangerToken) });
+    const stranger = await household(api.cloud);
+    const strangerToken = await login(api.app, stranger.user.email, stranger.password);
+    const hidden = await api.app.inject({ method: 'GET', url: `/v1/commands/${commandId}`, headers: bearer(strangerToken) });
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().error.code).toBe('NOT_FOUND');
     await o.gateway.close();
@@ -82,21 +67,21 @@ describe('schedules', () => {
   it('are created with their next run, listed, refused with 400 for a bad cron or zone, and 404 for another user', async () => {
     const o = await owner();
     const url = `/v1/devices/${o.deviceId}/schedules`;
-    const created = await app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' } });
+    const created = await api.app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' } });
     expect(created.statusCode).toBe(201);
     expect(Date.parse(created.json().nextRunAt)).toBeGreaterThan(Date.now());
-    const badCron = await app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '99 99 * * * *', timeZone: 'Europe/Paris', action: 'on' } });
+    const badCron = await api.app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '99 99 * * * *', timeZone: 'Europe/Paris', action: 'on' } });
     expect(badCron.json().error.details[0].field).toBe('cron');
-    const badZone = await app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '0 7 * * *', timeZone: 'Mars/Olympus', action: 'on' } });
+    const badZone = await api.app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron: '0 7 * * *', timeZone: 'Mars/Olympus', action: 'on' } });
     expect(badZone.json().error.details[0].field).toBe('timeZone');
-    expect((await app.inject({ method: 'GET', url, headers: bearer(o.token) })).json()).toHaveLength(1);
+    expect((await api.app.inject({ method: 'GET', url, headers: bearer(o.token) })).json()).toHaveLength(1);
 
-    const stranger = await household(t.cloud);
-    const token = await login(app, stranger.user.email, stranger.password);
-    expect((await app.inject({ method: 'GET', url, headers: bearer(token) })).statusCode).toBe(404);
-    const removeTheirs = await app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(token) });
+    const stranger = await household(api.cloud);
+    const token = await login(api.app, stranger.user.email, stranger.password);
+    expect((await api.app.inject({ method: 'GET', url, headers: bearer(token) })).statusCode).toBe(404);
+    const removeTheirs = await api.app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(token) });
     expect(removeTheirs.statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(o.token) })).statusCode).toBe(204);
+    expect((await api.app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(o.token) })).statusCode).toBe(204);
     await o.gateway.close();
   });
 });

@@ -1,21 +1,10 @@
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type Household, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import { gatewayWithSwitch, household, type Household } from '@switchfleet/cloud/testing/harness';
 import type { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { bearer, JWT_SECRET, login } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, login, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  // Commands live 3 s here, so "nobody answered" is observable without the default 30 s.
-  t = await startTestCloud({ commandTtlMs: 3_000 });
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+// Commands live 3 s here, so "nobody answered" is observable without the default 30 s.
+const api = useApi({ cloud: { commandTtlMs: 3_000 } });
 
 interface Owner {
   h: Household;
@@ -27,28 +16,20 @@ interface Owner {
 
 /** A user whose online gateway has reported one switch (off), logged in through the API. */
 async function owner(): Promise<Owner> {
-  const h = await household(t.cloud);
-  const token = await login(app, h.user.email, h.password);
-  const gateway = await connectGateway(t.cloud, h.credentials);
-  await gateway.subscribeCommands();
-  await gateway.announce();
-  const address = randomAddress();
-  await gateway.report({ address, model: 'WoHand', name: 'Desk lamp', firmwareVersion: '6.3' }, { state: { on: false }, battery: 91, rssi: -58 });
-  const listed = await eventually(async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(token) });
-    return (res.json() as { id: string }[])[0];
-  });
-  return { h, token, gateway, address, deviceId: listed.id };
+  const h = await household(api.cloud);
+  const token = await login(api.app, h.user.email, h.password);
+  const reported = await gatewayWithSwitch(api.cloud, h, { name: 'Desk lamp', firmwareVersion: '6.3' }, { state: { on: false }, battery: 91, rssi: -58 });
+  return { h, token, ...reported };
 }
 
 function sendCommand(o: Pick<Owner, 'token' | 'deviceId'>, payload: unknown, query = '') {
-  return app.inject({ method: 'POST', url: `/v1/devices/${o.deviceId}/commands${query}`, headers: bearer(o.token), payload: payload as object });
+  return api.app.inject({ method: 'POST', url: `/v1/devices/${o.deviceId}/commands${query}`, headers: bearer(o.token), payload: payload as object });
 }
 
 describe('GET /v1/devices', () => {
   it('lists the switches of the caller\'s home with their state', async () => {
     const o = await owner();
-    const res = await app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(o.token) });
+    const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(o.token) });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([
       {
@@ -69,17 +50,17 @@ describe('GET /v1/devices', () => {
 
   it('answers 404 for another user\'s device and for one that does not exist, 400 for a malformed id', async () => {
     const o = await owner();
-    const stranger = await household(t.cloud);
-    const strangerToken = await login(app, stranger.user.email, stranger.password);
-    const theirs = await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(strangerToken) });
+    const stranger = await household(api.cloud);
+    const strangerToken = await login(api.app, stranger.user.email, stranger.password);
+    const theirs = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(strangerToken) });
     expect(theirs.statusCode).toBe(404);
     expect(theirs.json().error.code).toBe('NOT_FOUND');
-    const absent = await app.inject({ method: 'GET', url: '/v1/devices/6f1c1e9e-0000-4000-8000-000000000000', headers: bearer(o.token) });
+    const absent = await api.app.inject({ method: 'GET', url: '/v1/devices/6f1c1e9e-0000-4000-8000-000000000000', headers: bearer(o.token) });
     expect(absent.statusCode).toBe(404);
-    const malformed = await app.inject({ method: 'GET', url: '/v1/devices/not-a-uuid', headers: bearer(o.token) });
+    const malformed = await api.app.inject({ method: 'GET', url: '/v1/devices/not-a-uuid', headers: bearer(o.token) });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.details[0]).toMatchObject({ field: 'id', in: 'params' });
-    const mine = await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(o.token) });
+    const mine = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(o.token) });
     expect(mine.statusCode).toBe(200);
     await o.gateway.close();
   });
@@ -95,7 +76,7 @@ describe('POST /v1/devices/:id/commands', () => {
     const res = await sendCommand(o, { action: 'on' }, '?wait=true');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ commandId: o.gateway.commands[0]?.request.commandId, status: 'succeeded', state: { on: true } });
-    const device = await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(o.token) });
+    const device = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(o.token) });
     expect(device.json().state).toEqual({ on: true });
     await o.gateway.close();
   });
@@ -159,8 +140,8 @@ describe('POST /v1/devices/:id/commands', () => {
 
   it('answers 404 for a device of another home and sends nothing', async () => {
     const o = await owner();
-    const stranger = await household(t.cloud);
-    const strangerToken = await login(app, stranger.user.email, stranger.password);
+    const stranger = await household(api.cloud);
+    const strangerToken = await login(api.app, stranger.user.email, stranger.password);
     const res = await sendCommand({ token: strangerToken, deviceId: o.deviceId }, { action: 'on' });
     expect(res.statusCode).toBe(404);
     expect(o.gateway.commands).toEqual([]);

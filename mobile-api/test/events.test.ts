@@ -1,21 +1,8 @@
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { bearer, JWT_SECRET, login } from './support.ts';
+import { eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { describe, expect, it } from 'vitest';
+import { bearer, login, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-let base: string;
-beforeAll(async () => {
-  t = await startTestCloud();
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+const api = useApi({ listen: true });
 
 interface Sse {
   events: { event: string; data: Record<string, unknown> }[];
@@ -25,7 +12,7 @@ interface Sse {
 /** Opens the stream over real HTTP and parses events as they arrive. */
 async function stream(token: string): Promise<Sse> {
   const abort = new AbortController();
-  const res = await fetch(`${base}/v1/events`, { headers: bearer(token), signal: abort.signal });
+  const res = await fetch(`${api.base}/v1/events`, { headers: bearer(token), signal: abort.signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/event-stream');
   const events: Sse['events'] = [];
@@ -52,20 +39,14 @@ async function stream(token: string): Promise<Sse> {
 }
 
 async function owner() {
-  const h = await household(t.cloud);
-  const token = await login(app, h.user.email, h.password);
-  const gateway = await connectGateway(t.cloud, h.credentials);
-  await gateway.subscribeCommands();
-  await gateway.announce();
-  const address = randomAddress();
-  await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
-  const device = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id))[0]);
-  return { token, gateway, address, deviceId: device.id };
+  const h = await household(api.cloud);
+  const token = await login(api.app, h.user.email, h.password);
+  return { token, ...(await gatewayWithSwitch(api.cloud, h)) };
 }
 
 describe('GET /v1/events', () => {
   it('answers 401 without a token', async () => {
-    const res = await fetch(`${base}/v1/events`);
+    const res = await fetch(`${api.base}/v1/events`);
     expect(res.status).toBe(401);
   });
 
@@ -78,7 +59,7 @@ describe('GET /v1/events', () => {
       const received = a.gateway.commands.at(-1);
       if (received) void a.gateway.result(received.address, received.request.commandId, { status: 'succeeded', state: { on: true } });
     });
-    const res = await app.inject({ method: 'POST', url: `/v1/devices/${a.deviceId}/commands`, headers: bearer(a.token), payload: { action: 'toggle' } });
+    const res = await api.app.inject({ method: 'POST', url: `/v1/devices/${a.deviceId}/commands`, headers: bearer(a.token), payload: { action: 'toggle' } });
     const { commandId } = res.json();
     await eventually(async () => mine.events.find((e) => e.event === 'command' && e.data.commandId === commandId));
     const state = await eventually(async () => mine.events.find((e) => e.event === 'state' && e.data.deviceId === a.deviceId));

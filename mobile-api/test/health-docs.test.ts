@@ -1,43 +1,32 @@
-import { connectGateway, eventually, household, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { JWT_SECRET } from './support.ts';
+import { connectGateway, eventually, household } from '@switchfleet/cloud/testing/harness';
+import { describe, expect, it } from 'vitest';
+import { useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  t = await startTestCloud();
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+const api = useApi();
 
 describe('GET /health', () => {
   it('answers 503 until a gateway is online, then 200, and 503 again when it is gone', async () => {
-    const before = await app.inject({ method: 'GET', url: '/health' });
+    const before = await api.app.inject({ method: 'GET', url: '/health' });
     expect(before.statusCode).toBe(503);
     expect(before.json()).toEqual({ status: 'degraded', db: 'up', broker: 'up', gatewaysOnline: 0 });
 
-    const { credentials } = await household(t.cloud);
-    const gateway = await connectGateway(t.cloud, credentials);
+    const { credentials } = await household(api.cloud);
+    const gateway = await connectGateway(api.cloud, credentials);
     await gateway.announce();
     const up = await eventually(async () => {
-      const res = await app.inject({ method: 'GET', url: '/health' });
+      const res = await api.app.inject({ method: 'GET', url: '/health' });
       return res.statusCode === 200 ? res : null;
     });
     expect(up.json()).toEqual({ status: 'ok', db: 'up', broker: 'up', gatewaysOnline: 1 });
 
     await gateway.drop();
-    await eventually(async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 503);
+    await eventually(async () => (await api.app.inject({ method: 'GET', url: '/health' })).statusCode === 503);
   });
 });
 
 describe('the OpenAPI document', () => {
   it('is served at /docs/json and lists every route with its methods', async () => {
-    const res = await app.inject({ method: 'GET', url: '/docs/json' });
+    const res = await api.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
@@ -72,13 +61,13 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes the command body from the same schema that validates it', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json();
     const body = doc.paths['/v1/devices/{id}/commands'].post.requestBody.content['application/json'].schema;
     expect(body).toMatchObject({ properties: { action: { enum: ['on', 'off', 'toggle', 'press'] }, ttlMs: { maximum: 600_000 } }, additionalProperties: false });
   });
 
   it('is browsable at /docs', async () => {
-    const res = await app.inject({ method: 'GET', url: '/docs/' });
+    const res = await api.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
   });
@@ -86,7 +75,7 @@ describe('the OpenAPI document', () => {
 
 describe('unknown routes', () => {
   it('answer 404 in the error shape', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
+    const res = await api.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /v1/nothing-here', details: [] } });
   });

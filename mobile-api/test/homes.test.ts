@@ -1,38 +1,27 @@
-import { connectGateway, eventually, randomAddress, startTestCloud, unique, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { bearer, JWT_SECRET, login } from './support.ts';
+import { connectGateway, eventually, randomAddress, unique } from '@switchfleet/cloud/testing/harness';
+import { describe, expect, it } from 'vitest';
+import { bearer, login, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  t = await startTestCloud();
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+const api = useApi();
 
 const call = (token: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-  app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+  api.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
 
 async function person() {
   const email = `${unique('p')}@example.test`;
   const password = 'correct horse battery';
-  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
-  return { email, token: await login(app, email, password) };
+  await api.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
+  return { email, token: await login(api.app, email, password) };
 }
 
 /** A user with a home, a gateway claimed into it by code, and one reported switch. */
 async function resident() {
   const p = await person();
   const home = (await call(p.token, 'POST', '/v1/homes', { name: 'Home' })).json();
-  const provisioned = await t.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw') });
+  const provisioned = await api.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw') });
   const claimed = await call(p.token, 'POST', `/v1/homes/${home.id}/gateways/claim`, { claimCode: provisioned.claimCode });
   expect(claimed.statusCode).toBe(201);
-  const gateway = await connectGateway(t.cloud, provisioned);
+  const gateway = await connectGateway(api.cloud, provisioned);
   await gateway.announce();
   await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: false } });
   const device = await eventually(async () => (await call(p.token, 'GET', '/v1/devices')).json()[0] as { id: string } | undefined);

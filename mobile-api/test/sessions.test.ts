@@ -1,40 +1,27 @@
-import { household, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { bearer, JWT_SECRET } from './support.ts';
+import { household } from '@switchfleet/cloud/testing/harness';
+import { describe, expect, it } from 'vitest';
+import { bearer, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  t = await startTestCloud();
-  app = await buildApi({
-    cloud: t.cloud,
-    jwtSecret: JWT_SECRET,
-    loginLimits: { loginPerEmail: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } },
-  });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
+const api = useApi({
+  api: { loginLimits: { loginPerEmail: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } } },
 });
 
 function login(email: string, password: string, ip = '10.0.0.1') {
-  return app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress: ip });
+  return api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress: ip });
 }
 function refresh(refreshToken: string) {
-  return app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
+  return api.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
 }
 
 describe('refresh tokens', () => {
   it('rotate: each refresh returns new tokens that work, and the used refresh token stops working', async () => {
-    const h = await household(t.cloud);
+    const h = await household(api.cloud);
     const first = (await login(h.user.email, h.password, '10.1.0.1')).json();
     expect(first.refreshToken).toEqual(expect.any(String));
     const next = await refresh(first.refreshToken);
     expect(next.statusCode).toBe(200);
     expect(next.json().refreshToken).not.toBe(first.refreshToken);
-    const devices = await app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(next.json().accessToken) });
+    const devices = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(next.json().accessToken) });
     expect(devices.statusCode).toBe(200);
     const again = await refresh(first.refreshToken);
     expect(again.statusCode).toBe(401);
@@ -42,7 +29,7 @@ describe('refresh tokens', () => {
   });
 
   it('revoke the whole session when a used one is presented again (a copy leaked)', async () => {
-    const h = await household(t.cloud);
+    const h = await household(api.cloud);
     const first = (await login(h.user.email, h.password, '10.1.0.2')).json();
     const second = (await refresh(first.refreshToken)).json();
     expect((await refresh(first.refreshToken)).statusCode).toBe(401);
@@ -51,19 +38,19 @@ describe('refresh tokens', () => {
   });
 
   it('stop working after logout, and logout is idempotent', async () => {
-    const h = await household(t.cloud);
+    const h = await household(api.cloud);
     const tokens = (await login(h.user.email, h.password, '10.1.0.3')).json();
-    const out = await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
+    const out = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
     expect(out.statusCode).toBe(204);
     expect((await refresh(tokens.refreshToken)).statusCode).toBe(401);
-    const twice = await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
+    const twice = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
     expect(twice.statusCode).toBe(204);
   });
 });
 
 describe('login rate limiting', () => {
   it('answers 429 with Retry-After past the limit for one email, even with the right password', async () => {
-    const h = await household(t.cloud);
+    const h = await household(api.cloud);
     for (let i = 0; i < 3; i++) expect((await login(h.user.email, 'wrong password', `10.2.0.${i}`)).statusCode).toBe(401);
     const limited = await login(h.user.email, h.password, '10.2.0.9');
     expect(limited.statusCode).toBe(429);

@@ -1,36 +1,19 @@
 import { encodePayload, topicFor } from '@switchfleet/protocol';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/index.ts';
-import { bearer, JWT_SECRET, login } from './support.ts';
+import { connectGateway, eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { describe, expect, it } from 'vitest';
+import { bearer, login, useApi } from './support.ts';
 
-let t: TestCloud;
-let app: FastifyInstance;
-beforeAll(async () => {
-  // Cloud-made commands (shadow deltas) live 1 s here, so one can expire while the gateway is away.
-  t = await startTestCloud({ commandTtlMs: 1000 });
-  app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.close();
-});
+// Cloud-made commands (shadow deltas) live 1 s here, so one can expire while the gateway is away.
+const api = useApi({ cloud: { commandTtlMs: 1000 } });
 
 async function owner() {
-  const h = await household(t.cloud);
-  const token = await login(app, h.user.email, h.password);
-  const gateway = await connectGateway(t.cloud, h.credentials);
-  await gateway.subscribeCommands();
-  await gateway.announce();
-  const address = randomAddress();
-  await gateway.report({ address, model: 'WoHand' }, { state: { on: false }, battery: 80 });
-  const device = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id))[0]);
-  return { h, token, gateway, address, deviceId: device.id };
+  const h = await household(api.cloud);
+  const token = await login(api.app, h.user.email, h.password);
+  return { h, token, ...(await gatewayWithSwitch(api.cloud, h, {}, { state: { on: false }, battery: 80 })) };
 }
 
 function patchDesired(token: string, deviceId: string, on: boolean, ifMatch?: string) {
-  return app.inject({
+  return api.app.inject({
     method: 'PATCH',
     url: `/v1/devices/${deviceId}/desired`,
     headers: { ...bearer(token), ...(ifMatch ? { 'if-match': ifMatch } : {}) },
@@ -41,7 +24,7 @@ function patchDesired(token: string, deviceId: string, on: boolean, ifMatch?: st
 describe('the device shadow', () => {
   it('shows reported state with per-field timestamps, and refuses a desired change based on a stale version with 409', async () => {
     const o = await owner();
-    const got = await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(o.token) });
+    const got = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(o.token) });
     expect(got.statusCode).toBe(200);
     const shadow = got.json();
     expect(shadow.state).toEqual({ desired: {}, reported: { on: false, online: true, battery: 80 } });
@@ -64,9 +47,9 @@ describe('the device shadow', () => {
 
   it('is 404 for another user\'s device, for reading and for writing', async () => {
     const o = await owner();
-    const stranger = await household(t.cloud);
-    const token = await login(app, stranger.user.email, stranger.password);
-    expect((await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(token) })).statusCode).toBe(404);
+    const stranger = await household(api.cloud);
+    const token = await login(api.app, stranger.user.email, stranger.password);
+    expect((await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(token) })).statusCode).toBe(404);
     expect((await patchDesired(token, o.deviceId, true)).statusCode).toBe(404);
     expect(o.gateway.commands).toEqual([]);
     await o.gateway.close();
@@ -75,13 +58,13 @@ describe('the device shadow', () => {
   it('sends the delta to a gateway that reconnects after its earlier delta command expired', async () => {
     const o = await owner();
     await o.gateway.drop();
-    await eventually(async () => (await t.cloud.services.gateways.get(o.h.credentials.gatewayId))?.online === false);
+    await eventually(async () => (await api.cloud.services.gateways.get(o.h.credentials.gatewayId))?.online === false);
     expect((await patchDesired(o.token, o.deviceId, true)).statusCode).toBe(200);
-    const [first] = await t.cloud.db.query.commands.findMany({ where: (c, { eq }) => eq(c.deviceId, o.deviceId) });
+    const [first] = await api.cloud.db.query.commands.findMany({ where: (c, { eq }) => eq(c.deviceId, o.deviceId) });
     expect(first).toMatchObject({ source: 'delta', action: 'on', status: 'pending' });
-    await eventually(async () => (await t.cloud.services.commands.get(first!.id))?.status === 'expired');
+    await eventually(async () => (await api.cloud.services.commands.get(first!.id))?.status === 'expired');
 
-    const back = await connectGateway(t.cloud, o.h.credentials);
+    const back = await connectGateway(api.cloud, o.h.credentials);
     await back.subscribeCommands();
     await back.announce();
     const delta = await back.nextCommand((c) => c.address === o.address);
@@ -89,7 +72,7 @@ describe('the device shadow', () => {
     expect(delta.request.commandId).not.toBe(first!.id);
     await back.result(o.address, delta.request.commandId, { status: 'succeeded', state: { on: true } });
     const settled = await eventually(async () => {
-      const s = (await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(o.token) })).json();
+      const s = (await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(o.token) })).json();
       return s.state.reported.on === true ? s : null;
     });
     expect(settled.state.delta).toBeUndefined();
@@ -104,13 +87,13 @@ describe('GET /v1/devices/:id/history', () => {
     const base = Date.now() - 10_000;
     const report = (seq: number, on: boolean) =>
       encodePayload('deviceState', { v: 1, seq, ts: new Date(base + seq).toISOString(), device: { address: o.address, model: 'WoHand' }, online: true, state: { on } });
-    const duplicatesBefore = t.cloud.services.ingest.stats().duplicates;
+    const duplicatesBefore = api.cloud.services.ingest.stats().duplicates;
     await o.gateway.publish(topic, report(100, true));
     await o.gateway.publish(topic, report(101, false));
     await o.gateway.publish(topic, report(101, false));
-    await eventually(async () => t.cloud.services.ingest.stats().duplicates > duplicatesBefore);
-    await t.cloud.services.ingest.idle();
-    const res = await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/history`, headers: bearer(o.token) });
+    await eventually(async () => api.cloud.services.ingest.stats().duplicates > duplicatesBefore);
+    await api.cloud.services.ingest.idle();
+    const res = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/history`, headers: bearer(o.token) });
     expect(res.statusCode).toBe(200);
     const entries = res.json() as { ts: string; state: { on: boolean } }[];
     // seq 100 and 101 (sent twice) lie 10 s in the past, before the switch's first report.
@@ -121,16 +104,16 @@ describe('GET /v1/devices/:id/history', () => {
 
   it('answers 200 with an empty list for a range without reports, and 404 for another user\'s device', async () => {
     const o = await owner();
-    const empty = await app.inject({
+    const empty = await api.app.inject({
       method: 'GET',
       url: `/v1/devices/${o.deviceId}/history?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`,
       headers: bearer(o.token),
     });
     expect(empty.statusCode).toBe(200);
     expect(empty.json()).toEqual([]);
-    const stranger = await household(t.cloud);
-    const token = await login(app, stranger.user.email, stranger.password);
-    expect((await app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/history`, headers: bearer(token) })).statusCode).toBe(404);
+    const stranger = await household(api.cloud);
+    const token = await login(api.app, stranger.user.email, stranger.password);
+    expect((await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/history`, headers: bearer(token) })).statusCode).toBe(404);
     await o.gateway.close();
   });
 });

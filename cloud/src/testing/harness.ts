@@ -4,6 +4,7 @@
  * a home and a provisioned gateway.
  */
 import { randomBytes } from 'node:crypto';
+import type { DeviceIdentity, DeviceReport } from '@switchfleet/protocol';
 import { createCloud, type Cloud, type CloudConfig } from '../cloud.ts';
 import { parseConfig } from '../config.ts';
 import type { User } from '../services/accounts.ts';
@@ -77,4 +78,30 @@ export async function eventually<T>(probe: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+export interface GatewayWithSwitch {
+  gateway: MqttGateway;
+  address: string;
+  deviceId: string;
+}
+
+/**
+ * Brings the household's gateway online, listening for commands, and has it report one switch
+ * (a WoHand, off, unless `device`/`fields` say otherwise); resolves once the cloud lists the switch
+ * for the household's owner.
+ */
+export async function gatewayWithSwitch(
+  cloud: Cloud,
+  h: Household,
+  device: Partial<DeviceIdentity> = {},
+  fields: Partial<Pick<DeviceReport, 'online' | 'state' | 'battery' | 'rssi'>> = { state: { on: false } },
+): Promise<GatewayWithSwitch> {
+  const gateway = await connectGateway(cloud, h.credentials);
+  await gateway.subscribeCommands();
+  await gateway.announce();
+  const address = device.address ?? randomAddress();
+  await gateway.report({ model: 'WoHand', ...device, address }, fields);
+  const listed = await eventually(async () => (await cloud.services.devices.listForUser(h.user.id))[0]);
+  return { gateway, address, deviceId: listed.id };
 }
