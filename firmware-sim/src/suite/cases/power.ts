@@ -10,7 +10,7 @@ import { UPDATE_POWER_CUTS, type PowerCutPlan } from '../../boot/power-cut.ts';
 import { defineCase, type SuiteCase } from '../case.ts';
 import { describeBoot } from '../lab.ts';
 import { expectThat } from '../wait.ts';
-import { bootsSince, describeResult, previousOf } from './update.ts';
+import { bootsSince, describeResult, updateBench } from './update.ts';
 
 /** How long a switch stays without power before it comes back. */
 const OFF_MS = 100;
@@ -25,12 +25,7 @@ function powerCutCase(plan: PowerCutPlan): SuiteCase {
     checks: `power lost at ${plan.at}${plan.occurrence && plan.occurrence > 1 ? ` (occurrence ${plan.occurrence})` : ''} during the update: the switch boots the old or the new image, never nothing`,
     needsPrevious: true,
     async run(ctx) {
-      const previous = previousOf(ctx);
-      const image = ctx.inputs.image;
-      const l = await ctx.lab([{ image: previous.bytes }]);
-      const target = l.switches[0]!;
-      await l.interviewed(target);
-      const boots = target.fw.boots.length;
+      const { previous, image, l, target, boots } = await updateBench(ctx, 'previous');
       target.fw.armPowerCut(plan);
       const restore = setInterval(() => {
         if (!target.sw.state.powered) setTimeout(() => target.sw.powerOn(), OFF_MS);

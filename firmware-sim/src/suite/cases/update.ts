@@ -7,7 +7,7 @@
 import type { OtaResult } from '@switchfleet/gateway';
 import { defineCase, type CaseContext } from '../case.ts';
 import type { Release } from '../inputs.ts';
-import { bootTrouble, describeBoot, type LabSwitch } from '../lab.ts';
+import { bootTrouble, describeBoot, type GatewayLab, type LabSwitch } from '../lab.ts';
 import {
   confirmRunning, describeSlots, markForTest, otaCode, readImageState, resetAndWait, upload, withSmp,
 } from '../smp-steps.ts';
@@ -30,17 +30,32 @@ export function bootsSince(target: LabSwitch, from: number): string {
   return boots.length === 0 ? 'no boot' : boots.join(', then ');
 }
 
+/** What an update case starts from: one interviewed switch behind the gateway, and the releases. */
+export interface UpdateBench {
+  previous: Release;
+  image: Release;
+  l: GatewayLab;
+  target: LabSwitch;
+  /** How many boots the switch had before the case acted, for bootsSince. */
+  boots: number;
+}
+
+/** A bench with one switch running the previous release (or this image), interviewed by the gateway. */
+export async function updateBench(ctx: CaseContext, runs: 'previous' | 'image'): Promise<UpdateBench> {
+  const previous = previousOf(ctx);
+  const image = ctx.inputs.image;
+  const l = await ctx.lab([{ image: (runs === 'previous' ? previous : image).bytes }]);
+  const target = l.switches[0]!;
+  await l.interviewed(target);
+  return { previous, image, l, target, boots: target.fw.boots.length };
+}
+
 export const updateFromPrevious = defineCase({
   name: 'update-from-previous',
   checks: 'the gateway updates a switch from the previous release to this image: uploaded, tested, rebooted, confirmed',
   needsPrevious: true,
   async run(ctx) {
-    const previous = previousOf(ctx);
-    const image = ctx.inputs.image;
-    const l = await ctx.lab([{ image: previous.bytes }]);
-    const target = l.switches[0]!;
-    await l.interviewed(target);
-    const boots = target.fw.boots.length;
+    const { previous, image, l, target, boots } = await updateBench(ctx, 'previous');
     const result = await l.update(target, image.bytes);
     expectThat(result.status === 'succeeded', `the update ${previous.version} → ${image.version} ${describeResult(result)} (boots: ${bootsSince(target, boots)})`);
     const running = target.fw.running;
@@ -54,11 +69,7 @@ export const downgradeRefused = defineCase({
   checks: 'going back to the previous release is refused by the gateway before a byte is sent, and by the switch itself',
   needsPrevious: true,
   async run(ctx) {
-    const previous = previousOf(ctx);
-    const image = ctx.inputs.image;
-    const l = await ctx.lab([{ image: image.bytes }]);
-    const target = l.switches[0]!;
-    await l.interviewed(target);
+    const { previous, image, l, target } = await updateBench(ctx, 'image');
 
     const result = await l.update(target, previous.bytes);
     expectThat(result.status === 'failed' && result.reason === 'DOWNGRADE', `the gateway's update back to ${previous.version} ${describeResult(result)}; it must be refused as a downgrade`);
@@ -86,12 +97,7 @@ export const selfTestAndConfirm = defineCase({
   checks: 'after the test swap the image runs on trial, passes its self-test and confirms, and stays after a reboot',
   needsPrevious: true,
   async run(ctx) {
-    const previous = previousOf(ctx);
-    const image = ctx.inputs.image;
-    const l = await ctx.lab([{ image: previous.bytes }]);
-    const target = l.switches[0]!;
-    await l.interviewed(target);
-    const boots = target.fw.boots.length;
+    const { previous, image, l, target, boots } = await updateBench(ctx, 'previous');
     await withSmp(l, target, async (client) => {
       await upload(client, image.bytes);
       await markForTest(client, image.hash);
