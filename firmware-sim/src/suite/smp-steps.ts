@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { BleError } from '@switchfleet/gateway/errors';
 import { OtaError, SmpClient } from '@switchfleet/gateway/ota/index';
 import type { smp } from '@switchfleet/protocol';
-import { confirmRunning, markForTest, readImageState, requestReset } from '@switchfleet/gateway/ota/image-ops';
+import { confirmRunning, markForTest, readImageState, resetAndAwaitDrop } from '@switchfleet/gateway/ota/image-ops';
 import { uploadImage } from '@switchfleet/gateway/ota/upload';
 import type { GatewayLab, LabSwitch } from './lab.ts';
 import { SUITE_OTA_TIMEOUTS } from './lab.ts';
@@ -43,27 +43,9 @@ export { confirmRunning, markForTest, readImageState };
 
 /** Asks for a reset and waits for the link to drop as the switch goes down. */
 export async function resetAndWait(client: SmpClient): Promise<void> {
-  const link = client.link;
-  const dropped = new Promise<void>((resolve) => {
-    const off = link.onDisconnect(() => {
-      off();
-      resolve();
-    });
+  await resetAndAwaitDrop(client, SUITE_OTA_TIMEOUTS.rebootMs, () => {
+    throw new CaseFailure(`the switch did not go down within ${SUITE_OTA_TIMEOUTS.rebootMs} ms of its reset`);
   });
-  try {
-    await requestReset(client);
-  } catch (err) {
-    // The answer may be lost with the link as the switch goes down; the drop tells.
-    if (!(err instanceof BleError)) throw err;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CaseFailure(`the switch did not go down within ${SUITE_OTA_TIMEOUTS.rebootMs} ms of its reset`)),
-      SUITE_OTA_TIMEOUTS.rebootMs,
-    );
-  });
-  await Promise.race([dropped, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** An OtaError's code, or null for any other error (which is rethrown). */

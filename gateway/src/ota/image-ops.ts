@@ -4,6 +4,7 @@
  * refused the image itself (protocol `refusalCode`), DEVICE_REFUSED otherwise.
  */
 import { smp } from '@switchfleet/protocol';
+import { BleError } from '../errors.ts';
 import { OtaError } from './errors.ts';
 import type { SmpClient } from './smp-client.ts';
 
@@ -44,4 +45,36 @@ export async function confirmRunning(client: SmpClient): Promise<smp.ImageSlot[]
 export async function requestReset(client: SmpClient): Promise<void> {
   const frame = await client.request((seq) => smp.resetFrame(seq));
   unwrap(() => smp.parseResetResponse(frame.body), 'reset');
+}
+
+/**
+ * Asks for a reset and resolves once the link drops as the switch goes down. If it has not dropped
+ * within timeoutMs, onLate runs: it may cut the link itself (the drop then resolves this) or throw,
+ * which rejects this with its error.
+ */
+export async function resetAndAwaitDrop(client: SmpClient, timeoutMs: number, onLate: () => void): Promise<void> {
+  const link = client.link;
+  const dropped = new Promise<void>((resolve) => {
+    const off = link.onDisconnect(() => {
+      off();
+      resolve();
+    });
+  });
+  try {
+    await requestReset(client);
+  } catch (err) {
+    // The answer can be lost with the link as the switch goes down; the drop tells.
+    if (!(err instanceof BleError)) throw err;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        onLate();
+      } catch (err) {
+        reject(err);
+      }
+    }, timeoutMs);
+  });
+  await Promise.race([dropped, late]).finally(() => clearTimeout(timer));
 }

@@ -18,7 +18,7 @@ import type { BleLink } from '../ble/port.ts';
 import { BleError } from '../errors.ts';
 import { checkImage } from './check.ts';
 import { OtaError } from './errors.ts';
-import { confirmRunning, markForTest, readImageState, requestReset } from './image-ops.ts';
+import { confirmRunning, markForTest, readImageState, resetAndAwaitDrop } from './image-ops.ts';
 import { OTA_DEFAULTS, type OtaResult, type OtaTimeouts, type UpdateSwitchOptions } from './options.ts';
 import { ProgressTracker } from './progress.ts';
 import { SmpClient } from './smp-client.ts';
@@ -203,20 +203,8 @@ class Update {
     if (this.resets >= 3) throw new OtaError('NOT_BACK', 'the switch was reset three times without rebooting');
     this.resets += 1;
     this.moves += 1;
-    const dropped = new Promise<void>((resolve) => {
-      const off = link.onDisconnect(() => {
-        off();
-        resolve();
-      });
-    });
-    try {
-      await requestReset(client);
-    } catch (err) {
-      // The answer can be lost with the link as the switch goes down; the drop tells.
-      if (!(err instanceof BleError)) throw err;
-    }
-    const timer = setTimeout(() => void link.disconnect(), this.t.rebootMs);
-    await dropped.finally(() => clearTimeout(timer));
+    // A switch still up after the reboot timeout is cut off: that drop ends the wait.
+    await resetAndAwaitDrop(client, this.t.rebootMs, () => void link.disconnect());
   }
 
   private async client(link: BleLink): Promise<SmpClient> {
