@@ -2,6 +2,7 @@
  * What a command needs from the outside world, passed in so commands hold no process globals:
  * two output streams and the directory relative paths resolve against.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 export interface CliIo {
@@ -58,4 +59,35 @@ export function ioFailure(action: string, file: string, err: unknown): CliFailur
   const e = err as NodeJS.ErrnoException;
   const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EEXIST' ? 'file exists (use --force to replace it)' : e.message;
   return new CliFailure(`cannot ${action} ${file}: ${why}`);
+}
+
+/** A file named on the command line, read relative to the working directory; a CliFailure naming it otherwise. */
+export function readIn(io: CliIo, file: string): Promise<Buffer>;
+export function readIn(io: CliIo, file: string, encoding: 'utf8'): Promise<string>;
+export async function readIn(io: CliIo, file: string, encoding?: 'utf8'): Promise<Buffer | string> {
+  try {
+    return encoding ? await readFile(pathIn(io, file), encoding) : await readFile(pathIn(io, file));
+  } catch (err) {
+    throw ioFailure('read', file, err);
+  }
+}
+
+/** The trusted public keys (PEM) in these files, read in order so a missing one is named first. */
+export async function readTrustedKeys(io: CliIo, files: string[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const file of files) keys.push(await readIn(io, file, 'utf8'));
+  return keys;
+}
+
+/** The one image file an image command takes as its argument, and the --pub files it was given. */
+export function imageArgs(positionals: string[], pub: string[] | undefined, usage: string): { file: string; pubFiles: string[] } {
+  const [file, ...rest] = positionals;
+  if (file === undefined || rest.length > 0) throw new UsageError('expected exactly one image file', usage);
+  return { file, pubFiles: pub ?? [] };
+}
+
+/** Answers --help: the usage text on stdout, exit 0. */
+export function showUsage(io: CliIo, usage: string): number {
+  io.out(usage);
+  return ExitCode.ok;
 }

@@ -1,10 +1,10 @@
 /** `switchfleet firmware build`: a signed simulated firmware image, faults injected at build time. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import { buildSimImage, FaultError, formatFault, parseFaults, ProgramError } from '../../image/index.ts';
-import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, UsageError, type CliIo } from '../io.ts';
+import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, readIn, showUsage, UsageError, type CliIo } from '../io.ts';
 import { BUILD_USAGE } from '../usage.ts';
 
 export const DEFAULT_PAYLOAD_BYTES = 64 * 1024;
@@ -35,10 +35,7 @@ export async function build(args: string[], io: CliIo): Promise<number> {
     }),
     BUILD_USAGE,
   );
-  if (values.help) {
-    io.out(BUILD_USAGE);
-    return ExitCode.ok;
-  }
+  if (values.help) return showUsage(io, BUILD_USAGE);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, BUILD_USAGE);
   const version = need(values.version, '--version', BUILD_USAGE);
   const hardwareId = need(values.hw, '--hw', BUILD_USAGE);
@@ -60,12 +57,7 @@ export async function build(args: string[], io: CliIo): Promise<number> {
     throw new UsageError((err as Error).message, BUILD_USAGE);
   }
 
-  let privateKeyPem: string;
-  try {
-    privateKeyPem = await readFile(pathIn(io, keyFile), 'utf8');
-  } catch (err) {
-    throw ioFailure('read', keyFile, err);
-  }
+  const privateKeyPem = await readIn(io, keyFile, 'utf8');
 
   let image: Buffer;
   try {

@@ -3,7 +3,7 @@ import { access, chmod, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, UsageError, type CliIo } from '../io.ts';
+import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, showUsage, UsageError, type CliIo } from '../io.ts';
 import { KEYGEN_USAGE } from '../usage.ts';
 
 /** key.pem → key.pub; a name without .pem gets .pub appended. */
@@ -20,10 +20,7 @@ export async function keygen(args: string[], io: CliIo): Promise<number> {
     }),
     KEYGEN_USAGE,
   );
-  if (values.help) {
-    io.out(KEYGEN_USAGE);
-    return ExitCode.ok;
-  }
+  if (values.help) return showUsage(io, KEYGEN_USAGE);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, KEYGEN_USAGE);
   const out = need(values.out, '-o <key.pem>', KEYGEN_USAGE);
   const privatePath = pathIn(io, out);

@@ -1,10 +1,9 @@
 /** `switchfleet firmware verify`: the same verifyImage the gateway and the switch run, with a summary. */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import { decodeProgram, formatFault } from '../../image/index.ts';
-import { CliFailure, ExitCode, ioFailure, parseOrUsage, pathIn, UsageError, type CliIo } from '../io.ts';
+import { CliFailure, ExitCode, imageArgs, parseOrUsage, readIn, readTrustedKeys, showUsage, UsageError, type CliIo } from '../io.ts';
 import { VERIFY_USAGE } from '../usage.ts';
 
 export async function verify(args: string[], io: CliIo): Promise<number> {
@@ -21,13 +20,8 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
     }),
     VERIFY_USAGE,
   );
-  if (values.help) {
-    io.out(VERIFY_USAGE);
-    return ExitCode.ok;
-  }
-  if (positionals.length !== 1) throw new UsageError('expected exactly one image file', VERIFY_USAGE);
-  const file = positionals[0]!;
-  const pubFiles = values.pub ?? [];
+  if (values.help) return showUsage(io, VERIFY_USAGE);
+  const { file, pubFiles } = imageArgs(positionals, values.pub, VERIFY_USAGE);
   if (pubFiles.length === 0) throw new UsageError('missing --pub <key.pub>', VERIFY_USAGE);
   if (values.running !== undefined) {
     try {
@@ -37,20 +31,8 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
     }
   }
 
-  const publicKeys: string[] = [];
-  for (const pub of pubFiles) {
-    try {
-      publicKeys.push(await readFile(pathIn(io, pub), 'utf8'));
-    } catch (err) {
-      throw ioFailure('read', pub, err);
-    }
-  }
-  let image: Buffer;
-  try {
-    image = await readFile(pathIn(io, file));
-  } catch (err) {
-    throw ioFailure('read', file, err);
-  }
+  const publicKeys = await readTrustedKeys(io, pubFiles);
+  const image = await readIn(io, file);
 
   let result: firmware.VerifyResult;
   try {
