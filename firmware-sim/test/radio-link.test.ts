@@ -1,5 +1,5 @@
 import withBindings from '@abandonware/noble/with-bindings';
-import type { Characteristic, Peripheral } from '@abandonware/noble';
+import type { Peripheral } from '@abandonware/noble';
 import {
   BATTERY_LEVEL_CHAR,
   BATTERY_SERVICE,
@@ -12,69 +12,12 @@ import {
   SWITCHBOT_WRITE_CHAR,
   switchbot,
 } from '@switchfleet/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSimRadio, type SimRadio, type SimRadioOptions, type SimSwitch, VirtualClock, ZERO_LATENCY } from '../src/index.ts';
-
-type Noble = ReturnType<typeof withBindings>;
-
-const radios: SimRadio[] = [];
-afterEach(() => {
-  for (const r of radios.splice(0)) r.close();
-});
+import { describe, expect, it } from 'vitest';
+import { createSimRadio, ZERO_LATENCY } from '../src/index.ts';
+import { findSwitch, nextNotification, openControl, radioRigs } from './support.ts';
 
 /** A radio on a virtual clock with noble on top; run() drives virtual time until a promise settles. */
-function rig(options: SimRadioOptions = {}) {
-  const clock = new VirtualClock();
-  const radio = createSimRadio({ seed: 7, clock, ...options });
-  radios.push(radio);
-  const noble = withBindings(radio.bindings);
-  const run = <T>(p: Promise<T>, maxMs = 60_000) => clock.until(p, maxMs);
-  return { clock, radio, noble, run };
-}
-
-async function find(noble: Noble, run: <T>(p: Promise<T>) => Promise<T>, sw: SimSwitch): Promise<Peripheral> {
-  const found = new Promise<Peripheral>((resolve) => {
-    const onDiscover = (p: Peripheral) => {
-      if (p.id !== sw.id) return;
-      noble.removeListener('discover', onDiscover);
-      resolve(p);
-    };
-    noble.on('discover', onDiscover);
-  });
-  await run(noble.startScanningAsync([SWITCHBOT_SERVICE], true));
-  const peripheral = await run(found);
-  await run(noble.stopScanningAsync());
-  return peripheral;
-}
-
-/** Scan, connect, discover the control profile and subscribe, as the gateway does. */
-async function openControl({ noble, run }: ReturnType<typeof rig>, sw: SimSwitch) {
-  const peripheral = await find(noble, run, sw);
-  await run(peripheral.connectAsync());
-  const { characteristics } = await run(
-    peripheral.discoverSomeServicesAndCharacteristicsAsync([SWITCHBOT_SERVICE], [SWITCHBOT_WRITE_CHAR, SWITCHBOT_NOTIFY_CHAR]),
-  );
-  const write = characteristics.find((c) => c.uuid === SWITCHBOT_WRITE_CHAR)!;
-  const notify = characteristics.find((c) => c.uuid === SWITCHBOT_NOTIFY_CHAR)!;
-  await run(notify.subscribeAsync());
-  const send = async (frame: Buffer) => {
-    const answer = nextNotification(notify);
-    await run(write.writeAsync(frame, false));
-    return switchbot.decodeResponse(await run(answer));
-  };
-  return { peripheral, write, notify, send };
-}
-
-function nextNotification(c: Characteristic): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const onData = (data: Buffer, isNotification: boolean) => {
-      if (!isNotification) return;
-      c.removeListener('data', onData);
-      resolve(data);
-    };
-    c.on('data', onData);
-  });
-}
+const rig = radioRigs({ seed: 7 });
 
 describe('a link to a switch', () => {
   it('turns the relay on and off: write acknowledged, then a notification with status ok', async () => {
@@ -94,21 +37,23 @@ describe('a link to a switch', () => {
 
   it('works the same on the wall clock with zero latency', async () => {
     const radio = createSimRadio({ seed: 8, ...ZERO_LATENCY });
-    radios.push(radio);
-    const sw = radio.addSwitch({ advertisingIntervalMs: 10 });
-    const noble = withBindings(radio.bindings);
-    const control = await openControl({ clock: new VirtualClock(), radio, noble, run: (p) => p }, sw);
-    for (let i = 0; i < 20; i++) {
-      const res = await control.send(switchbot.encodeActionRequest(i % 2 === 0 ? 'on' : 'off'));
-      expect(res.status).toBe('ok');
+    try {
+      const sw = radio.addSwitch({ advertisingIntervalMs: 10 });
+      const control = await openControl({ noble: withBindings(radio.bindings), run: (p) => p }, sw);
+      for (let i = 0; i < 20; i++) {
+        const res = await control.send(switchbot.encodeActionRequest(i % 2 === 0 ? 'on' : 'off'));
+        expect(res.status).toBe('ok');
+      }
+      expect(sw.state.pressCount).toBe(20);
+    } finally {
+      radio.close();
     }
-    expect(sw.state.pressCount).toBe(20);
   });
 
   it('serves Device Information and Battery Level', async () => {
     const r = rig();
     const sw = r.radio.addSwitch({ battery: 77, firmwareVersion: '1.2.0' });
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     await r.run(p.connectAsync());
     const { characteristics } = await r.run(p.discoverAllServicesAndCharacteristicsAsync());
     const read = async (uuid: string) => r.run(characteristics.find((c) => c.uuid === uuid)!.readAsync());
@@ -121,13 +66,13 @@ describe('a link to a switch', () => {
 
   it('reports the MTU both sides agree on', async () => {
     const plain = rig();
-    const a = await find(plain.noble, plain.run, plain.radio.addSwitch());
+    const a = await findSwitch(plain, plain.radio.addSwitch());
     await plain.run(a.connectAsync());
     await plain.clock.advance(100);
     expect(a.mtu).toBe(23);
 
     const big = rig({ mtu: 517 });
-    const b = await find(big.noble, big.run, big.radio.addSwitch({ maxMtu: 247 }));
+    const b = await findSwitch(big, big.radio.addSwitch({ maxMtu: 247 }));
     await big.run(b.connectAsync());
     await big.clock.advance(100);
     expect(b.mtu).toBe(247);
@@ -137,7 +82,7 @@ describe('a link to a switch', () => {
     const r = rig({ maxConnections: 7 });
     const switches = Array.from({ length: 8 }, () => r.radio.addSwitch());
     const peripherals: Peripheral[] = [];
-    for (const sw of switches) peripherals.push(await find(r.noble, r.run, sw));
+    for (const sw of switches) peripherals.push(await findSwitch(r, sw));
     for (const p of peripherals.slice(0, 7)) await r.run(p.connectAsync());
     expect(r.radio.connectionCount).toBe(7);
 
@@ -148,7 +93,7 @@ describe('a link to a switch', () => {
   it('drops the link with a supervision timeout (0x08) when the switch moves out of range', async () => {
     const r = rig();
     const sw = r.radio.addSwitch({ distanceM: 2 });
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     await r.run(p.connectAsync());
     const dropped = new Promise<number>((resolve) => p.once('disconnect', resolve));
     sw.moveTo(r.radio.rangeM() + 20);
@@ -170,7 +115,7 @@ describe('a link to a switch', () => {
   it('tells noble when the switch ends the link, with the reason it gave', async () => {
     const r = rig();
     const sw = r.radio.addSwitch();
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     await r.run(p.connectAsync());
     const dropped = new Promise<number>((resolve) => p.once('disconnect', resolve));
     sw.disconnect();
@@ -180,7 +125,7 @@ describe('a link to a switch', () => {
   it('answers a local disconnect with reason 0x16', async () => {
     const r = rig();
     const sw = r.radio.addSwitch();
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     await r.run(p.connectAsync());
     const dropped = new Promise<number>((resolve) => p.once('disconnect', resolve));
     p.disconnect();
@@ -190,7 +135,7 @@ describe('a link to a switch', () => {
   it('leaves a connect to a powered-off switch pending until it is cancelled', async () => {
     const r = rig();
     const sw = r.radio.addSwitch();
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     sw.powerOff();
     const attempt = p.connectAsync();
     await expect(r.run(attempt, 30_000)).rejects.toMatchObject({ code: 'CLOCK_IDLE' });
@@ -201,8 +146,8 @@ describe('a link to a switch', () => {
   it('queues connects one at a time, so an unreachable switch holds up the next until cancelled', async () => {
     const r = rig();
     const [gone, healthy] = [r.radio.addSwitch(), r.radio.addSwitch()];
-    const a = await find(r.noble, r.run, gone);
-    const b = await find(r.noble, r.run, healthy);
+    const a = await findSwitch(r, gone);
+    const b = await findSwitch(r, healthy);
     gone.powerOff();
     const first = a.connectAsync();
     const second = b.connectAsync();
@@ -227,7 +172,7 @@ describe('a link to a switch', () => {
   it('enables notifications through the CCCD descriptor as well', async () => {
     const r = rig();
     const sw = r.radio.addSwitch();
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     await r.run(p.connectAsync());
     const { characteristics } = await r.run(p.discoverSomeServicesAndCharacteristicsAsync([SWITCHBOT_SERVICE], []));
     const write = characteristics.find((c) => c.uuid === SWITCHBOT_WRITE_CHAR)!;
@@ -244,7 +189,7 @@ describe('a link to a switch', () => {
   it('reads the RSSI of a live link from the local controller', async () => {
     const r = rig();
     const sw = r.radio.addSwitch({ distanceM: 5 });
-    const p = await find(r.noble, r.run, sw);
+    const p = await findSwitch(r, sw);
     await r.run(p.connectAsync());
     const rssi = await r.run(p.updateRssiAsync());
     expect(rssi).toBeLessThan(-59);

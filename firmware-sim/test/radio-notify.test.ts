@@ -3,45 +3,19 @@
  * link layer delivers its PDUs (regression: each notification once had its own timer, so the short
  * last fragment of a split SMP response overtook the full fragments before it).
  */
-import withBindings from '@abandonware/noble/with-bindings';
 import type { Characteristic, Peripheral } from '@abandonware/noble';
-import { firmware, SMP_CHAR, smp, SWITCHBOT_SERVICE } from '@switchfleet/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  buildSimImage, createSimRadio, SimFirmware, type Behaviour, type SimRadio, type SimRadioOptions, type SimSwitch, VirtualClock,
-} from '../src/index.ts';
+import { firmware, SMP_CHAR, smp } from '@switchfleet/protocol';
+import { describe, expect, it } from 'vitest';
+import { buildSimImage, SimFirmware, type Behaviour, type SimSwitch } from '../src/index.ts';
+import { collectSmpFrames, findSwitch, radioRigs, type RadioRig } from './support.ts';
 
 const ECHO_SERVICE = 'f00dfeed00000000000000000000000a';
 const ECHO_CHAR = 'f00dfeed00000000000000000000000b';
 
-const radios: SimRadio[] = [];
-afterEach(() => {
-  for (const r of radios.splice(0)) r.close();
-});
+const rig = radioRigs({ seed: 11 });
 
-function rig(options: SimRadioOptions) {
-  const clock = new VirtualClock();
-  const radio = createSimRadio({ seed: 11, clock, ...options });
-  radios.push(radio);
-  const noble = withBindings(radio.bindings);
-  const run = <T>(p: Promise<T>, maxMs = 60_000) => clock.until(p, maxMs);
-  return { clock, radio, noble, run };
-}
-
-type Rig = ReturnType<typeof rig>;
-
-async function connect(r: Rig, sw: SimSwitch, charUuid: string): Promise<{ peripheral: Peripheral; char: Characteristic }> {
-  const found = new Promise<Peripheral>((resolve) => {
-    const onDiscover = (p: Peripheral) => {
-      if (p.id !== sw.id) return;
-      r.noble.removeListener('discover', onDiscover);
-      resolve(p);
-    };
-    r.noble.on('discover', onDiscover);
-  });
-  await r.run(r.noble.startScanningAsync([SWITCHBOT_SERVICE], true));
-  const peripheral = await r.run(found);
-  await r.run(r.noble.stopScanningAsync());
+async function connect(r: RadioRig, sw: SimSwitch, charUuid: string): Promise<{ peripheral: Peripheral; char: Characteristic }> {
+  const peripheral = await findSwitch(r, sw);
   await r.run(peripheral.connectAsync());
   const { characteristics } = await r.run(peripheral.discoverAllServicesAndCharacteristicsAsync());
   const char = characteristics.find((c) => c.uuid === charUuid)!;
@@ -107,21 +81,14 @@ describe('notifications on a slow link', () => {
     const fw = new SimFirmware({ image, trustedKeys: [key.publicKeyPem] });
     const sw = r.radio.addSwitch({ hardwareId: 'sf-sw1-r1', behaviours: [fw] });
     const { char } = await connect(r, sw, SMP_CHAR);
-    const reassembler = new smp.SmpReassembler();
-    const frames: smp.SmpFrame[] = [];
-    let fragments = 0;
-    char.on('data', (data: Buffer, isNotification: boolean) => {
-      if (!isNotification) return;
-      fragments += 1;
-      for (const frame of reassembler.push(data)) frames.push(smp.decodeSmp(frame));
-    });
+    const { frames, fragments } = collectSmpFrames(char);
     const request = smp.stateReadFrame(7, 1);
     for (let at = 0; at < request.length; at += 20) await r.run(char.writeAsync(request.subarray(at, at + 20), true));
     await r.run((async () => {
       while (frames.length === 0) await r.clock.sleep(5);
     })(), 10_000);
 
-    expect(fragments).toBeGreaterThan(2);
+    expect(fragments()).toBeGreaterThan(2);
     expect(frames[0]!.seq).toBe(7);
     const state = smp.parseStateResponse(frames[0]!.body);
     expect(state.ok && state.value[0]?.version).toBe('1.0.0');

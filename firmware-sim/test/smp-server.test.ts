@@ -4,11 +4,11 @@
  * notifications. Virtual time.
  */
 import { createHash } from 'node:crypto';
-import withBindings from '@abandonware/noble/with-bindings';
-import type { Characteristic, Peripheral } from '@abandonware/noble';
-import { FIRMWARE_REVISION_CHAR, firmware, SMP_CHAR, SMP_SERVICE, smp, SWITCHBOT_SERVICE } from '@switchfleet/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildSimImage, createSimRadio, SimFirmware, type SimRadio, type SimSwitch, VirtualClock } from '../src/index.ts';
+import type { Characteristic } from '@abandonware/noble';
+import { FIRMWARE_REVISION_CHAR, firmware, SMP_CHAR, SMP_SERVICE, smp } from '@switchfleet/protocol';
+import { describe, expect, it } from 'vitest';
+import { buildSimImage, SimFirmware, type SimSwitch } from '../src/index.ts';
+import { collectSmpFrames, findSwitch, radioRigs } from './support.ts';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
@@ -17,58 +17,29 @@ const build = (version: string, privateKeyPem = key.privateKeyPem) =>
 const v100 = build('1.0.0');
 const v110 = build('1.1.0');
 
-const radios: SimRadio[] = [];
-afterEach(() => {
-  for (const r of radios.splice(0)) r.close();
-});
+const radioRig = radioRigs({ seed: 5 });
 
 function rig(mtu: number) {
-  const clock = new VirtualClock();
-  const radio = createSimRadio({ seed: 5, clock, mtu });
-  radios.push(radio);
+  const r = radioRig({ mtu });
   const fw = new SimFirmware({ image: v100, trustedKeys: [key.publicKeyPem], resetDelayMs: 250 });
-  const sw = radio.addSwitch({ hardwareId: HW, behaviours: [fw] });
-  const noble = withBindings(radio.bindings);
-  const run = <T>(p: Promise<T>, maxMs = 60_000) => clock.until(p, maxMs);
-  return { clock, radio, fw, sw, noble, run };
+  const sw = r.radio.addSwitch({ hardwareId: HW, behaviours: [fw] });
+  return { ...r, fw, sw };
 }
 
 type Rig = ReturnType<typeof rig>;
 
-async function find(r: Rig, sw: SimSwitch): Promise<Peripheral> {
-  const found = new Promise<Peripheral>((resolve) => {
-    const onDiscover = (p: Peripheral) => {
-      if (p.id !== sw.id) return;
-      r.noble.removeListener('discover', onDiscover);
-      resolve(p);
-    };
-    r.noble.on('discover', onDiscover);
-  });
-  await r.run(r.noble.startScanningAsync([SWITCHBOT_SERVICE], true));
-  const peripheral = await r.run(found);
-  await r.run(r.noble.stopScanningAsync());
-  return peripheral;
-}
-
 /** Connects and subscribes to SMP; call() writes a frame (split to the MTU) and resolves with its whole answer. */
 async function openSmp(r: Rig, sw: SimSwitch) {
-  const peripheral = await find(r, sw);
+  const peripheral = await findSwitch(r, sw);
   await r.run(peripheral.connectAsync());
   const { characteristics } = await r.run(peripheral.discoverAllServicesAndCharacteristicsAsync());
   const char = characteristics.find((c) => c.uuid === SMP_CHAR) as Characteristic;
   await r.run(char.subscribeAsync());
-  const reassembler = new smp.SmpReassembler();
-  const answers: smp.SmpFrame[] = [];
-  let notifications = 0;
-  char.on('data', (data: Buffer, isNotification: boolean) => {
-    if (!isNotification) return;
-    notifications += 1;
-    for (const frame of reassembler.push(data)) answers.push(smp.decodeSmp(frame));
-  });
+  const { frames: answers, fragments } = collectSmpFrames(char);
   return {
     peripheral,
     characteristics,
-    notifications: () => notifications,
+    notifications: fragments,
     async call(frame: Buffer) {
       const seq = frame[6]!;
       const size = peripheral.mtu! - 3;
@@ -133,7 +104,7 @@ describe('the switch\'s SMP server', () => {
     expect(smp.parseResetResponse(reset.body)).toEqual({ ok: true, value: null });
     await r.run(dropped);
 
-    const again = await find(r, r.sw);
+    const again = await findSwitch(r, r.sw);
     await r.run(again.connectAsync());
     const { characteristics } = await r.run(again.discoverAllServicesAndCharacteristicsAsync());
     const version = await r.run(characteristics.find((c) => c.uuid === FIRMWARE_REVISION_CHAR)!.readAsync());

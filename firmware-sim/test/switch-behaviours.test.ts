@@ -1,27 +1,20 @@
-import withBindings from '@abandonware/noble/with-bindings';
-import type { Characteristic, Peripheral } from '@abandonware/noble';
-import { SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR, switchbot } from '@switchfleet/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { switchbot } from '@switchfleet/protocol';
+import { describe, expect, it } from 'vitest';
 import {
   type AddSwitchOptions,
   busyFor,
-  createSimRadio,
   dies,
   dropsLinkAfter,
   dropsNotifications,
   invertedRelay,
   lowBattery,
   noNotifications,
-  type SimRadio,
   slow,
-  VirtualClock,
   wrongBattery,
 } from '../src/index.ts';
+import { openControl, radioRigs } from './support.ts';
 
-const radios: SimRadio[] = [];
-afterEach(() => {
-  for (const r of radios.splice(0)) r.close();
-});
+const rig = radioRigs({ seed: 21, actuationMs: 300 });
 
 const frame = {
   on: () => switchbot.encodeActionRequest('on'),
@@ -35,42 +28,10 @@ const frame = {
  * request() resolves with the decoded response, or rejects with a ClockError when nothing answers.
  */
 async function connectedSwitch(opts: AddSwitchOptions = {}) {
-  const clock = new VirtualClock();
-  const radio = createSimRadio({ seed: 21, clock, actuationMs: 300 });
-  radios.push(radio);
-  const sw = radio.addSwitch(opts);
-  const noble = withBindings(radio.bindings);
-  const run = <T>(p: Promise<T>, maxMs = 60_000) => clock.until(p, maxMs);
-
-  const found = new Promise<Peripheral>((resolve) => noble.once('discover', resolve));
-  await run(noble.startScanningAsync([SWITCHBOT_SERVICE], false));
-  const peripheral = await run(found);
-  await run(noble.stopScanningAsync());
-  await run(peripheral.connectAsync());
-  const { characteristics } = await run(
-    peripheral.discoverSomeServicesAndCharacteristicsAsync([SWITCHBOT_SERVICE], [SWITCHBOT_WRITE_CHAR, SWITCHBOT_NOTIFY_CHAR]),
-  );
-  const write = characteristics.find((c) => c.uuid === SWITCHBOT_WRITE_CHAR)!;
-  const notify = characteristics.find((c) => c.uuid === SWITCHBOT_NOTIFY_CHAR)!;
-  await run(notify.subscribeAsync());
-
-  const request = async (data: Buffer, maxMs = 60_000) => {
-    const answer = nextNotification(notify);
-    await run(write.writeAsync(data, false), maxMs);
-    return switchbot.decodeResponse(await run(answer, maxMs));
-  };
-  return { clock, radio, sw, run, peripheral, write, notify, request };
-}
-
-function nextNotification(c: Characteristic): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const onData = (data: Buffer, isNotification: boolean) => {
-      if (!isNotification) return;
-      c.removeListener('data', onData);
-      resolve(data);
-    };
-    c.on('data', onData);
-  });
+  const r = rig();
+  const sw = r.radio.addSwitch(opts);
+  const { peripheral, write, notify, send: request } = await openControl(r, sw);
+  return { clock: r.clock, radio: r.radio, sw, run: r.run, peripheral, write, notify, request };
 }
 
 describe('the default SwitchBot control behaviour', () => {

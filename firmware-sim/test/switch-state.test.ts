@@ -1,45 +1,15 @@
-import withBindings from '@abandonware/noble/with-bindings';
 import type { Peripheral } from '@abandonware/noble';
-import { SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR, switchbot } from '@switchfleet/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSimRadio, dies, type SimRadio, type SimSwitch, VirtualClock } from '../src/index.ts';
+import { switchbot } from '@switchfleet/protocol';
+import { describe, expect, it } from 'vitest';
+import { dies, type SimSwitch } from '../src/index.ts';
+import { openControl, radioRigs, type RadioRig } from './support.ts';
 
-const radios: SimRadio[] = [];
-afterEach(() => {
-  for (const r of radios.splice(0)) r.close();
-});
-
-function rig() {
-  const clock = new VirtualClock();
-  const radio = createSimRadio({ seed: 31, clock });
-  radios.push(radio);
-  const noble = withBindings(radio.bindings);
-  const run = <T>(p: Promise<T>, maxMs = 60_000) => clock.until(p, maxMs);
-  return { clock, radio, noble, run };
-}
+const rig = radioRigs({ seed: 31 });
 
 /** Connects through noble and sends one request; resolves with the answer's status. */
-async function command(r: ReturnType<typeof rig>, sw: SimSwitch, frame: Buffer): Promise<{ status: string; peripheral: Peripheral }> {
-  const found = new Promise<Peripheral>((resolve) => {
-    const onDiscover = (p: Peripheral) => {
-      if (p.id !== sw.id) return;
-      r.noble.removeListener('discover', onDiscover);
-      resolve(p);
-    };
-    r.noble.on('discover', onDiscover);
-  });
-  await r.run(r.noble.startScanningAsync([SWITCHBOT_SERVICE], true));
-  const peripheral = await r.run(found);
-  await r.run(r.noble.stopScanningAsync());
-  await r.run(peripheral.connectAsync());
-  const { characteristics } = await r.run(
-    peripheral.discoverSomeServicesAndCharacteristicsAsync([SWITCHBOT_SERVICE], [SWITCHBOT_WRITE_CHAR, SWITCHBOT_NOTIFY_CHAR]),
-  );
-  const notify = characteristics.find((c) => c.uuid === SWITCHBOT_NOTIFY_CHAR)!;
-  await r.run(notify.subscribeAsync());
-  const answer = new Promise<Buffer>((resolve) => notify.once('data', resolve));
-  await r.run(characteristics.find((c) => c.uuid === SWITCHBOT_WRITE_CHAR)!.writeAsync(frame, false));
-  return { status: switchbot.decodeResponse(await r.run(answer)).status, peripheral };
+async function command(r: RadioRig, sw: SimSwitch, frame: Buffer): Promise<{ status: string; peripheral: Peripheral }> {
+  const { peripheral, send } = await openControl(r, sw);
+  return { status: (await send(frame)).status, peripheral };
 }
 
 describe('switch state', () => {
