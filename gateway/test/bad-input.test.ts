@@ -8,9 +8,8 @@ const errorsLogged = (l: LocalBroker) => l.messages.filter((m) => m.topic === 's
 
 describe('bad input on the local bridge and the cloud link', () => {
   it('answers unknown operations, malformed and oversized requests with an error response, and keeps serving', async () => {
-    const local = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{ on: false }], gateway: { local: { url: local.url, homeassistant: false, maxPayloadBytes: 1024 } } });
-    const l = local;
+    const l = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{ on: false }], gateway: { local: { url: l.url, homeassistant: false, maxPayloadBytes: 1024 } } });
     const name = `switch-${compact(bench.switches[0]!.address).slice(-4)}`;
     await l.waitFor(`switchfleet/${name}`);
 

@@ -19,9 +19,8 @@ const configsOf = (l: LocalBroker, address: string) =>
 
 describe('Home Assistant MQTT discovery', () => {
   it('announces a switch, a press button, battery and RSSI sensors and an update entity, each with unique_id, device, availability and origin', async () => {
-    const local = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: local.url } } });
-    const l = local;
+    const l = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: l.url } } });
     const address = compact(bench.switches[0]!.address);
     await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size).toBe(5);
     const components = [...new Set(configsOf(l, address).map((m) => m.topic.split('/')[1]))].sort();
@@ -49,9 +48,8 @@ describe('Home Assistant MQTT discovery', () => {
   });
 
   it('publishes discovery again when Home Assistant comes online and when the local link reconnects', async () => {
-    const local = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: local.url } } });
-    const l = local;
+    const l = await rig.startLocalBroker();
+    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: l.url } } });
     const address = compact(bench.switches[0]!.address);
     await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size).toBe(5);
 

@@ -27,9 +27,8 @@ async function retained(url: string, filter: string): Promise<Map<string, string
 
 describe('the local bridge on mosquitto across a gateway restart', () => {
   it('keeps retained state for every switch, and shows no availability for a switch not heard since', async () => {
-    const local = await rig.startLocalBroker('mosquitto');
-    const bench = await rig.startBench({ switches: [{ on: true }, { on: false }, {}], gateway: { local: { url: local.url, homeassistant: false } } });
-    const l = local;
+    const l = await rig.startLocalBroker('mosquitto');
+    const bench = await rig.startBench({ switches: [{ on: true }, { on: false }, {}], gateway: { local: { url: l.url, homeassistant: false } } });
     const names = bench.switches.map((sw) => `switch-${sw.address.replace(/:/g, '').toLowerCase().slice(-4)}`);
     for (const n of names) await l.waitFor(`switchfleet/${n}/availability`, (t) => t === '{"state":"online"}');
 
