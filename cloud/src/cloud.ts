@@ -16,6 +16,7 @@ import { CommandDispatcher, type CommandPublisher } from './services/command-dis
 import { CommandEvents } from './services/command-events.ts';
 import { CommandOutcomes } from './services/command-outcomes.ts';
 import { CommandService } from './services/commands.ts';
+import { DeviceViewCache } from './services/device-view-cache.ts';
 import { EventBus } from './services/event-bus.ts';
 import { ShadowService } from './services/shadow.ts';
 import { SessionService } from './services/sessions.ts';
@@ -116,13 +117,16 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     const { db } = database;
 
     const accounts = new AccountService(db);
-    const homes = new HomeService(db);
-    const gateways = new GatewayService(db);
-    const devices = new DeviceService(db);
+    const views = new DeviceViewCache();
+    const homes = new HomeService(db, () => views.clear());
+    const gateways = new GatewayService(db, () => views.clear());
+    const devices = new DeviceService(db, views);
     const metrics = createMetrics({ gatewaysConnected: () => gateways.countOnline() });
     const bus = new EventBus(database, logger);
     await bus.start();
     cleanups.push(() => bus.stop());
+    // Registered before any waiter or live stream, so a view is dropped before anyone is told of its change.
+    cleanups.push(bus.subscribe((event) => views.forgetDevice(event.deviceId)));
     const shadows = new ShadowService(db, bus);
 
     let embedded: EmbeddedBroker | undefined;

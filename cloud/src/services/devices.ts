@@ -8,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import { devices, deviceState, deviceStateHistory, gateways, homeMembers, rooms } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { DeviceViewCache } from './device-view-cache.ts';
 
 export interface DeviceView {
   id: string;
@@ -42,7 +43,10 @@ export interface DeviceRoute {
 }
 
 export class DeviceService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    readonly cache = new DeviceViewCache(),
+  ) {}
 
   listForUser(userId: string): Promise<DeviceView[]> {
     if (!isUuid(userId)) return Promise.resolve([]);
@@ -51,7 +55,11 @@ export class DeviceService {
 
   async getForUser(userId: string, deviceId: string): Promise<DeviceView | null> {
     if (!isUuid(userId) || !isUuid(deviceId)) return null;
+    const cached = this.cache.get(userId, deviceId);
+    if (cached) return cached;
+    const token = this.cache.token(deviceId);
     const [view] = await this.query(and(eq(homeMembers.userId, userId), eq(devices.id, deviceId))!);
+    if (view) this.cache.set(userId, deviceId, view, token);
     return view ?? null;
   }
 
@@ -101,7 +109,10 @@ export class DeviceService {
       }
       set.roomId = changes.roomId;
     }
-    if (Object.keys(set).length > 0) await this.db.update(devices).set(set).where(eq(devices.id, deviceId));
+    if (Object.keys(set).length > 0) {
+      await this.db.update(devices).set(set).where(eq(devices.id, deviceId));
+      this.cache.forgetDevice(deviceId);
+    }
     return (await this.getForUser(userId, deviceId))!;
   }
 

@@ -33,7 +33,11 @@ export interface Gateway {
 export class GatewayService {
   readonly #validId = Compile(GatewayId);
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Called when a gateway's presence changes: its devices' `online` changes with it. */
+    private readonly onPresenceChanged: () => void = () => {},
+  ) {}
 
   /** Provisions a gateway, straight into a home, or (without homeId) unclaimed with a claim code. */
   async provisionGateway(input: { gatewayId: string; homeId?: string }): Promise<GatewayCredentials> {
@@ -131,6 +135,7 @@ export class GatewayService {
       .set({ online, lastSeen: at })
       .where(eq(gateways.id, gatewayId))
       .returning({ id: gateways.id });
+    this.onPresenceChanged();
     return rows.length > 0;
   }
 
@@ -140,6 +145,7 @@ export class GatewayService {
    */
   async markAllOffline(): Promise<void> {
     await this.db.update(gateways).set({ online: false }).where(eq(gateways.online, true));
+    this.onPresenceChanged();
   }
 
   private assertId(gatewayId: string): void {

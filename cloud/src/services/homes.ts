@@ -32,7 +32,11 @@ export interface Room {
 }
 
 export class HomeService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Called when someone loses access to a home, so cached views of its devices go. */
+    private readonly onAccessRevoked: () => void = () => {},
+  ) {}
 
   async createHome(userId: string, name: string): Promise<Home> {
     if (!isUuid(userId)) throw new InvalidInputError('userId', 'userId is not a user id');
@@ -103,6 +107,7 @@ export class HomeService {
       .where(and(eq(homeMembers.homeId, homeId), eq(homeMembers.userId, memberId)))
       .returning({ userId: homeMembers.userId });
     if (removed.length === 0) throw new NotFoundError('member');
+    this.onAccessRevoked();
   }
 
   async createRoom(userId: string, homeId: string, name: string): Promise<Room> {
