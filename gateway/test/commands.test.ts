@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBench, compact, type Bench } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { compact, useBench } from './harness.ts';
 
-let bench: Bench | undefined;
-afterEach(async () => {
-  await bench?.close();
-  bench = undefined;
-});
+const rig = useBench();
 
 describe('commands and the radio schedule', () => {
   it('gives a freed radio slot to a user command before a waiting read', async () => {
-    bench = await startBench({ switches: [{}, {}, {}], gateway: { ble: { maxConnections: 1, idleMs: 5000 } } });
-    await Promise.all(bench.switches.map((sw) => bench!.reportFor(sw, (r) => r.device.firmwareVersion !== undefined)));
+    const bench = await rig.startBench({ switches: [{}, {}, {}], gateway: { ble: { maxConnections: 1, idleMs: 5000 } } });
+    await Promise.all(bench.switches.map((sw) => bench.reportFor(sw, (r) => r.device.firmwareVersion !== undefined)));
     const [a, b, c] = bench.switches.map((sw) => compact(sw.address));
     const { pool } = bench.gateway.deps;
     const order: string[] = [];
@@ -27,7 +23,7 @@ describe('commands and the radio schedule', () => {
   });
 
   it('answers an invalid command whose id it can read with one failed result, and keeps serving', async () => {
-    bench = await startBench({ switches: [{ on: false }] });
+    const bench = await rig.startBench({ switches: [{ on: false }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const topic = `sf/v1/gw/${bench.gatewayId}/dev/${compact(sw!.address)}/cmd`;
@@ -41,7 +37,7 @@ describe('commands and the radio schedule', () => {
   });
 
   it('expires a command that arrives after its expiry without touching the switch', async () => {
-    bench = await startBench({ switches: [{ on: false }] });
+    const bench = await rig.startBench({ switches: [{ on: false }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const result = await bench.resultFor(await bench.command(sw!, 'on', { ttlMs: -1000 }));
@@ -50,8 +46,8 @@ describe('commands and the radio schedule', () => {
   });
 
   it('numbers every report and result with strictly increasing sequence numbers', async () => {
-    bench = await startBench({ switches: [{ on: false }, { on: true }] });
-    await Promise.all(bench.switches.map((sw) => bench!.reportFor(sw)));
+    const bench = await rig.startBench({ switches: [{ on: false }, { on: true }] });
+    await Promise.all(bench.switches.map((sw) => bench.reportFor(sw)));
     for (const sw of bench.switches) await bench.resultFor(await bench.command(sw, 'toggle'));
     const seqs = bench.arrivals;
     expect(seqs.length).toBeGreaterThan(3);

@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lowBattery, noNotifications } from '@switchfleet/firmware-sim';
-import { startBench, compact, type Bench } from './harness.ts';
+import { compact, useBench } from './harness.ts';
 
-let bench: Bench | undefined;
-afterEach(async () => {
-  await bench?.close();
-  bench = undefined;
-});
+const rig = useBench();
 
 describe('the gateway on a simulated radio', () => {
   it('reports every switch it hears, with the identity read in its interview', async () => {
-    bench = await startBench({ switches: [{ firmwareVersion: '1.0.3', on: true }, { firmwareVersion: '1.0.3', on: false }] });
+    const bench = await rig.startBench({ switches: [{ firmwareVersion: '1.0.3', on: true }, { firmwareVersion: '1.0.3', on: false }] });
     for (const sw of bench.switches) {
       const report = await bench.reportFor(sw, (r) => r.device.firmwareVersion === '1.0.3');
       expect(report.online).toBe(true);
@@ -21,7 +17,7 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('turns a switch on and reports the new state in the one result', async () => {
-    bench = await startBench({ switches: [{ on: false }] });
+    const bench = await rig.startBench({ switches: [{ on: false }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const id = await bench.command(sw!, 'on');
@@ -31,7 +27,7 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('toggles from the state it learned passively', async () => {
-    bench = await startBench({ switches: [{ on: true }] });
+    const bench = await rig.startBench({ switches: [{ on: true }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const result = await bench.resultFor(await bench.command(sw!, 'toggle'));
@@ -40,14 +36,14 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('runs a redelivered command once and answers it again with the same result', async () => {
-    bench = await startBench({ switches: [{ on: false }] });
+    const bench = await rig.startBench({ switches: [{ on: false }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const id = await bench.command(sw!, 'toggle');
     const first = await bench.resultFor(id);
     const before = sw!.state.changeCounter;
     await bench.command(sw!, 'toggle', { commandId: id });
-    await expect.poll(() => bench!.results.filter((r) => r.commandId === id).length).toBe(2);
+    await expect.poll(() => bench.results.filter((r) => r.commandId === id).length).toBe(2);
     const [a, b] = bench.results.filter((r) => r.commandId === id);
     expect(b).toEqual(a);
     expect(first.state).toEqual({ on: true });
@@ -56,7 +52,7 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('expires a command for a switch it cannot reach, with the reason', async () => {
-    bench = await startBench({ switches: [{}] });
+    const bench = await rig.startBench({ switches: [{}] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     sw!.moveTo(500);
@@ -66,7 +62,7 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('fails at once with low_battery when the switch refuses for its battery', async () => {
-    bench = await startBench({ switches: [{ battery: 5, behaviours: [lowBattery(10)] }] });
+    const bench = await rig.startBench({ switches: [{ battery: 5, behaviours: [lowBattery(10)] }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const result = await bench.resultFor(await bench.command(sw!, 'on'));
@@ -75,7 +71,7 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('expires with timeout when the switch never answers', async () => {
-    bench = await startBench({ switches: [{ behaviours: [noNotifications()] }] });
+    const bench = await rig.startBench({ switches: [{ behaviours: [noNotifications()] }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const result = await bench.resultFor(await bench.command(sw!, 'on', { ttlMs: 1500 }));
@@ -83,13 +79,13 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('never holds more links than allowed under 100 concurrent commands, and answers each once', async () => {
-    bench = await startBench({
+    const bench = await rig.startBench({
       switches: Array.from({ length: 20 }, () => ({})),
       gateway: { ble: { maxConnections: 3 } },
     });
-    await Promise.all(bench.switches.map((sw) => bench!.reportFor(sw)));
-    const ids = await Promise.all(Array.from({ length: 100 }, (_, i) => bench!.command(bench!.switches[i % 20]!, 'toggle', { ttlMs: 20_000 })));
-    const results = await Promise.all(ids.map((id) => bench!.resultFor(id, 25_000)));
+    await Promise.all(bench.switches.map((sw) => bench.reportFor(sw)));
+    const ids = await Promise.all(Array.from({ length: 100 }, (_, i) => bench.command(bench.switches[i % 20]!, 'toggle', { ttlMs: 20_000 })));
+    const results = await Promise.all(ids.map((id) => bench.resultFor(id, 25_000)));
     expect(results.filter((r) => r.status !== 'succeeded')).toEqual([]);
     expect(bench.gateway.deps.pool.peak).toBeLessThanOrEqual(3);
     for (const id of ids) expect(bench.results.filter((r) => r.commandId === id)).toHaveLength(1);
@@ -98,7 +94,7 @@ describe('the gateway on a simulated radio', () => {
   });
 
   it('ignores a malformed command and keeps serving the next one', async () => {
-    bench = await startBench({ switches: [{ on: false }] });
+    const bench = await rig.startBench({ switches: [{ on: false }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     await bench.cloud.publishAsync(`sf/v1/gw/${bench.gatewayId}/dev/${compact(sw!.address)}/cmd`, '{"v":1,"action":"explode"', { qos: 1 });

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
+import { afterEach } from 'vitest';
 import { createSimRadio, type AddSwitchOptions, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
 import { decodePayload, encodePayload, newTraceparent, topicFor, type CommandAction, type CommandResult, type DeviceReport } from '@switchfleet/protocol';
 import { startProxy, type Proxy } from './proxy.ts';
@@ -48,6 +49,21 @@ export interface BenchOptions {
 }
 
 let counter = 0;
+
+/** For bench tests: starts benches through the returned rig and closes the last one after each test. */
+export function useBench(): { startBench(options?: BenchOptions): Promise<Bench> } {
+  let bench: Bench | undefined;
+  afterEach(async () => {
+    await bench?.close();
+    bench = undefined;
+  });
+  return {
+    async startBench(options) {
+      bench = await startBench(options);
+      return bench;
+    },
+  };
+}
 
 export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   const broker = await Aedes.createBroker();

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { slow } from '@switchfleet/firmware-sim';
-import { startBench, type Bench } from './harness.ts';
+import { useBench } from './harness.ts';
 
 /**
  * The issue's "broker down for 30 s under load", in real time: reconnect attempts are refused for
@@ -11,15 +11,11 @@ import { startBench, type Bench } from './harness.ts';
  */
 const OUTAGE_MS = 30_000;
 
-let bench: Bench | undefined;
-afterEach(async () => {
-  await bench?.close();
-  bench = undefined;
-});
+const rig = useBench();
 
 describe('the cloud link going down under load', () => {
   it('delivers every report and result produced during the outage once it is back, and nothing else', async () => {
-    bench = await startBench({
+    const bench = await rig.startBench({
       switches: Array.from({ length: 10 }, () => ({ behaviours: [slow(150)] })),
       gateway: { ble: { maxConnections: 3 }, outbox: { segmentBytes: 8192 } },
     });
