@@ -4,6 +4,26 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+type Json = Record<string, unknown>;
+
+/**
+ * Documentation only (validation and serialization keep the plain schemas): an error answer is a
+ * `$ref` to ErrorBody, and the OpenAPI writer drops a `$ref`'s siblings, so its per-status example
+ * is moved into the media object (OpenAPI 3.0.3 §4.7.14), next to the reference.
+ */
+export function withErrorExamples(schema: Json | undefined): Json | undefined {
+  const response = schema?.response as Record<string, Json> | undefined;
+  if (!schema || !response) return schema;
+  const documented = Object.fromEntries(
+    Object.entries(response).map(([status, answer]) => {
+      const examples = answer.examples;
+      if (answer.$ref !== 'ErrorBody' || !Array.isArray(examples) || examples.length === 0) return [status, answer];
+      return [status, { description: answer.description, content: { 'application/json': { schema: { $ref: 'ErrorBody' }, example: examples[0] } } }];
+    }),
+  );
+  return { ...schema, response: documented };
+}
+
 export default fp(
   async function docs(app: FastifyInstance) {
     await app.register(swagger, {
@@ -21,6 +41,7 @@ export default fp(
           { name: 'health' },
         ],
       },
+      transform: ({ schema, url }) => ({ schema: withErrorExamples(schema as Json | undefined) as typeof schema, url }),
       // Shared schemas appear in components under their $id instead of def-0, def-1, ...
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     });

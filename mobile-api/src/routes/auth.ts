@@ -39,7 +39,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
         tags: ['auth'],
         summary: 'Create an account',
         body: RegisterBody,
-        response: { 201: UserBody, 400: errorResponses[400], 409: errorResponses[409] },
+        response: { 201: UserBody, 400: errorResponses[400], 409: errorResponses[409], 500: errorResponses[500] },
       },
     },
     async (request, reply) => {
@@ -56,7 +56,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
         summary: 'Exchange email and password for an access token and a refresh token',
         description: 'Limited per email and per client address; past the limit the answer is 429 with Retry-After.',
         body: LoginBody,
-        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401], 429: errorResponses[429] },
+        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401], 429: errorResponses[429], 500: errorResponses[500] },
       },
     },
     async (request) => {
@@ -81,7 +81,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
         summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)',
         description: 'Presenting a refresh token a second time revokes its whole session: a copy must have leaked.',
         body: RefreshBody,
-        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401] },
+        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401], 500: errorResponses[500] },
       },
     },
     async (request) => tokens(await app.cloud.sessions.rotate(request.body.refreshToken)),
@@ -94,7 +94,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
         tags: ['auth'],
         summary: 'End the session of a refresh token (its family is revoked); idempotent',
         body: RefreshBody,
-        response: { 204: Type.Null({ description: 'Logged out' }), 400: errorResponses[400] },
+        response: { 204: Type.Null({ description: 'Logged out' }), 400: errorResponses[400], 500: errorResponses[500] },
       },
     },
     async (request, reply) => {

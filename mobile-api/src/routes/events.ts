@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CloudEvent } from '@switchfleet/cloud';
 import { Type } from 'typebox';
 import { errorResponses } from '../schemas.ts';
+import { EX } from '../schemas/examples.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -27,7 +28,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, status, reason}. A comment line every 15 s keeps proxies from closing the stream.',
         security: [{ bearerAuth: [] }],
-        response: { 200: Type.String({ description: 'text/event-stream' }), 401: errorResponses[401] },
+        response: { 200: Type.String({
+            description: 'text/event-stream',
+            examples: [`: connected\n\nevent: state\ndata: {"deviceId":"${EX.deviceId}","online":true,"state":{"on":true},"battery":91,"rssi":-62,"version":8}\n\n`],
+          }), 401: errorResponses[401], 500: errorResponses[500] },
       },
     },
     async (request, reply) => {

@@ -2,26 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotFoundError } from '@switchfleet/cloud';
 import { Type } from 'typebox';
-import { DeviceParams, errorResponses as e } from '../schemas.ts';
+import { DeviceParams, errorResponses as e, Schedule, ScheduleBody, ScheduleList, ScheduleParams } from '../schemas.ts';
 
-const ScheduleBody = Type.Object(
-  {
-    cron: Type.String({ minLength: 9, maxLength: 120, description: 'Cron expression, 5 fields (or 6 with seconds first)' }),
-    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' }),
-    action: Type.Enum(['on', 'off', 'toggle', 'press']),
-  },
-  { additionalProperties: false, examples: [{ cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' }] },
-);
-const Schedule = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  deviceId: Type.String({ format: 'uuid' }),
-  cron: Type.String(),
-  timeZone: Type.String(),
-  action: Type.Enum(['on', 'off', 'toggle', 'press']),
-  enabled: Type.Boolean(),
-  nextRunAt: Type.String({ format: 'date-time' }),
-});
-const ScheduleParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Schedule id' }) });
 const secured = [{ bearerAuth: [] }];
 const tags = ['schedules'];
 
@@ -32,13 +14,13 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/devices/:id/schedules',
     {
-      schema: { tags, security: secured, summary: 'Add a schedule to a switch', params: DeviceParams, body: ScheduleBody, response: { 201: Schedule, 400: e[400], 401: e[401], 404: e[404] } },
+      schema: { tags, security: secured, summary: 'Add a schedule to a switch', params: DeviceParams, body: ScheduleBody, response: { 201: Schedule, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } },
     },
     async (r, reply) => reply.code(201).send(await schedules.create(r.userId, r.params.id, r.body)),
   );
   app.get(
     '/devices/:id/schedules',
-    { schema: { tags, security: secured, summary: 'Schedules of a switch', params: DeviceParams, response: { 200: Type.Array(Schedule), 400: e[400], 401: e[401], 404: e[404] } } },
+    { schema: { tags, security: secured, summary: 'Schedules of a switch', params: DeviceParams, response: { 200: ScheduleList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } } },
     async (r) => {
       const list = await schedules.list(r.userId, r.params.id);
       if (!list) throw new NotFoundError('device');
@@ -48,7 +30,7 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/schedules/:id',
     {
-      schema: { tags, security: secured, summary: 'Delete a schedule', params: ScheduleParams, response: { 204: Type.Null({ description: 'Deleted' }), 400: e[400], 401: e[401], 404: e[404] } },
+      schema: { tags, security: secured, summary: 'Delete a schedule', params: ScheduleParams, response: { 204: Type.Null({ description: 'Deleted' }), 400: e[400], 401: e[401], 404: e[404], 500: e[500] } },
     },
     async (r, reply) => {
       await schedules.remove(r.userId, r.params.id);

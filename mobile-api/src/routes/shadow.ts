@@ -17,7 +17,7 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The device shadow: desired, reported, delta, per-field timestamps and version (also as ETag)',
         security: secured,
         params: DeviceParams,
-        response: { 200: ShadowBody, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404] },
+        response: { 200: ShadowBody, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
       },
     },
     async (request, reply) => {
@@ -38,7 +38,7 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: DeviceParams,
         headers: DesiredHeaders,
         body: DesiredBody,
-        response: { 200: ShadowBody, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 409: errorResponses[409] },
+        response: { 200: ShadowBody, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 409: errorResponses[409], 500: errorResponses[500] },
       },
     },
     async (request, reply) => {
@@ -58,7 +58,7 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: secured,
         params: DeviceParams,
         querystring: HistoryQuery,
-        response: { 200: HistoryList, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404] },
+        response: { 200: HistoryList, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
       },
     },
     async (request) => {
@@ -79,7 +79,7 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: secured,
         params: DeviceParams,
         body: DevicePatch,
-        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404] },
+        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
       },
     },
     async (request) => {

@@ -1,0 +1,43 @@
+/** Accounts, logins and tokens. */
+import { Type } from 'typebox';
+import { EX } from './examples.ts';
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+
+export const RegisterBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 8, maxLength: 200 }) },
+  { additionalProperties: false, examples: [{ email: 'ann@example.com', password: 'correct horse battery' }] },
+);
+
+export const LoginBody = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false, examples: [{ email: 'ann@example.com', password: 'correct horse battery' }] },
+);
+
+export const UserBody = Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }, { examples: [{ id: EX.userId, email: 'ann@example.com' }] });
+
+export const TokenBody = Type.Object(
+  {
+    accessToken: Type.String({ description: 'JWT (HS256), short-lived' }),
+    tokenType: Type.Literal('Bearer'),
+    expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+    refreshToken: Type.String({ description: 'One-time token for POST /v1/auth/refresh; each use returns the next one' }),
+    refreshExpiresAt: Type.String({ format: 'date-time' }),
+  },
+  {
+    examples: [
+      {
+        accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.sig',
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        refreshToken: 'q3Jm0aQ6m4b1n5cY2wqK8x0pZ7rT9uV1sL3dF6gH8jk',
+        refreshExpiresAt: '2025-02-01T12:00:00.000Z',
+      },
+    ],
+  },
+);
+
+export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false, examples: [{ refreshToken: 'q3Jm0aQ6m4b1n5cY2wqK8x0pZ7rT9uV1sL3dF6gH8jk' }] },
+);
+
