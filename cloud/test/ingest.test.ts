@@ -53,6 +53,23 @@ describe('ingest', () => {
     await gateway.close();
   });
 
+  it('updates a registered switch when it reports new firmware and keeps it when a report leaves it out', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const address = randomAddress();
+    await gateway.report({ address, model: 'WoHand', name: 'Desk lamp', firmwareVersion: '6.3' }, { state: { on: false } });
+    await deviceNamed(h.user.id, 'Desk lamp');
+    await gateway.report({ address, model: 'WoHand', firmwareVersion: '6.4' }, { state: { on: true } });
+    await eventually(async () => (await deviceNamed(h.user.id, 'Desk lamp')).firmwareVersion === '6.4' || undefined);
+    await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
+    await t.cloud.services.ingest.idle();
+    const device = await eventually(async () => {
+      const d = await deviceNamed(h.user.id, 'Desk lamp');
+      return d.state?.on === false ? d : undefined;
+    });
+    expect(device.firmwareVersion).toBe('6.4');
+    await gateway.close();
+  });
+
   it('counts and drops a malformed payload and still applies the next good one', async () => {
     const { h, gateway } = await onlineHousehold();
     const before = t.cloud.services.ingest.stats();
@@ -139,6 +156,8 @@ describe('ingest', () => {
       return list.length === addresses.length ? list : null;
     });
     expect(devices.filter((d) => d.state?.on).length).toBe(100);
+    // The last batch is visible in the database a moment before its write returns and is counted.
+    await t.cloud.services.ingest.idle();
     expect(t.cloud.services.ingest.stats().deviceStates - before).toBe(200);
     await gateway.close();
   });

@@ -50,13 +50,14 @@ export class EventBus {
 
   async start(): Promise<void> {
     this.#stop = await this.database.listen(EVENTS_CHANNEL, (payload) => {
-      let events: CloudEvent[];
+      let wire: unknown;
       try {
-        events = JSON.parse(payload) as CloudEvent[];
+        wire = JSON.parse(payload);
       } catch {
         return;
       }
-      for (const event of events) this.#emitter.emit('event', event);
+      if (!Array.isArray(wire)) return;
+      for (const item of wire as WireEvent[]) this.#emitter.emit('event', fromWire(item));
     });
   }
 
@@ -70,7 +71,7 @@ export class EventBus {
   async publish(events: readonly CloudEvent[]): Promise<void> {
     for (const chunk of chunks(events)) {
       try {
-        await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(chunk)})`);
+        await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${chunk})`);
       } catch (e) {
         this.logger.warn({ err: e }, 'event notify failed');
       }
@@ -83,18 +84,39 @@ export class EventBus {
   }
 }
 
-function* chunks(events: readonly CloudEvent[]): Generator<CloudEvent[]> {
-  let current: CloudEvent[] = [];
+/**
+ * On the wire a state event is a positional array (about half the bytes of the object), so one
+ * notification carries a whole ingest batch of switches; command events, rare, stay objects.
+ */
+type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, number | null, number];
+type WireEvent = StateWire | CommandEvent;
+
+function toWire(event: CloudEvent): WireEvent {
+  if (event.type !== 'state') return event;
+  const on = event.state === null ? null : event.state.on ? 1 : 0;
+  return ['s', event.deviceId, event.homeId, event.online ? 1 : 0, on, event.battery, event.rssi, event.version];
+}
+
+function fromWire(item: WireEvent): CloudEvent {
+  if (!Array.isArray(item)) return item;
+  const [, deviceId, homeId, online, on, battery, rssi, version] = item;
+  return { type: 'state', deviceId, homeId, online: online === 1, state: on === null ? null : { on: on === 1 }, battery, rssi, version };
+}
+
+/** JSON arrays of wire events, each below PostgreSQL's NOTIFY payload limit. */
+function* chunks(events: readonly CloudEvent[]): Generator<string> {
+  let current: string[] = [];
   let size = 2;
   for (const event of events) {
-    const bytes = Buffer.byteLength(JSON.stringify(event)) + 1;
+    const json = JSON.stringify(toWire(event));
+    const bytes = Buffer.byteLength(json) + 1;
     if (current.length > 0 && size + bytes > MAX_NOTIFY_BYTES) {
-      yield current;
+      yield `[${current.join(',')}]`;
       current = [];
       size = 2;
     }
-    current.push(event);
+    current.push(json);
     size += bytes;
   }
-  if (current.length > 0) yield current;
+  if (current.length > 0) yield `[${current.join(',')}]`;
 }

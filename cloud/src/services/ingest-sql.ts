@@ -1,7 +1,7 @@
 /**
  * The batched device-report write: ONE statement per batch, whatever its size. The batch travels as
- * one jsonb parameter (one bind parameter per value would overflow PostgreSQL's 65535-parameter
- * limit on big batches) and is expanded with jsonb_to_recordset. In order, the statement
+ * one json parameter (parsed once, lazily: json, not jsonb) (one bind parameter per value would overflow PostgreSQL's 65535-parameter
+ * limit on big batches) and is expanded with json_to_recordset. In order, the statement
  *  1. registers each switch into the home of the gateway that hears it (a gateway not provisioned,
  *     or not yet claimed into a home, matches no row, so its reports are not written);
  *  2. appends every report to device_state_history; the key (gateway_id, seq, ts) makes a report the
@@ -14,7 +14,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/database.ts';
 
-/** One device report, flattened; keys are the jsonb_to_recordset column names below. */
+/** One device report, flattened; keys are the json_to_recordset column names below. */
 export interface ReportRow {
   gateway_id: string;
   seq: number;
@@ -65,15 +65,29 @@ interface OutRow {
 }
 
 export async function writeDeviceReports(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
+  const outcome = await writeOnce(db, rows);
+  // A switch another instance registered while this statement ran is left alone by the upsert (its
+  // row is as reported) yet invisible to this statement's snapshot: write those reports again, once,
+  // under a fresh snapshot. Reports of unknown or unclaimed gateways take this path too and stay out.
+  const missed = rows.filter((r) => !outcome.registered.has(r.address));
+  if (missed.length === 0) return outcome;
+  const again = await writeOnce(db, missed);
+  for (const address of again.registered) outcome.registered.add(address);
+  for (const [address, n] of again.stored) outcome.stored.set(address, (outcome.stored.get(address) ?? 0) + n);
+  outcome.written.push(...again.written);
+  return outcome;
+}
+
+async function writeOnce(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
   const result = await db.execute(sql`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
+      select * from json_to_recordset(${JSON.stringify(rows)}::json) as x(
         gateway_id text, seq bigint, address text, model text, name text, firmware_version text, hardware_id text,
         serial text, online boolean, "on" boolean, battery integer, rssi integer, seen_at timestamptz)
     ), ident as (
       -- one statement may touch a row once, so each switch is registered from its newest report
-      select distinct on (address) * from input order by address, seen_at desc, seq desc
-    ), registered as (
+      select distinct on (address collate "C") * from input order by address collate "C", seen_at desc, seq desc
+    ), upserted as (
       insert into devices (gateway_id, address, home_id, name, model, firmware_version, hardware_id, serial)
       select i.gateway_id, i.address, g.home_id, coalesce(i.name, i.model || ' ' || right(i.address, 4)),
              i.model, i.firmware_version, i.hardware_id, i.serial
@@ -85,7 +99,22 @@ export async function writeDeviceReports(db: Db, rows: ReportRow[]): Promise<Bat
         firmware_version = coalesce(excluded.firmware_version, devices.firmware_version),
         hardware_id = coalesce(excluded.hardware_id, devices.hardware_id),
         serial = coalesce(excluded.serial, devices.serial)
+      -- rewriting an unchanged row costs a new tuple and index entries per switch per batch
+      where devices.gateway_id is distinct from excluded.gateway_id
+         or devices.home_id is distinct from excluded.home_id
+         or devices.model is distinct from excluded.model
+         or (excluded.firmware_version is not null and excluded.firmware_version is distinct from devices.firmware_version)
+         or (excluded.hardware_id is not null and excluded.hardware_id is distinct from devices.hardware_id)
+         or (excluded.serial is not null and excluded.serial is distinct from devices.serial)
       returning id, address, home_id
+    ), registered as (
+      select id, address, home_id from upserted
+      union all
+      -- switches already registered exactly as reported (a row the upsert left alone)
+      select d.id, d.address, d.home_id
+      from ident i join gateways g on g.id = i.gateway_id and g.home_id is not null
+      join devices d on d.address = i.address and d.gateway_id = i.gateway_id and d.home_id = g.home_id
+      where not exists (select 1 from upserted u where u.address = d.address)
     ), hist as (
       insert into device_state_history (gateway_id, seq, ts, device_id, online, "on", battery, rssi)
       select i.gateway_id, i.seq, i.seen_at, r.id, i.online, i."on", i.battery, i.rssi
