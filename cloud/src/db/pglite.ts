@@ -15,6 +15,8 @@ export interface PgliteOptions {
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const client = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  // In memory nothing outlives the process, so waiting at each commit for the WAL flush buys nothing.
+  if (!options.dataDir) await client.exec('set synchronous_commit = off');
   const db = drizzle({ client, schema });
   try {
     await migrate(db, { migrationsFolder });
