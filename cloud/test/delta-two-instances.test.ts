@@ -9,82 +9,57 @@
  * instances share; the assertions are the same either way.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCloud, type Cloud } from '../src/cloud.ts';
-import { parseConfig } from '../src/config.ts';
-import type { Database } from '../src/db/database.ts';
-import { openDatabase } from '../src/db/open.ts';
+import { describe, expect, it } from 'vitest';
 import { commands } from '../src/db/schema.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
 import { eventually, household, randomAddress, type Household } from '../src/testing/harness.ts';
-import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import { useTwoInstances } from '../src/testing/two-instances.ts';
 
-let broker: TestMosquitto;
-let scratch: ScratchDatabase;
-let shared: Database | undefined;
-let one: Cloud;
-let two: Cloud;
-
-beforeAll(async () => {
-  broker = await startMosquitto();
-  scratch = await scratchDatabase(parseConfig().databaseUrl);
-  shared = scratch.url ? undefined : await openDatabase({});
-  const config = { databaseUrl: scratch.url, database: shared, mqttUrl: broker.cloudUrl, commandSweepMs: 100 };
-  one = await createCloud(config);
-  two = await createCloud(config);
-});
-afterAll(async () => {
-  await one?.close();
-  await two?.close();
-  await shared?.close();
-  await scratch?.drop();
-  await broker?.close();
-});
+const rig = useTwoInstances();
 
 /** Connects the household's gateway to mosquitto, listening for commands, and announces it online. */
 async function connect(h: Household): Promise<MqttGateway> {
   // mosquitto re-reads its password file asynchronously after addUser: retry the first connect.
   const gateway = await eventually(() =>
-    MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
+    MqttGateway.connect({ url: rig.broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
   );
   await gateway.subscribeCommands();
   await gateway.announce();
-  await eventually(async () => (await one.services.gateways.get(h.credentials.gatewayId))?.online);
+  await eventually(async () => (await rig.one.services.gateways.get(h.credentials.gatewayId))?.online);
   return gateway;
 }
 
 /** Drops the gateway as a crash would; resolves once its last will has marked it offline. */
 async function goOffline(h: Household, gateway: MqttGateway): Promise<void> {
   await gateway.drop();
-  await eventually(async () => (await two.services.gateways.get(h.credentials.gatewayId))?.online === false);
+  await eventually(async () => (await rig.two.services.gateways.get(h.credentials.gatewayId))?.online === false);
 }
 
 /** A household whose gateway has reported one switch, off, and is then gone. */
 async function offlineSwitch() {
-  const h = await household(one);
-  await broker.addUser(h.credentials.gatewayId, h.credentials.secret);
+  const h = await household(rig.one);
+  await rig.broker.addUser(h.credentials.gatewayId, h.credentials.secret);
   const gateway = await connect(h);
   const address = randomAddress();
   await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
-  const device = await eventually(async () => (await one.services.devices.listForUser(h.user.id))[0]);
+  const device = await eventually(async () => (await rig.one.services.devices.listForUser(h.user.id))[0]);
   await goOffline(h, gateway);
   return { h, address, deviceId: device.id };
 }
 
-const commandsFor = (deviceId: string) => one.db.select().from(commands).where(eq(commands.deviceId, deviceId));
+const commandsFor = (deviceId: string) => rig.one.db.select().from(commands).where(eq(commands.deviceId, deviceId));
 
 /** Lets both instances finish what the last messages started, and both sweepers run a few rounds. */
 async function settle(): Promise<void> {
-  await one.services.ingest.idle();
-  await two.services.ingest.idle();
+  await rig.one.services.ingest.idle();
+  await rig.two.services.ingest.idle();
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 describe('a gateway reconnecting while two cloud instances run', () => {
   it('receives the delta of a desired change made while it was offline once, and nothing more once the shadow agrees', async () => {
     const { h, address, deviceId } = await offlineSwitch();
-    const written = await two.services.commands.applyDesired(h.user.id, deviceId, true);
+    const written = await rig.two.services.commands.applyDesired(h.user.id, deviceId, true);
     expect(written.state.delta).toEqual({ on: true });
 
     const back = await connect(h);
@@ -95,9 +70,9 @@ describe('a gateway reconnecting while two cloud instances run', () => {
     expect(await commandsFor(deviceId)).toHaveLength(1);
 
     await back.result(address, delta.request.commandId, { status: 'succeeded', state: { on: true } });
-    const done = await one.services.commands.waitForTerminal(delta.request.commandId, 10_000);
+    const done = await rig.one.services.commands.waitForTerminal(delta.request.commandId, 10_000);
     expect(done?.status).toBe('succeeded');
-    const shadow = await one.services.shadows.getForUser(h.user.id, deviceId);
+    const shadow = await rig.one.services.shadows.getForUser(h.user.id, deviceId);
     expect(shadow?.state).toMatchObject({ desired: { on: true }, reported: { on: true } });
     expect(shadow?.state.delta).toBeUndefined();
 
@@ -114,7 +89,7 @@ describe('a gateway reconnecting while two cloud instances run', () => {
     const { h, address, deviceId } = await offlineSwitch();
     // Desired written without a command, as when the command for it lapsed while the gateway was away:
     // the delta exists only in the shadow, and reconnect is what must turn it into a command.
-    await one.services.shadows.setDesiredForUser(h.user.id, deviceId, true);
+    await rig.one.services.shadows.setDesiredForUser(h.user.id, deviceId, true);
     expect(await commandsFor(deviceId)).toEqual([]);
 
     // The announce reaches one instance through the shared subscription; meanwhile both instances
@@ -122,10 +97,10 @@ describe('a gateway reconnecting while two cloud instances run', () => {
     const { gatewayId } = h.credentials;
     const [back, ...createdHere] = await Promise.all([
       connect(h),
-      one.services.commands.reconcileGateway(gatewayId),
-      two.services.commands.reconcileGateway(gatewayId),
-      one.services.commands.reconcileGateway(gatewayId),
-      two.services.commands.reconcileGateway(gatewayId),
+      rig.one.services.commands.reconcileGateway(gatewayId),
+      rig.two.services.commands.reconcileGateway(gatewayId),
+      rig.one.services.commands.reconcileGateway(gatewayId),
+      rig.two.services.commands.reconcileGateway(gatewayId),
     ]);
     expect(createdHere.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
     const delta = await back.nextCommand(() => true, 10_000);
@@ -136,8 +111,8 @@ describe('a gateway reconnecting while two cloud instances run', () => {
     expect(stored.map((c) => [c.source, c.action])).toEqual([['delta', 'on']]);
 
     await back.result(address, delta.request.commandId, { status: 'succeeded', state: { on: true } });
-    await eventually(async () => (await two.services.shadows.getForUser(h.user.id, deviceId))?.state.reported.on === true);
-    expect((await two.services.shadows.getForUser(h.user.id, deviceId))?.state.delta).toBeUndefined();
+    await eventually(async () => (await rig.two.services.shadows.getForUser(h.user.id, deviceId))?.state.reported.on === true);
+    expect((await rig.two.services.shadows.getForUser(h.user.id, deviceId))?.state.delta).toBeUndefined();
     await back.close();
   });
 });

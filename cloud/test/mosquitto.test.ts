@@ -5,45 +5,21 @@
  * both instances share; the assertions are the same either way.
  */
 import { topicFor, encodePayload } from '@switchfleet/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createCloud, type Cloud } from '../src/cloud.ts';
+import type { Cloud } from '../src/cloud.ts';
 import { schedules } from '../src/db/schema.ts';
-import { parseConfig } from '../src/config.ts';
-import type { Database } from '../src/db/database.ts';
-import { openDatabase } from '../src/db/open.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
 import { eventually, household, randomAddress } from '../src/testing/harness.ts';
-import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import { useTwoInstances } from '../src/testing/two-instances.ts';
 
-let broker: TestMosquitto;
-let scratch: ScratchDatabase;
-let shared: Database | undefined;
-let one: Cloud;
-let two: Cloud;
-
-beforeAll(async () => {
-  broker = await startMosquitto();
-  scratch = await scratchDatabase(parseConfig().databaseUrl);
-  shared = scratch.url ? undefined : await openDatabase({});
-  const config = { databaseUrl: scratch.url, database: shared, mqttUrl: broker.cloudUrl, commandSweepMs: 100, scheduleTickMs: 50 };
-  one = await createCloud(config);
-  two = await createCloud(config);
-});
-afterAll(async () => {
-  await one?.close();
-  await two?.close();
-  await shared?.close();
-  await scratch?.drop();
-  await broker?.close();
-});
+const rig = useTwoInstances({ scheduleTickMs: 50 });
 
 async function gatewayFor(cloud: Cloud) {
   const h = await household(cloud);
-  await broker.addUser(h.credentials.gatewayId, h.credentials.secret);
+  await rig.broker.addUser(h.credentials.gatewayId, h.credentials.secret);
   const gateway = await eventually(() =>
-    MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
+    MqttGateway.connect({ url: rig.broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
   );
   await gateway.subscribeCommands();
   await gateway.announce();
@@ -53,26 +29,26 @@ async function gatewayFor(cloud: Cloud) {
 
 describe('mosquitto with per-gateway credentials and the generated ACL', () => {
   it('refuses a gateway with a wrong password', async () => {
-    const { h, gateway } = await gatewayFor(one);
-    await expect(MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: 'wrong', clientId: 'intruder' })).rejects.toThrow();
+    const { h, gateway } = await gatewayFor(rig.one);
+    await expect(MqttGateway.connect({ url: rig.broker.url, gatewayId: h.credentials.gatewayId, secret: 'wrong', clientId: 'intruder' })).rejects.toThrow();
     await gateway.close();
   });
 
   it('keeps a gateway to its own prefix: it neither receives the commands of another gateway nor reports for it', async () => {
-    const a = await gatewayFor(one);
-    const b = await gatewayFor(one);
+    const a = await gatewayFor(rig.one);
+    const b = await gatewayFor(rig.one);
     const address = randomAddress();
     await b.gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
-    const device = await eventually(async () => (await one.services.devices.listForUser(b.h.user.id))[0]);
+    const device = await eventually(async () => (await rig.one.services.devices.listForUser(b.h.user.id))[0]);
 
     await a.gateway.client.subscribeAsync(topicFor('command', { gatewayId: b.h.credentials.gatewayId, address }), { qos: 1 }).catch(() => undefined);
     const forged = encodePayload('deviceState', { v: 1, seq: 99, ts: new Date().toISOString(), device: { address, model: 'WoHand', name: 'Forged' }, online: true });
     await a.gateway.publish(topicFor('deviceState', { gatewayId: b.h.credentials.gatewayId, address }), forged).catch(() => undefined);
 
-    const command = await one.services.commands.create(b.h.user.id, device.id, 'on');
+    const command = await rig.one.services.commands.create(b.h.user.id, device.id, 'on');
     await b.gateway.nextCommand((c) => c.request.commandId === command.id);
     expect(a.gateway.commands).toEqual([]);
-    expect((await one.services.devices.getForUser(b.h.user.id, device.id))?.name).not.toBe('Forged');
+    expect((await rig.one.services.devices.getForUser(b.h.user.id, device.id))?.name).not.toBe('Forged');
     await a.gateway.close();
     await b.gateway.close();
   });
@@ -80,32 +56,32 @@ describe('mosquitto with per-gateway credentials and the generated ACL', () => {
 
 describe('two cloud instances on one database and one broker', () => {
   it('store each state report once, whichever instance receives it', async () => {
-    const { h, gateway } = await gatewayFor(one);
+    const { h, gateway } = await gatewayFor(rig.one);
     const address = randomAddress();
-    const before = one.services.ingest.stats().deviceStates + two.services.ingest.stats().deviceStates;
-    const duplicatesBefore = one.services.ingest.stats().duplicates + two.services.ingest.stats().duplicates;
+    const before = rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates;
+    const duplicatesBefore = rig.one.services.ingest.stats().duplicates + rig.two.services.ingest.stats().duplicates;
     for (let i = 0; i < 40; i++) await gateway.report({ address, model: 'WoHand' }, { state: { on: i % 2 === 0 }, battery: 50 + i });
-    await eventually(async () => one.services.ingest.stats().deviceStates + two.services.ingest.stats().deviceStates - before >= 40);
-    await one.services.ingest.idle();
-    await two.services.ingest.idle();
-    const device = (await one.services.devices.listForUser(h.user.id))[0]!;
-    const history = await one.services.devices.historyForUser(h.user.id, device.id, new Date(0), new Date(Date.now() + 60_000));
+    await eventually(async () => rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates - before >= 40);
+    await rig.one.services.ingest.idle();
+    await rig.two.services.ingest.idle();
+    const device = (await rig.one.services.devices.listForUser(h.user.id))[0]!;
+    const history = await rig.one.services.devices.historyForUser(h.user.id, device.id, new Date(0), new Date(Date.now() + 60_000));
     expect(history).toHaveLength(40);
-    expect(one.services.ingest.stats().deviceStates + two.services.ingest.stats().deviceStates - before).toBe(40);
+    expect(rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates - before).toBe(40);
     // A shared subscription hands each message to one instance: nobody saw a report twice.
-    expect(one.services.ingest.stats().duplicates + two.services.ingest.stats().duplicates).toBe(duplicatesBefore);
+    expect(rig.one.services.ingest.stats().duplicates + rig.two.services.ingest.stats().duplicates).toBe(duplicatesBefore);
     // The newest report wins, whichever instance applied it.
     expect(device.battery).toBe(89);
     await gateway.close();
   });
 
   it('dispatch each command once, and a wait on one instance ends with a result received by the other', async () => {
-    const { h, gateway } = await gatewayFor(two);
+    const { h, gateway } = await gatewayFor(rig.two);
     const address = randomAddress();
     await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
-    const device = await eventually(async () => (await one.services.devices.listForUser(h.user.id))[0]);
+    const device = await eventually(async () => (await rig.one.services.devices.listForUser(h.user.id))[0]);
     const created = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? one : two).services.commands.create(h.user.id, device.id, 'press', { ttlMs: 30_000 })),
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? rig.one : rig.two).services.commands.create(h.user.id, device.id, 'press', { ttlMs: 30_000 })),
     );
     for (const c of created) await gateway.nextCommand((r) => r.request.commandId === c.id);
     // Both sweepers keep trying to dispatch pending commands; give them a few rounds to misbehave.
@@ -114,7 +90,7 @@ describe('two cloud instances on one database and one broker', () => {
     expect(ids.sort()).toEqual(created.map((c) => c.id).sort());
 
     const first = created[0]!;
-    const waits = [one, two].map((cloud) => cloud.services.commands.waitForTerminal(first.id, 10_000));
+    const waits = [rig.one, rig.two].map((cloud) => cloud.services.commands.waitForTerminal(first.id, 10_000));
     await gateway.result(address, first.id, { status: 'succeeded' });
     for (const done of await Promise.all(waits)) expect(done?.status).toBe('succeeded');
     await gateway.close();
@@ -123,12 +99,12 @@ describe('two cloud instances on one database and one broker', () => {
 
 describe('schedules with two cloud instances', () => {
   it('run each occurrence once: one command per occurrence, delivered once', async () => {
-    const { h, gateway } = await gatewayFor(one);
+    const { h, gateway } = await gatewayFor(rig.one);
     const address = randomAddress();
     await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
-    const device = await eventually(async () => (await one.services.devices.listForUser(h.user.id))[0]);
-    const schedule = await two.services.schedules.create(h.user.id, device.id, { cron: '* * * * * *', timeZone: 'Europe/Paris', action: 'press' });
-    const db = one.db;
+    const device = await eventually(async () => (await rig.one.services.devices.listForUser(h.user.id))[0]);
+    const schedule = await rig.two.services.schedules.create(h.user.id, device.id, { cron: '* * * * * *', timeZone: 'Europe/Paris', action: 'press' });
+    const db = rig.one.db;
     const runs = () => db.query.scheduleRuns.findMany({ where: (r, { eq }) => eq(r.scheduleId, schedule.id) });
     await eventually(async () => (await runs()).length >= 3, 15_000);
     // Disable rather than delete: deleting would cascade to the runs this test counts.
