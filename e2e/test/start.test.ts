@@ -4,19 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let child: ChildProcess;
 let output = '';
@@ -26,11 +19,11 @@ let localPort: number;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'switchfleet-start-'));
-  const port = await freePort();
+  const port = await freeFixedPort();
   base = `http://127.0.0.1:${port}`;
-  localPort = await freePort();
+  localPort = await freeFixedPort();
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', SIM_SWITCHES: '8', LOCAL_MQTT_PORT: String(localPort) },
+    env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freeFixedPort()), DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', SIM_SWITCHES: '8', LOCAL_MQTT_PORT: String(localPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

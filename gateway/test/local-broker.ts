@@ -38,12 +38,23 @@ export interface LocalBroker {
 
 let transactions = 0;
 
+/**
+ * A loopback port free now, below Linux's ephemeral range (32768–60999): other tests bind port 0, served
+ * from that range, so none can take it before mosquitto binds it.
+ */
 async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((r) => s.close(() => r()));
+      return port;
+    }
+  }
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -7,12 +7,13 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mosquittoAcl } from '../broker/mosquitto-acl.ts';
 import { newSecret } from '../secrets.ts';
+import { freeFixedPort } from './ports.ts';
 
 const run = promisify(execFile);
 
@@ -28,7 +29,7 @@ export interface TestMosquitto {
 
 export async function startMosquitto(): Promise<TestMosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'sf-mosquitto-'));
-  const port = await freePort();
+  const port = await freeFixedPort();
   const cloudUser = 'sf-cloud';
   const cloudPassword = newSecret();
   const passwd = join(dir, 'passwd');
@@ -73,16 +74,6 @@ export async function startMosquitto(): Promise<TestMosquitto> {
       return closing;
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
