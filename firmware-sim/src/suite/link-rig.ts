@@ -10,6 +10,7 @@ import { NobleCentral } from '@switchfleet/gateway/ble/noble-central';
 import type { BleLink } from '@switchfleet/gateway/ble/port';
 import { SimFirmware } from '../boot/firmware.ts';
 import { ClockError, VirtualClock } from '../clock.ts';
+import type { SimRadioOptions } from '../radio/options.ts';
 import { createSimRadio, type SimRadio } from '../radio/sim-radio.ts';
 import type { SimSwitch } from '../switch/sim-switch.ts';
 import { bootTrouble } from './lab.ts';
@@ -23,6 +24,10 @@ export interface LinkRigOptions {
   image: Buffer;
   hardwareId: string;
   trustedKeys: readonly string[];
+  /** Radio settings over the realistic defaults (e.g. a link throughput for the OTA benchmark). */
+  radio?: Omit<SimRadioOptions, 'seed' | 'clock'>;
+  /** ATT_MTU the switch accepts (default 247); the radio's own `mtu` caps it too. */
+  maxMtu?: number;
 }
 
 export class LinkRig {
@@ -37,9 +42,10 @@ export class LinkRig {
   /** Default radio timings (10 ms per exchange, 30 ms to connect, 300 ms actuation): a realistic link. */
   static async start(options: LinkRigOptions): Promise<LinkRig> {
     const clock = new VirtualClock();
-    const radio = createSimRadio({ seed: options.seed, clock, mtu: 247 });
-    const fw = new SimFirmware({ image: options.image, trustedKeys: options.trustedKeys });
-    const sw = radio.addSwitch({ hardwareId: options.hardwareId, behaviours: [fw] });
+    const maxMtu = options.maxMtu ?? 247;
+    const radio = createSimRadio({ mtu: 247, ...options.radio, seed: options.seed, clock });
+    const fw = new SimFirmware({ image: options.image, trustedKeys: options.trustedKeys, maxMtu });
+    const sw = radio.addSwitch({ hardwareId: options.hardwareId, maxMtu, behaviours: [fw] });
     const noble = await loadNoble(radio.bindings);
     const central = new NobleCentral({
       noble,

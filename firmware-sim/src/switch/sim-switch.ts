@@ -25,16 +25,10 @@ export interface SwitchRuntimeOptions {
 }
 
 /** A read-only snapshot for tests and the launcher. */
-export interface SwitchState {
+/** The switch as tests and the launcher see it: its stored settings plus what the hardware shows now. */
+export interface SwitchState extends Pick<SwitchStore, 'name' | 'model' | 'hardwareId' | 'serial' | 'firmwareVersion' | 'mode' | 'inverse'> {
   address: string;
   id: string;
-  name: string;
-  model: string;
-  hardwareId: string;
-  serial: string;
-  firmwareVersion: string;
-  mode: switchbot.BotMode;
-  inverse: boolean;
   /** The physical relay output (what the load sees). */
   on: boolean;
   /** The relay as the firmware believes and reports it. */
