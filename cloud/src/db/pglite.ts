@@ -1,10 +1,14 @@
-/** PGlite adapter: PostgreSQL compiled to WASM, in-process. Files under a data dir, or in memory. */
+/**
+ * PGlite adapter: PostgreSQL compiled to WASM, run in a worker thread of this process (see
+ * pglite-thread.mjs for why), with files under a data dir or in memory.
+ */
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { Database, Db } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
+import { PgliteThreadClient } from './pglite-client.ts';
 import { schema } from './schema.ts';
 
 export interface PgliteOptions {
@@ -14,10 +18,13 @@ export interface PgliteOptions {
 
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const client = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
-  // In memory nothing outlives the process, so waiting at each commit for the WAL flush buys nothing.
-  if (!options.dataDir) await client.exec('set synchronous_commit = off');
-  const db = drizzle({ client, schema });
+  const client = await PgliteThreadClient.start({
+    dataDir: options.dataDir,
+    // In memory nothing outlives the process, so waiting at each commit for the WAL flush buys nothing.
+    setup: options.dataDir ? [] : ['set synchronous_commit = off'],
+  });
+  // drizzle's pglite driver calls only query/exec/transaction, which the thread client provides.
+  const db = drizzle({ client: client as unknown as PGlite, schema });
   try {
     await migrate(db, { migrationsFolder });
   } catch (e) {
@@ -36,14 +43,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         return false;
       }
     },
-    async listen(channel, onPayload) {
-      const stop = await client.listen(channel, onPayload);
-      return async () => {
-        if (!client.closed) await stop();
-      };
-    },
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close() {
-      closing ??= client.closed ? Promise.resolve() : client.close();
+      closing ??= client.close();
       return closing;
     },
   };

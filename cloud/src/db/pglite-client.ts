@@ -1,0 +1,206 @@
+/**
+ * The parent side of the PGlite thread (pglite-thread.mjs): a client with the part of PGlite's
+ * interface drizzle's pglite driver uses (`query`, `exec`, `transaction`) plus `listen` and `close`,
+ * each call a message to the thread. Statements run there, off this event loop.
+ *
+ * What crosses the thread boundary is structured-cloned, so two things are rebuilt on this side:
+ * PostgreSQL errors (their code, constraint, detail… become properties of an Error again) and
+ * caller-supplied type parsers (functions cannot cross; the thread returns those columns as text
+ * and they are parsed here).
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface QueryOptions {
+  rowMode?: 'array' | 'object';
+  parsers?: Record<number, (text: string, typeId: number) => unknown>;
+}
+
+export interface QueryResult<T = Record<string, unknown>> {
+  rows: T[];
+  fields: { name: string; dataTypeID: number }[];
+  affectedRows?: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
+  exec(sql: string): Promise<QueryResult[]>;
+}
+
+export interface TransactionHandle extends Queryable {
+  readonly closed: boolean;
+  rollback(): Promise<never>;
+}
+
+type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> & { message: string } };
+type Event = Reply | { notify: string; payload: string } | { ready: true } | { failed: Record<string, unknown> & { message: string } };
+
+/** The database was closed, or its thread ended; every call from then on fails with this. */
+export class DatabaseClosedError extends Error {
+  readonly code = 'DATABASE_CLOSED';
+  constructor(why: string) {
+    super(why);
+    this.name = 'DatabaseClosedError';
+  }
+}
+
+/** Thrown by `rollback()` inside `transaction()`; caught there, it ends the transaction quietly. */
+class Rollback extends Error {}
+
+export class PgliteThreadClient implements Queryable {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  readonly #listeners = new Map<string, Set<(payload: string) => void>>();
+  #nextId = 1;
+  #closed: Error | undefined;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  /** Starts the thread and resolves once PGlite is open there (or rejects with why it is not). */
+  static async start(options: { dataDir?: string | undefined; setup?: string[] }): Promise<PgliteThreadClient> {
+    const worker = new Worker(new URL('./pglite-thread.mjs', import.meta.url), { workerData: options });
+    const client = new PgliteThreadClient(worker);
+    await new Promise<void>((resolve, reject) => {
+      const early = (e: Error) => reject(e);
+      worker.once('error', early);
+      worker.on('message', (event: Event) => {
+        if ('ready' in event) {
+          worker.off('error', early);
+          resolve();
+        } else if ('failed' in event) {
+          reject(toError(event.failed));
+          void worker.terminate();
+        } else client.#receive(event);
+      });
+    });
+    worker.on('error', (e) => client.#fail(e));
+    worker.on('exit', (code) => client.#fail(new DatabaseClosedError(`database thread exited (${code})`)));
+    worker.unref();
+    return client;
+  }
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: QueryOptions = {}, tx?: number): Promise<QueryResult<T>> {
+    const parsers = options.parsers ?? {};
+    const textOids = Object.keys(parsers).map(Number);
+    return this.#call({ op: 'query', sql, params, rowMode: options.rowMode ?? 'object', textOids, tx }).then((raw) => {
+      const result = raw as QueryResult<T>;
+      if (textOids.length > 0) parseColumns(result, parsers, options.rowMode ?? 'object');
+      return result;
+    });
+  }
+
+  exec(sql: string, tx?: number): Promise<QueryResult[]> {
+    return this.#call({ op: 'exec', sql, tx }) as Promise<QueryResult[]>;
+  }
+
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(fn: (tx: TransactionHandle) => Promise<T>): Promise<T> {
+    const id = (await this.#call({ op: 'begin' })) as number;
+    let closed = false;
+    const handle: TransactionHandle = {
+      get closed() {
+        return closed;
+      },
+      query: (sql, params, options) => this.query(sql, params, options, id),
+      exec: (sql) => this.exec(sql, id),
+      rollback: () => Promise.reject(new Rollback('rolled back')),
+    };
+    let result: T;
+    try {
+      result = await fn(handle);
+    } catch (e) {
+      closed = true;
+      await this.#call({ op: 'end', tx: id, commit: false }).catch(() => {});
+      if (e instanceof Rollback) return undefined as T;
+      throw e;
+    }
+    closed = true;
+    await this.#call({ op: 'end', tx: id, commit: true });
+    return result;
+  }
+
+  /** LISTEN; resolves with the function that stops this listener. */
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(channel, set);
+      await this.#call({ op: 'listen', channel });
+    }
+    set.add(onPayload);
+    return async () => {
+      const current = this.#listeners.get(channel);
+      if (!current?.delete(onPayload) || current.size > 0) return;
+      this.#listeners.delete(channel);
+      if (!this.closed) await this.#call({ op: 'unlisten', channel });
+    };
+  }
+
+  /** Closes PGlite (flushing its files) and ends the thread. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.#call({ op: 'close' });
+    } finally {
+      this.#fail(new DatabaseClosedError('database is closed'));
+      await this.#worker.terminate();
+    }
+  }
+
+  #call(message: Record<string, unknown>): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const id = this.#nextId++;
+    // A statement in flight keeps the process alive, an idle or listening database does not.
+    if (this.#pending.size === 0) this.#worker.ref();
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...message, id });
+    });
+  }
+
+  #receive(event: Event): void {
+    if ('notify' in event) {
+      for (const listener of this.#listeners.get(event.notify) ?? []) listener(event.payload);
+      return;
+    }
+    if (!('id' in event)) return;
+    const waiter = this.#pending.get(event.id);
+    if (!waiter) return;
+    this.#pending.delete(event.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (event.ok) waiter.resolve(event.result);
+    else waiter.reject(toError(event.error));
+  }
+
+  #fail(error: Error): void {
+    this.#closed ??= error;
+    for (const waiter of this.#pending.values()) waiter.reject(error);
+    this.#pending.clear();
+    this.#listeners.clear();
+  }
+}
+
+function parseColumns<T>(result: QueryResult<T>, parsers: NonNullable<QueryOptions['parsers']>, rowMode: 'array' | 'object'): void {
+  result.fields.forEach((field, index) => {
+    const parse = parsers[field.dataTypeID];
+    if (!parse) return;
+    const key = rowMode === 'array' ? index : field.name;
+    for (const row of result.rows as Record<string | number, unknown>[]) {
+      const text = row[key];
+      if (typeof text === 'string') row[key] = parse(text, field.dataTypeID);
+    }
+  });
+}
+
+/** A PostgreSQL error from the thread, with its SQLSTATE `code` and other fields as properties again. */
+function toError(fields: Record<string, unknown> & { message: string }): Error {
+  const error = new Error(fields.message);
+  const { message: _message, name, ...rest } = fields;
+  if (typeof name === 'string') error.name = name;
+  return Object.assign(error, rest);
+}

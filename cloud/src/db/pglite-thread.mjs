@@ -1,0 +1,124 @@
+// The PGlite database on its own thread. PGlite runs PostgreSQL compiled to WASM synchronously: on the
+// cloud's event loop every statement stalls the broker, MQTT parsing and HTTP for its whole run (a
+// 500-report ingest batch is ~10 ms). Here it runs beside them, the way a PostgreSQL server runs in
+// its own process. Plain JavaScript on purpose: a worker thread starts without the TypeScript loader
+// the parent may run under (tsx, vitest).
+//
+// Messages in:  { id, op: 'query' | 'exec' | 'begin' | 'end' | 'listen' | 'unlisten' | 'close', ... }
+// Messages out: { id, ok: true, result } | { id, ok: false, error } | { notify, payload } | { ready } | { failed }
+// The protocol is owned by ./pglite-client.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+const port = parentPort;
+/** Open transactions by id: PGlite's transaction handle and the function that ends it. */
+const transactions = new Map();
+/** LISTEN registrations by channel: the function that stops each. */
+const listening = new Map();
+let nextTx = 1;
+
+/** PostgreSQL error fields worth carrying across (DatabaseError of pg-protocol). */
+const ERROR_FIELDS = ['code', 'detail', 'hint', 'severity', 'schema', 'table', 'column', 'constraint', 'position', 'where', 'routine'];
+
+function errorOf(e) {
+  const out = { message: e instanceof Error ? e.message : String(e), name: e instanceof Error ? e.name : 'Error' };
+  if (e && typeof e === 'object') for (const field of ERROR_FIELDS) if (e[field] !== undefined) out[field] = e[field];
+  return out;
+}
+
+/** Columns whose type has a caller-side parser come back as PostgreSQL's text, untouched. */
+function textParsers(oids) {
+  const parsers = {};
+  for (const oid of oids ?? []) parsers[oid] = (text) => text;
+  return parsers;
+}
+
+function target(tx) {
+  if (tx === undefined) return db;
+  const open = transactions.get(tx);
+  if (!open) throw new Error(`transaction ${tx} is not open`);
+  return open.handle;
+}
+
+async function begin() {
+  const tx = nextTx++;
+  let end;
+  const decided = new Promise((resolve) => (end = resolve));
+  let opened;
+  const started = new Promise((resolve) => (opened = resolve));
+  const ROLLBACK = Symbol('rollback');
+  const done = db
+    .transaction(async (handle) => {
+      transactions.set(tx, { handle, end, done: undefined });
+      opened();
+      if (!(await decided)) throw ROLLBACK;
+    })
+    .catch((e) => {
+      if (e !== ROLLBACK) throw e;
+    })
+    .finally(() => transactions.delete(tx));
+  // A transaction that fails to open (BEGIN refused) rejects `done` before `started` resolves.
+  await Promise.race([started, done]);
+  transactions.get(tx).done = done;
+  return tx;
+}
+
+async function end(tx, commit) {
+  const open = transactions.get(tx);
+  if (!open) throw new Error(`transaction ${tx} is not open`);
+  open.end(commit);
+  await open.done;
+  return null;
+}
+
+async function listen(channel) {
+  if (listening.has(channel)) return null;
+  const stop = await db.listen(channel, (payload) => port.postMessage({ notify: channel, payload }));
+  listening.set(channel, stop);
+  return null;
+}
+
+async function unlisten(channel) {
+  const stop = listening.get(channel);
+  listening.delete(channel);
+  if (stop && !db.closed) await stop();
+  return null;
+}
+
+function run(message) {
+  switch (message.op) {
+    case 'query':
+      return target(message.tx).query(message.sql, message.params, { rowMode: message.rowMode, parsers: textParsers(message.textOids) });
+    case 'exec':
+      return target(message.tx).exec(message.sql);
+    case 'begin':
+      return begin();
+    case 'end':
+      return end(message.tx, message.commit);
+    case 'listen':
+      return listen(message.channel);
+    case 'unlisten':
+      return unlisten(message.channel);
+    case 'close':
+      return db.closed ? null : db.close().then(() => null);
+    default:
+      throw new Error(`unknown operation ${message.op}`);
+  }
+}
+
+let db;
+try {
+  db = await PGlite.create(workerData.dataDir ? { dataDir: workerData.dataDir } : {});
+  for (const statement of workerData.setup ?? []) await db.exec(statement);
+  port.on('message', (message) => {
+    Promise.resolve()
+      .then(() => run(message))
+      .then(
+        (result) => port.postMessage({ id: message.id, ok: true, result }),
+        (e) => port.postMessage({ id: message.id, ok: false, error: errorOf(e) }),
+      );
+  });
+  port.postMessage({ ready: true });
+} catch (e) {
+  port.postMessage({ failed: errorOf(e) });
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseClosedError, PgliteThreadClient } from '../src/db/pglite-client.ts';
+
+describe('PGlite on its own thread', () => {
+  let client: PgliteThreadClient;
+  beforeAll(async () => {
+    client = await PgliteThreadClient.start({ setup: ['create table t (id int primary key, v text)'] });
+  }, 60_000);
+  afterAll(() => client.close());
+
+  it('answers a query with rows and fields, parameters bound', async () => {
+    const result = await client.query<{ n: number; s: string }>('select $1::int + 1 as n, $2::text as s', [41, 'hi']);
+    expect(result.rows).toEqual([{ n: 42, s: 'hi' }]);
+    expect(result.fields.map((f) => f.name)).toEqual(['n', 's']);
+  });
+
+  it('returns arrays in array row mode and applies caller parsers to text of their type here', async () => {
+    const timestamptz = 1184;
+    const result = await client.query<unknown[]>("select timestamptz '2026-01-02 03:04:05+00' as at, 7 as n", [], {
+      rowMode: 'array',
+      parsers: { [timestamptz]: (text) => `parsed:${text}` },
+    });
+    expect(result.rows).toEqual([['parsed:2026-01-02 03:04:05+00', 7]]);
+  });
+
+  it('rejects with the PostgreSQL error, its SQLSTATE and constraint kept', async () => {
+    await client.query("insert into t values (1, 'a')");
+    const error = await client.query("insert into t values (1, 'b')").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: '23505', constraint: 't_pkey' });
+    expect((await client.query('select v from t where id = 1')).rows).toEqual([{ v: 'a' }]);
+  });
+
+  it('commits a transaction that resolves and rolls back one that throws', async () => {
+    await client.transaction(async (tx) => {
+      await tx.query("insert into t values (2, 'kept')");
+    });
+    const failure = client.transaction(async (tx) => {
+      await tx.query("insert into t values (3, 'gone')");
+      throw new Error('changed my mind');
+    });
+    await expect(failure).rejects.toThrow('changed my mind');
+    const rows = (await client.query<{ id: number }>('select id from t where id in (2, 3) order by id')).rows;
+    expect(rows).toEqual([{ id: 2 }]);
+  });
+
+  it('keeps a statement from outside waiting until an open transaction ends', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const tx = client.transaction(async (t) => {
+      await t.query("insert into t values (4, 'inside')");
+      await held;
+      order.push('commit');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const outside = client.query<{ n: number }>('select count(*)::int as n from t where id = 4').then((r) => {
+      order.push('outside');
+      return r.rows[0]!.n;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await tx;
+    expect(await outside).toBe(1);
+    expect(order).toEqual(['commit', 'outside']);
+  });
+
+  it('delivers NOTIFY payloads to listeners until they stop', async () => {
+    const heard: string[] = [];
+    const stop = await client.listen('sf_test', (payload) => heard.push(payload));
+    await client.query("select pg_notify('sf_test', 'one')");
+    await expect.poll(() => heard).toEqual(['one']);
+    await stop();
+    await client.query("select pg_notify('sf_test', 'two')");
+    await client.query('select 1');
+    expect(heard).toEqual(['one']);
+  });
+});
+
+it('fails every call after close with a typed error, and closes twice without complaint', async () => {
+  const client = await PgliteThreadClient.start({});
+  await client.close();
+  await client.close();
+  expect(client.closed).toBe(true);
+  await expect(client.query('select 1')).rejects.toBeInstanceOf(DatabaseClosedError);
+}, 60_000);
