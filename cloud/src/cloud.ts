@@ -173,7 +173,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       metrics,
       ...(config.commandTtlMs !== undefined ? { defaultTtlMs: config.commandTtlMs } : {}),
     });
-    const ingest = new IngestService({ db, gateways, commands, logger, bus, metrics });
+    const ingest = new IngestService({ db, gateways, commands, logger, metrics });
     const onMessage = (topic: string, payload: Buffer) => ingest.handle(topic, payload);
     client.on('message', onMessage);
     cleanups.push(async () => {

@@ -1,5 +1,6 @@
 import { topicFor } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateEvent } from '../src/services/event-bus.ts';
 import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 import { connectGateway, eventually, household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
 
@@ -160,6 +161,32 @@ describe('ingest', () => {
     await t.cloud.services.ingest.idle();
     expect(t.cloud.services.ingest.stats().deviceStates - before).toBe(200);
     await gateway.close();
+  });
+
+  it('announces every switch a burst moved on the event bus, in events the bus decodes whole', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const heard = new Map<string, StateEvent>();
+    const stop = t.cloud.events.subscribe((event) => {
+      if (event.type === 'state' && event.homeId === h.home.id) heard.set(event.deviceId, event);
+    });
+    try {
+      // More switches than one notification carries, so the statement sends several.
+      const addresses = Array.from({ length: 130 }, () => randomAddress());
+      await inWindow(
+        addresses.map((address, i) => () => gateway.report({ address, model: 'WoHand' }, { state: { on: i % 3 === 0 }, battery: i % 101, rssi: -40 - (i % 50) })),
+        25,
+      );
+      await eventually(async () => heard.size === addresses.length);
+      const devices = await t.cloud.services.devices.listForUser(h.user.id);
+      for (const device of devices) {
+        const event = heard.get(device.id);
+        expect(event).toMatchObject({ online: true, state: device.state, battery: device.battery, rssi: device.rssi });
+        expect(event?.version).toBeGreaterThanOrEqual(1);
+      }
+    } finally {
+      stop();
+      await gateway.close();
+    }
   });
 
   it('keeps the newest of many reports for one switch', async () => {

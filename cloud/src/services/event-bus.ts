@@ -6,7 +6,7 @@
  * another still answers its waiting request.
  */
 import { EventEmitter } from 'node:events';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 
@@ -67,14 +67,16 @@ export class EventBus {
     await stop?.();
   }
 
-  /** Notifies every instance; a failure is logged (events are hints, the database is the truth). */
+  /**
+   * Notifies every instance, all chunks in one statement (one round trip, delivered in order at its
+   * commit); a failure is logged (events are hints, the database is the truth).
+   */
   async publish(events: readonly CloudEvent[]): Promise<void> {
-    for (const chunk of chunks(events)) {
-      try {
-        await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${chunk})`);
-      } catch (e) {
-        this.logger.warn({ err: e }, 'event notify failed');
-      }
+    if (events.length === 0) return;
+    try {
+      await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, c) from unnest(${sql.param([...chunks(events)])}::text[]) with ordinality as u(c, n) order by n`);
+    } catch (e) {
+      this.logger.warn({ err: e }, 'event notify failed');
     }
   }
 
@@ -101,6 +103,27 @@ function fromWire(item: WireEvent): CloudEvent {
   if (!Array.isArray(item)) return item;
   const [, deviceId, homeId, online, on, battery, rssi, version] = item;
   return { type: 'state', deviceId, homeId, online: online === 1, state: on === null ? null : { on: on === 1 }, battery, rssi, version };
+}
+
+/** State events per notification sent from SQL: at most ~116 bytes each on the wire, so below the limit. */
+const STATE_EVENTS_PER_NOTIFY = 50;
+
+/**
+ * SQL that announces state events from inside the statement that wrote them, so an ingest batch
+ * costs one round trip, not two. `rows` has the columns device_id, home_id, online, "on", battery,
+ * rssi, version; they go out as the same positional wire events `toWire` makes. Evaluates to one row
+ * per notification sent.
+ */
+export function notifyStateEventsSql(rows: SQL): SQL {
+  return sql`
+    select pg_notify(${EVENTS_CHANNEL}, json_agg(e order by n)::text)
+    from (
+      select json_build_array('s', r.device_id, r.home_id, case when r.online then 1 else 0 end,
+                              case when r."on" then 1 when not r."on" then 0 end, r.battery, r.rssi, r.version) as e,
+             row_number() over () - 1 as n
+      from (${rows}) r
+    ) x
+    group by n / ${sql.raw(String(STATE_EVENTS_PER_NOTIFY))}`;
 }
 
 /** JSON arrays of wire events, each below PostgreSQL's NOTIFY payload limit. */

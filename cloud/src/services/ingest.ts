@@ -13,7 +13,6 @@ import type { GatewayService } from './gateways.ts';
 import { forgetGatewaySeq, writeDeviceReports, type ReportRow } from './ingest-sql.ts';
 import type { Db } from '../db/database.ts';
 import type { CloudMetrics } from '../metrics.ts';
-import type { EventBus } from './event-bus.ts';
 
 /** The topic filters ingest consumes: every "up" entry of the topic map. */
 export const INGEST_FILTERS: readonly string[] = Object.values(topicMap)
@@ -52,7 +51,6 @@ export interface IngestDeps {
   gateways: GatewayService;
   commands: CommandService;
   logger: Logger;
-  bus: EventBus;
   metrics?: CloudMetrics;
   /** Most messages applied per drain step. */
   batchMax?: number;
@@ -219,22 +217,8 @@ export class IngestService {
       this.count('deviceState', 'duplicates', accepted - stored);
       this.count('deviceState', 'deviceStates', stored);
       // A switch with new reports whose shadow did not move: its newest report was older than the stored state.
-      const moved = new Set(outcome.written.map((w) => w.address));
-      this.count('deviceState', 'stale', [...outcome.stored.keys()].filter((a) => !moved.has(a)).length);
-      if (outcome.written.length > 0) {
-        await this.deps.bus.publish(
-          outcome.written.map((w) => ({
-            type: 'state' as const,
-            deviceId: w.deviceId,
-            homeId: w.homeId,
-            online: w.online,
-            state: w.on === null ? null : { on: w.on },
-            battery: w.battery,
-            rssi: w.rssi,
-            version: w.version,
-          })),
-        );
-      }
+      // (The statement itself announced the shadows that moved on the event bus.)
+      this.count('deviceState', 'stale', [...outcome.stored.keys()].filter((a) => !outcome.moved.has(a)).length);
     } catch (e) {
       this.count('deviceState', 'failed', rows.length);
       this.deps.logger.error({ err: e, count: rows.length }, 'ingest: device report batch failed');
