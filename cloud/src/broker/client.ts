@@ -20,6 +20,9 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // mqtt.js otherwise routes several `debug` calls through every packet it handles (a few per cent
+    // of the cloud's CPU under ingest); the cloud logs what matters itself, with pino.
+    log: () => {},
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
   });

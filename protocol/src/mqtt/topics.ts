@@ -105,23 +105,27 @@ export interface ParsedTopic {
   address?: string;
 }
 
+/** Each entry's filter split into levels once: parseTopic runs for every message the cloud receives. */
+const FILTER_LEVELS = (Object.keys(topicMap) as TopicName[]).map((name) => ({ name, levels: topicMap[name].filter.split('/') }));
+
 /** Maps a concrete topic back to its entry and ids, or null when the topic is not in the map. */
 export function parseTopic(topic: string): ParsedTopic | null {
   const levels = topic.split('/');
-  for (const name of Object.keys(topicMap) as TopicName[]) {
-    const filter = topicMap[name].filter.split('/');
+  for (const { name, levels: filter } of FILTER_LEVELS) {
     if (filter.length !== levels.length) continue;
-    const ids: string[] = [];
-    const match = filter.every((f, i) => {
-      if (f === '+') {
-        ids.push(levels[i]!);
-        return levels[i]!.length > 0;
-      }
-      return f === levels[i];
-    });
-    if (!match) continue;
-    const parsed: ParsedTopic = { name, gatewayId: ids[0]! };
-    if (ids[1] !== undefined) parsed.address = ids[1];
+    let gatewayId: string | undefined;
+    let address: string | undefined;
+    let match = true;
+    for (let i = 0; i < filter.length && match; i++) {
+      const level = levels[i]!;
+      if (filter[i] !== '+') match = filter[i] === level;
+      else if (level.length === 0) match = false;
+      else if (gatewayId === undefined) gatewayId = level;
+      else address = level;
+    }
+    if (!match || gatewayId === undefined) continue;
+    const parsed: ParsedTopic = { name, gatewayId };
+    if (address !== undefined) parsed.address = address;
     return parsed;
   }
   return null;
