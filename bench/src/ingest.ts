@@ -2,9 +2,12 @@
  * State ingest: gateway → broker → cloud → database (history + shadow), sustained messages per second,
  * against (a) the broker's own QoS 1 publish→subscribe ceiling on the same broker in the same run and
  * (b) a naive ingest that writes one statement per message. Runs on real PostgreSQL when
- * DATABASE_URL is set (in a scratch database), otherwise on in-memory PGlite. Rates are sustained
+ * DATABASE_URL is set (in a scratch database), otherwise on PGlite in a fresh data directory. Rates are sustained
  * ones: both paths are warmed up first, then alternate over several rounds, medians reported.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { encodePayload, topicFor } from '@switchfleet/protocol';
 import { createCloud } from '@switchfleet/cloud';
@@ -39,10 +42,12 @@ const bench: Benchmark = {
     const { databaseUrl } = benchConfig();
     const broker = await startPlainBroker();
     const scratch = await scratchDatabase(databaseUrl);
+    // PGlite as `npm start` runs it: files in a data directory (a fresh one), on its own thread.
+    const dataDir = scratch.url ? undefined : await mkdtemp(join(tmpdir(), 'sf-bench-ingest-'));
     // aedes has no shared subscriptions; one cloud instance needs none.
-    const cloud = await createCloud({ databaseUrl: scratch.url, mqttUrl: broker.url, sharedGroup: null });
+    const cloud = await createCloud({ databaseUrl: scratch.url, dataDir, mqttUrl: broker.url, sharedGroup: null });
     try {
-      report.figure('database', cloud.database.kind);
+      report.figure('database', dataDir ? 'pglite (data directory)' : cloud.database.kind);
       const h = await household(cloud);
       const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
       await gateway.announce();
@@ -133,6 +138,7 @@ const bench: Benchmark = {
     } finally {
       await cloud.close();
       await scratch.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
       await broker.close();
     }
   },
