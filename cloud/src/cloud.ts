@@ -198,7 +198,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, sessions: new SessionService(db), invitations: new InvitationService(db, homes), schedules, homes, gateways, devices, commands, ingest, health, shadows },
+      services: { accounts, sessions: new SessionService(db, bus), invitations: new InvitationService(db, homes), schedules, homes, gateways, devices, commands, ingest, health, shadows },
       metrics,
       events: bus,
       close() {

@@ -1,6 +1,6 @@
 /**
  * Access tokens: compact JWS with HS256 (RFC 7515/7519), written on node:crypto. Only what the API
- * needs: `sub` (user id), `iat`, `exp`. Verification pins the algorithm (no "alg" negotiation, so no
+ * needs: `sub` (user id), `sid` (the login session, so that logout ends the token too), `iat`, `exp`. Verification pins the algorithm (no "alg" negotiation, so no
  * "none" and no key confusion), checks the signature in constant time, then the expiry.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -19,6 +19,8 @@ export interface IssuedToken {
 
 export interface TokenClaims {
   sub: string;
+  /** The login session (refresh-token family) the token was issued to. */
+  sid: string;
   iat: number;
   exp: number;
 }
@@ -36,9 +38,9 @@ export class TokenIssuer {
     this.#key = Buffer.from(secret);
   }
 
-  sign(userId: string): IssuedToken {
+  sign(userId: string, sessionId: string): IssuedToken {
     const iat = Math.floor(this.now() / 1000);
-    const payload = base64url(JSON.stringify({ sub: userId, iat, exp: iat + this.ttlSeconds }));
+    const payload = base64url(JSON.stringify({ sub: userId, sid: sessionId, iat, exp: iat + this.ttlSeconds }));
     return { token: `${HEADER}.${payload}.${this.mac(`${HEADER}.${payload}`)}`, expiresIn: this.ttlSeconds };
   }
 
@@ -53,11 +55,11 @@ export class TokenIssuer {
     const actual = Buffer.from(signature);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new InvalidTokenError('token signature is invalid');
     const claims = parseJson(payload);
-    if (typeof claims?.sub !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
+    if (typeof claims?.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
       throw new InvalidTokenError('token claims are incomplete');
     }
     if (claims.exp <= Math.floor(this.now() / 1000)) throw new InvalidTokenError('token has expired');
-    return { sub: claims.sub, iat: claims.iat, exp: claims.exp };
+    return { sub: claims.sub, sid: claims.sid, iat: claims.iat, exp: claims.exp };
   }
 
   private mac(input: string): string {

@@ -33,8 +33,21 @@ describe('refresh tokens', () => {
     const first = (await login(h.user.email, h.password, '10.1.0.2')).json();
     const second = (await refresh(first.refreshToken)).json();
     expect((await refresh(first.refreshToken)).statusCode).toBe(401);
-    // The thief replayed the old token; the legitimate newest token is now dead too.
+    // The thief replayed the old token; the legitimate newest token is now dead too, and so are the
+    // access tokens already handed out in that session.
     expect((await refresh(second.refreshToken)).statusCode).toBe(401);
+    expect((await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(second.accessToken) })).statusCode).toBe(401);
+  });
+
+  it('end only the session logged out: the same user\'s other session keeps working', async () => {
+    const h = await household(api.cloud);
+    const phone = (await login(h.user.email, h.password, '10.1.0.4')).json();
+    const tablet = (await login(h.user.email, h.password, '10.1.0.5')).json();
+    const before = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(phone.accessToken) });
+    expect(before.statusCode).toBe(200);
+    await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: phone.refreshToken } });
+    expect((await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(phone.accessToken) })).statusCode).toBe(401);
+    expect((await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(tablet.accessToken) })).statusCode).toBe(200);
   });
 
   it('stop working after logout, and logout is idempotent', async () => {
@@ -43,6 +56,9 @@ describe('refresh tokens', () => {
     const out = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
     expect(out.statusCode).toBe(204);
     expect((await refresh(tokens.refreshToken)).statusCode).toBe(401);
+    const devices = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(tokens.accessToken) });
+    expect(devices.statusCode).toBe(401);
+    expect(devices.json().error.message).toMatch(/session/);
     const twice = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
     expect(twice.statusCode).toBe(204);
   });

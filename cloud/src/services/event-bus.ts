@@ -57,7 +57,10 @@ export class EventBus {
         return;
       }
       if (!Array.isArray(wire)) return;
-      for (const item of wire as WireEvent[]) this.#emitter.emit('event', fromWire(item));
+      for (const item of wire as WireEvent[]) {
+        if (!Array.isArray(item) && item.type === 'session') this.#emitter.emit('session', item.familyId);
+        else this.#emitter.emit('event', fromWire(item));
+      }
     });
   }
 
@@ -80,6 +83,22 @@ export class EventBus {
     }
   }
 
+  /** Tells every instance that a login session ended (logout, or a leaked refresh token). */
+  async announceSessionEnded(familyId: string): Promise<void> {
+    const wire: SessionWire[] = [{ type: 'session', familyId }];
+    try {
+      await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`);
+    } catch (e) {
+      this.logger.warn({ err: e }, 'session notify failed');
+    }
+  }
+
+  /** Calls `listener` with the family id of every session that ends, on any instance. */
+  onSessionEnded(listener: (familyId: string) => void): () => void {
+    this.#emitter.on('session', listener);
+    return () => this.#emitter.removeListener('session', listener);
+  }
+
   subscribe(listener: (event: CloudEvent) => void): () => void {
     this.#emitter.on('event', listener);
     return () => this.#emitter.removeListener('event', listener);
@@ -91,7 +110,9 @@ export class EventBus {
  * notification carries a whole ingest batch of switches; command events, rare, stay objects.
  */
 type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, number | null, number];
-type WireEvent = StateWire | CommandEvent;
+/** Not a device event: it never reaches `subscribe` listeners (live streams), only `onSessionEnded`. */
+type SessionWire = { type: 'session'; familyId: string };
+type WireEvent = StateWire | CommandEvent | SessionWire;
 
 function toWire(event: CloudEvent): WireEvent {
   if (event.type !== 'state') return event;
@@ -99,7 +120,7 @@ function toWire(event: CloudEvent): WireEvent {
   return ['s', event.deviceId, event.homeId, event.online ? 1 : 0, on, event.battery, event.rssi, event.version];
 }
 
-function fromWire(item: WireEvent): CloudEvent {
+function fromWire(item: StateWire | CommandEvent): CloudEvent {
   if (!Array.isArray(item)) return item;
   const [, deviceId, homeId, online, on, battery, rssi, version] = item;
   return { type: 'state', deviceId, homeId, online: online === 1, state: on === null ? null : { on: on === 1 }, battery, rssi, version };

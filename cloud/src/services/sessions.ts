@@ -3,15 +3,25 @@
  * issues the next one of the family. Presenting a token that was already used (or revoked) means a
  * copy leaked, so the whole family is revoked (OAuth 2.0 Security BCP, RFC 9700 §4.14.2). Tokens are
  * 256-bit random values stored as sha256 (a slow hash buys nothing against that much entropy).
+ *
+ * Access tokens name their session (the family) so that ending a session ends them too, before their
+ * expiry: `isActive` answers from a per-instance cache that learns of every ended session at once
+ * through the event bus (LISTEN/NOTIFY, every instance); a positive answer is re-read from the
+ * database after ACTIVE_RECHECK_MS, which bounds the window should a notification be lost.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { refreshTokens } from '../db/schema.ts';
 import { InvalidRefreshTokenError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import type { EventBus } from './event-bus.ts';
 
 export const DEFAULT_REFRESH_TTL_MS = 30 * 24 * 3600_000;
+/** How long an instance trusts that a session is still active without asking the database again. */
+export const ACTIVE_RECHECK_MS = 5_000;
+/** Sessions remembered per instance; past this the oldest answers are dropped (the database still knows). */
+const MAX_CACHED_SESSIONS = 50_000;
 
 export interface IssuedRefreshToken {
   userId: string;
@@ -21,10 +31,43 @@ export interface IssuedRefreshToken {
 }
 
 export class SessionService {
+  /** familyId → whether it was active, and when that was read (ended sessions stay ended). */
+  readonly #known = new Map<string, { active: boolean; at: number }>();
+
+  readonly #ttlMs: number;
+  readonly #recheckMs: number;
+
   constructor(
     private readonly db: Db,
-    private readonly ttlMs = DEFAULT_REFRESH_TTL_MS,
-  ) {}
+    private readonly bus?: EventBus,
+    options: { refreshTtlMs?: number; activeRecheckMs?: number } = {},
+  ) {
+    this.#ttlMs = options.refreshTtlMs ?? DEFAULT_REFRESH_TTL_MS;
+    this.#recheckMs = options.activeRecheckMs ?? ACTIVE_RECHECK_MS;
+    bus?.onSessionEnded((familyId) => this.#remember(familyId, false));
+  }
+
+  /** Whether access tokens of this session may still be honoured (false once it was logged out or revoked). */
+  async isActive(familyId: string): Promise<boolean> {
+    const known = this.#known.get(familyId);
+    if (known && (!known.active || Date.now() - known.at < this.#recheckMs)) return known.active;
+    if (!isUuid(familyId)) return false;
+    const [ended] = await this.db
+      .select({ id: refreshTokens.id })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.familyId, familyId), isNotNull(refreshTokens.revokedAt)))
+      .limit(1);
+    // An ended session learnt of while the query ran stays ended.
+    if (this.#known.get(familyId)?.active === false) return false;
+    this.#remember(familyId, !ended);
+    return !ended;
+  }
+
+  #remember(familyId: string, active: boolean): void {
+    this.#known.delete(familyId);
+    if (this.#known.size >= MAX_CACHED_SESSIONS) this.#known.delete(this.#known.keys().next().value!);
+    this.#known.set(familyId, { active, at: Date.now() });
+  }
 
   /** Starts a new session (family) for a user who just proved their password. */
   start(userId: string): Promise<IssuedRefreshToken> {
@@ -65,11 +108,13 @@ export class SessionService {
       .update(refreshTokens)
       .set({ revokedAt: new Date() })
       .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+    this.#remember(familyId, false);
+    await this.bus?.announceSessionEnded(familyId);
   }
 
   private async issue(userId: string, familyId: string): Promise<IssuedRefreshToken> {
     const refreshToken = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.ttlMs);
+    const expiresAt = new Date(Date.now() + this.#ttlMs);
     await this.db.insert(refreshTokens).values({ userId, familyId, tokenHash: hashToken(refreshToken), expiresAt });
     return { userId, refreshToken, familyId, expiresAt };
   }

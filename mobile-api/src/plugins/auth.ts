@@ -1,6 +1,7 @@
 /**
  * Bearer authentication: `app.tokens` issues and checks access tokens, `app.authenticate` is the
- * onRequest hook protected scopes add, and `request.userId` carries the verified subject.
+ * onRequest hook protected scopes add, and `request.userId` carries the verified subject. A token of
+ * a session that ended (logout, or a refresh token presented twice) is refused although unexpired.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -30,12 +31,15 @@ export default fp(
       const header = request.headers.authorization;
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match?.[1]) throw new UnauthorizedError('a Bearer access token is required');
+      let claims;
       try {
-        request.userId = options.tokens.verify(match[1]).sub;
+        claims = options.tokens.verify(match[1]);
       } catch (e) {
         throw new UnauthorizedError((e as InvalidTokenError).message);
       }
+      if (!(await app.cloud.sessions.isActive(claims.sid))) throw new UnauthorizedError('the session of this token has ended');
+      request.userId = claims.sub;
     });
   },
-  { name: 'auth', fastify: '5.x' },
+  { name: 'auth', fastify: '5.x', dependencies: ['cloud'] },
 );

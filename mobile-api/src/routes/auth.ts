@@ -22,7 +22,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
   const perIp = new FixedWindowLimiter(options.loginPerIp ?? DEFAULT_LOGIN_PER_IP);
 
   const tokens = (session: IssuedRefreshToken) => {
-    const { token, expiresIn } = app.tokens.sign(session.userId);
+    const { token, expiresIn } = app.tokens.sign(session.userId, session.familyId);
     return {
       accessToken: token,
       tokenType: 'Bearer' as const,
@@ -93,6 +93,7 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
       schema: {
         tags: ['auth'],
         summary: 'End the session of a refresh token (its family is revoked); idempotent',
+        description: 'The access tokens issued in that session stop working at once, on every cloud instance.',
         body: RefreshBody,
         response: { 204: Type.Null({ description: 'Logged out' }), 400: errorResponses[400], 500: errorResponses[500] },
       },

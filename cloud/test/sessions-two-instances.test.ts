@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest';
+import { SessionService } from '../src/services/sessions.ts';
+import { eventually, household } from '../src/testing/harness.ts';
+import { useTwoInstances } from '../src/testing/two-instances.ts';
+
+const clouds = useTwoInstances();
+
+it('ends a session on every instance as soon as one of them logs it out, before any recheck', async () => {
+  const { one, two } = clouds;
+  const h = await household(one);
+  const session = await one.services.sessions.start(h.user.id);
+  // Instance two has already answered "active" and would not ask the database again for ten minutes:
+  // only the notification can change its mind.
+  const elsewhere = new SessionService(two.db, two.events, { activeRecheckMs: 600_000 });
+  expect(await elsewhere.isActive(session.familyId)).toBe(true);
+  const other = await one.services.sessions.start(h.user.id);
+  expect(await elsewhere.isActive(other.familyId)).toBe(true);
+
+  await one.services.sessions.revoke(session.refreshToken);
+  expect(await one.services.sessions.isActive(session.familyId)).toBe(false);
+  await eventually(async () => (await elsewhere.isActive(session.familyId)) === false);
+  expect(await elsewhere.isActive(other.familyId)).toBe(true);
+});
