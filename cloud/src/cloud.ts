@@ -5,8 +5,10 @@
  */
 import type { MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
+import { topicMap } from '@switchfleet/protocol';
 import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
+import { keepRetainedCaughtUp } from './broker/retained-catch-up.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { newSecret } from './secrets.ts';
@@ -183,6 +185,13 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     const group = config.mqttUrl ? (config.sharedGroup === undefined ? 'sf-cloud' : config.sharedGroup) : null;
     const filters = INGEST_FILTERS.map((f) => (group ? `$share/${group}/${f}` : f));
     await client.subscribeAsync(filters, { qos: 1 });
+    if (group && config.mqttUrl) {
+      // mosquitto (2.0.13 on) sends no retained message to a shared subscription: fetch the retained
+      // gateway status over a plain one, now and after every reconnect (retained-catch-up.ts says why).
+      const catchUp = keepRetainedCaughtUp(client, { url: config.mqttUrl, filter: topicMap.gatewayStatus.filter, onMessage, logger });
+      cleanups.push(() => catchUp.close());
+      await catchUp.ready;
+    }
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
     const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });

@@ -3,8 +3,8 @@
  * reported; and "Past one machine": two cloud instances on one database and one broker dispatch each
  * command once. Here both hold at the same time: a gateway reconnects to a real mosquitto while two
  * cloud instances share the database. Its online status reaches one instance through the shared
- * subscription (mosquitto does not hand retained messages to shared subscriptions, so only the live
- * announce counts), while the other instance's sweeper keeps trying to dispatch pending commands.
+ * subscription (both instances run before the gateway reconnects, so it is the live announce that
+ * counts), while the other instance's sweeper keeps trying to dispatch pending commands.
  * The database is real PostgreSQL when DATABASE_URL is set, otherwise one in-process PGlite that both
  * instances share; the assertions are the same either way.
  */
