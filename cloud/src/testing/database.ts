@@ -20,8 +20,24 @@ export async function scratchDatabase(serverUrl: string | undefined): Promise<Sc
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => admin(serverUrl, `drop database if exists ${name} with (force)`),
+    drop: () => dropDatabase(serverUrl, name),
   };
+}
+
+/**
+ * DROP … WITH (FORCE) ends the sessions still in the database, but refuses (42501) when one of them
+ * is an autovacuum worker and the role lacks pg_signal_backend; such a worker is done within moments.
+ */
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin(serverUrl, `drop database if exists ${name} with (force)`);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42501' || attempt >= 20) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function admin(serverUrl: string, statement: string): Promise<void> {
