@@ -35,14 +35,10 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   return {
     kind: 'pglite',
     db: db as unknown as Db,
-    async ping() {
-      try {
-        await client.query('select 1');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => client.query('select 1').then(
+      () => true,
+      () => false,
+    ),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     close() {
       closing ??= client.close();

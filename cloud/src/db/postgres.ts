@@ -31,14 +31,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   return {
     kind: 'postgres',
     db: db as unknown as Db,
-    async ping() {
-      try {
-        await pool.query('select 1');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => pool.query('select 1').then(
+      () => true,
+      () => false,
+    ),
     async listen(channel, onPayload) {
       // LISTEN belongs to a session, so it needs its own connection outside the pool.
       const client = new pg.Client({ connectionString: options.url });

@@ -70,26 +70,24 @@ export class EventBus {
     await stop?.();
   }
 
-  /**
-   * Notifies every instance, all chunks in one statement (one round trip, delivered in order at its
-   * commit); a failure is logged (events are hints, the database is the truth).
-   */
-  async publish(events: readonly CloudEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    try {
-      await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, c) from unnest(${sql.param([...chunks(events)])}::text[]) with ordinality as u(c, n) order by n`);
-    } catch (e) {
-      this.logger.warn({ err: e }, 'event notify failed');
-    }
+  /** Notifies every instance of these events; a failure is logged (events are hints, the database is the truth). */
+  publish(events: readonly CloudEvent[]): Promise<void> {
+    return this.#notify([...chunks(events)]);
   }
 
   /** Tells every instance that a login session ended (logout, or a leaked refresh token). */
-  async announceSessionEnded(familyId: string): Promise<void> {
+  announceSessionEnded(familyId: string): Promise<void> {
     const wire: SessionWire[] = [{ type: 'session', familyId }];
+    return this.#notify([JSON.stringify(wire)]);
+  }
+
+  /** All payloads in one statement: one round trip, delivered in order when it commits. */
+  async #notify(payloads: string[]): Promise<void> {
+    if (payloads.length === 0) return;
     try {
-      await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`);
+      await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${sql.param(payloads)}::text[]) with ordinality as u(p, n) order by n`);
     } catch (e) {
-      this.logger.warn({ err: e }, 'session notify failed');
+      this.logger.warn({ err: e }, 'event notify failed');
     }
   }
 

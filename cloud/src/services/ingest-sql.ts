@@ -52,9 +52,9 @@ interface OutRow {
 
 export async function writeDeviceReports(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
   const outcome = await writeOnce(db, rows);
-  // A switch another instance registered while this statement ran is left alone by the upsert (its
-  // row is as reported) yet invisible to this statement's snapshot: write those reports again, once,
-  // under a fresh snapshot. Reports of unknown or unclaimed gateways take this path too and stay out.
+  // A gateway claimed into its home while this statement ran is invisible to its snapshot, so its
+  // switches were not registered: write those reports again, once, under a fresh snapshot. Reports of
+  // unknown or unclaimed gateways take this path too and stay out.
   const missed = rows.filter((r) => !outcome.registered.has(r.address));
   if (missed.length === 0) return outcome;
   const again = await writeOnce(db, missed);
@@ -65,23 +65,23 @@ export async function writeDeviceReports(db: Db, rows: ReportRow[]): Promise<Bat
 }
 
 async function writeOnce(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
+  const c = columns(rows);
   const result = await db.execute(sql`
     with input as (
       select * from unnest(
-        ${sql.param(rows.map((r) => r.gateway_id))}::text[], ${sql.param(rows.map((r) => r.seq))}::bigint[],
-        ${sql.param(rows.map((r) => r.address))}::text[], ${sql.param(rows.map((r) => r.online))}::boolean[],
-        ${sql.param(rows.map((r) => r.on))}::boolean[], ${sql.param(rows.map((r) => r.battery))}::integer[],
-        ${sql.param(rows.map((r) => r.rssi))}::integer[], ${sql.param(rows.map(epochMs))}::bigint[]
+        ${sql.param(c.gatewayIds)}::text[], ${sql.param(c.seqs)}::bigint[], ${sql.param(c.addresses)}::text[],
+        ${sql.param(c.online)}::boolean[], ${sql.param(c.on)}::boolean[], ${sql.param(c.battery)}::integer[],
+        ${sql.param(c.rssi)}::integer[], ${sql.param(c.ms)}::bigint[]
       ) as x(gateway_id, seq, address, online, "on", battery, rssi, ms)
     ), ident as (
-      select * from json_to_recordset(${JSON.stringify(identities(rows))}::json) as x(
+      select * from json_to_recordset(${JSON.stringify(c.identities)}::json) as x(
         gateway_id text, address text, model text, name text, firmware_version text, hardware_id text, serial text)
     ), claimed as (
       -- switches whose gateway is provisioned and claimed into a home, with that home
       select i.*, g.home_id from ident i join gateways g on g.id = i.gateway_id and g.home_id is not null
     ), changed as (
       -- only new or changed switches go through the upsert: INSERT … ON CONFLICT locks every row it
-      -- meets, even one its WHERE then leaves alone, and most batches change no switch at all
+      -- meets, and most batches change no switch at all
       select c.* from claimed c left join devices d on d.address = c.address
       where d.id is null
          or d.gateway_id is distinct from c.gateway_id
@@ -102,13 +102,8 @@ async function writeOnce(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
         firmware_version = coalesce(excluded.firmware_version, devices.firmware_version),
         hardware_id = coalesce(excluded.hardware_id, devices.hardware_id),
         serial = coalesce(excluded.serial, devices.serial)
-      -- another instance may have written the same change since this statement's snapshot
-      where devices.gateway_id is distinct from excluded.gateway_id
-         or devices.home_id is distinct from excluded.home_id
-         or devices.model is distinct from excluded.model
-         or (excluded.firmware_version is not null and excluded.firmware_version is distinct from devices.firmware_version)
-         or (excluded.hardware_id is not null and excluded.hardware_id is distinct from devices.hardware_id)
-         or (excluded.serial is not null and excluded.serial is distinct from devices.serial)
+      -- a row another instance inserted or changed alike since this statement's snapshot is written
+      -- again with the same values, so it is returned (registered) like the rest
       returning id, address, home_id
     ), registered as (
       select id, address, home_id from upserted
@@ -186,30 +181,43 @@ export async function forgetGatewaySeq(db: Db, gatewayId: string): Promise<void>
     where last_gateway_id = ${gatewayId} and last_seq is not null`);
 }
 
-/**
- * The observation time as milliseconds since the epoch: PostgreSQL turns a number into a timestamp
- * far faster than it parses ISO text (a third of the statement's time on PGlite), and the gateway
- * stamps reports with millisecond precision (the key (gateway_id, seq, ts) compares these values).
- */
-function epochMs(row: ReportRow): number {
-  return Date.parse(row.seen_at);
-}
+type Identity = Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial'>;
 
-/** One identity per switch, from its newest report in the batch (a statement may touch a row once). */
-function identities(rows: ReportRow[]): Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial'>[] {
+/**
+ * The batch as one array per column, and one identity per switch from its newest report in the batch
+ * (a statement may touch a row once). Observation times go as milliseconds since the epoch:
+ * PostgreSQL turns a number into a timestamp far faster than it parses ISO text (a third of the
+ * statement's time on PGlite), and gateways stamp reports with millisecond precision (the key
+ * (gateway_id, seq, ts) compares these values).
+ */
+function columns(rows: ReportRow[]) {
+  const c = {
+    gatewayIds: [] as string[],
+    seqs: [] as number[],
+    addresses: [] as string[],
+    online: [] as boolean[],
+    on: [] as (boolean | null)[],
+    battery: [] as (number | null)[],
+    rssi: [] as (number | null)[],
+    ms: [] as number[],
+    identities: [] as Identity[],
+  };
   const newest = new Map<string, { row: ReportRow; ms: number }>();
   for (const row of rows) {
-    const ms = epochMs(row);
+    const ms = Date.parse(row.seen_at);
+    c.gatewayIds.push(row.gateway_id);
+    c.seqs.push(row.seq);
+    c.addresses.push(row.address);
+    c.online.push(row.online);
+    c.on.push(row.on);
+    c.battery.push(row.battery);
+    c.rssi.push(row.rssi);
+    c.ms.push(ms);
     const seen = newest.get(row.address);
     if (!seen || ms > seen.ms || (ms === seen.ms && row.seq > seen.row.seq)) newest.set(row.address, { row, ms });
   }
-  return [...newest.values()].map(({ row: r }) => ({
-    gateway_id: r.gateway_id,
-    address: r.address,
-    model: r.model,
-    name: r.name,
-    firmware_version: r.firmware_version,
-    hardware_id: r.hardware_id,
-    serial: r.serial,
-  }));
+  for (const { row: r } of newest.values()) {
+    c.identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });
+  }
+  return c;
 }
