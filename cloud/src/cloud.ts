@@ -8,7 +8,6 @@ import { pino, type Logger } from 'pino';
 import { topicMap } from '@switchfleet/protocol';
 import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
-import { keepRetainedCaughtUp } from './broker/retained-catch-up.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { newSecret } from './secrets.ts';
@@ -183,15 +182,14 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       await ingest.stop();
     });
     const group = config.mqttUrl ? (config.sharedGroup === undefined ? 'sf-cloud' : config.sharedGroup) : null;
-    const filters = INGEST_FILTERS.map((f) => (group ? `$share/${group}/${f}` : f));
+    // Each message of the group reaches one instance, except gateway status, which every instance
+    // takes plainly: it is retained, and a shared subscription gets no retained message (MQTT 5
+    // §4.8.2; mosquitto since 2.0.13), so an instance started or reconnected after a gateway announced
+    // itself would not know it is online. Applying a status is idempotent, it drops each instance's
+    // device views, and the reconcile it starts is locked per gateway and claims each command once.
+    const status = topicMap.gatewayStatus.filter;
+    const filters = INGEST_FILTERS.map((f) => (group && f !== status ? `$share/${group}/${f}` : f));
     await client.subscribeAsync(filters, { qos: 1 });
-    if (group && config.mqttUrl) {
-      // mosquitto (2.0.13 on) sends no retained message to a shared subscription: fetch the retained
-      // gateway status over a plain one, now and after every reconnect (retained-catch-up.ts says why).
-      const catchUp = keepRetainedCaughtUp(client, { url: config.mqttUrl, filter: topicMap.gatewayStatus.filter, onMessage, logger });
-      cleanups.push(() => catchUp.close());
-      await catchUp.ready;
-    }
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
     const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });

@@ -2,9 +2,9 @@
  * Issue 5, "Device state": when a gateway reconnects, the cloud sends it the delta between desired and
  * reported; and "Past one machine": two cloud instances on one database and one broker dispatch each
  * command once. Here both hold at the same time: a gateway reconnects to a real mosquitto while two
- * cloud instances share the database. Its online status reaches one instance through the shared
- * subscription (both instances run before the gateway reconnects, so it is the live announce that
- * counts), while the other instance's sweeper keeps trying to dispatch pending commands.
+ * cloud instances share the database. Its online status reaches both instances (gateway status is the
+ * one topic every instance takes, see cloud.ts), so both reconcile, while their sweepers keep trying
+ * to dispatch pending commands.
  * The database is real PostgreSQL when DATABASE_URL is set, otherwise one in-process PGlite that both
  * instances share; the assertions are the same either way.
  */
