@@ -6,6 +6,8 @@ const api = useApi({ listen: true });
 
 interface Sse {
   events: { event: string; data: Record<string, unknown> }[];
+  /** True once the server ended the stream. */
+  readonly ended: boolean;
   close(): void;
 }
 
@@ -18,6 +20,7 @@ async function stream(token: string): Promise<Sse> {
   const events: Sse['events'] = [];
   const decoder = new TextDecoder();
   let buffer = '';
+  let ended = false;
   void (async () => {
     try {
       for await (const chunk of res.body!) {
@@ -31,11 +34,18 @@ async function stream(token: string): Promise<Sse> {
           if (event && data) events.push({ event, data: JSON.parse(data) });
         }
       }
+      ended = true;
     } catch {
       // aborted by close()
     }
   })();
-  return { events, close: () => abort.abort() };
+  return {
+    events,
+    get ended() {
+      return ended;
+    },
+    close: () => abort.abort(),
+  };
 }
 
 async function owner() {
@@ -48,6 +58,20 @@ describe('GET /v1/events', () => {
   it('answers 401 without a token', async () => {
     const res = await fetch(`${api.base}/v1/events`);
     expect(res.status).toBe(401);
+  });
+
+  it('ends the stream when the session of its token is logged out, and only that one', async () => {
+    const h = await household(api.cloud);
+    const signIn = () => api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: h.user.email, password: h.password } }).then((r) => r.json());
+    const phone = await signIn();
+    const tablet = await signIn();
+    const onPhone = await stream(phone.accessToken);
+    const onTablet = await stream(tablet.accessToken);
+    const out = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: phone.refreshToken } });
+    expect(out.statusCode).toBe(204);
+    await eventually(async () => onPhone.ended);
+    expect(onTablet.ended).toBe(false);
+    onTablet.close();
   });
 
   it('delivers a toggle to its owner as a command outcome and a state change, and nothing of it to anyone else', async () => {

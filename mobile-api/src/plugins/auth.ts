@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated user's id; empty outside authenticated scopes. */
     userId: string;
+    /** The login session (refresh-token family) of the caller's token; empty outside authenticated scopes. */
+    sessionId: string;
   }
 }
 
@@ -27,6 +29,7 @@ export default fp(
   async function auth(app: FastifyInstance, options: AuthPluginOptions) {
     app.decorate('tokens', options.tokens);
     app.decorateRequest('userId', '');
+    app.decorateRequest('sessionId', '');
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
       const header = request.headers.authorization;
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -39,6 +42,7 @@ export default fp(
       }
       if (!(await app.cloud.sessions.isActive(claims.sid))) throw new UnauthorizedError('the session of this token has ended');
       request.userId = claims.sub;
+      request.sessionId = claims.sid;
     });
   },
   { name: 'auth', fastify: '5.x', dependencies: ['cloud'] },

@@ -2,7 +2,8 @@
  * GET /v1/events: a server-sent event stream (WHATWG HTML §9.2) of the caller's devices' state
  * changes and command outcomes. Fed by the cloud's event bus (PostgreSQL LISTEN/NOTIFY), so a change
  * applied by any cloud instance reaches streams held by every instance. Scoped to the homes the
- * caller belongs to when the stream opens; the app reconnects to pick up a new membership.
+ * caller belongs to when the stream opens; the app reconnects to pick up a new membership. The
+ * stream ends when the session of its token ends (logout on any instance), as the token's calls do.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CloudEvent } from '@switchfleet/cloud';
@@ -46,12 +47,17 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       };
       const unsubscribe = app.cloud.events.subscribe(send);
+      const sessionId = request.sessionId;
+      const stopSession = app.cloud.events.onSessionEnded((ended) => {
+        if (ended === sessionId) end();
+      });
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
       const end = () => {
         if (!open.delete(end)) return;
         clearInterval(heartbeat);
         unsubscribe();
+        stopSession();
         raw.end();
       };
       open.add(end);
