@@ -1,6 +1,6 @@
 /**
  * The parent side of the PGlite thread (pglite-thread.mjs): a client with the part of PGlite's
- * interface drizzle's pglite driver uses (`query`, `exec`, `transaction`) plus `listen` and `close`,
+ * interface drizzle's pglite driver uses (`query`, `transaction`) plus `listen` and `close`,
  * each call a message to the thread. Statements run there, off this event loop.
  *
  * What crosses the thread boundary is structured-cloned, so two things are rebuilt on this side:
@@ -21,14 +21,9 @@ export interface QueryResult<T = Record<string, unknown>> {
   affectedRows?: number;
 }
 
-export interface Queryable {
+/** What a transaction hands its function: queries that run inside it. */
+export interface TransactionHandle {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
-  exec(sql: string): Promise<QueryResult[]>;
-}
-
-export interface TransactionHandle extends Queryable {
-  readonly closed: boolean;
-  rollback(): Promise<never>;
 }
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> & { message: string } };
@@ -43,10 +38,7 @@ export class DatabaseClosedError extends Error {
   }
 }
 
-/** Thrown by `rollback()` inside `transaction()`; caught there, it ends the transaction quietly. */
-class Rollback extends Error {}
-
-export class PgliteThreadClient implements Queryable {
+export class PgliteThreadClient implements TransactionHandle {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   readonly #listeners = new Map<string, Set<(payload: string) => void>>();
@@ -94,32 +86,19 @@ export class PgliteThreadClient implements Queryable {
     });
   }
 
-  exec(sql: string, tx?: number): Promise<QueryResult[]> {
-    return this.#call({ op: 'exec', sql, tx }) as Promise<QueryResult[]>;
-  }
-
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (drizzle's
+   * `tx.rollback()` throws too).
+   */
   async transaction<T>(fn: (tx: TransactionHandle) => Promise<T>): Promise<T> {
     const id = (await this.#call({ op: 'begin' })) as number;
-    let closed = false;
-    const handle: TransactionHandle = {
-      get closed() {
-        return closed;
-      },
-      query: (sql, params, options) => this.query(sql, params, options, id),
-      exec: (sql) => this.exec(sql, id),
-      rollback: () => Promise.reject(new Rollback('rolled back')),
-    };
     let result: T;
     try {
-      result = await fn(handle);
+      result = await fn({ query: (sql, params, options) => this.query(sql, params, options, id) });
     } catch (e) {
-      closed = true;
       await this.#call({ op: 'end', tx: id, commit: false }).catch(() => {});
-      if (e instanceof Rollback) return undefined as T;
       throw e;
     }
-    closed = true;
     await this.#call({ op: 'end', tx: id, commit: true });
     return result;
   }

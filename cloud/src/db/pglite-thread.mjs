@@ -4,7 +4,7 @@
 // its own process. Plain JavaScript on purpose: a worker thread starts without the TypeScript loader
 // the parent may run under (tsx, vitest).
 //
-// Messages in:  { id, op: 'query' | 'exec' | 'begin' | 'end' | 'listen' | 'unlisten' | 'close', ... }
+// Messages in:  { id, op: 'query' | 'begin' | 'end' | 'listen' | 'unlisten' | 'close', ... }
 // Messages out: { id, ok: true, result } | { id, ok: false, error } | { notify, payload } | { ready } | { failed }
 // The protocol is owned by ./pglite-client.ts.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -89,8 +89,6 @@ function run(message) {
   switch (message.op) {
     case 'query':
       return target(message.tx).query(message.sql, message.params, { rowMode: message.rowMode, parsers: textParsers(message.textOids) });
-    case 'exec':
-      return target(message.tx).exec(message.sql);
     case 'begin':
       return begin();
     case 'end':

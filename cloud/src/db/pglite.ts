@@ -23,7 +23,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     // In memory nothing outlives the process, so waiting at each commit for the WAL flush buys nothing.
     setup: options.dataDir ? [] : ['set synchronous_commit = off'],
   });
-  // drizzle's pglite driver calls only query/exec/transaction, which the thread client provides.
+  // drizzle's pglite driver calls only query and transaction, which the thread client provides.
   const db = drizzle({ client: client as unknown as PGlite, schema });
   try {
     await migrate(db, { migrationsFolder });
