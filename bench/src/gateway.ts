@@ -115,7 +115,7 @@ const bench: Benchmark = {
     await bundle(fileURLToPath(import.meta.url), CHILD_BUNDLE);
     const { Aedes } = await import('aedes');
     const mqtt = (await import('mqtt')).default;
-    const { encodePayload, topicFor, decodePayload } = await import('@switchfleet/protocol');
+    const { commandRequest, encodePayload, topicFor, decodePayload } = await import('@switchfleet/protocol');
     const broker = await Aedes.createBroker();
     const server = createServer(broker.handle);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -156,8 +156,7 @@ const bench: Benchmark = {
       let sent = 0;
       const load = setInterval(() => {
         const address = list[sent % list.length]!;
-        const now = Date.now();
-        const body = encodePayload('command', { v: 1, commandId: `bench-${sent++}`, action: 'toggle', issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 10_000).toISOString() });
+        const body = encodePayload('command', commandRequest(`bench-${sent++}`, 'toggle', 10_000));
         void cloud.publishAsync(topicFor('command', { gatewayId, address }), body, { qos: 1 });
       }, 1000 / COMMANDS_PER_S);
       await new Promise((r) => setTimeout(r, WARMUP_MS));

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { decodePayload, encodePayload, topicFor, type CommandResult } from '@switchfleet/protocol';
+import { commandRequest, decodePayload, encodePayload, topicFor, type CommandResult } from '@switchfleet/protocol';
 
 const fixture = fileURLToPath(new URL('./fixtures/child-gateway.ts', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -79,8 +79,7 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
       const commandId = `crash-${i}`;
       ids.push(commandId);
       const address = addresses[i % addresses.length]!.replace(/:/g, '');
-      const now = Date.now();
-      const body = encodePayload('command', { v: 1, commandId, action: i % 2 ? 'on' : 'off', issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 30_000).toISOString() });
+      const body = encodePayload('command', commandRequest(commandId, i % 2 ? 'on' : 'off', 30_000));
       await cloud.publishAsync(topicFor('command', { gatewayId, address }), body, { qos: 1 });
     };
 

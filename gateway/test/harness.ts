@@ -12,7 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { createSimRadio, type AddSwitchOptions, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
-import { decodePayload, encodePayload, newTraceparent, topicFor, type CommandAction, type CommandResult, type DeviceReport } from '@switchfleet/protocol';
+import { commandRequest, decodePayload, encodePayload, newTraceparent, topicFor, type CommandAction, type CommandResult, type DeviceReport } from '@switchfleet/protocol';
 import { startProxy, type Proxy } from './proxy.ts';
 import { createGateway, loadNoble, resolveGatewayConfig, type Gateway, type GatewayConfigInput } from '../src/index.ts';
 
@@ -135,15 +135,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     switches,
     async command(sw, action, opts = {}) {
       const commandId = opts.commandId ?? `cmd-${Math.random().toString(36).slice(2)}`;
-      const now = Date.now();
-      const payload = encodePayload('command', {
-        v: 1,
-        commandId,
-        action,
-        issuedAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + (opts.ttlMs ?? 5000)).toISOString(),
-        traceparent: newTraceparent(),
-      });
+      const payload = encodePayload('command', commandRequest(commandId, action, opts.ttlMs ?? 5000, { traceparent: newTraceparent() }));
       await cloud.publishAsync(topicFor('command', { gatewayId, address: compact(sw.address) }), payload, { qos: 1 });
       return commandId;
     },

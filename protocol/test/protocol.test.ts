@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePayload, encodePayload, parseTopic, switchbot, topicFor, TopicError } from '../src/index.ts';
+import { commandRequest, decodePayload, encodePayload, parseTopic, switchbot, topicFor, TopicError } from '../src/index.ts';
 
 describe('switchbot frames', () => {
   it('encodes the documented press, on and off requests', () => {
@@ -54,5 +54,16 @@ describe('topic map', () => {
 
   it('refuses to encode a payload that breaks its schema', () => {
     expect(() => encodePayload('gatewayStatus', { v: 1, online: true, ts: 'not a date' })).toThrow(/ts/);
+  });
+});
+
+describe('command requests', () => {
+  it('are issued now, expire after their TTL, carry a trace context only when given, and encode as the map says', () => {
+    const now = Date.parse('2026-11-22T10:00:00.000Z');
+    const plain = commandRequest('c-1', 'toggle', 30_000, { now });
+    expect(plain).toEqual({ v: 1, commandId: 'c-1', action: 'toggle', issuedAt: '2026-11-22T10:00:00.000Z', expiresAt: '2026-11-22T10:00:30.000Z' });
+    const traced = commandRequest('c-2', 'on', 5_000, { now, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const decoded = decodePayload('command', encodePayload('command', traced));
+    expect(decoded.ok && decoded.value.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   });
 });

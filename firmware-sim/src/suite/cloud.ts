@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  decodePayload, encodePayload, parseTopic, TOPIC_ROOT, topicFor,
+  decodePayload, commandRequest, encodePayload, parseTopic, TOPIC_ROOT, topicFor,
   type CommandAction, type CommandResult, type DeviceReport, type GatewayStatus,
 } from '@switchfleet/protocol';
 import { waitUntil } from './wait.ts';
@@ -70,14 +70,7 @@ export class SuiteCloud {
   /** Sends a command as the cloud does and waits for its one terminal result. */
   async command(gatewayId: string, address: string, action: CommandAction, ttlMs: number): Promise<CommandResult> {
     const commandId = `suite-${++this.commandCounter}`;
-    const now = Date.now();
-    const payload = encodePayload('command', {
-      v: 1,
-      commandId,
-      action,
-      issuedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + ttlMs).toISOString(),
-    });
+    const payload = encodePayload('command', commandRequest(commandId, action, ttlMs));
     await this.client.publishAsync(topicFor('command', { gatewayId, address }), payload, { qos: 1 });
     const view = this.view(gatewayId);
     // The gateway answers an expired command too, so the wait outlives the TTL by a margin.

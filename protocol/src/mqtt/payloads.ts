@@ -143,3 +143,11 @@ export type CommandAction = Static<typeof CommandAction>;
 export type CommandStatus = Static<typeof CommandStatus>;
 export type FailureReason = Static<typeof FailureReason>;
 export type SwitchState = Static<typeof SwitchState>;
+
+/** A command request issued at `now` (default: this instant) that the gateway may act on for `ttlMs`. */
+export function commandRequest(commandId: string, action: CommandAction, ttlMs: number, options: { now?: number; traceparent?: string } = {}): CommandRequest {
+  const now = options.now ?? Date.now();
+  const request: CommandRequest = { v: 1, commandId, action, issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() };
+  if (options.traceparent !== undefined) request.traceparent = options.traceparent;
+  return request;
+}
