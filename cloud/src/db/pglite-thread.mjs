@@ -26,10 +26,17 @@ function errorOf(e) {
   return out;
 }
 
+/** Parser sets by type list: drizzle sends the same list with every query. */
+const parserSets = new Map();
+
 /** Columns whose type has a caller-side parser come back as PostgreSQL's text, untouched. */
-function textParsers(oids) {
-  const parsers = {};
-  for (const oid of oids ?? []) parsers[oid] = (text) => text;
+function textParsers(oids = []) {
+  const key = oids.join(',');
+  let parsers = parserSets.get(key);
+  if (!parsers) {
+    parsers = Object.fromEntries(oids.map((oid) => [oid, (text) => text]));
+    parserSets.set(key, parsers);
+  }
   return parsers;
 }
 

@@ -23,6 +23,7 @@ import { isTerminal, type CommandRecord } from './command-record.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import type { DeviceService } from './devices.ts';
 import type { Shadow, ShadowService } from './shadow.ts';
+import { runEvery } from './periodic.ts';
 
 export const DEFAULT_COMMAND_TTL_MS = 30_000;
 export const MAX_COMMAND_TTL_MS = 10 * 60_000;
@@ -226,25 +227,9 @@ export class CommandService {
     return expired;
   }
 
-  /** @deprecated name kept for callers of the skeleton; same as sweep. */
-  sweepExpired(now = new Date()): Promise<number> {
-    return this.sweep(now);
-  }
-
   /** Runs sweep every `intervalMs` (never two at once); returns the stop function. */
   startSweeper(intervalMs: number): () => void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.sweep()
-        .catch((e: unknown) => this.deps.logger.error({ err: e }, 'command sweep failed'))
-        .finally(() => {
-          running = false;
-        });
-    }, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return runEvery(intervalMs, () => this.sweep(), this.deps.logger, 'command sweep');
   }
 
   private async byKey(userId: string, key: string, requestHash: string): Promise<CommandRecord | null> {

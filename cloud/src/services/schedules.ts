@@ -16,6 +16,7 @@ import { isUuid } from '../ids.ts';
 import type { CommandDispatcher } from './command-dispatch.ts';
 import type { DeviceService } from './devices.ts';
 import type { ShadowService } from './shadow.ts';
+import { runEvery } from './periodic.ts';
 
 export const SCHEDULE_ACTIONS = ['on', 'off', 'toggle', 'press'] as const;
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
@@ -119,18 +120,7 @@ export class ScheduleService {
 
   /** Polls for due schedules every `intervalMs` (never two at once); returns the stop function. */
   start(intervalMs: number): () => void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.runDue()
-        .catch((e: unknown) => this.deps.logger.error({ err: e }, 'schedule run failed'))
-        .finally(() => {
-          running = false;
-        });
-    }, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return runEvery(intervalMs, () => this.runDue(), this.deps.logger, 'schedule run');
   }
 }
 
