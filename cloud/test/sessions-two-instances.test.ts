@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
+import { refreshTokens } from '../src/db/schema.ts';
 import { SessionService } from '../src/services/sessions.ts';
 import { eventually, household } from '../src/testing/harness.ts';
 import { useTwoInstances } from '../src/testing/two-instances.ts';
@@ -20,4 +22,15 @@ it('ends a session on every instance as soon as one of them logs it out, before 
   expect(await one.services.sessions.isActive(session.familyId)).toBe(false);
   await eventually(async () => (await elsewhere.isActive(session.familyId)) === false);
   expect(await elsewhere.isActive(other.familyId)).toBe(true);
+});
+
+it('reads the database again once its answer is older than the recheck bound, so a lost notification costs at most that', async () => {
+  const { one } = clouds;
+  const h = await household(one);
+  const session = await one.services.sessions.start(h.user.id);
+  // No event bus: this instance can only learn of the end from the database.
+  const deaf = new SessionService(one.db, undefined, { activeRecheckMs: 0 });
+  expect(await deaf.isActive(session.familyId)).toBe(true);
+  await one.db.update(refreshTokens).set({ revokedAt: new Date() }).where(eq(refreshTokens.familyId, session.familyId));
+  expect(await deaf.isActive(session.familyId)).toBe(false);
 });
