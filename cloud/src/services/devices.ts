@@ -76,7 +76,7 @@ export class DeviceService {
 
   /**
    * Reports of a device in [from, to), oldest first, at most MAX_HISTORY_ENTRIES; null when the
-   * device is not the user's. Served by the (device_id, ts) index.
+   * device is not the user's. Served by the leading (device_id, ts) of the history key, in its order.
    */
   async historyForUser(userId: string, deviceId: string, from: Date, to: Date): Promise<HistoryEntry[] | null> {
     if (!(await this.routeForUser(userId, deviceId))) return null;

@@ -5,9 +5,9 @@
  * small json parameter. In order, the statement
  *  1. registers each switch into the home of the gateway that hears it (a gateway not provisioned,
  *     or not yet claimed into a home, matches no row, so its reports are not written);
- *  2. appends every report to device_state_history; the key (gateway_id, seq, ts) makes a report the
- *     gateway's outbox delivers twice land once (ON CONFLICT DO NOTHING), and only reports that were
- *     new go on;
+ *  2. appends every report to device_state_history; its key holds the outbox's identity of a report
+ *     (gateway_id, seq, ts), so a report the gateway's outbox delivers twice lands once, and only
+ *     reports that were new go on (see writeOnce for how duplicates are told apart cheaply);
  *  3. folds the new reports to the newest per device and upserts the shadow's reported side, unless
  *     what is stored is newer: from the same gateway a higher seq wins, otherwise (another gateway,
  *     or a gateway that restarted its counter) the later observation time;
@@ -64,8 +64,36 @@ export async function writeDeviceReports(db: Db, rows: ReportRow[]): Promise<Bat
   return outcome;
 }
 
+/** The history key's constraint (schema.ts). */
+const HISTORY_KEY = 'device_state_history_pkey';
+
+/**
+ * Redeliveries are rare (a gateway's outbox after a lost connection), so the batch is first written
+ * with a plain INSERT into history: ON CONFLICT DO NOTHING makes PostgreSQL probe the key before every
+ * row and insert speculatively, a tenth of the statement. The plain insert still fails on a stored
+ * report (unique_violation, SQLSTATE 23505, on the history key), which rolls the whole statement back;
+ * the batch is then written again with ON CONFLICT DO NOTHING. Copies inside one batch are removed
+ * before either.
+ */
 async function writeOnce(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
   const c = columns(rows);
+  try {
+    return await writeColumns(db, c, false);
+  } catch (e) {
+    if (!violates(e, HISTORY_KEY)) throw e;
+    return await writeColumns(db, c, true);
+  }
+}
+
+/** The PostgreSQL error under drizzle's wrapper (DrizzleQueryError keeps it as `cause`) names this unique key. */
+function violates(e: unknown, constraint: string): boolean {
+  for (let err = e as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined; err; err = err.cause as typeof err) {
+    if (err.code === '23505') return err.constraint === constraint;
+  }
+  return false;
+}
+
+async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<BatchOutcome> {
   const result = await db.execute(sql`
     with input as (
       select * from unnest(
@@ -116,7 +144,7 @@ async function writeOnce(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
       insert into device_state_history (gateway_id, seq, ts, device_id, online, "on", battery, rssi)
       select i.gateway_id, i.seq, timestamptz 'epoch' + i.ms * interval '1 millisecond', r.id, i.online, i."on", i.battery, i.rssi
       from input i join registered r on r.address = i.address
-      on conflict do nothing
+      ${redeliveries ? sql`on conflict do nothing` : sql``}
       returning gateway_id, seq, ts, device_id, online, "on", battery, rssi
     ), latest as (
       select distinct on (device_id) *, least(ts, now()) as seen from hist order by device_id, ts desc, seq desc
@@ -183,9 +211,12 @@ export async function forgetGatewaySeq(db: Db, gatewayId: string): Promise<void>
 
 type Identity = Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial'>;
 
+type Columns = ReturnType<typeof columns>;
+
 /**
- * The batch as one array per column, and one identity per switch from its newest report in the batch
- * (a statement may touch a row once). Observation times go as milliseconds since the epoch:
+ * The batch as one array per column, without copies of a report (a row may be inserted once per
+ * statement), and one identity per switch from its newest report in the batch (a statement may touch
+ * a row once). Observation times go as milliseconds since the epoch:
  * PostgreSQL turns a number into a timestamp far faster than it parses ISO text (a third of the
  * statement's time on PGlite), and gateways stamp reports with millisecond precision (the key
  * (gateway_id, seq, ts) compares these values).
@@ -203,8 +234,12 @@ function columns(rows: ReportRow[]) {
     identities: [] as Identity[],
   };
   const newest = new Map<string, { row: ReportRow; ms: number }>();
+  const seen = new Set<string>();
   for (const row of rows) {
     const ms = Date.parse(row.seen_at);
+    const key = `${row.gateway_id} ${row.seq} ${ms} ${row.address}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     c.gatewayIds.push(row.gateway_id);
     c.seqs.push(row.seq);
     c.addresses.push(row.address);
@@ -213,8 +248,8 @@ function columns(rows: ReportRow[]) {
     c.battery.push(row.battery);
     c.rssi.push(row.rssi);
     c.ms.push(ms);
-    const seen = newest.get(row.address);
-    if (!seen || ms > seen.ms || (ms === seen.ms && row.seq > seen.row.seq)) newest.set(row.address, { row, ms });
+    const prior = newest.get(row.address);
+    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms });
   }
   for (const { row: r } of newest.values()) {
     c.identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });

@@ -1,0 +1,81 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devices, deviceState } from '../src/db/schema.ts';
+import { writeDeviceReports, type ReportRow } from '../src/services/ingest-sql.ts';
+import { household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
+
+let t: TestCloud;
+let h: Household;
+beforeAll(async () => {
+  t = await startTestCloud();
+  h = await household(t.cloud);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const base = Date.now() - 60_000;
+function report(address: string, seq: number, on: boolean): ReportRow {
+  return {
+    gateway_id: h.credentials.gatewayId,
+    seq,
+    address,
+    model: 'WoHand',
+    name: null,
+    firmware_version: null,
+    hardware_id: null,
+    serial: null,
+    online: true,
+    on,
+    battery: 90,
+    rssi: -60,
+    seen_at: new Date(base + seq).toISOString(),
+  };
+}
+
+/** The switch's history (relay states, oldest first) as the app reads it, and its shadow's reported side. */
+async function history(address: string) {
+  const [shadow] = await t.cloud.db
+    .select({ id: devices.id, on: deviceState.on, version: deviceState.version })
+    .from(devices)
+    .innerJoin(deviceState, eq(deviceState.deviceId, devices.id))
+    .where(eq(devices.address, address));
+  const entries = await t.cloud.services.devices.historyForUser(h.user.id, shadow!.id, new Date(base - 1000), new Date());
+  return { shadow: shadow!, states: entries!.map((e) => e.state?.on) };
+}
+
+describe('a batch that carries reports already stored (the gateway outbox delivered them again)', () => {
+  it('stores the new reports of that batch once each, the old ones not again, and moves the shadow to the newest', async () => {
+    const address = randomAddress();
+    const first = await writeDeviceReports(t.cloud.db, [report(address, 1, true), report(address, 2, false)]);
+    expect(first.stored.get(address)).toBe(2);
+
+    const again = await writeDeviceReports(t.cloud.db, [report(address, 2, false), report(address, 3, true), report(address, 4, false)]);
+    expect(again.registered.has(address)).toBe(true);
+    expect(again.stored.get(address)).toBe(2);
+    expect(again.moved.has(address)).toBe(true);
+    const { shadow, states } = await history(address);
+    expect(states).toEqual([true, false, true, false]);
+    expect(shadow.on).toBe(false);
+  });
+
+  it('stores nothing and leaves the shadow as it is when every report of the batch was stored before', async () => {
+    const address = randomAddress();
+    await writeDeviceReports(t.cloud.db, [report(address, 1, true), report(address, 2, false)]);
+    const before = await history(address);
+
+    const again = await writeDeviceReports(t.cloud.db, [report(address, 1, true), report(address, 2, false)]);
+    expect(again.stored.size).toBe(0);
+    expect(again.moved.size).toBe(0);
+    const after = await history(address);
+    expect(after.states).toEqual([true, false]);
+    expect(after.shadow.version).toBe(before.shadow.version);
+  });
+
+  it('stores a report that appears twice in one batch once', async () => {
+    const address = randomAddress();
+    const outcome = await writeDeviceReports(t.cloud.db, [report(address, 1, true), report(address, 1, true), report(address, 2, false)]);
+    expect(outcome.stored.get(address)).toBe(2);
+    expect((await history(address)).states).toEqual([true, false]);
+  });
+});
