@@ -65,6 +65,40 @@ describe('PGlite on its own thread', () => {
     expect(order).toEqual(['commit', 'outside']);
   });
 
+  it('runs one statement text again with new parameters and gets the new answer', async () => {
+    const text = 'select $1::int * 2 as n';
+    expect((await client.query<{ n: number }>(text, [2])).rows).toEqual([{ n: 4 }]);
+    expect((await client.query<{ n: number }>(text, [21])).rows).toEqual([{ n: 42 }]);
+    expect((await client.query<{ n: number | null }>(text, [null])).rows).toEqual([{ n: null }]);
+  });
+
+  it('answers the next statement after one that does not parse', async () => {
+    await expect(client.query('selec 1')).rejects.toMatchObject({ code: '42601' });
+    await expect(client.query('select $1::int as n', ['x'])).rejects.toMatchObject({ code: '22P02' });
+    expect((await client.query<{ n: number }>('select $1::int as n', [5])).rows).toEqual([{ n: 5 }]);
+  });
+
+  it('prepares a statement anew when the table it reads changed shape', async () => {
+    await client.query('create table shape (id int)');
+    await client.query('insert into shape values (1)');
+    const text = 'select * from shape';
+    expect((await client.query(text)).rows).toEqual([{ id: 1 }]);
+    await client.query("alter table shape add column label text default 'x'");
+    expect((await client.query(text)).rows).toEqual([{ id: 1, label: 'x' }]);
+  });
+
+  it('rolls back a transaction whose statement fails, and the statement works afterwards', async () => {
+    const text = "insert into t values ($1, 'tx')";
+    const failure = client.transaction(async (tx) => {
+      await tx.query(text, [10]);
+      await tx.query(text, [10]);
+    });
+    await expect(failure).rejects.toMatchObject({ code: '23505' });
+    expect((await client.query('select id from t where id = 10')).rows).toEqual([]);
+    await client.query(text, [10]);
+    expect((await client.query('select id from t where id = 10')).rows).toEqual([{ id: 10 }]);
+  });
+
   it('delivers NOTIFY payloads to listeners until they stop', async () => {
     const heard: string[] = [];
     const stop = await client.listen('sf_test', (payload) => heard.push(payload));

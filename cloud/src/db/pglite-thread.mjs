@@ -9,9 +9,10 @@
 // The protocol is owned by ./pglite-client.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { StatementCache } from './pglite-statements.mjs';
 
 const port = parentPort;
-/** Open transactions by id: PGlite's transaction handle and the function that ends it. */
+/** Open transactions by id: the function that ends each, and its end. Their statements run through `statements`. */
 const transactions = new Map();
 /** LISTEN registrations by channel: the function that stops each. */
 const listening = new Map();
@@ -40,11 +41,8 @@ function textParsers(oids = []) {
   return parsers;
 }
 
-function target(tx) {
-  if (tx === undefined) return db;
-  const open = transactions.get(tx);
-  if (!open) throw new Error(`transaction ${tx} is not open`);
-  return open.handle;
+function checkOpen(tx) {
+  if (tx !== undefined && !transactions.has(tx)) throw new Error(`transaction ${tx} is not open`);
 }
 
 async function begin() {
@@ -55,8 +53,8 @@ async function begin() {
   const started = new Promise((resolve) => (opened = resolve));
   const ROLLBACK = Symbol('rollback');
   const done = db
-    .transaction(async (handle) => {
-      transactions.set(tx, { handle, end, done: undefined });
+    .transaction(async () => {
+      transactions.set(tx, { end, done: undefined });
       opened();
       if (!(await decided)) throw ROLLBACK;
     })
@@ -95,7 +93,8 @@ async function unlisten(channel) {
 function run(message) {
   switch (message.op) {
     case 'query':
-      return target(message.tx).query(message.sql, message.params, { rowMode: message.rowMode, parsers: textParsers(message.textOids) });
+      checkOpen(message.tx);
+      return statements.query(message.sql, message.params, { rowMode: message.rowMode, parsers: textParsers(message.textOids) }, message.tx !== undefined);
     case 'begin':
       return begin();
     case 'end':
@@ -112,8 +111,10 @@ function run(message) {
 }
 
 let db;
+let statements;
 try {
   db = await PGlite.create(workerData.dataDir ? { dataDir: workerData.dataDir } : {});
+  statements = new StatementCache(db);
   for (const statement of workerData.setup ?? []) await db.exec(statement);
   port.on('message', (message) => {
     Promise.resolve()
