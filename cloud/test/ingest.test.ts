@@ -87,6 +87,31 @@ describe('ingest', () => {
     await gateway.close();
   });
 
+  it('drops a report whose time a Date cannot hold and keeps the reports batched around it', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const before = t.cloud.services.ingest.stats();
+    const report = (name: string, ts: string) => {
+      const address = randomAddress();
+      const payload = { v: 1, seq: 1, ts, device: { address, model: 'WoHand', name }, online: true, state: { on: true } };
+      return gateway.publish(topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }), JSON.stringify(payload));
+    };
+    // Published together, so that they travel in one batch.
+    await Promise.all([
+      report('Before', new Date().toISOString()),
+      report('Leap second', '2016-12-31T23:59:60Z'),
+      report('Zone suffix', '2026-01-01T00:00:00Z[Europe/Paris]'),
+      report('After', new Date().toISOString()),
+    ]);
+    await eventually(async () => t.cloud.services.ingest.stats().received - before.received >= 4);
+    await t.cloud.services.ingest.idle();
+    const names = (await t.cloud.services.devices.listForUser(h.user.id)).map((d) => d.name).sort();
+    expect(names).toEqual(['After', 'Before']);
+    const after = t.cloud.services.ingest.stats();
+    expect(after.malformed - before.malformed).toBe(2);
+    expect(after.failed - before.failed).toBe(0);
+    await gateway.close();
+  });
+
   it('rejects a report whose payload names another switch than its topic', async () => {
     const { h, gateway } = await onlineHousehold();
     const before = t.cloud.services.ingest.stats().rejected;

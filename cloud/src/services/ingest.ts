@@ -107,6 +107,14 @@ export class IngestService {
       this.deps.logger.warn({ topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
       return;
     }
+    if (parsed.name === 'deviceState' && !Number.isFinite(Date.parse((decoded.value as DeviceReport).ts))) {
+      // RFC 3339 (the schema's date-time) allows what a JavaScript Date cannot hold: a leap second
+      // (23:59:60) and an RFC 9557 suffix ("[Europe/Paris]"). Such a report is refused on its own here;
+      // in the batch its unreadable time would fail the statement and every good report with it.
+      this.count(parsed.name, 'malformed');
+      this.deps.logger.warn({ topic, ts: (decoded.value as DeviceReport).ts }, 'ingest: report time not representable, dropped');
+      return;
+    }
     if (parsed.name === 'gatewayHealth') {
       this.count(parsed.name, 'gatewayHealth');
       this.#health.set(parsed.gatewayId, decoded.value as GatewayHealth);
