@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
+import { namingClient, StatementNames } from './pg-statements.ts';
 import { schema } from './schema.ts';
 
 /** Arbitrary but fixed key: every cloud process migrating the same database takes the same lock. */
@@ -15,7 +16,11 @@ export interface PostgresOptions {
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    Client: namingClient(new StatementNames()),
+  });
   // An idle client that loses its server emits 'error' on the pool; without a listener that is an
   // uncaught exception. The next query reports the failure to its caller instead.
   pool.on('error', () => {});
