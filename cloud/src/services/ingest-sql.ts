@@ -14,6 +14,7 @@
  *  4. announces the shadows it moved on the event bus (NOTIFY, sent at commit).
  */
 import { sql } from 'drizzle-orm';
+import { ArrayLiteral } from '../db/array-literal.ts';
 import { rowsOf, type Db } from '../db/database.ts';
 import { notifyStateEventsSql } from './event-bus.ts';
 
@@ -97,9 +98,9 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
   const result = await db.execute(sql`
     with input as (
       select * from unnest(
-        ${sql.param(c.gatewayIds)}::text[], ${sql.param(c.seqs)}::bigint[], ${sql.param(c.addresses)}::text[],
-        ${sql.param(c.online)}::boolean[], ${sql.param(c.on)}::boolean[], ${sql.param(c.battery)}::integer[],
-        ${sql.param(c.rssi)}::integer[], ${sql.param(c.ms)}::bigint[]
+        ${String(c.gatewayIds)}::text[], ${String(c.seqs)}::bigint[], ${String(c.addresses)}::text[],
+        ${String(c.online)}::boolean[], ${String(c.on)}::boolean[], ${String(c.battery)}::integer[],
+        ${String(c.rssi)}::integer[], ${String(c.ms)}::bigint[]
       ) as x(gateway_id, seq, address, online, "on", battery, rssi, ms)
     ), ident as (
       select * from json_to_recordset(${JSON.stringify(c.identities)}::json) as x(
@@ -214,7 +215,7 @@ type Identity = Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'f
 type Columns = ReturnType<typeof columns>;
 
 /**
- * The batch as one array per column, without copies of a report (a row may be inserted once per
+ * The batch as one array literal per column (array-literal.ts), without copies of a report (a row may be inserted once per
  * statement), and one identity per switch from its newest report in the batch (a statement may touch
  * a row once). Observation times go as milliseconds since the epoch:
  * PostgreSQL turns a number into a timestamp far faster than it parses ISO text (a third of the
@@ -223,14 +224,14 @@ type Columns = ReturnType<typeof columns>;
  */
 function columns(rows: ReportRow[]) {
   const c = {
-    gatewayIds: [] as string[],
-    seqs: [] as number[],
-    addresses: [] as string[],
-    online: [] as boolean[],
-    on: [] as (boolean | null)[],
-    battery: [] as (number | null)[],
-    rssi: [] as (number | null)[],
-    ms: [] as number[],
+    gatewayIds: new ArrayLiteral(),
+    seqs: new ArrayLiteral(),
+    addresses: new ArrayLiteral(),
+    online: new ArrayLiteral(),
+    on: new ArrayLiteral(),
+    battery: new ArrayLiteral(),
+    rssi: new ArrayLiteral(),
+    ms: new ArrayLiteral(),
     identities: [] as Identity[],
   };
   const newest = new Map<string, { row: ReportRow; ms: number }>();
@@ -240,14 +241,14 @@ function columns(rows: ReportRow[]) {
     const key = `${row.gateway_id} ${row.seq} ${ms} ${row.address}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    c.gatewayIds.push(row.gateway_id);
-    c.seqs.push(row.seq);
-    c.addresses.push(row.address);
-    c.online.push(row.online);
-    c.on.push(row.on);
-    c.battery.push(row.battery);
-    c.rssi.push(row.rssi);
-    c.ms.push(ms);
+    c.gatewayIds.text(row.gateway_id);
+    c.seqs.int(row.seq);
+    c.addresses.text(row.address);
+    c.online.bool(row.online);
+    c.on.bool(row.on);
+    c.battery.int(row.battery);
+    c.rssi.int(row.rssi);
+    c.ms.int(ms);
     const prior = newest.get(row.address);
     if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms });
   }
