@@ -215,8 +215,8 @@ type Identity = Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'f
 type Columns = ReturnType<typeof columns>;
 
 /**
- * The batch as one array literal per column (array-literal.ts), without copies of a report (a row may be inserted once per
- * statement), and one identity per switch from its newest report in the batch (a statement may touch
+ * The batch as one array literal per column (array-literal.ts), without copies of a report (a row
+ * may be inserted once per statement), and one identity per switch from its newest report in the batch (a statement may touch
  * a row once). Observation times go as milliseconds since the epoch:
  * PostgreSQL turns a number into a timestamp far faster than it parses ISO text (a third of the
  * statement's time on PGlite), and gateways stamp reports with millisecond precision (the key

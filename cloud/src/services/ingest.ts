@@ -61,8 +61,6 @@ export interface IngestDeps {
   metrics?: CloudMetrics;
   /** Most messages applied per drain step (1000: a statement of that many reports runs in tens of milliseconds). */
   batchMax?: number;
-  /** Longest a drain step gathers arriving messages (LINGER_MS). */
-  lingerMs?: number;
 }
 
 export class IngestService {
@@ -81,8 +79,6 @@ export class IngestService {
   readonly #queue: Message[] = [];
   readonly #health = new Map<string, GatewayHealth>();
   #draining: Promise<void> | undefined;
-  /** Messages were waiting when the last drain step ended. */
-  #underLoad = false;
   #stopped = false;
 
   constructor(private readonly deps: IngestDeps) {}
@@ -116,14 +112,6 @@ export class IngestService {
     if (!decoded.ok) {
       this.count(parsed.name, 'malformed');
       this.deps.logger.warn({ topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
-      return;
-    }
-    if (parsed.name === 'deviceState' && !Number.isFinite(Date.parse((decoded.value as DeviceReport).ts))) {
-      // RFC 3339 (the schema's date-time) allows what a JavaScript Date cannot hold: a leap second
-      // (23:59:60) and an RFC 9557 suffix ("[Europe/Paris]"). Such a report is refused on its own here;
-      // in the batch its unreadable time would fail the statement and every good report with it.
-      this.count(parsed.name, 'malformed');
-      this.deps.logger.warn({ topic, ts: (decoded.value as DeviceReport).ts }, 'ingest: report time not representable, dropped');
       return;
     }
     if (parsed.name === 'gatewayHealth') {
@@ -180,8 +168,9 @@ export class IngestService {
 
   private async drain(): Promise<void> {
     const max = this.deps.batchMax ?? 1000;
-    while (this.#queue.length > 0) {
-      await this.gather(max);
+    // Every step after the first found messages waiting when the one before it ended: load.
+    for (let loaded = false; this.#queue.length > 0; loaded = true) {
+      await this.gather(max, loaded);
       const batch = this.#queue.splice(0, max);
       let reports: Extract<Message, { name: 'deviceState' }>[] = [];
       for (const message of batch) {
@@ -195,7 +184,6 @@ export class IngestService {
         await this.applyOne(message);
       }
       await this.applyReports(reports);
-      this.#underLoad = this.#queue.length > 0;
     }
   }
 
@@ -204,10 +192,9 @@ export class IngestService {
    * Under load (messages were waiting when the previous step ended) turns go on until QUIET_MS pass
    * without one, up to LINGER_MS; otherwise until a turn brings nothing.
    */
-  private async gather(max: number): Promise<void> {
-    const loaded = this.#underLoad;
+  private async gather(max: number, loaded: boolean): Promise<void> {
     const start = performance.now();
-    const linger = start + (this.deps.lingerMs ?? LINGER_MS);
+    const linger = start + LINGER_MS;
     let seen = -1;
     let grew = start;
     while (this.#queue.length < max) {

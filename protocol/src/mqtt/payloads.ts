@@ -10,7 +10,17 @@ export const GatewayId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 /** A BLE address as 12 lower-case hex digits without separators (e.g. "c0ffee000001"). */
 export const DeviceAddress = Type.String({ pattern: '^[0-9a-f]{12}$' });
 export const Traceparent = Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' });
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 in UTC' });
+/**
+ * An RFC 3339 date-time that a JavaScript Date can hold: RFC 3339 also allows a leap second
+ * (23:59:60) and RFC 9557 a zone-name suffix ("…Z[Europe/Paris]"); Date.parse reads neither, and a
+ * receiver that cannot place a report in time cannot store it. The pattern refuses both; the format
+ * keeps the calendar check (no 30 February).
+ */
+const Timestamp = Type.String({
+  format: 'date-time',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$',
+  description: 'ISO 8601 in UTC',
+});
 /** Sequence numbers are per gateway and strictly increase across everything it publishes upward. */
 const Seq = Type.Integer({ minimum: 0 });
 
