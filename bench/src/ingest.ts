@@ -101,6 +101,7 @@ const bench: Benchmark = {
       // Rounds alternate, so that a neighbour's load on this shared machine falls on both sides.
       const ceilings: number[] = [];
       const ingests: number[] = [];
+      const statsBefore = cloud.services.ingest.stats();
       for (let round = 0; round < ROUNDS; round++) {
         if (round % 2 === 0) {
           ceilings.push(await ceilingRun(MESSAGES));
@@ -115,6 +116,8 @@ const bench: Benchmark = {
       const ceiling = percentile(ceilings, 50);
       const ingest = percentile(ingests, 50);
       const vsBroker = percentile(ingests.map((rate, i) => rate / ceilings[i]!), 50);
+      const statsAfter = cloud.services.ingest.stats();
+      const perStatement = (statsAfter.deviceStates - statsBefore.deviceStates) / (statsAfter.reportBatches - statsBefore.reportBatches);
 
       // (b) naive: the same write, one statement per message, one message at a time.
       const naive = messages(NAIVE_MESSAGES);
@@ -143,6 +146,7 @@ const bench: Benchmark = {
       report.figure('broker_msgs_per_s', ceiling);
       report.figure('msgs_per_s', ingest);
       report.figure('naive_msgs_per_s', naiveRate);
+      report.figure('reports_per_statement', perStatement);
       report.figure('vs_broker', vsBroker);
       report.figure('vs_naive', ingest / naiveRate);
     } finally {

@@ -188,6 +188,20 @@ describe('ingest', () => {
     await gateway.close();
   });
 
+  it('writes a burst of reports in batches, not one statement per report', async () => {
+    const { h, gateway } = await onlineHousehold();
+    const before = t.cloud.services.ingest.stats();
+    const addresses = Array.from({ length: 20 }, () => randomAddress());
+    const reports = Array.from({ length: 600 }, (_, i) => () => gateway.report({ address: addresses[i % 20]!, model: 'WoHand' }, { state: { on: i % 2 === 0 } }));
+    await inWindow(reports, 50);
+    await eventually(async () => t.cloud.services.ingest.stats().deviceStates - before.deviceStates >= 600);
+    await t.cloud.services.ingest.idle();
+    const after = t.cloud.services.ingest.stats();
+    expect(after.deviceStates - before.deviceStates).toBe(600);
+    expect(after.reportBatches - before.reportBatches).toBeLessThan(600 / 10);
+    await gateway.close();
+  });
+
   it('announces every switch a burst moved on the event bus, in events the bus decodes whole', async () => {
     const { h, gateway } = await onlineHousehold();
     const heard = new Map<string, StateEvent>();

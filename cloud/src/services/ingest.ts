@@ -46,6 +46,8 @@ export interface IngestStats {
   duplicates: number;
   /** Dropped because the database write failed. */
   failed: number;
+  /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
+  reportBatches: number;
 }
 
 type Message =
@@ -75,6 +77,7 @@ export class IngestService {
     stale: 0,
     duplicates: 0,
     failed: 0,
+    reportBatches: 0,
   };
   readonly #queue: Message[] = [];
   readonly #health = new Map<string, GatewayHealth>();
@@ -235,6 +238,7 @@ export class IngestService {
   private async applyReports(reports: Extract<Message, { name: 'deviceState' }>[]): Promise<void> {
     if (reports.length === 0) return;
     const rows = reports.map(({ gatewayId, value }) => toRow(gatewayId, value));
+    this.#stats.reportBatches += 1;
     try {
       const outcome = await writeDeviceReports(this.deps.db, rows);
       const accepted = rows.filter((r) => outcome.registered.has(r.address)).length;
