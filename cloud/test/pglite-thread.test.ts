@@ -99,6 +99,49 @@ describe('PGlite on its own thread', () => {
     expect((await client.query('select id from t where id = 10')).rows).toEqual([{ id: 10 }]);
   });
 
+  it('serves a client on an attached port from the same database, transactions included', async () => {
+    const other = PgliteThreadClient.overPort(await client.attach());
+    try {
+      await other.query("insert into t values (20, 'from the port')");
+      expect((await client.query('select v from t where id = 20')).rows).toEqual([{ v: 'from the port' }]);
+      await other.transaction(async (tx) => {
+        await tx.query("update t set v = 'changed in a transaction' where id = 20");
+      });
+      expect((await client.query('select v from t where id = 20')).rows).toEqual([{ v: 'changed in a transaction' }]);
+    } finally {
+      await other.close();
+    }
+    // Letting go of a port leaves the database open for its owner.
+    expect((await client.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }]);
+    await expect(other.query('select 1')).rejects.toBeInstanceOf(DatabaseClosedError);
+  });
+
+  it('keeps LISTEN for the owner: an attached port is refused', async () => {
+    const other = PgliteThreadClient.overPort(await client.attach());
+    try {
+      await expect(other.listen('sf_port', () => {})).rejects.toThrow('listen is for the thread that opened the database');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('rolls back the open transaction of a port that goes away, so that it does not hold the database', async () => {
+    const other = PgliteThreadClient.overPort(await client.attach());
+    let inside!: () => void;
+    const opened = new Promise<void>((resolve) => (inside = resolve));
+    // The transaction's function never ends: its thread went away in the middle of it.
+    void other
+      .transaction(async (tx) => {
+        await tx.query("insert into t values (21, 'orphan')");
+        inside();
+        await new Promise(() => {});
+      })
+      .catch(() => {});
+    await opened;
+    await other.close();
+    expect((await client.query<{ n: number }>('select count(*)::int as n from t where id = 21')).rows).toEqual([{ n: 0 }]);
+  });
+
   it('delivers NOTIFY payloads to listeners until they stop', async () => {
     const heard: string[] = [];
     const stop = await client.listen('sf_test', (payload) => heard.push(payload));

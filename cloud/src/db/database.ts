@@ -3,6 +3,7 @@
  * sits under it (PGlite in-process, or node-postgres against a server) is decided at the edge by
  * `openDatabase`.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Schema } from './schema.ts';
 
@@ -18,9 +19,17 @@ export interface Database {
    * sender included); resolves with the stop function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * What another thread of this process needs to reach this database (`openShared` in shared.ts):
+   * the server's URL, or a port to the PGlite thread. Each call hands out a new one.
+   */
+  share(): Promise<SharedDatabase>;
   /** Releases the PGlite instance or the pool. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Structured-clonable; a PGlite port goes in the transfer list of the message that carries it. */
+export type SharedDatabase = { kind: 'postgres'; url: string } | { kind: 'pglite'; port: MessagePort };
 
 /** Rows of a raw `db.execute(sql...)`: both drivers answer an object with a `rows` array. */
 export function rowsOf<T>(result: unknown): T[] {

@@ -7,8 +7,12 @@
  * PostgreSQL errors (their code, constraint, detail… become properties of an Error again) and
  * caller-supplied type parsers (functions cannot cross; the thread returns those columns as text
  * and they are parsed here).
+ *
+ * The client that started the thread owns the database (LISTEN, close). It can `attach` a port for
+ * another thread of this process, which opens a client of its own on it with `overPort`: queries and
+ * transactions only, served by the same PGlite.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
 export interface QueryOptions {
   rowMode?: 'array' | 'object';
@@ -39,14 +43,25 @@ export class DatabaseClosedError extends Error {
 }
 
 export class PgliteThreadClient implements TransactionHandle {
-  readonly #worker: Worker;
+  /** The thread itself (owner) or a port attached to it. */
+  readonly #channel: Worker | MessagePort;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   readonly #listeners = new Map<string, Set<(payload: string) => void>>();
   #nextId = 1;
   #closed: Error | undefined;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
+  private constructor(channel: Worker | MessagePort) {
+    this.#channel = channel;
+  }
+
+  /** A client in another thread, on a port the owner handed out with `attach`. */
+  static overPort(port: MessagePort): PgliteThreadClient {
+    const client = new PgliteThreadClient(port);
+    port.on('message', (event: Event) => client.#receive(event));
+    // The owner closed the database, or its thread ended.
+    port.on('close', () => client.#fail(new DatabaseClosedError('database thread is gone')));
+    port.unref();
+    return client;
   }
 
   /** Starts the thread and resolves once PGlite is open there (or rejects with why it is not). */
@@ -120,25 +135,41 @@ export class PgliteThreadClient implements TransactionHandle {
     };
   }
 
-  /** Closes PGlite (flushing its files) and ends the thread. Idempotent. */
+  /** A port for `overPort` in another thread of this process. Only the owner attaches. */
+  async attach(): Promise<MessagePort> {
+    const { port1, port2 } = new MessageChannel();
+    await this.#call({ op: 'attach', port: port2 }, [port2]);
+    return port1;
+  }
+
+  /**
+   * The owner closes PGlite (flushing its files) and ends the thread; a client over a port only lets
+   * go of its port. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
+    const channel = this.#channel;
+    if (!(channel instanceof Worker)) {
+      this.#fail(new DatabaseClosedError('database is closed'));
+      channel.close();
+      return;
+    }
     try {
       await this.#call({ op: 'close' });
     } finally {
       this.#fail(new DatabaseClosedError('database is closed'));
-      await this.#worker.terminate();
+      await channel.terminate();
     }
   }
 
-  #call(message: Record<string, unknown>): Promise<unknown> {
+  #call(message: Record<string, unknown>, transfer: MessagePort[] = []): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#nextId++;
     // A statement in flight keeps the process alive, an idle or listening database does not.
-    if (this.#pending.size === 0) this.#worker.ref();
+    if (this.#pending.size === 0) this.#channel.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...message, id });
+      this.#channel.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -151,7 +182,7 @@ export class PgliteThreadClient implements TransactionHandle {
     const waiter = this.#pending.get(event.id);
     if (!waiter) return;
     this.#pending.delete(event.id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0) this.#channel.unref();
     if (event.ok) waiter.resolve(event.result);
     else waiter.reject(toError(event.error));
   }

@@ -4,9 +4,11 @@
 // its own process. Plain JavaScript on purpose: a worker thread starts without the TypeScript loader
 // the parent may run under (tsx, vitest).
 //
-// Messages in:  { id, op: 'query' | 'begin' | 'end' | 'listen' | 'unlisten' | 'close', ... }
+// Messages in:  { id, op: 'query' | 'begin' | 'end' | 'listen' | 'unlisten' | 'close' | 'attach', ... }
 // Messages out: { id, ok: true, result } | { id, ok: false, error } | { notify, payload } | { ready } | { failed }
-// The protocol is owned by ./pglite-client.ts.
+// The protocol is owned by ./pglite-client.ts. 'attach' hands over a MessagePort that another thread
+// (the ingest worker) holds: its queries and transactions are served on that port like the parent's,
+// while LISTEN and close stay with the parent, which owns the database.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { StatementCache } from './pglite-statements.mjs';
@@ -45,7 +47,7 @@ function checkOpen(tx) {
   if (tx !== undefined && !transactions.has(tx)) throw new Error(`transaction ${tx} is not open`);
 }
 
-async function begin() {
+async function begin(on) {
   const tx = nextTx++;
   let end;
   const decided = new Promise((resolve) => (end = resolve));
@@ -54,7 +56,7 @@ async function begin() {
   const ROLLBACK = Symbol('rollback');
   const done = db
     .transaction(async () => {
-      transactions.set(tx, { end, done: undefined });
+      transactions.set(tx, { end, done: undefined, on });
       opened();
       if (!(await decided)) throw ROLLBACK;
     })
@@ -90,13 +92,16 @@ async function unlisten(channel) {
   return null;
 }
 
-function run(message) {
+function run(message, on, owner) {
+  if (!owner && (message.op === 'listen' || message.op === 'unlisten' || message.op === 'close' || message.op === 'attach')) {
+    throw new Error(`${message.op} is for the thread that opened the database`);
+  }
   switch (message.op) {
     case 'query':
       checkOpen(message.tx);
       return statements.query(message.sql, message.params, { rowMode: message.rowMode, parsers: textParsers(message.textOids) }, message.tx !== undefined);
     case 'begin':
-      return begin();
+      return begin(on);
     case 'end':
       return end(message.tx, message.commit);
     case 'listen':
@@ -105,9 +110,28 @@ function run(message) {
       return unlisten(message.channel);
     case 'close':
       return db.closed ? null : db.close().then(() => null);
+    case 'attach':
+      serve(message.port, false);
+      return null;
     default:
       throw new Error(`unknown operation ${message.op}`);
   }
+}
+
+/** Answers the requests that arrive on `on`, each on the same port. */
+function serve(on, owner) {
+  on.on('message', (message) => {
+    Promise.resolve()
+      .then(() => run(message, on, owner))
+      .then(
+        (result) => on.postMessage({ id: message.id, ok: true, result }),
+        (e) => on.postMessage({ id: message.id, ok: false, error: errorOf(e) }),
+      );
+  });
+  // A thread that ends with a transaction open would hold PGlite (every other statement waits for it).
+  on.on('close', () => {
+    for (const [tx, open] of transactions) if (open.on === on) void end(tx, false).catch(() => {});
+  });
 }
 
 let db;
@@ -116,14 +140,7 @@ try {
   db = await PGlite.create(workerData.dataDir ? { dataDir: workerData.dataDir } : {});
   statements = new StatementCache(db);
   for (const statement of workerData.setup ?? []) await db.exec(statement);
-  port.on('message', (message) => {
-    Promise.resolve()
-      .then(() => run(message))
-      .then(
-        (result) => port.postMessage({ id: message.id, ok: true, result }),
-        (e) => port.postMessage({ id: message.id, ok: false, error: errorOf(e) }),
-      );
-  });
+  serve(port, true);
   port.postMessage({ ready: true });
 } catch (e) {
   port.postMessage({ failed: errorOf(e) });

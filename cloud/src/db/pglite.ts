@@ -40,6 +40,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       () => false,
     ),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
+    share: async () => ({ kind: 'pglite', port: await client.attach() }),
     close() {
       closing ??= client.close();
       return closing;

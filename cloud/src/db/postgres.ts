@@ -13,6 +13,8 @@ const MIGRATION_LOCK_KEY = 0x5f1ee7;
 export interface PostgresOptions {
   url: string;
   maxConnections?: number;
+  /** Run the migrations first (default); a pool opened beside another one on the same database skips them. */
+  migrate?: boolean;
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
@@ -25,7 +27,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   // uncaught exception. The next query reports the failure to its caller instead.
   pool.on('error', () => {});
   try {
-    await migrateUnderLock(pool);
+    if (options.migrate !== false) await migrateUnderLock(pool);
   } catch (e) {
     await pool.end();
     throw e;
@@ -40,6 +42,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       () => true,
       () => false,
     ),
+    share: async () => ({ kind: 'postgres', url: options.url }),
     async listen(channel, onPayload) {
       // LISTEN belongs to a session, so it needs its own connection outside the pool.
       const client = new pg.Client({ connectionString: options.url });
