@@ -3,7 +3,6 @@
  * at an external one, connects the cloud's MQTT client, wires the services and the sweeper, and
  * hands back one `close()` that releases all of it in reverse order.
  */
-import type { MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { topicMap } from '@switchfleet/protocol';
 import { connectCloudClient } from './broker/client.ts';
@@ -112,6 +111,10 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
   };
 
   try {
+    // Booted first: loading the worker takes most of a second, which opening the database hides.
+    const ingest = new IngestService(logger);
+    // Ends the worker should the cloud not come up; once started, it stops in its place below.
+    cleanups.push(() => ingest.stop());
     const database = config.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
     if (!config.database) cleanups.push(() => database.close());
     logger.info({ kind: database.kind }, 'database ready');
@@ -132,9 +135,10 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
 
     let embedded: EmbeddedBroker | undefined;
     let brokerInfo: BrokerInfo;
-    let client: MqttClient;
+    /** How the cloud's clients (this one for commands, the ingest worker's for the up topics) log in. */
+    let login: { url: string; username?: string; password?: string };
     if (config.mqttUrl) {
-      client = await connectCloudClient({ url: config.mqttUrl, logger });
+      login = { url: config.mqttUrl };
       brokerInfo = { mode: 'external', url: config.mqttUrl, port: null };
     } else {
       await gateways.markAllOffline();
@@ -150,9 +154,10 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       cleanups.push(() => embedded?.close());
       const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       const url = `mqtt://${reachable.includes(':') ? `[${reachable}]` : reachable}:${embedded.port}`;
-      client = await connectCloudClient({ url, ...internal, logger });
+      login = { url, ...internal };
       brokerInfo = { mode: 'embedded', url, port: embedded.port };
     }
+    const client = await connectCloudClient({ ...login, logger });
     cleanups.push(() => client.endAsync(true));
 
     const events = new CommandEvents(bus);
@@ -174,13 +179,6 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       metrics,
       ...(config.commandTtlMs !== undefined ? { defaultTtlMs: config.commandTtlMs } : {}),
     });
-    const ingest = new IngestService({ db, gateways, commands, logger, metrics });
-    const onMessage = (topic: string, payload: Buffer) => ingest.handle(topic, payload);
-    client.on('message', onMessage);
-    cleanups.push(async () => {
-      client.removeListener('message', onMessage);
-      await ingest.stop();
-    });
     const group = config.mqttUrl ? (config.sharedGroup === undefined ? 'sf-cloud' : config.sharedGroup) : null;
     // Each message of the group reaches one instance, except gateway status, which every instance
     // takes plainly: it is retained, and a shared subscription gets no retained message (MQTT 5
@@ -189,7 +187,12 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // device views, and the reconcile it starts is locked per gateway and claims each command once.
     const status = topicMap.gatewayStatus.filter;
     const filters = INGEST_FILTERS.map((f) => (group && f !== status ? `$share/${group}/${f}` : f));
-    await client.subscribeAsync(filters, { qos: 1 });
+    await ingest.start({ db, gateways, commands, logger, metrics }, async () => ({
+      mqtt: { ...login, filters },
+      database: await database.share(),
+    }));
+    // Before the broker and the database go: the worker writes what it has queued.
+    cleanups.push(() => ingest.stop());
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
     const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });
@@ -197,7 +200,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     const health = new HealthService({
       database,
       gateways,
-      brokerUp: () => client.connected && (embedded ? embedded.isUp() : true),
+      brokerUp: () => client.connected && ingest.up && (embedded ? embedded.isUp() : true),
     });
 
     let closing: Promise<void> | undefined;

@@ -4,13 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Logger } from 'pino';
 
 export interface CloudClientOptions {
   url: string;
   username?: string | undefined;
   password?: string | undefined;
-  logger: Logger;
+  /** pino's logger, or what a worker thread forwards to it. */
+  logger: ClientLogger;
+}
+
+export interface ClientLogger {
+  info(fields: object | string, message?: string): void;
+  warn(fields: object | string, message?: string): void;
 }
 
 export async function connectCloudClient(options: CloudClientOptions): Promise<MqttClient> {

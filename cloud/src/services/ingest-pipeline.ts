@@ -1,0 +1,234 @@
+/**
+ * The ingest pipeline: what happens to every message on an "up" topic, wherever it runs (the ingest
+ * worker thread, see ingest-thread.ts). Each message is decoded against the topic map; a bad one is
+ * counted, logged and dropped, and the messages around it go on. Decoded messages are applied in
+ * arrival order by one drain loop; runs of consecutive device reports are written by ONE batched
+ * statement (ingest-sql.ts), never an INSERT per message. Redelivered reports (same gateway, seq and
+ * time) are stored once and reordered ones never overwrite newer state; both are decided in the
+ * database, so they hold across restarts and across cloud instances. Gateway statuses and command
+ * results are handed to `sink.apply` in their place in that order, and the loop waits for them.
+ */
+import { decodePayload, parseTopic, topicMap, type CommandResult, type DeviceReport, type GatewayHealth, type GatewayStatus } from '@switchfleet/protocol';
+import type { Db } from '../db/database.ts';
+import { writeDeviceReports, type ReportRow } from './ingest-sql.ts';
+
+/**
+ * How long a drain step under load keeps gathering arriving messages. A statement costs a few
+ * milliseconds of database time whatever its size, plus a little per report (PGlite: ~45 µs per
+ * report in batches of 200, ~25 in batches of 1000), so under sustained load bigger batches leave more
+ * CPU to everything else. A step stops gathering once no message arrived for QUIET_MS, so the end of
+ * a burst is written at once; a lone report (an app's toggle) arriving to an idle ingest is not held.
+ */
+const LINGER_MS = 30;
+const QUIET_MS = 2;
+/** Most messages applied per drain step (a statement of 1000 reports runs in tens of milliseconds). */
+const BATCH_MAX = 1000;
+
+export interface IngestStats {
+  received: number;
+  deviceStates: number;
+  commandResults: number;
+  gatewayStatuses: number;
+  /** Health snapshots (not stored; the latest per gateway is kept in memory). */
+  gatewayHealth: number;
+  /** Not JSON, too large, or not matching the topic's schema. */
+  malformed: number;
+  /** Well-formed but not applicable: unknown topic or gateway, mismatched address, unknown command. */
+  rejected: number;
+  /** Reports stored in history but older than the state already applied for that switch. */
+  stale: number;
+  /** Reports already stored (the gateway's outbox delivered them again). */
+  duplicates: number;
+  /** Dropped because the database write failed. */
+  failed: number;
+  /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
+  reportBatches: number;
+}
+
+/** A decoded message the pipeline does not write itself. */
+export type AppliedMessage =
+  | { name: 'commandResult'; gatewayId: string; address: string; value: CommandResult }
+  | { name: 'gatewayStatus'; gatewayId: string; value: GatewayStatus };
+
+type Message = { name: 'deviceState'; gatewayId: string; value: DeviceReport } | AppliedMessage;
+
+/** Where the pipeline's outcomes go. */
+export interface IngestSink {
+  /** `kind` is the topic map's name ("unknown" for a topic not in it). */
+  count(kind: string, outcome: keyof IngestStats, n: number): void;
+  log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void;
+  /** Applies (and counts) a status or a command result; resolves when done, never rejects. */
+  apply(message: AppliedMessage): Promise<void>;
+  /** The latest health snapshot of a gateway (kept, not stored). */
+  health(gatewayId: string, value: GatewayHealth): void;
+  /** A batch's outcomes are all counted: the moment to pass counts on. */
+  settled(): void;
+}
+
+export class IngestPipeline {
+  readonly #queue: Message[] = [];
+  #draining: Promise<void> | undefined;
+  #stopped = false;
+  /** Set while `gather` waits: ends the wait (the batch is full). */
+  #full: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly sink: IngestSink,
+  ) {}
+
+  /** Entry point for every MQTT message; never throws. */
+  handle(topic: string, payload: Buffer): void {
+    if (this.#stopped) return;
+    this.sink.count('any', 'received', 1);
+    const parsed = parseTopic(topic);
+    if (!parsed || topicMap[parsed.name].direction !== 'up') {
+      this.sink.count('unknown', 'rejected', 1);
+      this.sink.log('warn', { topic }, 'ingest: topic not in the up map');
+      return;
+    }
+    const decoded = decodePayload(parsed.name, payload);
+    if (!decoded.ok) {
+      this.sink.count(parsed.name, 'malformed', 1);
+      this.sink.log('warn', { topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
+      return;
+    }
+    if (parsed.name === 'gatewayHealth') {
+      this.sink.count(parsed.name, 'gatewayHealth', 1);
+      this.sink.health(parsed.gatewayId, decoded.value as GatewayHealth);
+      return;
+    }
+    const message = toMessage(parsed.name, parsed.gatewayId, parsed.address, decoded.value);
+    if (!message) {
+      this.sink.count(parsed.name, 'rejected', 1);
+      this.sink.log('warn', { topic }, 'ingest: payload does not match its topic');
+      return;
+    }
+    this.#queue.push(message);
+    if (this.#queue.length >= BATCH_MAX) this.#full?.();
+    this.kick();
+  }
+
+  /** Starts the drain loop unless it runs; a message queued while it was finishing restarts it. */
+  private kick(): void {
+    if (this.#draining) return;
+    this.#draining = this.drain().finally(() => {
+      this.#draining = undefined;
+      if (this.#queue.length > 0) this.kick();
+    });
+  }
+
+  /** Resolves once every message handed to `handle` so far has been applied (or dropped). */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  /** Stops accepting messages and waits for the queue to drain. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    // Every step after the first found messages waiting when the one before it ended: load.
+    for (let loaded = false; this.#queue.length > 0; loaded = true) {
+      await this.gather(loaded);
+      const batch = this.#queue.splice(0, BATCH_MAX);
+      let reports: ReportRow[] = [];
+      for (const message of batch) {
+        if (message.name === 'deviceState') {
+          reports.push(toRow(message.gatewayId, message.value));
+          continue;
+        }
+        // Keep arrival order: reports received before this message are written before it.
+        await this.applyReports(reports);
+        reports = [];
+        await this.sink.apply(message);
+      }
+      await this.applyReports(reports);
+    }
+  }
+
+  /**
+   * Lets the messages already on their way arrive first. Under load (messages were waiting when the
+   * previous step ended) it waits until QUIET_MS pass without a new one, up to LINGER_MS; otherwise
+   * for the messages already read from the socket (one event-loop turn). It waits on arrivals and a
+   * timer, not by spinning: the thread's CPU is the other threads' too.
+   */
+  private async gather(loaded: boolean): Promise<void> {
+    if (!loaded) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return;
+    }
+    const linger = performance.now() + LINGER_MS;
+    while (this.#queue.length < BATCH_MAX) {
+      const left = linger - performance.now();
+      if (left <= 0) break;
+      const seen = this.#queue.length;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(QUIET_MS, left));
+        this.#full = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#full = undefined;
+      if (this.#queue.length === seen) break;
+    }
+  }
+
+  private async applyReports(rows: ReportRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.sink.count('deviceState', 'reportBatches', 1);
+    try {
+      const outcome = await writeDeviceReports(this.db, rows);
+      const accepted = rows.filter((r) => outcome.registered.has(r.address)).length;
+      const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
+      this.sink.count('deviceState', 'rejected', rows.length - accepted);
+      this.sink.count('deviceState', 'duplicates', accepted - stored);
+      this.sink.count('deviceState', 'deviceStates', stored);
+      // A switch with new reports whose shadow did not move: its newest report was older than the stored state.
+      // (The statement itself announced the shadows that moved on the event bus.)
+      this.sink.count('deviceState', 'stale', [...outcome.stored.keys()].filter((a) => !outcome.moved.has(a)).length);
+    } catch (e) {
+      this.sink.count('deviceState', 'failed', rows.length);
+      this.sink.log('error', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed');
+    }
+    this.sink.settled();
+  }
+}
+
+function toMessage(name: keyof typeof topicMap, gatewayId: string, address: string | undefined, value: unknown): Message | null {
+  switch (name) {
+    case 'gatewayStatus':
+      return { name, gatewayId, value: value as GatewayStatus };
+    case 'deviceState': {
+      const report = value as DeviceReport;
+      // The topic's address level and the payload's identity must name the same switch.
+      if (!address || report.device.address !== address) return null;
+      return { name, gatewayId, value: report };
+    }
+    case 'commandResult':
+      return address ? { name, gatewayId, address, value: value as CommandResult } : null;
+    default:
+      return null;
+  }
+}
+
+function toRow(gatewayId: string, r: DeviceReport): ReportRow {
+  return {
+    gateway_id: gatewayId,
+    seq: r.seq,
+    address: r.device.address,
+    model: r.device.model,
+    name: r.device.name ?? null,
+    firmware_version: r.device.firmwareVersion ?? null,
+    hardware_id: r.device.hardwareId ?? null,
+    serial: r.device.serial ?? null,
+    online: r.online,
+    on: r.state?.on ?? null,
+    battery: r.battery ?? null,
+    rssi: r.rssi ?? null,
+    seen_at: r.ts,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The ingest worker thread: its own MQTT connection subscribed to the up topics, the ingest pipeline
+ * (decode, batch, write) and its own handle on the database, so that none of that runs on the event
+ * loop that also carries the embedded broker, the command path and the HTTP API. What the pipeline
+ * does not write itself (statuses, command results, health) and its counts go to the main thread,
+ * which owns the services they need (ingest-thread.ts). Messages are typed in ingest-thread.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { MqttClient } from 'mqtt';
+import { connectCloudClient } from '../broker/client.ts';
+import { openShared, type SharedDb } from '../db/shared.ts';
+import { IngestPipeline, type AppliedMessage, type IngestSink } from './ingest-pipeline.ts';
+import type { FromWorker, ToWorker, WorkerStart } from './ingest-thread.ts';
+
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+
+/**
+ * Counts are summed here and sent when a batch is written, or FLUSH_MS after the first of them
+ * (one message to the main thread per MQTT message would cost more than the rest of the work).
+ */
+const FLUSH_MS = 10;
+const counts = new Map<string, [kind: string, outcome: string, n: number]>();
+let flushTimer: NodeJS.Timeout | undefined;
+function flush(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (counts.size === 0) return;
+  post({ type: 'counts', counts: [...counts.values()] as never });
+  counts.clear();
+}
+
+let nextApply = 1;
+const applying = new Map<number, () => void>();
+
+const sink: IngestSink = {
+  count(kind, outcome, n) {
+    if (n <= 0) return;
+    const key = `${kind}\0${outcome}`;
+    const entry = counts.get(key);
+    if (entry) entry[2] += n;
+    else counts.set(key, [kind, outcome, n]);
+    flushTimer ??= setTimeout(flush, FLUSH_MS);
+  },
+  log(level, fields, message) {
+    post({ type: 'log', level, fields, message });
+  },
+  apply(message: AppliedMessage) {
+    flush();
+    const id = nextApply++;
+    return new Promise<void>((resolve) => {
+      applying.set(id, resolve);
+      post({ type: 'apply', id, message });
+    });
+  },
+  health(gatewayId, value) {
+    post({ type: 'health', gatewayId, value });
+  },
+  settled: flush,
+};
+
+let client: MqttClient | undefined;
+let shared: SharedDb | undefined;
+let pipeline: IngestPipeline | undefined;
+const onMessage = (topic: string, payload: Buffer) => pipeline?.handle(topic, payload);
+
+async function start(config: WorkerStart): Promise<void> {
+  shared = await openShared(config.database);
+  pipeline = new IngestPipeline(shared.db, sink);
+  const forward = (level: 'info' | 'warn') => (fields: object | string, message?: string) =>
+    typeof fields === 'string' ? sink.log(level, {}, fields) : sink.log(level, fields as Record<string, unknown>, message ?? '');
+  const logger = { info: forward('info'), warn: forward('warn') };
+  client = await connectCloudClient({ ...config.mqtt, logger });
+  client.on('message', onMessage);
+  client.on('connect', () => post({ type: 'connected', up: true }));
+  client.on('offline', () => post({ type: 'connected', up: false }));
+  await client.subscribeAsync(config.mqtt.filters, { qos: 1 });
+}
+
+async function stop(): Promise<void> {
+  client?.removeListener('message', onMessage);
+  await pipeline?.stop();
+  flush();
+  await client?.endAsync(true);
+  await shared?.close();
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'start':
+      start(message.config).then(
+        () => post({ type: 'ready' }),
+        (e: unknown) => post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
+      );
+      break;
+    case 'handle':
+      pipeline?.handle(message.topic, Buffer.from(message.payload));
+      break;
+    case 'applied':
+      applying.get(message.id)?.();
+      applying.delete(message.id);
+      break;
+    case 'idle':
+      void (pipeline?.idle() ?? Promise.resolve()).then(() => {
+        flush();
+        post({ type: 'idle', id: message.id });
+      });
+      break;
+    case 'stop':
+      stop().then(
+        () => post({ type: 'stopped' }),
+        (e: unknown) => post({ type: 'stopped', error: e instanceof Error ? e.message : String(e) }),
+      );
+      break;
+  }
+});
+post({ type: 'booted' });
