@@ -219,6 +219,14 @@ export class IngestThread {
     return this.#current.idle();
   }
 
+  /**
+   * Ends the running worker at once, as a crash would: what it had queued is lost (messages it
+   * acknowledged, as when the process dies) and a new worker starts after `restartMs`.
+   */
+  async interrupt(): Promise<void> {
+    await this.#current.worker.terminate();
+  }
+
   /** Stops the subscription, lets the worker write what it queued, and ends it. Idempotent. */
   stop(): Promise<void> {
     if (!this.#stopping) {

@@ -100,6 +100,11 @@ export class IngestService {
     return this.#thread.idle();
   }
 
+  /** Ends the worker abruptly, as a crash would; another one starts a second later. */
+  interrupt(): Promise<void> {
+    return this.#thread.interrupt();
+  }
+
   /** Stops the subscription, writes what was queued, ends the worker. */
   stop(): Promise<void> {
     return this.#thread.stop();

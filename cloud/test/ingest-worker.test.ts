@@ -1,0 +1,46 @@
+import { topicFor } from '@switchfleet/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startTestCloud();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('the ingest worker thread', () => {
+  it('is started again after it dies, and stores the reports that come after', async () => {
+    const { ingest, health } = t.cloud.services;
+    const h = await household(t.cloud);
+    const gateway = await connectGateway(t.cloud, h.credentials);
+    await gateway.announce();
+    const first = randomAddress();
+    await gateway.report({ address: first, model: 'WoHand', name: 'Before' }, { state: { on: true } });
+    await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id)).length === 1);
+
+    await ingest.interrupt();
+    expect(ingest.up).toBe(false);
+    expect((await health.check()).broker).toBe('down');
+
+    await eventually(async () => ingest.up);
+    await gateway.report({ address: randomAddress(), model: 'WoHand', name: 'After' }, { state: { on: false } });
+    const names = await eventually(async () => {
+      const devices = await t.cloud.services.devices.listForUser(h.user.id);
+      return devices.length === 2 && devices.map((d) => d.name).sort();
+    });
+    expect(names).toEqual(['After', 'Before']);
+    await gateway.close();
+  });
+
+  it('hands the main thread a message given to handle, as if the subscription had received it', async () => {
+    const { ingest } = t.cloud.services;
+    const before = ingest.stats();
+    ingest.handle(topicFor('gatewayStatus', { gatewayId: 'nobody' }), Buffer.from('not json'));
+    await ingest.idle();
+    const after = ingest.stats();
+    expect(after.received - before.received).toBe(1);
+    expect(after.malformed - before.malformed).toBe(1);
+  });
+});
