@@ -3,6 +3,7 @@
  * same client works against an external 3.1.1/5 broker.
  */
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export interface CloudClientOptions {
@@ -33,11 +34,33 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
   });
   // mqtt.js opens its TCP socket with Nagle's algorithm on; small QoS 1 packets then wait for the
   // peer's delayed ACK (about 40 ms on Linux) on every hop. Each (re)connect makes a new socket.
-  const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  const noDelay = () => (client.stream as Partial<Socket>).setNoDelay?.(true);
   noDelay();
   client.on('connect', noDelay);
+  batchAcks(client);
   client.on('error', (err) => options.logger.warn({ err: err.message }, 'cloud mqtt client error'));
   client.on('offline', () => options.logger.warn('cloud mqtt client offline'));
   client.on('reconnect', () => options.logger.info('cloud mqtt client reconnecting'));
   return client;
+}
+
+/**
+ * Without Nagle every PUBACK (MQTT 3.1.1 §3.4) mqtt.js writes for a QoS 1 message is a system call of
+ * its own: under ingest load, one per report on each side. Once a packet arrives the socket stays
+ * corked until the event loop has handled what it read (setImmediate runs after that phase), so the
+ * acknowledgements of a chunk of publishes leave in one write.
+ */
+function batchAcks(client: MqttClient): void {
+  let corked: Socket | undefined;
+  const uncork = () => {
+    corked?.uncork();
+    corked = undefined;
+  };
+  client.on('packetreceive', () => {
+    const socket = client.stream as Partial<Socket>;
+    if (corked || !socket.cork || !socket.uncork) return;
+    corked = socket as Socket;
+    corked.cork();
+    setImmediate(uncork);
+  });
 }
