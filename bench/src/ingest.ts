@@ -1,11 +1,14 @@
 /**
  * State ingest: gateway → broker → cloud → database (history + shadow), sustained messages per second,
  * against (a) the broker's own QoS 1 publish→subscribe ceiling on the same broker in the same run and
- * (b) a naive ingest that writes one statement per message. Runs on real PostgreSQL when
+ * (b) a naive ingest that writes one statement per message. The cloud's ingest subscribes from a
+ * worker thread, so the ceiling is taken with a plain subscriber both on the broker's thread and on
+ * a thread of its own, and each round compares ingest with the higher of the two. Runs on real PostgreSQL when
  * DATABASE_URL is set (in a scratch database), otherwise on PGlite in a fresh data directory. Rates are sustained
  * ones: both paths are warmed up first, then alternate over several rounds; medians reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -71,21 +74,30 @@ const bench: Benchmark = {
       await until(() => cloud.services.ingest.stats().deviceStates >= warm.length, 60_000);
       await cloud.services.ingest.idle();
 
-      // (a) broker ceiling: the same payloads, QoS 1, published and received by plain clients.
+      // (a) broker ceiling: the same payloads, QoS 1, published and received by plain clients, the
+      // subscriber on this thread or on one of its own.
       const pub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'ceiling-pub' });
       const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'ceiling-sub' });
       let received = 0;
       sub.on('message', () => (received += 1));
       await sub.subscribeAsync('bench/ceiling/#', { qos: 1 });
-      const ceilingRun = async (n: number): Promise<number> => {
+      const threaded = new Worker(new URL('./ceiling-subscriber.mjs', import.meta.url), { workerData: { url: broker.url, filter: 'bench/threaded/#' } });
+      let receivedThreaded = 0;
+      await new Promise<void>((resolve, reject) => {
+        threaded.once('error', reject);
+        threaded.on('message', (m: number | 'ready') => (m === 'ready' ? resolve() : (receivedThreaded = m)));
+      });
+      const ceilingRun = async (n: number, prefix: 'ceiling' | 'threaded'): Promise<number> => {
         const batch = messages(n);
-        received = 0;
+        const count = prefix === 'ceiling' ? () => received : () => receivedThreaded;
+        const base = count();
         const start = performance.now();
-        await Promise.all(batch.map((m) => pub.publishAsync(`bench/ceiling/${m.value.device.address}`, m.payload, { qos: 1 })));
-        await until(() => received >= n, 60_000);
+        await Promise.all(batch.map((m) => pub.publishAsync(`bench/${prefix}/${m.value.device.address}`, m.payload, { qos: 1 })));
+        await until(() => count() - base >= n, 60_000);
         return n / ((performance.now() - start) / 1000);
       };
-      await ceilingRun(WARM_UP);
+      await ceilingRun(WARM_UP, 'ceiling');
+      await ceilingRun(WARM_UP, 'threaded');
 
       // The cloud's ingest: broker → decode → batched statement, until every report is stored.
       const ingestRun = async (n: number): Promise<number> => {
@@ -100,22 +112,24 @@ const bench: Benchmark = {
 
       // Rounds alternate, so that a neighbour's load on this shared machine falls on both sides.
       const ceilings: number[] = [];
+      const threadedCeilings: number[] = [];
       const ingests: number[] = [];
       const statsBefore = cloud.services.ingest.stats();
       for (let round = 0; round < ROUNDS; round++) {
-        if (round % 2 === 0) {
-          ceilings.push(await ceilingRun(MESSAGES));
-          ingests.push(await ingestRun(MESSAGES));
-        } else {
-          ingests.push(await ingestRun(MESSAGES));
-          ceilings.push(await ceilingRun(MESSAGES));
-        }
+        const steps = [
+          async () => ceilings.push(await ceilingRun(MESSAGES, 'ceiling')),
+          async () => threadedCeilings.push(await ceilingRun(MESSAGES, 'threaded')),
+          async () => ingests.push(await ingestRun(MESSAGES)),
+        ];
+        for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
       }
       await pub.endAsync();
       await sub.endAsync();
+      threaded.postMessage('stop');
+      await new Promise((resolve) => threaded.once('exit', resolve));
       const ceiling = percentile(ceilings, 50);
       const ingest = percentile(ingests, 50);
-      const vsBroker = percentile(ingests.map((rate, i) => rate / ceilings[i]!), 50);
+      const vsBroker = percentile(ingests.map((rate, i) => rate / Math.max(ceilings[i]!, threadedCeilings[i]!)), 50);
       const statsAfter = cloud.services.ingest.stats();
       const perStatement = (statsAfter.deviceStates - statsBefore.deviceStates) / (statsAfter.reportBatches - statsBefore.reportBatches);
 
@@ -144,6 +158,7 @@ const bench: Benchmark = {
       await gateway.close();
 
       report.figure('broker_msgs_per_s', ceiling);
+      report.figure('broker_threaded_msgs_per_s', percentile(threadedCeilings, 50));
       report.figure('msgs_per_s', ingest);
       report.figure('naive_msgs_per_s', naiveRate);
       report.figure('reports_per_statement', perStatement);
