@@ -1,4 +1,3 @@
-import { topicFor } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
 
@@ -34,13 +33,4 @@ describe('the ingest worker thread', () => {
     await gateway.close();
   });
 
-  it('hands the main thread a message given to handle, as if the subscription had received it', async () => {
-    const { ingest } = t.cloud.services;
-    const before = ingest.stats();
-    ingest.handle(topicFor('gatewayStatus', { gatewayId: 'nobody' }), Buffer.from('not json'));
-    await ingest.idle();
-    const after = ingest.stats();
-    expect(after.received - before.received).toBe(1);
-    expect(after.malformed - before.malformed).toBe(1);
-  });
 });

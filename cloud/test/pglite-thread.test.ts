@@ -120,6 +120,8 @@ describe('PGlite on its own thread', () => {
     const other = PgliteThreadClient.overPort(await client.attach());
     try {
       await expect(other.listen('sf_port', () => {})).rejects.toThrow('listen is for the thread that opened the database');
+      // Refused again, not taken as listening by a failed first attempt.
+      await expect(other.listen('sf_port', () => {})).rejects.toThrow('listen is for the thread that opened the database');
     } finally {
       await other.close();
     }

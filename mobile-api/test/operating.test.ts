@@ -28,6 +28,8 @@ describe('operating the API', () => {
     expect(text).toMatch(/sf_http_request_duration_seconds_count\{method="POST",route="\/v1\/devices\/:id\/commands",status="200"\} 1/);
     expect(text).toMatch(/sf_ingest_messages_total\{kind="deviceState",outcome="deviceStates"\} [1-9]/);
     expect(text).toMatch(/sf_ingest_messages_total\{kind="gatewayStatus",outcome="malformed"\} 1/);
+    // Messages only: neither the batches that wrote them nor the raw receive count are outcomes.
+    expect(text).not.toMatch(/sf_ingest_messages_total\{[^}]*outcome="(reportBatches|received)"/);
     expect(text).toMatch(/sf_commands_total\{status="expired"\} [1-9]/);
     expect(text).toMatch(/sf_gateways_connected [1-9]/);
     await gateway.close();

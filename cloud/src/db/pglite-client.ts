@@ -124,7 +124,13 @@ export class PgliteThreadClient implements TransactionHandle {
     if (!set) {
       set = new Set();
       this.#listeners.set(channel, set);
-      await this.#call({ op: 'listen', channel });
+      try {
+        await this.#call({ op: 'listen', channel });
+      } catch (e) {
+        // Not listening after all: the next listen on this channel asks the thread again.
+        this.#listeners.delete(channel);
+        throw e;
+      }
     }
     set.add(onPayload);
     return async () => {

@@ -16,6 +16,11 @@ export interface PgliteOptions {
   dataDir?: string | undefined;
 }
 
+/** drizzle on a thread client: its pglite driver calls only query and transaction, which the client provides. */
+export function drizzleOver(client: PgliteThreadClient) {
+  return drizzle({ client: client as unknown as PGlite, schema });
+}
+
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const client = await PgliteThreadClient.start({
@@ -23,8 +28,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     // In memory nothing outlives the process, so waiting at each commit for the WAL flush buys nothing.
     setup: options.dataDir ? [] : ['set synchronous_commit = off'],
   });
-  // drizzle's pglite driver calls only query and transaction, which the thread client provides.
-  const db = drizzle({ client: client as unknown as PGlite, schema });
+  const db = drizzleOver(client);
   try {
     await migrate(db, { migrationsFolder });
   } catch (e) {

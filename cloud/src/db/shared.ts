@@ -4,12 +4,10 @@
  * that is a small pool of its own; with PGlite, a client on the port to the PGlite thread, so both
  * threads' statements run in the one PGlite. Migrations have run already; nothing here runs them.
  */
-import type { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
 import type { Db, SharedDatabase } from './database.ts';
 import { PgliteThreadClient } from './pglite-client.ts';
+import { drizzleOver } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
-import { schema } from './schema.ts';
 
 export interface SharedDb {
   db: Db;
@@ -23,7 +21,5 @@ export async function openShared(shared: SharedDatabase, maxConnections = 2): Pr
     return { db: database.db, close: () => database.close() };
   }
   const client = PgliteThreadClient.overPort(shared.port);
-  // As in pglite.ts: drizzle's pglite driver calls only query and transaction.
-  const db = drizzle({ client: client as unknown as PGlite, schema }) as unknown as Db;
-  return { db, close: () => client.close() };
+  return { db: drizzleOver(client) as unknown as Db, close: () => client.close() };
 }

@@ -4,12 +4,13 @@
  * only sees its counts, its logs, the statuses and command results it hands over in arrival order
  * (answered with `applied` once done, so the worker's order holds), and the health snapshots.
  *
- * Booting a worker costs most of a second (it loads its TypeScript through tsx), so the cloud boots
- * it first and starts it once database and broker are up.
+ * The worker runs a bundle of ingest-worker.ts (worker-bundle.ts); loading it still takes a few
+ * hundred milliseconds, so the cloud boots it first and starts it once database and broker are up.
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { GatewayHealth } from '@switchfleet/protocol';
 import type { ClientLogger } from '../broker/client.ts';
+import { workerBundle } from '../worker-bundle.ts';
 import type { SharedDatabase } from '../db/database.ts';
 import type { AppliedMessage, IngestStats } from './ingest-pipeline.ts';
 
@@ -20,7 +21,6 @@ export interface WorkerStart {
 
 export type ToWorker =
   | { type: 'start'; config: WorkerStart }
-  | { type: 'handle'; topic: string; payload: Uint8Array }
   | { type: 'applied'; id: number }
   | { type: 'idle'; id: number }
   | { type: 'stop' };
@@ -48,8 +48,6 @@ export interface IngestHost {
 export interface IngestThreadOptions {
   host: IngestHost;
   logger: ClientLogger & { error(fields: object, message: string): void };
-  /** The worker's settings, made anew for every start (a PGlite port serves one worker). */
-  config(): Promise<WorkerStart>;
   /** Pause before a worker that died is started again; default 1000 ms. */
   restartMs?: number;
 }
@@ -64,7 +62,7 @@ export class IngestWorkerError extends Error {
 
 /** One booted worker thread, up to its end. */
 class Booted {
-  readonly worker = new Worker(new URL('./ingest-worker.mjs', import.meta.url));
+  readonly worker: Worker;
   readonly booted: Promise<void>;
   readonly ended: Promise<void>;
   readonly #waiting = new Map<string, { resolve(message: FromWorker): void; reject(e: Error): void }>();
@@ -73,7 +71,11 @@ class Booted {
   #gone: Error | undefined;
   up = false;
 
-  constructor(private readonly options: IngestThreadOptions) {
+  constructor(
+    private readonly options: IngestThreadOptions,
+    readonly entry: URL,
+  ) {
+    this.worker = new Worker(entry);
     let exited!: () => void;
     this.ended = new Promise((resolve) => (exited = resolve));
     this.booted = this.#expect('booted').then(() => undefined);
@@ -94,10 +96,6 @@ class Booted {
     this.#post({ type: 'start', config }, transfer);
     await ready;
     this.up = true;
-  }
-
-  handle(topic: string, payload: Buffer): void {
-    if (!this.#gone) this.#post({ type: 'handle', topic, payload });
   }
 
   async idle(): Promise<void> {
@@ -175,18 +173,27 @@ class Booted {
   }
 }
 
+/** The worker's module: a bundle of ingest-worker.ts. */
+const ENTRY = new URL('./ingest-worker.ts', import.meta.url);
+
 /**
  * The ingest worker as a lasting service: `boot` at once, `start` when the cloud is ready, and from
  * then on a worker that dies is logged and started again after `restartMs`.
  */
 export class IngestThread {
-  #current: Booted;
+  /** The running worker, once its bundle is built. */
+  #current: Booted | undefined;
+  readonly #booting: Promise<Booted>;
   #stopping = false;
-  #stopped: Promise<void> = Promise.resolve();
+  #stopped: Promise<void> | undefined;
   #restart: NodeJS.Timeout | undefined;
+  /** The worker's settings, made anew for every start (a PGlite port serves one worker). */
+  #config: (() => Promise<WorkerStart>) | undefined;
 
   private constructor(private readonly options: IngestThreadOptions) {
-    this.#current = new Booted(options);
+    this.#booting = workerBundle(ENTRY).then((entry) => (this.#current = new Booted(options, entry)));
+    // Awaited by start or stop; a build that fails is reported there, not as an unhandled rejection.
+    this.#booting.catch(() => {});
   }
 
   static boot(options: IngestThreadOptions): IngestThread {
@@ -194,10 +201,14 @@ export class IngestThread {
   }
 
   /** Resolves once the worker is subscribed; rejects (and ends the worker) when it cannot start. */
-  async start(): Promise<void> {
-    const booted = this.#current;
+  async start(config: () => Promise<WorkerStart>): Promise<void> {
+    this.#config = config;
+    await this.#startCurrent(await this.#booting);
+  }
+
+  async #startCurrent(booted: Booted): Promise<void> {
     try {
-      await booted.start(await this.options.config());
+      await booted.start(await this.#config!());
     } catch (e) {
       await booted.worker.terminate();
       throw e;
@@ -207,16 +218,11 @@ export class IngestThread {
 
   /** True while the worker runs and its MQTT connection is up. */
   get up(): boolean {
-    return this.#current.up;
-  }
-
-  /** Hands a message to the worker's pipeline as if its subscription had received it. */
-  handle(topic: string, payload: Buffer): void {
-    if (!this.#stopping) this.#current.handle(topic, payload);
+    return this.#current?.up ?? false;
   }
 
   idle(): Promise<void> {
-    return this.#current.idle();
+    return this.#current?.idle() ?? Promise.resolve();
   }
 
   /**
@@ -224,16 +230,17 @@ export class IngestThread {
    * acknowledged, as when the process dies) and a new worker starts after `restartMs`.
    */
   async interrupt(): Promise<void> {
-    await this.#current.worker.terminate();
+    await this.#current?.worker.terminate();
   }
 
   /** Stops the subscription, lets the worker write what it queued, and ends it. Idempotent. */
   stop(): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopping = true;
-      clearTimeout(this.#restart);
-      this.#stopped = this.#current.stop();
-    }
+    this.#stopping = true;
+    clearTimeout(this.#restart);
+    this.#stopped ??= this.#booting.then(
+      (booted) => (this.#current ?? booted).stop(),
+      () => undefined,
+    );
     return this.#stopped;
   }
 
@@ -243,10 +250,11 @@ export class IngestThread {
       this.options.logger.error({ restartMs: this.options.restartMs ?? 1000 }, 'ingest worker ended; starting another');
       this.#restart = setTimeout(() => {
         if (this.#stopping) return;
-        this.#current = new Booted(this.options);
-        this.start().catch((e: unknown) => {
+        const next = new Booted(this.options, booted.entry);
+        this.#current = next;
+        this.#startCurrent(next).catch((e: unknown) => {
           this.options.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'ingest worker did not start again');
-          this.#watch(this.#current);
+          this.#watch(next);
         });
       }, this.options.restartMs ?? 1000);
     });

@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
 import { connectCloudClient } from '../broker/client.ts';
 import { openShared, type SharedDb } from '../db/shared.ts';
-import { IngestPipeline, type AppliedMessage, type IngestSink } from './ingest-pipeline.ts';
+import { IngestPipeline, type AppliedMessage, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
 import type { FromWorker, ToWorker, WorkerStart } from './ingest-thread.ts';
 
 const port = parentPort!;
@@ -20,14 +20,19 @@ const post = (message: FromWorker) => port.postMessage(message);
  * (one message to the main thread per MQTT message would cost more than the rest of the work).
  */
 const FLUSH_MS = 10;
-const counts = new Map<string, [kind: string, outcome: string, n: number]>();
+/** Sums by kind, then outcome: found by property lookups, no key built per message. */
+let counts = new Map<string, Partial<Record<keyof IngestStats, number>>>();
 let flushTimer: NodeJS.Timeout | undefined;
 function flush(): void {
   clearTimeout(flushTimer);
   flushTimer = undefined;
   if (counts.size === 0) return;
-  post({ type: 'counts', counts: [...counts.values()] as never });
-  counts.clear();
+  const list: [string, keyof IngestStats, number][] = [];
+  for (const [kind, byOutcome] of counts) {
+    for (const outcome of Object.keys(byOutcome) as (keyof IngestStats)[]) list.push([kind, outcome, byOutcome[outcome]!]);
+  }
+  counts = new Map();
+  post({ type: 'counts', counts: list });
 }
 
 let nextApply = 1;
@@ -36,10 +41,9 @@ const applying = new Map<number, () => void>();
 const sink: IngestSink = {
   count(kind, outcome, n) {
     if (n <= 0) return;
-    const key = `${kind}\0${outcome}`;
-    const entry = counts.get(key);
-    if (entry) entry[2] += n;
-    else counts.set(key, [kind, outcome, n]);
+    let byOutcome = counts.get(kind);
+    if (!byOutcome) counts.set(kind, (byOutcome = {}));
+    byOutcome[outcome] = (byOutcome[outcome] ?? 0) + n;
     flushTimer ??= setTimeout(flush, FLUSH_MS);
   },
   log(level, fields, message) {
@@ -92,9 +96,6 @@ port.on('message', (message: ToWorker) => {
         () => post({ type: 'ready' }),
         (e: unknown) => post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
       );
-      break;
-    case 'handle':
-      pipeline?.handle(message.topic, Buffer.from(message.payload));
       break;
     case 'applied':
       applying.get(message.id)?.();

@@ -17,6 +17,9 @@ import type { CloudMetrics } from '../metrics.ts';
 
 export type { IngestStats } from './ingest-pipeline.ts';
 
+/** Stats that count something other than a message's outcome, so they stay out of sf_ingest_messages_total. */
+const NOT_OUTCOMES: ReadonlySet<keyof IngestStats> = new Set(['received', 'reportBatches']);
+
 /** The topic filters ingest consumes: every "up" entry of the topic map. */
 export const INGEST_FILTERS: readonly string[] = Object.values(topicMap)
   .filter((t) => t.direction === 'up')
@@ -55,7 +58,6 @@ export class IngestService {
   constructor(private readonly logger: Logger) {
     this.#thread = IngestThread.boot({
       logger,
-      config: () => this.#config!(),
       host: {
         counts: (counts) => {
           for (const [kind, outcome, n] of counts) this.count(kind, outcome, n);
@@ -67,13 +69,13 @@ export class IngestService {
     });
   }
 
-  #config: (() => Promise<WorkerStart>) | undefined;
-
-  /** Starts the worker: it subscribes with `config().mqtt` and writes through `config().database`. */
+  /**
+   * Starts the worker: it subscribes with `config().mqtt` and writes through `config().database`
+   * (made anew for each worker, the first and any restarted one).
+   */
   async start(deps: IngestDeps, config: () => Promise<WorkerStart>): Promise<void> {
     this.#deps = deps;
-    this.#config = config;
-    await this.#thread.start();
+    await this.#thread.start(config);
   }
 
   /** True while the worker runs and its MQTT connection is up. */
@@ -88,11 +90,6 @@ export class IngestService {
 
   stats(): IngestStats {
     return { ...this.#stats };
-  }
-
-  /** Hands a message to the pipeline as if the subscription had received it. */
-  handle(topic: string, payload: Buffer): void {
-    this.#thread.handle(topic, payload);
   }
 
   /** Resolves once every message the worker received so far has been applied (or dropped), with its counts here. */
@@ -113,7 +110,7 @@ export class IngestService {
   private count(kind: string, outcome: keyof IngestStats, n = 1): void {
     if (n <= 0) return;
     this.#stats[outcome] += n;
-    if (outcome !== 'received') this.#deps?.metrics?.ingestMessages.inc({ kind, outcome }, n);
+    if (!NOT_OUTCOMES.has(outcome)) this.#deps?.metrics?.ingestMessages.inc({ kind, outcome }, n);
   }
 
   private async apply(message: AppliedMessage): Promise<void> {
