@@ -79,3 +79,26 @@ describe('a batch that carries reports already stored (the gateway outbox delive
     expect((await history(address)).states).toEqual([true, false]);
   });
 });
+
+describe('a batch of reports none of which was stored before', () => {
+  it('stores every one and moves the shadow to the newest, whatever order they arrived in', async () => {
+    const address = randomAddress();
+    const outcome = await writeDeviceReports(t.cloud.db, [report(address, 3, false), report(address, 1, true), report(address, 2, true)]);
+    expect(outcome.stored.get(address)).toBe(3);
+    expect(outcome.moved.has(address)).toBe(true);
+    const { shadow, states } = await history(address);
+    expect(states).toEqual([true, true, false]);
+    expect(shadow.on).toBe(false);
+  });
+
+  it('stores a batch older than the shadow without moving it', async () => {
+    const address = randomAddress();
+    await writeDeviceReports(t.cloud.db, [report(address, 10, true)]);
+    const outcome = await writeDeviceReports(t.cloud.db, [report(address, 4, false), report(address, 5, false)]);
+    expect(outcome.stored.get(address)).toBe(2);
+    expect(outcome.moved.has(address)).toBe(false);
+    const { shadow, states } = await history(address);
+    expect(states).toEqual([false, false, true]);
+    expect(shadow.on).toBe(true);
+  });
+});

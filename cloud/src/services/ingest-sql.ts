@@ -47,7 +47,7 @@ export interface BatchOutcome {
 
 interface OutRow {
   address: string;
-  stored: number;
+  stored: number | null;
   moved: boolean;
 }
 
@@ -100,8 +100,8 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
       select * from unnest(
         ${String(c.gatewayIds)}::text[], ${String(c.seqs)}::bigint[], ${String(c.addresses)}::text[],
         ${String(c.online)}::boolean[], ${String(c.on)}::boolean[], ${String(c.battery)}::integer[],
-        ${String(c.rssi)}::integer[], ${String(c.ms)}::bigint[]
-      ) as x(gateway_id, seq, address, online, "on", battery, rssi, ms)
+        ${String(c.rssi)}::integer[], ${String(c.ms)}::bigint[], ${String(c.newest)}::boolean[]
+      ) as x(gateway_id, seq, address, online, "on", battery, rssi, ms, newest)
     ), ident as (
       select * from json_to_recordset(${JSON.stringify(c.identities)}::json) as x(
         gateway_id text, address text, model text, name text, firmware_version text, hardware_id text, serial text)
@@ -145,10 +145,9 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
       insert into device_state_history (gateway_id, seq, ts, device_id, online, "on", battery, rssi)
       select i.gateway_id, i.seq, timestamptz 'epoch' + i.ms * interval '1 millisecond', r.id, i.online, i."on", i.battery, i.rssi
       from input i join registered r on r.address = i.address
-      ${redeliveries ? sql`on conflict do nothing` : sql``}
-      returning gateway_id, seq, ts, device_id, online, "on", battery, rssi
+      ${redeliveries ? sql`on conflict do nothing returning gateway_id, seq, ts, device_id, online, "on", battery, rssi` : sql``}
     ), latest as (
-      select distinct on (device_id) *, least(ts, now()) as seen from hist order by device_id, ts desc, seq desc
+      ${redeliveries ? LATEST_STORED : LATEST_SENT}
     ), written as (
       insert into device_state as s (device_id, "on", battery, rssi, online, last_seen, on_at, battery_at, rssi_at,
                                 online_at, reported_at, last_gateway_id, last_seq, version, updated_at)
@@ -183,25 +182,37 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
     ), announced as (
       -- every cloud instance hears the new states (event-bus.ts), delivered when this statement commits
       ${notifyStateEventsSql(sql`select w.device_id, r.home_id, w.online, w."on", w.battery, w.rssi, w.version from written w join registered r on r.id = w.device_id`)}
-    ), stored as (
-      select device_id, count(*)::integer as n from hist group by device_id
-    )
+    )${redeliveries ? sql`, stored as (select device_id, count(*)::integer as n from hist group by device_id)` : sql``}
     -- rows written by a CTE are invisible to the rest of the statement except through RETURNING;
     -- one row per registered switch; "announced" is read so that its NOTIFY runs
-    select r.address, coalesce(s.n, 0) as stored, w.device_id is not null as moved
+    select r.address, ${redeliveries ? sql`coalesce(s.n, 0)` : sql`null::integer`} as stored, w.device_id is not null as moved
     from registered r
-    left join stored s on s.device_id = r.id
+    ${redeliveries ? sql`left join stored s on s.device_id = r.id` : sql``}
     left join written w on w.device_id = r.id
     cross join (select count(*) from announced) a
   `);
   const outcome: BatchOutcome = { registered: new Set(), stored: new Map(), moved: new Set() };
   for (const row of rowsOf<OutRow>(result)) {
     outcome.registered.add(row.address);
-    if (row.stored > 0) outcome.stored.set(row.address, Number(row.stored));
+    // Without redeliveries every report of a registered switch was stored (and not counted in SQL).
+    const stored = row.stored === null ? c.reports.get(row.address)! : Number(row.stored);
+    if (stored > 0) outcome.stored.set(row.address, stored);
     if (row.moved) outcome.moved.add(row.address);
   }
   return outcome;
 }
+
+/** The newest stored report per switch, from what the insert returned (some reports were already stored). */
+const LATEST_STORED = sql`select distinct on (device_id) *, least(ts, now()) as seen from hist order by device_id, ts desc, seq desc`;
+/**
+ * The newest report per switch when all of them were stored, as `columns` marked it: the insert then
+ * returns nothing, and nothing is buffered and sorted (a tenth of the statement's time on PGlite).
+ */
+const LATEST_SENT = sql`
+  select r.id as device_id, i.gateway_id, i.seq, t.ts, i.online, i."on", i.battery, i.rssi, least(t.ts, now()) as seen
+  from input i join registered r on r.address = i.address
+  cross join lateral (select timestamptz 'epoch' + i.ms * interval '1 millisecond' as ts) t
+  where i.newest`;
 
 /** A gateway that announces itself again may have restarted its seq counter: order by time until it reports anew. */
 export async function forgetGatewaySeq(db: Db, gatewayId: string): Promise<void> {
@@ -232,9 +243,13 @@ function columns(rows: ReportRow[]) {
     battery: new ArrayLiteral(),
     rssi: new ArrayLiteral(),
     ms: new ArrayLiteral(),
+    newest: new ArrayLiteral(),
     identities: [] as Identity[],
+    /** Reports per switch (after copies are removed). */
+    reports: new Map<string, number>(),
   };
-  const newest = new Map<string, { row: ReportRow; ms: number }>();
+  const newest = new Map<string, { row: ReportRow; ms: number; index: number }>();
+  const kept: boolean[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
     const ms = Date.parse(row.seen_at);
@@ -249,9 +264,13 @@ function columns(rows: ReportRow[]) {
     c.battery.int(row.battery);
     c.rssi.int(row.rssi);
     c.ms.int(ms);
+    c.reports.set(row.address, (c.reports.get(row.address) ?? 0) + 1);
     const prior = newest.get(row.address);
-    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms });
+    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms, index: kept.length });
+    kept.push(false);
   }
+  for (const { index } of newest.values()) kept[index] = true;
+  for (const k of kept) c.newest.bool(k);
   for (const { row: r } of newest.values()) {
     c.identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });
   }
