@@ -98,12 +98,12 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
   const result = await db.execute(sql`
     with input as (
       select * from unnest(
-        ${String(c.gatewayIds)}::text[], ${String(c.seqs)}::bigint[], ${String(c.addresses)}::text[],
-        ${String(c.online)}::boolean[], ${String(c.on)}::boolean[], ${String(c.battery)}::integer[],
-        ${String(c.rssi)}::integer[], ${String(c.ms)}::bigint[], ${String(c.newest)}::boolean[]
+        ${c.gatewayIds}::text[], ${c.seqs}::bigint[], ${c.addresses}::text[],
+        ${c.online}::boolean[], ${c.on}::boolean[], ${c.battery}::integer[],
+        ${c.rssi}::integer[], ${c.ms}::bigint[], ${c.newest}::boolean[]
       ) as x(gateway_id, seq, address, online, "on", battery, rssi, ms, newest)
     ), ident as (
-      select * from json_to_recordset(${JSON.stringify(c.identities)}::json) as x(
+      select * from json_to_recordset(${c.identities}::json) as x(
         gateway_id text, address text, model text, name text, firmware_version text, hardware_id text, serial text)
     ), claimed as (
       -- switches whose gateway is provisioned and claimed into a home, with that home
@@ -227,14 +227,15 @@ type Columns = ReturnType<typeof columns>;
 
 /**
  * The batch as one array literal per column (array-literal.ts), without copies of a report (a row
- * may be inserted once per statement), and one identity per switch from its newest report in the batch (a statement may touch
- * a row once). Observation times go as milliseconds since the epoch:
+ * may be inserted once per statement), and one identity per switch from its newest report in the
+ * batch (a statement may touch a row once). Observation times go as milliseconds since the epoch:
  * PostgreSQL turns a number into a timestamp far faster than it parses ISO text (a third of the
  * statement's time on PGlite), and gateways stamp reports with millisecond precision (the key
- * (gateway_id, seq, ts) compares these values).
+ * (gateway_id, seq, ts) compares these values). What it returns is a few flat strings: the worker
+ * keeps them while the statement runs, and a young-generation collection meanwhile copies what lives.
  */
 function columns(rows: ReportRow[]) {
-  const c = {
+  const l = {
     gatewayIds: new ArrayLiteral(),
     seqs: new ArrayLiteral(),
     addresses: new ArrayLiteral(),
@@ -243,36 +244,47 @@ function columns(rows: ReportRow[]) {
     battery: new ArrayLiteral(),
     rssi: new ArrayLiteral(),
     ms: new ArrayLiteral(),
-    newest: new ArrayLiteral(),
-    identities: [] as Identity[],
-    /** Reports per switch (after copies are removed). */
-    reports: new Map<string, number>(),
   };
+  /** Reports per switch (after copies are removed). */
+  const reports = new Map<string, number>();
   const newest = new Map<string, { row: ReportRow; ms: number; index: number }>();
-  const kept: boolean[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
     const ms = Date.parse(row.seen_at);
     const key = `${row.gateway_id} ${row.seq} ${ms} ${row.address}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    c.gatewayIds.text(row.gateway_id);
-    c.seqs.int(row.seq);
-    c.addresses.text(row.address);
-    c.online.bool(row.online);
-    c.on.bool(row.on);
-    c.battery.int(row.battery);
-    c.rssi.int(row.rssi);
-    c.ms.int(ms);
-    c.reports.set(row.address, (c.reports.get(row.address) ?? 0) + 1);
     const prior = newest.get(row.address);
-    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms, index: kept.length });
-    kept.push(false);
+    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms, index: l.ms.length });
+    l.gatewayIds.text(row.gateway_id);
+    l.seqs.int(row.seq);
+    l.addresses.text(row.address);
+    l.online.bool(row.online);
+    l.on.bool(row.on);
+    l.battery.int(row.battery);
+    l.rssi.int(row.rssi);
+    l.ms.int(ms);
+    reports.set(row.address, (reports.get(row.address) ?? 0) + 1);
   }
-  for (const { index } of newest.values()) kept[index] = true;
-  for (const k of kept) c.newest.bool(k);
-  for (const { row: r } of newest.values()) {
-    c.identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });
+  const marked = new Array<boolean>(l.ms.length).fill(false);
+  const identities: Identity[] = [];
+  for (const { row: r, index } of newest.values()) {
+    marked[index] = true;
+    identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });
   }
-  return c;
+  const newestFlags = new ArrayLiteral();
+  for (const m of marked) newestFlags.bool(m);
+  return {
+    gatewayIds: String(l.gatewayIds),
+    seqs: String(l.seqs),
+    addresses: String(l.addresses),
+    online: String(l.online),
+    on: String(l.on),
+    battery: String(l.battery),
+    rssi: String(l.rssi),
+    ms: String(l.ms),
+    newest: String(newestFlags),
+    identities: JSON.stringify(identities),
+    reports,
+  };
 }
