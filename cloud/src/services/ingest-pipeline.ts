@@ -82,6 +82,11 @@ export class IngestPipeline {
     private readonly sink: IngestSink,
   ) {}
 
+  /** False once `stop` was called: messages handed in are then dropped, not applied. */
+  get accepting(): boolean {
+    return !this.#stopped;
+  }
+
   /** Entry point for every MQTT message; never throws. */
   handle(topic: string, payload: Buffer): void {
     if (this.#stopped) return;

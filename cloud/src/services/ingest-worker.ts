@@ -66,7 +66,12 @@ const sink: IngestSink = {
 let client: MqttClient | undefined;
 let shared: SharedDb | undefined;
 let pipeline: IngestPipeline | undefined;
+let filters: string[] = [];
+/** Messages that arrived once the pipeline had stopped taking them, and were not acknowledged. */
+let refused = 0;
 const onMessage = (topic: string, payload: Buffer) => pipeline?.handle(topic, payload);
+/** How long stopping waits for the broker's UNSUBACK. */
+const UNSUBSCRIBE_MS = 2000;
 
 async function start(config: WorkerStart): Promise<void> {
   shared = await openShared(config.database);
@@ -76,15 +81,32 @@ async function start(config: WorkerStart): Promise<void> {
   const logger = { info: forward('info'), warn: forward('warn') };
   client = await connectCloudClient({ ...config.mqtt, logger });
   client.on('message', onMessage);
+  // With its PUBACK (MQTT 3.1.1 §4.3.2) a client takes a QoS 1 message over from the broker, which
+  // then forgets it. mqtt.js sends the PUBACK when handleMessage calls back without an error (it
+  // emitted "message" just before): a message the pipeline no longer takes (it is stopping) is not
+  // acknowledged, so it is not counted as delivered.
+  client.handleMessage = (_packet, callback) => {
+    if (pipeline?.accepting) return callback();
+    refused += 1;
+    callback(new Error('ingest is stopping'));
+  };
+  filters = config.mqtt.filters;
   client.on('connect', () => post({ type: 'connected', up: true }));
   client.on('offline', () => post({ type: 'connected', up: false }));
   await client.subscribeAsync(config.mqtt.filters, { qos: 1 });
 }
 
 async function stop(): Promise<void> {
-  client?.removeListener('message', onMessage);
+  // Unsubscribed first, so that the broker stops sending (to another member of a shared subscription
+  // instead) while the pipeline still takes what was sent before the UNSUBACK (MQTT 3.1.1 §3.10.4).
+  if (client?.connected) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([client.unsubscribeAsync(filters).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
+    clearTimeout(timer);
+  }
   await pipeline?.stop();
   flush();
+  if (refused > 0) sink.log('warn', { refused }, 'ingest: messages that arrived while stopping were not acknowledged');
   await client?.endAsync(true);
   await shared?.close();
 }
