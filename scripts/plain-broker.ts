@@ -6,15 +6,18 @@ import { Aedes } from 'aedes';
  * Zigbee2MQTT-style bridge (as a household's mosquitto would be), and a shared broker for benchmarks.
  * Port 0 picks a free one.
  */
-export async function startPlainBroker(port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPlainBroker(port = 0, host = '127.0.0.1'): Promise<{ url: string; port: number; aedes: Aedes; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server = createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `mqtt://${host}:${(server.address() as AddressInfo).port}`,
+    url: `mqtt://${host}:${bound}`,
+    port: bound,
+    aedes: broker,
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
