@@ -187,7 +187,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // device views, and the reconcile it starts is locked per gateway and claims each command once.
     const status = topicMap.gatewayStatus.filter;
     const filters = INGEST_FILTERS.map((f) => (group && f !== status ? `$share/${group}/${f}` : f));
-    await ingest.start({ db, gateways, commands, logger, metrics }, async () => ({
+    await ingest.start({ db, gateways, commands, metrics }, async () => ({
       mqtt: { ...login, filters },
       database: await database.share(),
     }));

@@ -21,6 +21,8 @@ describe('the ingest worker thread', () => {
 
     await ingest.interrupt();
     expect(ingest.up).toBe(false);
+    // Nothing is left to wait for in a worker that is gone.
+    await expect(ingest.idle()).resolves.toBeUndefined();
     expect((await health.check()).broker).toBe('down');
 
     await eventually(async () => ingest.up);
@@ -32,5 +34,4 @@ describe('the ingest worker thread', () => {
     expect(names).toEqual(['After', 'Before']);
     await gateway.close();
   });
-
 });

@@ -37,10 +37,9 @@ export type FromWorker =
   | { type: 'idle'; id: number }
   | { type: 'stopped'; error?: string };
 
-/** What the main thread does with the worker's reports. */
+/** What the main thread does with the worker's reports (its logs go to `logger`). */
 export interface IngestHost {
   counts(counts: [kind: string, outcome: keyof IngestStats, n: number][]): void;
-  log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void;
   apply(message: AppliedMessage): Promise<void>;
   health(gatewayId: string, value: GatewayHealth): void;
 }
@@ -92,17 +91,19 @@ class Booted {
   async start(config: WorkerStart): Promise<void> {
     await this.booted;
     const ready = this.#expect('ready');
-    const transfer = config.database.kind === 'pglite' ? [config.database.port as MessagePort] : [];
+    const transfer = config.database.kind === 'pglite' ? [config.database.port] : [];
     this.#post({ type: 'start', config }, transfer);
     await ready;
     this.up = true;
   }
 
+  /** Resolves once the worker has applied what it received; at once when it is gone (nothing is left to wait for). */
   async idle(): Promise<void> {
+    if (this.#gone) return;
     const id = this.#nextIdle++;
     const reply = this.#expect(`idle:${id}`);
     this.#post({ type: 'idle', id });
-    await reply;
+    await reply.catch(() => {});
   }
 
   async stop(): Promise<void> {
@@ -123,7 +124,7 @@ class Booted {
 
   /** The next reply of a kind; 'failed' and the worker's end reject it. */
   #expect(key: string): Promise<FromWorker> {
-    if (this.#gone) return key.startsWith('idle:') ? Promise.resolve({ type: 'idle', id: 0 }) : Promise.reject(this.#gone);
+    if (this.#gone) return Promise.reject(this.#gone);
     return new Promise((resolve, reject) => this.#waiting.set(key, { resolve, reject }));
   }
 
@@ -139,7 +140,7 @@ class Booted {
       case 'counts':
         return host.counts(message.counts);
       case 'log':
-        return this.options.logger[message.level === 'error' ? 'error' : message.level](message.fields, message.message);
+        return this.options.logger[message.level](message.fields, message.message);
       case 'apply':
         void host.apply(message.message).finally(() => this.#post({ type: 'applied', id: message.id }));
         return;
@@ -164,11 +165,7 @@ class Booted {
   #end(error: Error): void {
     this.#gone ??= error;
     this.up = false;
-    for (const [key, waiter] of this.#waiting) {
-      // Nothing is left to wait for in a worker that is gone.
-      if (key.startsWith('idle:')) waiter.resolve({ type: 'idle', id: 0 });
-      else waiter.reject(error);
-    }
+    for (const waiter of this.#waiting.values()) waiter.reject(error);
     this.#waiting.clear();
   }
 }

@@ -29,7 +29,6 @@ export interface IngestDeps {
   db: Db;
   gateways: GatewayService;
   commands: CommandService;
-  logger: Logger;
   metrics?: CloudMetrics;
 }
 
@@ -62,7 +61,6 @@ export class IngestService {
         counts: (counts) => {
           for (const [kind, outcome, n] of counts) this.count(kind, outcome, n);
         },
-        log: (level, fields, message) => logger[level](fields, message),
         apply: (message) => this.apply(message),
         health: (gatewayId, value) => this.#health.set(gatewayId, value),
       },
