@@ -6,21 +6,21 @@
  * our own sources (the workspace packages included) in some tens of milliseconds; npm packages stay
  * imports and load natively.
  *
- * The file lands under cloud/node_modules/.cache, where Node resolves those imports as it does for
- * cloud's own sources. Its name is the hash of its content: processes that bundle at once (test
- * workers, two cloud instances) write the same bytes under the same name, each through a rename, so
- * none ever loads a half-written file, and a changed source never loads a stale bundle.
+ * The bundle never touches the disk: the worker loads it from a data: URL. A data: module can import
+ * only built-in modules and absolute URLs (Node's ESM resolution has no base to resolve a bare name
+ * against), so each npm import is resolved here, the way Node would, to the file: URL of the file it
+ * names, and each of our modules keeps its own `import.meta.url` (what it finds beside itself, such
+ * as the migrations, it finds as it does unbundled). Nothing is written under node_modules (a
+ * deployment may mount it read-only), and no bundle of an older version of the sources is left
+ * behind or loaded by mistake.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-
-const CACHE = new URL('../node_modules/.cache/switchfleet/', import.meta.url);
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
 
 const bundles = new Map<string, Promise<URL>>();
 
-/** The bundle of `entry` (a .ts URL), built once per process. */
+/** The bundle of `entry` (a .ts URL) as a data: URL, built once per process. */
 export function workerBundle(entry: URL): Promise<URL> {
   let bundle = bundles.get(entry.href);
   if (!bundle) {
@@ -40,25 +40,44 @@ async function make(entry: URL): Promise<URL> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // Resolve npm packages as Node does: its conditions ("import", "node", "default"; not esbuild's
+    // extra "module") and, for packages without an exports map, their "main" field.
+    conditions: [],
+    mainFields: ['main'],
     logLevel: 'silent',
-    plugins: [
-      {
-        name: 'npm-packages-stay-imports',
-        setup(b) {
-          // Bare specifiers other than our workspace packages (TypeScript sources) load from node_modules.
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@switchfleet/') ? undefined : { path: args.path, external: true }));
-        },
-      },
-    ],
+    plugins: [npmPackagesAsFileImports, ownImportMetaUrl],
   });
-  const code = result.outputFiles[0]!.contents;
-  const name = fileURLToPath(entry).split(/[\\/]/).pop()!.replace(/\.ts$/, '');
-  const file = new URL(`${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`, CACHE);
-  if (!(await stat(file).catch(() => null))) {
-    await mkdir(CACHE, { recursive: true });
-    const partial = new URL(`${file.href}.${process.pid}.${Math.random().toString(36).slice(2)}`);
-    await writeFile(partial, code);
-    await rename(partial, file);
-  }
-  return file;
+  const code = result.outputFiles[0]!.text;
+  return new URL(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
 }
+
+const RESOLVING = Symbol('resolving');
+
+/** Bare specifiers other than our workspace packages (TypeScript sources) stay imports, of absolute file: URLs. */
+const npmPackagesAsFileImports: Plugin = {
+  name: 'npm-packages-as-file-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@switchfleet/') || args.pluginData === RESOLVING) return undefined;
+      const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      // Node's built-in modules are external already and stay as written.
+      if (resolved.external) return { path: args.path, external: true };
+      return { path: pathToFileURL(resolved.path).href, external: true };
+    });
+  },
+};
+
+/** Our sources (not npm packages) see their own file: URL as `import.meta.url`, not the bundle's data: URL. */
+const ownImportMetaUrl: Plugin = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.(ts|mjs|js)$/ }, async (args) => {
+      if (args.path.split(/[\\/]/).includes('node_modules')) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+    });
+  },
+};
