@@ -20,6 +20,7 @@ import { DeviceViewCache } from './services/device-view-cache.ts';
 import { EventBus } from './services/event-bus.ts';
 import { ShadowService } from './services/shadow.ts';
 import { SessionService } from './services/sessions.ts';
+import { RateLimitService } from './services/rate-limits.ts';
 import { InvitationService } from './services/invitations.ts';
 import { ScheduleService } from './services/schedules.ts';
 import { DeviceService } from './services/devices.ts';
@@ -27,6 +28,9 @@ import { GatewayService } from './services/gateways.ts';
 import { HealthService } from './services/health.ts';
 import { HomeService } from './services/homes.ts';
 import { INGEST_FILTERS, IngestService } from './services/ingest.ts';
+
+/** How often ended rate-limit windows are deleted (a window is minutes long; rows are tiny). */
+const RATE_LIMIT_PRUNE_MS = 60_000;
 
 export interface CloudConfig {
   /** PGlite directory. With neither dataDir nor databaseUrl the database lives in memory. */
@@ -63,6 +67,7 @@ export interface CloudConfig {
 export interface CloudServices {
   accounts: AccountService;
   sessions: SessionService;
+  rateLimits: RateLimitService;
   invitations: InvitationService;
   schedules: ScheduleService;
   shadows: ShadowService;
@@ -197,6 +202,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
     const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });
     cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
+    const rateLimits = new RateLimitService(db);
+    cleanups.push(rateLimits.startPruning(RATE_LIMIT_PRUNE_MS, logger));
     const health = new HealthService({
       database,
       gateways,
@@ -208,7 +215,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, sessions: new SessionService(db, bus), invitations: new InvitationService(db, homes), schedules, homes, gateways, devices, commands, ingest, health, shadows },
+      services: { accounts, sessions: new SessionService(db, bus), rateLimits, invitations: new InvitationService(db, homes), schedules, homes, gateways, devices, commands, ingest, health, shadows },
       metrics,
       events: bus,
       close() {

@@ -263,6 +263,17 @@ export const refreshTokens = pgTable(
   (t) => [index('refresh_tokens_family_idx').on(t.familyId)],
 );
 
+/**
+ * Fixed windows of attempts (logins) per key, shared by every cloud instance, so N instances behind a
+ * load balancer do not hand out N budgets. The key is sha256 of what is limited (an email, a client
+ * address): the table limits attempts, it need not keep who made them. Expired rows are pruned.
+ */
+export const rateLimitWindows = pgTable('rate_limit_windows', {
+  keyHash: text('key_hash').primaryKey(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  attempts: integer('attempts').notNull(),
+});
+
 export const schedules = pgTable(
   'schedules',
   {

@@ -3,10 +3,9 @@
  * tokens) and logout (revokes the session). The only /v1 routes without an access token.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { normalizeEmail, type IssuedRefreshToken } from '@switchfleet/cloud';
+import { normalizeEmail, type IssuedRefreshToken, type LimitRule } from '@switchfleet/cloud';
 import { Type } from 'typebox';
 import { RateLimitedError, UnauthorizedError } from '../http-errors.ts';
-import { FixedWindowLimiter, type LimitRule } from '../rate-limit.ts';
 import { errorResponses, LoginBody, RefreshBody, RegisterBody, TokenBody, UserBody } from '../schemas.ts';
 
 export interface AuthRouteOptions {
@@ -18,8 +17,8 @@ export const DEFAULT_LOGIN_PER_EMAIL: LimitRule = { max: 5, windowMs: 60_000 };
 export const DEFAULT_LOGIN_PER_IP: LimitRule = { max: 100, windowMs: 60_000 };
 
 const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, options) => {
-  const perEmail = new FixedWindowLimiter(options.loginPerEmail ?? DEFAULT_LOGIN_PER_EMAIL);
-  const perIp = new FixedWindowLimiter(options.loginPerIp ?? DEFAULT_LOGIN_PER_IP);
+  const perEmail = options.loginPerEmail ?? DEFAULT_LOGIN_PER_EMAIL;
+  const perIp = options.loginPerIp ?? DEFAULT_LOGIN_PER_IP;
 
   const tokens = (session: IssuedRefreshToken) => {
     const { token, expiresIn } = app.tokens.sign(session.userId, session.familyId);
@@ -60,12 +59,13 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
       },
     },
     async (request) => {
-      // Both budgets are spent on every attempt, so neither a spray over many emails nor many IPs on one email escapes.
-      const byEmail = perEmail.consume(normalizeEmail(request.body.email));
-      const byIp = perIp.consume(request.ip);
-      if (!byEmail.allowed || !byIp.allowed) {
-        throw new RateLimitedError('too many login attempts; retry later', Math.max(byEmail.allowed ? 0 : byEmail.retryAfterS, byIp.allowed ? 0 : byIp.retryAfterS));
-      }
+      // Both budgets are spent on every attempt, so neither a spray over many emails nor many IPs on
+      // one email escapes; they live in the database, so every API instance spends the same ones.
+      const limit = await app.cloud.rateLimits.consume([
+        { key: `login-email:${normalizeEmail(request.body.email)}`, rule: perEmail },
+        { key: `login-ip:${request.ip}`, rule: perIp },
+      ]);
+      if (!limit.allowed) throw new RateLimitedError('too many login attempts; retry later', limit.retryAfterS);
       const user = await app.cloud.accounts.verifyLogin(request.body.email, request.body.password);
       // One answer for an unknown email and a wrong password, so the endpoint does not reveal accounts.
       if (!user) throw new UnauthorizedError('email or password is wrong');
