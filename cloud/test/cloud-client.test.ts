@@ -1,0 +1,55 @@
+import type { Socket } from 'node:net';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectCloudClient } from '../src/broker/client.ts';
+import { eventually } from '../src/testing/harness.ts';
+import { startPlainBroker } from '../../scripts/plain-broker.ts';
+
+let broker: Awaited<ReturnType<typeof startPlainBroker>>;
+beforeAll(async () => {
+  broker = await startPlainBroker();
+});
+afterAll(async () => {
+  await broker?.close();
+});
+
+const quiet = { info() {}, warn() {} };
+
+it('acknowledges a burst of QoS 1 messages in a few socket writes, and every one of them', async () => {
+  const client = await connectCloudClient({ url: broker.url, logger: quiet });
+  const publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+  try {
+    await client.subscribeAsync('burst/#', { qos: 1 });
+    let acked = 0;
+    broker.aedes.on('ack', (_packet, from) => {
+      if (from?.id === client.options.clientId) acked += 1;
+    });
+    // Count what the socket hands to the kernel: with each PUBACK a write of its own, there would be one per message.
+    const socket = client.stream as Socket & { _write: Socket['_write']; _writev?: Socket['_writev'] };
+    let writes = 0;
+    const write = socket._write.bind(socket);
+    const writev = socket._writev?.bind(socket);
+    socket._write = (...args) => {
+      writes += 1;
+      write(...args);
+    };
+    if (writev) {
+      socket._writev = (...args) => {
+        writes += 1;
+        writev(...args);
+      };
+    }
+    let received = 0;
+    client.on('message', () => (received += 1));
+
+    const n = 500;
+    await Promise.all(Array.from({ length: n }, (_, i) => publisher.publishAsync(`burst/${i}`, 'x', { qos: 1 })));
+    await eventually(async () => acked === n);
+    expect(received).toBe(n);
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(n / 5);
+  } finally {
+    await publisher.endAsync();
+    await client.endAsync();
+  }
+});
