@@ -22,6 +22,7 @@ const system = await startSystem({
   mqttPort: config.mqttPort,
   mqttHost: config.mqttHost,
   mqttUrl: config.mqttUrl,
+  instanceId: config.instanceId,
   jwtSecret: config.jwtSecret,
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,

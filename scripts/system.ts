@@ -17,6 +17,8 @@ export interface SystemOptions {
   mqttPort?: number;
   mqttHost?: string;
   mqttUrl?: string | undefined;
+  /** With mqttUrl: the name under which the broker keeps this instance's ingest session (CLOUD_INSTANCE_ID). */
+  instanceId?: string | undefined;
   /** With mqttUrl: the shared-subscription group, or null for a broker without `$share` (aedes). */
   sharedGroup?: string | null;
   jwtSecret: string;
@@ -51,6 +53,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     mqttPort: options.mqttPort ?? 0,
     mqttHost: options.mqttHost,
     mqttUrl: options.mqttUrl,
+    instanceId: options.instanceId,
     ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
     logger: log.child({ part: 'cloud' }),
   });

@@ -54,6 +54,12 @@ export interface CloudConfig {
   mqttHost?: string | undefined;
   /** External broker (credentials in the URL); when set no broker is embedded. */
   mqttUrl?: string | undefined;
+  /**
+   * This instance's stable name (CLOUD_INSTANCE_ID). With an external broker the ingest keeps the
+   * persistent session `sf-cloud-ingest-<instanceId>`, so the broker holds what gateways publish
+   * while this instance restarts. Two running instances must not share one.
+   */
+  instanceId?: string | undefined;
   /** pino logger; default silent. */
   logger?: Logger | undefined;
   /** How often expired commands are swept; default 1000 ms. */
@@ -192,8 +198,13 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // device views, and the reconcile it starts is locked per gateway and claims each command once.
     const status = topicMap.gatewayStatus.filter;
     const filters = INGEST_FILTERS.map((f) => (group && f !== status ? `$share/${group}/${f}` : f));
+    // A session kept at an external broker; the embedded broker ends with this process anyway.
+    const sessionId = config.mqttUrl && config.instanceId ? `sf-cloud-ingest-${config.instanceId}` : undefined;
+    if (config.mqttUrl && !sessionId) {
+      logger.warn('CLOUD_INSTANCE_ID is not set: what gateways publish while this instance is down is not kept for it by the broker');
+    }
     await ingest.start({ db, gateways, commands, metrics }, async () => ({
-      mqtt: { ...login, filters },
+      mqtt: { ...login, filters, sessionId },
       database: await database.share(),
     }));
     // Before the broker and the database go: the worker writes what it has queued.

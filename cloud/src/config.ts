@@ -16,6 +16,12 @@ export interface AppConfig {
   mqttHost: string;
   /** External broker URL (MQTT_URL); when set no broker is embedded. */
   mqttUrl: string | undefined;
+  /**
+   * This instance's stable name (CLOUD_INSTANCE_ID): with an external broker, the ingest keeps a
+   * persistent MQTT session under it, so what gateways publish while the instance restarts waits at
+   * the broker. Unset: a fresh session per start.
+   */
+  instanceId: string | undefined;
   /** HTTP port of the mobile API (PORT, default 3000). */
   port: number;
   /** HTTP bind address (HOST, default 127.0.0.1). */
@@ -29,6 +35,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
+/** Part of an MQTT client id: MQTT 3.1.1 §3.1.3.1 only promises 23 characters, brokers take more; kept short and plain. */
+const INSTANCE_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function parseConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
@@ -71,6 +79,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (!/^[^\s@]+@[^\s@]+$/.test(demoEmail)) issues.push({ variable: 'DEMO_EMAIL', message: 'is not an email address' });
   const demoPassword = read('DEMO_PASSWORD') ?? 'switchfleet-demo';
   if (demoPassword.length < 8) issues.push({ variable: 'DEMO_PASSWORD', message: 'must have at least 8 characters' });
+  const instanceId = read('CLOUD_INSTANCE_ID');
+  if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) {
+    issues.push({ variable: 'CLOUD_INSTANCE_ID', message: 'must be 1-40 characters of a-z, 0-9 and -, starting with a letter or digit' });
+  }
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
 
@@ -80,6 +92,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     mqttPort: port('MQTT_PORT', 1883),
     mqttHost: read('MQTT_HOST') ?? '127.0.0.1',
     mqttUrl,
+    instanceId,
     port: port('PORT', 3000),
     host: read('HOST') ?? '127.0.0.1',
     jwtSecret: jwtText ?? randomBytes(32).toString('base64url'),

@@ -10,6 +10,7 @@ describe('parseConfig', () => {
       dataDir: './data',
       mqttPort: 1883,
       mqttUrl: undefined,
+      instanceId: undefined,
       port: 3000,
       demoEmail: 'demo@switchfleet.local',
       demoPassword: 'switchfleet-demo',
@@ -24,6 +25,7 @@ describe('parseConfig', () => {
       DATA_DIR: '/var/lib/sf',
       MQTT_PORT: '0',
       MQTT_URL: 'mqtt://broker:1883',
+      CLOUD_INSTANCE_ID: 'cloud-a',
       PORT: '8080',
       JWT_SECRET: 'x'.repeat(40),
       DEMO_EMAIL: 'me@example.test',
@@ -35,6 +37,7 @@ describe('parseConfig', () => {
       dataDir: '/var/lib/sf',
       mqttPort: 0,
       mqttUrl: 'mqtt://broker:1883',
+      instanceId: 'cloud-a',
       port: 8080,
       jwtSecret: 'x'.repeat(40),
       jwtSecretGenerated: false,
@@ -45,13 +48,13 @@ describe('parseConfig', () => {
   it('reports every bad variable at once, each by name', () => {
     let error: unknown;
     try {
-      parseConfig({ DATABASE_URL: 'mysql://x', MQTT_PORT: 'abc', PORT: '70000', JWT_SECRET: 'short' });
+      parseConfig({ DATABASE_URL: 'mysql://x', MQTT_PORT: 'abc', PORT: '70000', JWT_SECRET: 'short', CLOUD_INSTANCE_ID: 'Cloud A' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const variables = (error as ConfigError).issues.map((i) => i.variable);
-    expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'MQTT_PORT', 'PORT']);
+    expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'CLOUD_INSTANCE_ID', 'MQTT_PORT', 'PORT']);
     expect((error as ConfigError).message).toContain('MQTT_PORT: "abc" is not a port number');
   });
 });

@@ -12,6 +12,18 @@ export interface CloudClientOptions {
   password?: string | undefined;
   /** pino's logger, or what a worker thread forwards to it. */
   logger: ClientLogger;
+  /**
+   * Client id of a persistent session (clean session 0, MQTT 3.1.1 §3.1.2.4): the broker keeps its
+   * subscriptions and the QoS 1 messages not yet acknowledged while the client is away, and sends
+   * them when it connects again under this id. Unset: a fresh random id and a clean session.
+   */
+  sessionId?: string | undefined;
+  /**
+   * Called with the client before it connects, to attach what must see the first packets: under a
+   * persistent session the broker sends what it kept right after CONNACK, before any SUBSCRIBE, and
+   * mqtt.js acknowledges a QoS 1 message whether or not anyone listens.
+   */
+  prepare?: ((client: MqttClient) => void) | undefined;
 }
 
 export interface ClientLogger {
@@ -20,10 +32,10 @@ export interface ClientLogger {
 }
 
 export async function connectCloudClient(options: CloudClientOptions): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(options.url, {
+  const client = mqtt.connect(options.url, {
     protocolVersion: 4,
-    clientId: `sf-cloud-${randomBytes(6).toString('hex')}`,
-    clean: true,
+    clientId: options.sessionId ?? `sf-cloud-${randomBytes(6).toString('hex')}`,
+    clean: options.sessionId === undefined,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     // mqtt.js otherwise routes several `debug` calls through every packet it handles (a few per cent
@@ -32,6 +44,7 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
   });
+  options.prepare?.(client);
   // mqtt.js opens its TCP socket with Nagle's algorithm on; small QoS 1 packets then wait for the
   // peer's delayed ACK (about 40 ms on Linux) on every hop. Each (re)connect makes a new socket.
   const noDelay = () => (client.stream as Partial<Socket>).setNoDelay?.(true);
@@ -41,6 +54,7 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
   client.on('error', (err) => options.logger.warn({ err: err.message }, 'cloud mqtt client error'));
   client.on('offline', () => options.logger.warn('cloud mqtt client offline'));
   client.on('reconnect', () => options.logger.info('cloud mqtt client reconnecting'));
+  await connected(client);
   return client;
 }
 
@@ -62,5 +76,28 @@ function batchAcks(client: MqttClient): void {
     corked = socket as Socket;
     corked.cork();
     setImmediate(uncork);
+  });
+}
+
+/**
+ * Resolves on the first CONNACK. An error before it (refused, unreachable) ends the client and
+ * rejects, as mqtt.connectAsync does; so does the client being ended before it connected.
+ */
+function connected(client: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.off('end', onEnd);
+      if (!error) return resolve();
+      client.end(true);
+      reject(error);
+    };
+    const onConnect = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onEnd = () => settle(new Error('the MQTT client was ended before it connected'));
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('end', onEnd);
   });
 }

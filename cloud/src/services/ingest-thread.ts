@@ -15,7 +15,14 @@ import type { SharedDatabase } from '../db/database.ts';
 import type { AppliedMessage, IngestStats } from './ingest-pipeline.ts';
 
 export interface WorkerStart {
-  mqtt: { url: string; username?: string | undefined; password?: string | undefined; filters: string[] };
+  mqtt: {
+    url: string;
+    username?: string | undefined;
+    password?: string | undefined;
+    filters: string[];
+    /** Client id of the persistent session to keep at the broker (client.ts); unset for a clean one. */
+    sessionId?: string | undefined;
+  };
   database: SharedDatabase;
 }
 

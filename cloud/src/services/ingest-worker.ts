@@ -67,6 +67,8 @@ let client: MqttClient | undefined;
 let shared: SharedDb | undefined;
 let pipeline: IngestPipeline | undefined;
 let filters: string[] = [];
+/** Whether the broker keeps this worker's session (and its subscriptions) while it is away. */
+let persistent = false;
 /** Messages that arrived once the pipeline had stopped taking them, and were not acknowledged. */
 let refused = 0;
 const onMessage = (topic: string, payload: Buffer) => pipeline?.handle(topic, payload);
@@ -79,27 +81,35 @@ async function start(config: WorkerStart): Promise<void> {
   const forward = (level: 'info' | 'warn') => (fields: object | string, message?: string) =>
     typeof fields === 'string' ? sink.log(level, {}, fields) : sink.log(level, fields as Record<string, unknown>, message ?? '');
   const logger = { info: forward('info'), warn: forward('warn') };
-  client = await connectCloudClient({ ...config.mqtt, logger });
-  client.on('message', onMessage);
-  // With its PUBACK (MQTT 3.1.1 §4.3.2) a client takes a QoS 1 message over from the broker, which
-  // then forgets it. mqtt.js sends the PUBACK when handleMessage calls back without an error (it
-  // emitted "message" just before): a message the pipeline no longer takes (it is stopping) is not
-  // acknowledged, so it is not counted as delivered.
-  client.handleMessage = (_packet, callback) => {
-    if (pipeline?.accepting) return callback();
-    refused += 1;
-    callback(new Error('ingest is stopping'));
-  };
+  client = await connectCloudClient({
+    ...config.mqtt,
+    logger,
+    prepare(c) {
+      c.on('message', onMessage);
+      // With its PUBACK (MQTT 3.1.1 §4.3.2) a client takes a QoS 1 message over from the broker,
+      // which then forgets it. mqtt.js sends the PUBACK when handleMessage calls back without an
+      // error (it emitted "message" just before): a message the pipeline no longer takes (it is
+      // stopping) is not acknowledged, so it is not counted as delivered.
+      c.handleMessage = (_packet, callback) => {
+        if (pipeline?.accepting) return callback();
+        refused += 1;
+        callback(new Error('ingest is stopping'));
+      };
+    },
+  });
   filters = config.mqtt.filters;
+  persistent = config.mqtt.sessionId !== undefined;
   client.on('connect', () => post({ type: 'connected', up: true }));
   client.on('offline', () => post({ type: 'connected', up: false }));
   await client.subscribeAsync(config.mqtt.filters, { qos: 1 });
 }
 
 async function stop(): Promise<void> {
-  // Unsubscribed first, so that the broker stops sending (to another member of a shared subscription
-  // instead) while the pipeline still takes what was sent before the UNSUBACK (MQTT 3.1.1 §3.10.4).
-  if (client?.connected) {
+  // Without a persistent session, unsubscribed first, so that the broker stops sending (to another
+  // member of a shared subscription instead) while the pipeline still takes what was sent before the
+  // UNSUBACK (MQTT 3.1.1 §3.10.4). With one, the subscriptions stay: the broker keeps what arrives
+  // for them, and what arrives unacknowledged below, for this session's next start.
+  if (client?.connected && !persistent) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([client.unsubscribeAsync(filters).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
     clearTimeout(timer);
