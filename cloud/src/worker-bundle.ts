@@ -47,7 +47,9 @@ async function make(entry: URL): Promise<URL> {
     logLevel: 'silent',
     plugins: [npmPackagesAsFileImports, ownImportMetaUrl],
   });
-  const code = result.outputFiles[0]!.text;
+  // Named by sourceURL: stack traces would otherwise print the whole data: URL in every frame.
+  const name = fileURLToPath(entry).split(/[\\/]/).pop()!.replace(/\.ts$/, '');
+  const code = `${result.outputFiles[0]!.text}\n//# sourceURL=worker-bundle:${name}.mjs\n`;
   return new URL(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
 }
 
