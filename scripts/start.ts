@@ -23,6 +23,7 @@ const system = await startSystem({
   mqttHost: config.mqttHost,
   mqttUrl: config.mqttUrl,
   instanceId: config.instanceId,
+  sharedGroup: config.sharedGroup,
   jwtSecret: config.jwtSecret,
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,

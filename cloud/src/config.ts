@@ -22,6 +22,12 @@ export interface AppConfig {
    * the broker. Unset: a fresh session per start.
    */
   instanceId: string | undefined;
+  /**
+   * With an external broker, the shared-subscription group the instances share the up topics in
+   * (MQTT_SHARED_GROUP, default sf-cloud); null ("off") subscribes plainly: one instance, or a broker
+   * without `$share`.
+   */
+  sharedGroup: string | null;
   /** HTTP port of the mobile API (PORT, default 3000). */
   port: number;
   /** HTTP bind address (HOST, default 127.0.0.1). */
@@ -83,6 +89,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) {
     issues.push({ variable: 'CLOUD_INSTANCE_ID', message: 'must be 1-40 characters of a-z, 0-9 and -, starting with a letter or digit' });
   }
+  const groupText = read('MQTT_SHARED_GROUP') ?? 'sf-cloud';
+  // A topic level of its own in `$share/<group>/<filter>` (MQTT 5 §4.8.2): no wildcard, no separator.
+  if (groupText !== 'off' && !/^[A-Za-z0-9_-]{1,64}$/.test(groupText)) {
+    issues.push({ variable: 'MQTT_SHARED_GROUP', message: 'must be "off" or 1-64 characters of A-Z, a-z, 0-9, _ and -' });
+  }
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
 
@@ -93,6 +104,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     mqttHost: read('MQTT_HOST') ?? '127.0.0.1',
     mqttUrl,
     instanceId,
+    sharedGroup: groupText === 'off' ? null : groupText,
     port: port('PORT', 3000),
     host: read('HOST') ?? '127.0.0.1',
     jwtSecret: jwtText ?? randomBytes(32).toString('base64url'),

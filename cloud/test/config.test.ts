@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       mqttPort: 1883,
       mqttUrl: undefined,
       instanceId: undefined,
+      sharedGroup: 'sf-cloud',
       port: 3000,
       demoEmail: 'demo@switchfleet.local',
       demoPassword: 'switchfleet-demo',
@@ -26,6 +27,7 @@ describe('parseConfig', () => {
       MQTT_PORT: '0',
       MQTT_URL: 'mqtt://broker:1883',
       CLOUD_INSTANCE_ID: 'cloud-a',
+      MQTT_SHARED_GROUP: 'off',
       PORT: '8080',
       JWT_SECRET: 'x'.repeat(40),
       DEMO_EMAIL: 'me@example.test',
@@ -38,6 +40,7 @@ describe('parseConfig', () => {
       mqttPort: 0,
       mqttUrl: 'mqtt://broker:1883',
       instanceId: 'cloud-a',
+      sharedGroup: null,
       port: 8080,
       jwtSecret: 'x'.repeat(40),
       jwtSecretGenerated: false,
@@ -48,13 +51,13 @@ describe('parseConfig', () => {
   it('reports every bad variable at once, each by name', () => {
     let error: unknown;
     try {
-      parseConfig({ DATABASE_URL: 'mysql://x', MQTT_PORT: 'abc', PORT: '70000', JWT_SECRET: 'short', CLOUD_INSTANCE_ID: 'Cloud A' });
+      parseConfig({ DATABASE_URL: 'mysql://x', MQTT_PORT: 'abc', PORT: '70000', JWT_SECRET: 'short', CLOUD_INSTANCE_ID: 'Cloud A', MQTT_SHARED_GROUP: 'a/#' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const variables = (error as ConfigError).issues.map((i) => i.variable);
-    expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'CLOUD_INSTANCE_ID', 'MQTT_PORT', 'PORT']);
+    expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'CLOUD_INSTANCE_ID', 'MQTT_SHARED_GROUP', 'MQTT_PORT', 'PORT']);
     expect((error as ConfigError).message).toContain('MQTT_PORT: "abc" is not a port number');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A cloud instance that restarts behind an external broker: under CLOUD_INSTANCE_ID its ingest keeps
  * a persistent MQTT session, so what gateways publish meanwhile (the broker has acknowledged it to
- * them, and they will not send it again) waits at the broker and is written once the instance is back.
+ * them, and they will not send it again) waits at the broker and is written once the instance is back;
+ * with a shared subscription, the other instances take it meanwhile.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud, type CloudConfig } from '../src/cloud.ts';
@@ -61,8 +62,9 @@ it('stores the reports a gateway published while the instance restarted (aedes)'
   }
 }, 60_000);
 
-it('applies a command result and stores the reports a gateway published while the instance restarted (mosquitto, shared subscription)', async () => {
+it('applies a command result and stores the reports a gateway published while the instance restarted (mosquitto)', async () => {
   const broker = await startMosquitto();
+  // One instance: plain subscriptions (MQTT_SHARED_GROUP=off), which its session keeps while it is away.
   const config = { mqttUrl: broker.cloudUrl, instanceId: 'restart-mosquitto', sharedGroup: null };
   let cloud = await start(config);
   const h = await household(cloud);
@@ -89,6 +91,31 @@ it('applies a command result and stores the reports a gateway published while th
   } finally {
     await gateway.close();
     await cloud.close();
+    await broker.close();
+  }
+}, 60_000);
+
+it('leaves its shared subscription when it stops, so the other instance takes every report meanwhile (mosquitto)', async () => {
+  const broker = await startMosquitto();
+  // mosquitto would otherwise keep handing the stopped instance's session its turn: half the reports.
+  const one = await start({ mqttUrl: broker.cloudUrl, instanceId: 'shared-one' });
+  const two = await start({ mqttUrl: broker.cloudUrl, instanceId: 'shared-two' });
+  const h = await household(one);
+  await broker.addUser(h.credentials.gatewayId, h.credentials.secret);
+  const gateway = await eventually(() => MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null));
+  try {
+    await gateway.announce();
+    const address = randomAddress();
+    await gateway.report({ address, model: 'WoHand' }, { battery: 0 });
+    await eventually(async () => (await historyLength(two, h.user.id)) === 1);
+
+    await one.close();
+    for (let battery = 1; battery <= 20; battery++) await gateway.report({ address, model: 'WoHand' }, { battery });
+    await eventually(async () => (await historyLength(two, h.user.id)) === 21);
+  } finally {
+    await gateway.close();
+    await one.close();
+    await two.close();
     await broker.close();
   }
 }, 60_000);

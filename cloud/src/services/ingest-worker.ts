@@ -105,13 +105,16 @@ async function start(config: WorkerStart): Promise<void> {
 }
 
 async function stop(): Promise<void> {
-  // Without a persistent session, unsubscribed first, so that the broker stops sending (to another
-  // member of a shared subscription instead) while the pipeline still takes what was sent before the
-  // UNSUBACK (MQTT 3.1.1 §3.10.4). With one, the subscriptions stay: the broker keeps what arrives
-  // for them, and what arrives unacknowledged below, for this session's next start.
-  if (client?.connected && !persistent) {
+  // Unsubscribed first, so that the broker stops sending (to another member of a shared subscription
+  // instead) while the pipeline still takes what was sent before the UNSUBACK (MQTT 3.1.1 §3.10.4).
+  // A persistent session keeps its plain subscriptions: the broker holds what arrives for them, and
+  // what arrives unacknowledged below, for this session's next start. It leaves its shared ones all
+  // the same, since mosquitto goes on handing an absent member its turn of the group's messages
+  // (held until it comes back, or for good if it does not) while the other members could take them.
+  const leaving = persistent ? filters.filter((f) => f.startsWith('$share/')) : filters;
+  if (client?.connected && leaving.length > 0) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([client.unsubscribeAsync(filters).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
+    await Promise.race([client.unsubscribeAsync(leaving).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
     clearTimeout(timer);
   }
   await pipeline?.stop();
