@@ -9,6 +9,7 @@ import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
+import { InstanceIdInUseError } from './errors.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './services/accounts.ts';
 import { createMetrics, type CloudMetrics } from './metrics.ts';
@@ -202,6 +203,11 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     const sessionId = config.mqttUrl && config.instanceId ? `sf-cloud-ingest-${config.instanceId}` : undefined;
     if (config.mqttUrl && !sessionId) {
       logger.warn('CLOUD_INSTANCE_ID is not set: what gateways publish while this instance is down is not kept for it by the broker');
+    }
+    if (sessionId) {
+      const release = await database.claim(sessionId);
+      if (!release) throw new InstanceIdInUseError(config.instanceId!);
+      cleanups.push(release);
     }
     await ingest.start({ db, gateways, commands, metrics }, async () => ({
       mqtt: { ...login, filters, sessionId },

@@ -90,3 +90,15 @@ export class ConfigError extends CloudError {
     super('CONFIG_INVALID', `invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`, issues[0]?.variable);
   }
 }
+
+/**
+ * A second running instance under one CLOUD_INSTANCE_ID: both would hold one MQTT session and take it
+ * from each other at every reconnect. A start-up error, never an answer to a request.
+ */
+export class InstanceIdInUseError extends Error {
+  readonly code = 'INSTANCE_ID_IN_USE';
+  constructor(readonly instanceId: string) {
+    super(`CLOUD_INSTANCE_ID "${instanceId}" is held by another running cloud instance on this database; give each instance its own`);
+    this.name = 'InstanceIdInUseError';
+  }
+}

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud, type CloudConfig } from '../src/cloud.ts';
+import { InstanceIdInUseError } from '../src/errors.ts';
 import { parseConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
@@ -118,4 +119,21 @@ it('leaves its shared subscription when it stops, so the other instance takes ev
     await two.close();
     await broker.close();
   }
+}, 60_000);
+
+it('refuses to start a second instance under the id a running one holds, and starts once that one is gone', async () => {
+  const broker = await startPlainBroker();
+  const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'held' };
+  const first = await start(config);
+  try {
+    // Both would hold one MQTT session and take it from each other at every reconnect.
+    await expect(start(config)).rejects.toBeInstanceOf(InstanceIdInUseError);
+    const other = await start({ ...config, instanceId: 'other' });
+    await other.close();
+  } finally {
+    await first.close();
+  }
+  const next = await start(config);
+  await next.close();
+  await broker.close();
 }, 60_000);

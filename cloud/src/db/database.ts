@@ -24,6 +24,12 @@ export interface Database {
    * the server's URL, or a port to the PGlite thread. Each call hands out a new one.
    */
   share(): Promise<SharedDatabase>;
+  /**
+   * Holds `name` for as long as this process wants it, against every other holder on the same
+   * database; resolves with the release function, or null while another holder has it. A holder
+   * that dies (its process, its connection) lets go by itself.
+   */
+  claim(name: string): Promise<(() => Promise<void>) | null>;
   /** Releases the PGlite instance or the pool. Idempotent. */
   close(): Promise<void>;
 }

@@ -36,6 +36,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     throw e;
   }
   let closing: Promise<void> | undefined;
+  // One PGlite belongs to one process, so the names its users hold are known right here.
+  const claimed = new Set<string>();
   return {
     kind: 'pglite',
     db: db as unknown as Db,
@@ -45,6 +47,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     ),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     share: async () => ({ kind: 'pglite', port: await client.attach() }),
+    async claim(name) {
+      if (claimed.has(name)) return null;
+      claimed.add(name);
+      return async () => void claimed.delete(name);
+    },
     close() {
       closing ??= client.close();
       return closing;

@@ -33,6 +33,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     throw e;
   }
   const db = drizzle({ client: pool, schema });
+  /** Connections of their own: LISTEN and claims belong to a session. */
   const listeners = new Set<pg.Client>();
   let closing: Promise<void> | undefined;
   return {
@@ -52,6 +53,23 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         if (n.channel === channel && n.payload !== undefined) onPayload(n.payload);
       });
       await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      listeners.add(client);
+      return async () => {
+        if (!listeners.delete(client)) return;
+        await client.end().catch(() => {});
+      };
+    },
+    async claim(name) {
+      // A session advisory lock on a connection of its own: the server drops it with the session,
+      // so a holder that crashes or loses its connection lets go without anyone cleaning up.
+      const client = new pg.Client({ connectionString: options.url });
+      client.on('error', () => {});
+      await client.connect();
+      const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as held', [`switchfleet:${name}`]);
+      if (!rows[0]?.held) {
+        await client.end().catch(() => {});
+        return null;
+      }
       listeners.add(client);
       return async () => {
         if (!listeners.delete(client)) return;
