@@ -76,8 +76,8 @@ const ownImportMetaUrl: Plugin = {
   setup(b) {
     b.onLoad({ filter: /\.(ts|mjs|js)$/ }, async (args) => {
       if (args.path.split(/[\\/]/).includes('node_modules')) return undefined;
+      // Read once here and handed to esbuild, which would otherwise read the file again.
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
       const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
       return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
     });

@@ -69,9 +69,7 @@ it('applies a command result and stores the reports a gateway published while th
   const config = { mqttUrl: broker.cloudUrl, instanceId: 'restart-mosquitto', sharedGroup: null };
   let cloud = await start(config);
   const h = await household(cloud);
-  await broker.addUser(h.credentials.gatewayId, h.credentials.secret);
-  // mosquitto re-reads its password file asynchronously after addUser: retry the first connect.
-  const gateway = await eventually(() => MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null));
+  const gateway = await broker.connectGateway(h.credentials);
   try {
     await gateway.subscribeCommands();
     await gateway.announce();
@@ -102,8 +100,7 @@ it('leaves its shared subscription when it stops, so the other instance takes ev
   const one = await start({ mqttUrl: broker.cloudUrl, instanceId: 'shared-one' });
   const two = await start({ mqttUrl: broker.cloudUrl, instanceId: 'shared-two' });
   const h = await household(one);
-  await broker.addUser(h.credentials.gatewayId, h.credentials.secret);
-  const gateway = await eventually(() => MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null));
+  const gateway = await broker.connectGateway(h.credentials);
   try {
     await gateway.announce();
     const address = randomAddress();

@@ -17,10 +17,7 @@ const rig = useTwoInstances({ scheduleTickMs: 50 });
 
 async function gatewayFor(cloud: Cloud) {
   const h = await household(cloud);
-  await rig.broker.addUser(h.credentials.gatewayId, h.credentials.secret);
-  const gateway = await eventually(() =>
-    MqttGateway.connect({ url: rig.broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
-  );
+  const gateway = await rig.broker.connectGateway(h.credentials);
   await gateway.subscribeCommands();
   await gateway.announce();
   await eventually(async () => (await cloud.services.gateways.get(h.credentials.gatewayId))?.online);

@@ -51,11 +51,7 @@ async function startCloud(): Promise<Cloud> {
 /** A household whose gateway is connected to mosquitto and has announced itself online (retained). */
 async function announcedGateway(cloud: Cloud): Promise<{ h: Household; gateway: MqttGateway }> {
   const h = await household(cloud);
-  await broker.addUser(h.credentials.gatewayId, h.credentials.secret);
-  // mosquitto re-reads its password file asynchronously after addUser: retry the first connect.
-  const gateway = await eventually(() =>
-    MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
-  );
+  const gateway = await broker.connectGateway(h.credentials);
   gateways.push(gateway);
   await gateway.announce();
   await eventually(async () => (await cloud.services.gateways.get(h.credentials.gatewayId))?.online);

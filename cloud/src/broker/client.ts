@@ -3,6 +3,7 @@
  * same client works against an external 3.1.1/5 broker.
  */
 import { randomBytes } from 'node:crypto';
+import { once, type EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -54,7 +55,13 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
   client.on('error', (err) => options.logger.warn({ err: err.message }, 'cloud mqtt client error'));
   client.on('offline', () => options.logger.warn('cloud mqtt client offline'));
   client.on('reconnect', () => options.logger.info('cloud mqtt client reconnecting'));
-  await connected(client);
+  // The first CONNACK; an error before it (refused, unreachable) rejects (events.once rejects on
+  // "error") and ends the client, which would otherwise go on reconnecting, as mqtt.connectAsync does.
+  // (mqtt.js types its client as its own typed emitter; it is a Node EventEmitter.)
+  await once(client as unknown as EventEmitter, 'connect').catch((e: unknown) => {
+    client.end(true);
+    throw e;
+  });
   return client;
 }
 
@@ -76,28 +83,5 @@ function batchAcks(client: MqttClient): void {
     corked = socket as Socket;
     corked.cork();
     setImmediate(uncork);
-  });
-}
-
-/**
- * Resolves on the first CONNACK. An error before it (refused, unreachable) ends the client and
- * rejects, as mqtt.connectAsync does; so does the client being ended before it connected.
- */
-function connected(client: MqttClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const settle = (error?: Error) => {
-      client.off('connect', onConnect);
-      client.off('error', onError);
-      client.off('end', onEnd);
-      if (!error) return resolve();
-      client.end(true);
-      reject(error);
-    };
-    const onConnect = () => settle();
-    const onError = (error: Error) => settle(error);
-    const onEnd = () => settle(new Error('the MQTT client was ended before it connected'));
-    client.on('connect', onConnect);
-    client.on('error', onError);
-    client.on('end', onEnd);
   });
 }

@@ -33,8 +33,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     throw e;
   }
   const db = drizzle({ client: pool, schema });
-  /** Connections of their own: LISTEN and claims belong to a session. */
-  const listeners = new Set<pg.Client>();
+  /** Connections outside the pool: LISTEN and claims belong to a session of their own. */
+  const sessions = new Set<pg.Client>();
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -53,9 +53,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         if (n.channel === channel && n.payload !== undefined) onPayload(n.payload);
       });
       await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      listeners.add(client);
+      sessions.add(client);
       return async () => {
-        if (!listeners.delete(client)) return;
+        if (!sessions.delete(client)) return;
         await client.end().catch(() => {});
       };
     },
@@ -70,16 +70,16 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         await client.end().catch(() => {});
         return null;
       }
-      listeners.add(client);
+      sessions.add(client);
       return async () => {
-        if (!listeners.delete(client)) return;
+        if (!sessions.delete(client)) return;
         await client.end().catch(() => {});
       };
     },
     close() {
       closing ??= (async () => {
-        await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
-        listeners.clear();
+        await Promise.all([...sessions].map((c) => c.end().catch(() => {})));
+        sessions.clear();
         await pool.end();
       })();
       return closing;

@@ -66,9 +66,8 @@ const sink: IngestSink = {
 let client: MqttClient | undefined;
 let shared: SharedDb | undefined;
 let pipeline: IngestPipeline | undefined;
-let filters: string[] = [];
-/** Whether the broker keeps this worker's session (and its subscriptions) while it is away. */
-let persistent = false;
+/** The subscriptions to leave when stopping (see stop). */
+let leaveOnStop: string[] = [];
 /** Messages that arrived once the pipeline had stopped taking them, and were not acknowledged. */
 let refused = 0;
 const onMessage = (topic: string, payload: Buffer) => pipeline?.handle(topic, payload);
@@ -97,8 +96,8 @@ async function start(config: WorkerStart): Promise<void> {
       };
     },
   });
-  filters = config.mqtt.filters;
-  persistent = config.mqtt.sessionId !== undefined;
+  // A persistent session keeps its plain subscriptions while it is away, not its shared ones (see stop).
+  leaveOnStop = config.mqtt.sessionId === undefined ? config.mqtt.filters : config.mqtt.filters.filter((f) => f.startsWith('$share/'));
   client.on('connect', () => post({ type: 'connected', up: true }));
   client.on('offline', () => post({ type: 'connected', up: false }));
   await client.subscribeAsync(config.mqtt.filters, { qos: 1 });
@@ -111,10 +110,9 @@ async function stop(): Promise<void> {
   // what arrives unacknowledged below, for this session's next start. It leaves its shared ones all
   // the same, since mosquitto goes on handing an absent member its turn of the group's messages
   // (held until it comes back, or for good if it does not) while the other members could take them.
-  const leaving = persistent ? filters.filter((f) => f.startsWith('$share/')) : filters;
-  if (client?.connected && leaving.length > 0) {
+  if (client?.connected && leaveOnStop.length > 0) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([client.unsubscribeAsync(leaving).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
+    await Promise.race([client.unsubscribeAsync(leaveOnStop).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
     clearTimeout(timer);
   }
   await pipeline?.stop();

@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mosquittoAcl } from '../broker/mosquitto-acl.ts';
 import { newSecret } from '../secrets.ts';
+import type { GatewayCredentials } from '../services/gateways.ts';
+import { eventually } from './harness.ts';
+import { MqttGateway } from './mqtt-gateway.ts';
 import { freeFixedPort } from './ports.ts';
 
 const run = promisify(execFile);
@@ -24,6 +27,8 @@ export interface TestMosquitto {
   /** mqtt:// URL without credentials, for gateways. */
   url: string;
   addUser(username: string, password: string): Promise<void>;
+  /** Adds the gateway's credentials and connects it, retrying while mosquitto re-reads its password file. */
+  connectGateway(credentials: Pick<GatewayCredentials, 'gatewayId' | 'secret'>): Promise<MqttGateway>;
   close(): Promise<void>;
 }
 
@@ -53,15 +58,21 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     throw e;
   }
   let closing: Promise<void> | undefined;
+  const url = `mqtt://127.0.0.1:${port}`;
+  const addUser = async (username: string, password: string) => {
+    await run('mosquitto_passwd', ['-b', passwd, username, password]);
+    child.kill('SIGHUP');
+    // mosquitto reloads asynchronously; a tiny settle is unavoidable, a connect retry covers the rest.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  };
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url,
     cloudUrl: `mqtt://${cloudUser}:${encodeURIComponent(cloudPassword)}@127.0.0.1:${port}`,
-    async addUser(username, password) {
-      await run('mosquitto_passwd', ['-b', passwd, username, password]);
-      child.kill('SIGHUP');
-      // mosquitto reloads asynchronously; a tiny settle is unavoidable, a connect retry covers the rest.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    addUser,
+    async connectGateway({ gatewayId, secret }) {
+      await addUser(gatewayId, secret);
+      return eventually(() => MqttGateway.connect({ url, gatewayId, secret }).catch(() => null));
     },
     close() {
       closing ??= (async () => {
