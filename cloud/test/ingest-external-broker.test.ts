@@ -32,6 +32,8 @@ it('writes every report its ingest acknowledged when the cloud stops in the midd
   try {
     await gateway.announce();
     await eventually(async () => (await cloud.services.gateways.get(h.credentials.gatewayId))?.online);
+    // The announcement is acknowledged once applied, a moment after it shows.
+    await eventually(async () => acknowledged === 1);
     acknowledged = 0; // from here on the gateway sends device reports only
     const address = randomAddress();
     const burst = Array.from({ length: 4000 }, (_, i) => gateway.report({ address, model: 'WoHand' }, { battery: i % 100 }));

@@ -7,6 +7,8 @@
  * time) are stored once and reordered ones never overwrite newer state; both are decided in the
  * database, so they hold across restarts and across cloud instances. Gateway statuses and command
  * results are handed to `sink.apply` in their place in that order, and the loop waits for them.
+ * A message handed in with a ticket is announced `handled` once its outcome is settled (stored,
+ * applied, or counted as dropped), so that its delivery is acknowledged only then (ordered-acks.ts).
  */
 import { decodePayload, parseTopic, topicMap, type CommandResult, type DeviceReport, type GatewayHealth, type GatewayStatus } from '@switchfleet/protocol';
 import type { Db } from '../db/database.ts';
@@ -46,6 +48,9 @@ export interface IngestStats {
   reportBatches: number;
 }
 
+/** `handle`'s ticket for a message with no acknowledgement to hold (QoS 0, or one sent at once). */
+export const NO_TICKET = -1;
+
 /** A decoded message the pipeline does not write itself. */
 export type AppliedMessage =
   | { name: 'commandResult'; gatewayId: string; address: string; value: CommandResult }
@@ -56,7 +61,7 @@ export type AppliedMessage =
  * reports outlive a young-generation collection or two while they wait, and every object that does is
  * copied (fewer objects per report, less work for the worker's collector).
  */
-type Message = { name: 'deviceState'; row: ReportRow } | AppliedMessage;
+type Message = ({ name: 'deviceState'; row: ReportRow } | AppliedMessage) & { ticket: number };
 
 /** Where the pipeline's outcomes go. */
 export interface IngestSink {
@@ -69,6 +74,8 @@ export interface IngestSink {
   health(gatewayId: string, value: GatewayHealth): void;
   /** A batch's outcomes are all counted: the moment to pass counts on. */
   settled(): void;
+  /** The message handed in with this ticket is handled: its outcome is settled and counted. */
+  handled(ticket: number): void;
 }
 
 export class IngestPipeline {
@@ -89,35 +96,49 @@ export class IngestPipeline {
   }
 
   /** Entry point for every MQTT message; never throws. */
-  handle(topic: string, payload: Buffer): void {
+  handle(topic: string, payload: Buffer, ticket = NO_TICKET): void {
     if (this.#stopped) return;
+    const message = this.decode(topic, payload);
+    if (!message) {
+      this.handled(ticket);
+      return;
+    }
+    message.ticket = ticket;
+    this.#queue.push(message);
+    if (this.#queue.length >= BATCH_MAX) this.#full?.();
+    this.kick();
+  }
+
+  private handled(ticket: number): void {
+    if (ticket !== NO_TICKET) this.sink.handled(ticket);
+  }
+
+  /** The message to queue, or null when it was dealt with here (counted and dropped, or health). */
+  private decode(topic: string, payload: Buffer): Message | null {
     this.sink.count('any', 'received', 1);
     const parsed = parseTopic(topic);
     if (!parsed || topicMap[parsed.name].direction !== 'up') {
       this.sink.count('unknown', 'rejected', 1);
       this.sink.log('warn', { topic }, 'ingest: topic not in the up map');
-      return;
+      return null;
     }
     const decoded = decodePayload(parsed.name, payload);
     if (!decoded.ok) {
       this.sink.count(parsed.name, 'malformed', 1);
       this.sink.log('warn', { topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
-      return;
+      return null;
     }
     if (parsed.name === 'gatewayHealth') {
       this.sink.count(parsed.name, 'gatewayHealth', 1);
       this.sink.health(parsed.gatewayId, decoded.value as GatewayHealth);
-      return;
+      return null;
     }
     const message = toMessage(parsed.name, parsed.gatewayId, parsed.address, decoded.value);
     if (!message) {
       this.sink.count(parsed.name, 'rejected', 1);
       this.sink.log('warn', { topic }, 'ingest: payload does not match its topic');
-      return;
     }
-    this.#queue.push(message);
-    if (this.#queue.length >= BATCH_MAX) this.#full?.();
-    this.kick();
+    return message;
   }
 
   /** Starts the drain loop unless it runs; a message queued while it was finishing restarts it. */
@@ -146,18 +167,30 @@ export class IngestPipeline {
       await this.gather(loaded);
       const batch = this.#queue.splice(0, BATCH_MAX);
       let reports: ReportRow[] = [];
-      for (const message of batch) {
+      let first = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const message = batch[i]!;
         if (message.name === 'deviceState') {
           reports.push(message.row);
           continue;
         }
         // Keep arrival order: reports received before this message are written before it.
         await this.applyReports(reports);
+        this.settle(batch, first, i);
         reports = [];
-        await this.sink.apply(message);
+        const { ticket: _ticket, ...applied } = message;
+        await this.sink.apply(applied as AppliedMessage);
+        this.handled(message.ticket);
+        first = i + 1;
       }
       await this.applyReports(reports);
+      this.settle(batch, first, batch.length);
     }
+  }
+
+  /** The messages of batch[from, to) are handled. */
+  private settle(batch: Message[], from: number, to: number): void {
+    for (let i = from; i < to; i++) this.handled(batch[i]!.ticket);
   }
 
   /**
@@ -241,15 +274,15 @@ const RETRY_STOPPING_MS = 5000;
 function toMessage(name: keyof typeof topicMap, gatewayId: string, address: string | undefined, value: unknown): Message | null {
   switch (name) {
     case 'gatewayStatus':
-      return { name, gatewayId, value: value as GatewayStatus };
+      return { name, gatewayId, value: value as GatewayStatus, ticket: NO_TICKET };
     case 'deviceState': {
       const report = value as DeviceReport;
       // The topic's address level and the payload's identity must name the same switch.
       if (!address || report.device.address !== address) return null;
-      return { name, row: toRow(gatewayId, report) };
+      return { name, row: toRow(gatewayId, report), ticket: NO_TICKET };
     }
     case 'commandResult':
-      return address ? { name, gatewayId, address, value: value as CommandResult } : null;
+      return address ? { name, gatewayId, address, value: value as CommandResult, ticket: NO_TICKET } : null;
     default:
       return null;
   }

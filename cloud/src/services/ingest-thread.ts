@@ -230,8 +230,9 @@ export class IngestThread {
   }
 
   /**
-   * Ends the running worker at once, as a crash would: what it had queued is lost (messages it
-   * acknowledged, as when the process dies) and a new worker starts after `restartMs`.
+   * Ends the running worker at once, as a crash would: what it had queued and not yet written was
+   * not acknowledged either, so the broker sends it again to a kept session (lost otherwise, as when
+   * the process dies); a new worker starts after `restartMs`.
    */
   async interrupt(): Promise<void> {
     await this.#current?.worker.terminate();

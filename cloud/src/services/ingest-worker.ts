@@ -8,8 +8,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
 import { connectCloudClient } from '../broker/client.ts';
+import { DECLINED, OrderedAcks } from '../broker/ordered-acks.ts';
 import { openShared, type SharedDb } from '../db/shared.ts';
-import { IngestPipeline, type AppliedMessage, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
+import { IngestPipeline, NO_TICKET, type AppliedMessage, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
 import type { FromWorker, ToWorker, WorkerStart } from './ingest-thread.ts';
 
 const port = parentPort!;
@@ -37,6 +38,8 @@ function flush(): void {
 
 let nextApply = 1;
 const applying = new Map<number, () => void>();
+/** PUBACKs of QoS 1 deliveries, sent once the pipeline has handled them. */
+const acks = new OrderedAcks();
 
 const sink: IngestSink = {
   count(kind, outcome, n) {
@@ -61,6 +64,7 @@ const sink: IngestSink = {
     post({ type: 'health', gatewayId, value });
   },
   settled: flush,
+  handled: (ticket) => acks.done(ticket),
 };
 
 let client: MqttClient | undefined;
@@ -70,7 +74,6 @@ let pipeline: IngestPipeline | undefined;
 let leaveOnStop: string[] = [];
 /** Messages that arrived once the pipeline had stopped taking them, and were not acknowledged. */
 let refused = 0;
-const onMessage = (topic: string, payload: Buffer) => pipeline?.handle(topic, payload);
 /** How long stopping waits for the broker's UNSUBACK. */
 const UNSUBSCRIBE_MS = 2000;
 
@@ -84,15 +87,25 @@ async function start(config: WorkerStart): Promise<void> {
     ...config.mqtt,
     logger,
     prepare(c) {
-      c.on('message', onMessage);
       // With its PUBACK (MQTT 3.1.1 §4.3.2) a client takes a QoS 1 message over from the broker,
       // which then forgets it. mqtt.js sends the PUBACK when handleMessage calls back without an
-      // error (it emitted "message" just before): a message the pipeline no longer takes (it is
-      // stopping) is not acknowledged, so it is not counted as delivered.
-      c.handleMessage = (_packet, callback) => {
-        if (pipeline?.accepting) return callback();
-        refused += 1;
-        callback(new Error('ingest is stopping'));
+      // error; every message goes through here (mqtt.js emitted "message" just before, unheard).
+      // A QoS 1 message is acknowledged once the pipeline has handled it (stored, applied, or
+      // counted as dropped), so that a crash of this worker or of the process loses no message it
+      // acknowledged: the broker holds the rest and, under a kept session, sends it again.
+      // A message the pipeline no longer takes (it is stopping) is not acknowledged at all.
+      c.handleMessage = (packet, callback) => {
+        if (!pipeline?.accepting) {
+          refused += 1;
+          return callback(new Error('ingest is stopping'));
+        }
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        if (packet.qos !== 1 || packet.messageId === undefined) {
+          pipeline.handle(packet.topic, payload, NO_TICKET);
+          return callback();
+        }
+        pipeline.handle(packet.topic, payload, acks.receive(c.stream, packet.messageId));
+        callback(DECLINED);
       };
     },
   });
@@ -116,6 +129,8 @@ async function stop(): Promise<void> {
     clearTimeout(timer);
   }
   await pipeline?.stop();
+  // The last PUBACKs are written before the connection is cut.
+  await acks.flush();
   flush();
   if (refused > 0) sink.log('warn', { refused }, 'ingest: messages that arrived while stopping were not acknowledged');
   await client?.endAsync(true);
