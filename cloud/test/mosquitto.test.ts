@@ -6,8 +6,9 @@
  */
 import { topicFor, encodePayload } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Cloud } from '../src/cloud.ts';
+import { rowsOf } from '../src/db/database.ts';
 import { schedules } from '../src/db/schema.ts';
 import { eventually, household, randomAddress } from '../src/testing/harness.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
@@ -69,6 +70,23 @@ describe('two cloud instances on one database and one broker', () => {
     expect(rig.one.services.ingest.stats().duplicates + rig.two.services.ingest.stats().duplicates).toBe(duplicatesBefore);
     // The newest report wins, whichever instance applied it.
     expect(device.battery).toBe(89);
+    await gateway.close();
+  });
+
+  it('store every report of a burst published faster than they write, as the broker acknowledged each to the gateway', async () => {
+    const { h, gateway } = await gatewayFor(rig.one);
+    const addresses = Array.from({ length: 50 }, () => randomAddress());
+    const burst = 3000;
+    // Well past what mosquitto holds for a client by default (20 in flight, 1000 queued): the
+    // instances acknowledge a report once it is stored, and drop nothing they were sent.
+    await Promise.all(
+      Array.from({ length: burst }, (_, i) => gateway.report({ address: addresses[i % addresses.length]!, model: 'WoHand' }, { battery: i % 100 })),
+    );
+    const stored = async () => {
+      const result = await rig.one.database.db.execute(sql`select count(*)::integer as n from device_state_history where gateway_id = ${h.credentials.gatewayId}`);
+      return rowsOf<{ n: number }>(result)[0]!.n;
+    };
+    await eventually(async () => (await stored()) === burst, 20_000);
     await gateway.close();
   });
 

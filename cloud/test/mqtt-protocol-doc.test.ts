@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { topicMap, type TopicName } from '@switchfleet/protocol';
+import { mosquittoSettings } from '../src/broker/mosquitto-settings.ts';
 import { describe, expect, it } from 'vitest';
 
 const doc = await readFile(new URL('../../docs/mqtt-protocol.md', import.meta.url), 'utf8');
@@ -19,6 +20,12 @@ function tableAfter(heading: string): string[][] {
 }
 
 describe('docs/mqtt-protocol.md', () => {
+  it('gives operators the mosquitto settings the cloud runs its tests with', () => {
+    const section = doc.slice(doc.indexOf('## Running the cloud behind mosquitto'));
+    const block = section.slice(section.indexOf('```') + 4, section.indexOf('```', section.indexOf('```') + 3));
+    expect(block.trim().split('\n')).toEqual([...mosquittoSettings]);
+  });
+
   it('lists exactly the topics of the topic map with their filter, direction, QoS and retain flag', () => {
     const rows = tableAfter('## Topics');
     const documented = Object.fromEntries(rows.map(([name, filter, direction, qos, retain]) => [name, { filter, direction, qos: Number(qos), retain: retain === 'yes' }]));

@@ -1,8 +1,8 @@
 /**
  * A real mosquitto for tests: started on an ephemeral port with a generated config (no anonymous
- * access, a password file written with mosquitto_passwd, the ACL from mosquittoAcl), stopped by
- * close(). Gateways are added at run time: their line goes into the password file and mosquitto
- * re-reads it on SIGHUP.
+ * access, a password file written with mosquitto_passwd, the ACL from mosquittoAcl, the settings the
+ * cloud needs from mosquittoSettings), stopped by close(). Gateways are added at run time: their line
+ * goes into the password file and mosquitto re-reads it on SIGHUP.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +12,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mosquittoAcl } from '../broker/mosquitto-acl.ts';
+import { mosquittoSettings } from '../broker/mosquitto-settings.ts';
 import { newSecret } from '../secrets.ts';
 import type { GatewayCredentials } from '../services/gateways.ts';
 import { eventually } from './harness.ts';
@@ -44,7 +45,7 @@ export async function startMosquitto(): Promise<TestMosquitto> {
   const conf = join(dir, 'mosquitto.conf');
   await writeFile(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', 'log_dest none',
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', 'log_dest none', ...mosquittoSettings,
       // Started as root, mosquitto drops to the "mosquitto" user, which cannot read a private temp dir.
       `user ${userInfo().username}`, ''].join('\n'),
   );
