@@ -69,6 +69,11 @@ export interface CloudConfig {
   scheduleTickMs?: number | undefined;
   /** Lifetime of a command created without an explicit ttlMs; default 30 s. */
   commandTtlMs?: number | undefined;
+  /**
+   * How long the ingest writes a batch again while the database is unavailable; default 60 s. Past
+   * it the batch is left to the broker under a kept session (instanceId), dropped otherwise.
+   */
+  ingestRetryForMs?: number | undefined;
 }
 
 export interface CloudServices {
@@ -212,6 +217,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     await ingest.start({ db, gateways, commands, metrics }, async () => ({
       mqtt: { ...login, filters, sessionId },
       database: await database.share(),
+      retryForMs: config.ingestRetryForMs,
     }));
     // Before the broker and the database go: the worker writes what it has queued.
     cleanups.push(() => ingest.stop());

@@ -42,7 +42,10 @@ export interface IngestStats {
   stale: number;
   /** Reports already stored (the gateway's outbox delivered them again). */
   duplicates: number;
-  /** Dropped because the database write failed: for a reason no retry cures, or for longer than RETRY_FOR_MS. */
+  /**
+   * Dropped because the database write failed: for a reason no retry cures, or for longer than the
+   * retry budget without a kept session (with one, such reports are left to the broker instead).
+   */
   failed: number;
   /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
   reportBatches: number;
@@ -76,6 +79,32 @@ export interface IngestSink {
   settled(): void;
   /** The message handed in with this ticket is handled: its outcome is settled and counted. */
   handled(ticket: number): void;
+  /**
+   * The database stayed unavailable past the retry budget and the pipeline left what it had not
+   * written to the broker (`leaveToBroker`): it has stopped, and takes no more messages.
+   */
+  leftToBroker(error: unknown, unwritten: number): void;
+}
+
+export interface IngestPipelineOptions {
+  /** How long a batch is written again while the database is unavailable; default 60 s (5 s once stopping). */
+  retryForMs?: number | undefined;
+  /**
+   * The broker keeps what this pipeline does not acknowledge (a persistent session): a batch the
+   * database cannot take within the budget is then left unacknowledged, with everything after it,
+   * for the broker to send again, instead of being counted failed and dropped.
+   */
+  leaveToBroker?: boolean | undefined;
+}
+
+/** Thrown through the drain loop when a batch is left to the broker. */
+class LeftToBroker extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly batch: number,
+  ) {
+    super('left to the broker');
+  }
 }
 
 export class IngestPipeline {
@@ -88,6 +117,7 @@ export class IngestPipeline {
   constructor(
     private readonly db: Db,
     private readonly sink: IngestSink,
+    private readonly options: IngestPipelineOptions = {},
   ) {}
 
   /** False once `stop` was called: messages handed in are then dropped, not applied. */
@@ -144,7 +174,7 @@ export class IngestPipeline {
   /** Starts the drain loop unless it runs; a message queued while it was finishing restarts it. */
   private kick(): void {
     if (this.#draining) return;
-    this.#draining = this.drain().finally(() => {
+    this.#draining = this.drain().catch((e: unknown) => this.leave(e)).finally(() => {
       this.#draining = undefined;
       if (this.#queue.length > 0) this.kick();
     });
@@ -186,6 +216,19 @@ export class IngestPipeline {
       await this.applyReports(reports);
       this.settle(batch, first, batch.length);
     }
+  }
+
+  /**
+   * The drain loop gave up on a batch: it and everything queued after it stay unacknowledged (no
+   * PUBACK leaves past an unhandled message), so the broker sends them again once this session
+   * reconnects. The pipeline takes nothing more; its owner starts a new one.
+   */
+  private leave(e: unknown): void {
+    if (!(e instanceof LeftToBroker)) throw e;
+    this.#stopped = true;
+    const unwritten = e.batch + this.#queue.length;
+    this.#queue.length = 0;
+    this.sink.leftToBroker(e.reason, unwritten);
   }
 
   /** The messages of batch[from, to) are handled. */
@@ -235,6 +278,7 @@ export class IngestPipeline {
       // (The statement itself announced the shadows that moved on the event bus.)
       this.sink.count('deviceState', 'stale', [...outcome.stored.keys()].filter((a) => !outcome.moved.has(a)).length);
     } catch (e) {
+      if (this.options.leaveToBroker && isTransientDbError(e)) throw new LeftToBroker(e, rows.length);
       this.sink.count('deviceState', 'failed', rows.length);
       this.sink.log('error', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed');
     }
@@ -255,7 +299,7 @@ export class IngestPipeline {
         if (attempt > 1) this.sink.log('info', { attempts: attempt, count: rows.length }, 'ingest: device report batch written after retries');
         return outcome;
       } catch (e) {
-        const budget = this.#stopped ? RETRY_STOPPING_MS : RETRY_FOR_MS;
+        const budget = Math.min(this.options.retryForMs ?? RETRY_FOR_MS, this.#stopped ? RETRY_STOPPING_MS : RETRY_FOR_MS);
         if (!isTransientDbError(e) || performance.now() - started + delay > budget) throw e;
         if (attempt === 1) this.sink.log('warn', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));

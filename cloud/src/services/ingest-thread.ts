@@ -24,6 +24,8 @@ export interface WorkerStart {
     sessionId?: string | undefined;
   };
   database: SharedDatabase;
+  /** How long a batch is written again while the database is unavailable (ingest-pipeline.ts). */
+  retryForMs?: number | undefined;
 }
 
 export type ToWorker =

@@ -65,6 +65,15 @@ const sink: IngestSink = {
   },
   settled: flush,
   handled: (ticket) => acks.done(ticket),
+  leftToBroker(error, unwritten) {
+    flush();
+    sink.log('error', { err: error instanceof Error ? error.message : String(error), unwritten },
+      'ingest: the database stayed unavailable; reports not yet written are left unacknowledged to the broker, which sends them again to the restarted worker');
+    // Unless the cloud is stopping anyway, this worker ends and the main thread starts a new one
+    // (ingest-thread.ts): the broker sends what a session left unacknowledged only when it connects
+    // again (MQTT 3.1.1 §4.4), and the new worker takes it from the start.
+    if (!stopping) setImmediate(() => process.exit(1));
+  },
 };
 
 let client: MqttClient | undefined;
@@ -79,7 +88,7 @@ const UNSUBSCRIBE_MS = 2000;
 
 async function start(config: WorkerStart): Promise<void> {
   shared = await openShared(config.database);
-  pipeline = new IngestPipeline(shared.db, sink);
+  pipeline = new IngestPipeline(shared.db, sink, { retryForMs: config.retryForMs, leaveToBroker: config.mqtt.sessionId !== undefined });
   const forward = (level: 'info' | 'warn') => (fields: object | string, message?: string) =>
     typeof fields === 'string' ? sink.log(level, {}, fields) : sink.log(level, fields as Record<string, unknown>, message ?? '');
   const logger = { info: forward('info'), warn: forward('warn') };
@@ -116,7 +125,11 @@ async function start(config: WorkerStart): Promise<void> {
   await client.subscribeAsync(config.mqtt.filters, { qos: 1 });
 }
 
+/** Set once stop() is called. */
+let stopping = false;
+
 async function stop(): Promise<void> {
+  stopping = true;
   // Unsubscribed first, so that the broker stops sending (to another member of a shared subscription
   // instead) while the pipeline still takes what was sent before the UNSUBACK (MQTT 3.1.1 §3.10.4).
   // A persistent session keeps its plain subscriptions: the broker holds what arrives for them, and
