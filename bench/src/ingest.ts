@@ -78,22 +78,37 @@ const bench: Benchmark = {
       // subscriber on this thread or on one of its own.
       const pub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'ceiling-pub' });
       const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'ceiling-sub' });
+      // Each run waits for its count to be reached, told the moment it is (no polling on either side).
       let received = 0;
-      sub.on('message', () => (received += 1));
+      let reached: { count: number; resolve: () => void } | undefined;
+      sub.on('message', () => {
+        received += 1;
+        if (reached && received >= reached.count) reached.resolve();
+      });
       await sub.subscribeAsync('bench/ceiling/#', { qos: 1 });
       const threaded = new Worker(new URL('./ceiling-subscriber.mjs', import.meta.url), { workerData: { url: broker.url, filter: 'bench/threaded/#' } });
       let receivedThreaded = 0;
+      let reachedThreaded: (() => void) | undefined;
       await new Promise<void>((resolve, reject) => {
         threaded.once('error', reject);
-        threaded.on('message', (m: number | 'ready') => (m === 'ready' ? resolve() : (receivedThreaded = m)));
+        threaded.on('message', (m: number | 'ready') => {
+          if (m === 'ready') return resolve();
+          receivedThreaded = m;
+          reachedThreaded?.();
+        });
       });
       const ceilingRun = async (n: number, prefix: 'ceiling' | 'threaded'): Promise<number> => {
         const batch = messages(n);
-        const count = prefix === 'ceiling' ? () => received : () => receivedThreaded;
-        const base = count();
+        const done =
+          prefix === 'ceiling'
+            ? new Promise<void>((resolve) => (reached = { count: received + n, resolve }))
+            : new Promise<void>((resolve) => {
+                reachedThreaded = resolve;
+                threaded.postMessage(receivedThreaded + n);
+              });
         const start = performance.now();
         await Promise.all(batch.map((m) => pub.publishAsync(`bench/${prefix}/${m.value.device.address}`, m.payload, { qos: 1 })));
-        await until(() => count() - base >= n, 60_000);
+        await done;
         return n / ((performance.now() - start) / 1000);
       };
       await ceilingRun(WARM_UP, 'ceiling');
