@@ -148,6 +148,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     cleanups.push(() => bus.stop());
     // Registered before any waiter or live stream, so a view is dropped before anyone is told of its change.
     cleanups.push(bus.subscribe((event) => views.forgetDevice(event.deviceId)));
+    cleanups.push(bus.onGap(() => views.clear()));
     const shadows = new ShadowService(db, bus);
 
     let embedded: EmbeddedBroker | undefined;

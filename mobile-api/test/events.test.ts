@@ -1,3 +1,4 @@
+import { cutListeningSessions } from '@switchfleet/cloud/testing/database';
 import { eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
 import { describe, expect, it } from 'vitest';
 import { bearer, login, useApi } from './support.ts';
@@ -72,6 +73,21 @@ describe('GET /v1/events', () => {
     await eventually(async () => onPhone.ended);
     expect(onTablet.ended).toBe(false);
     onTablet.close();
+  });
+
+  // Cutting the cloud's listening session needs a PostgreSQL server (.ci/run sets DATABASE_URL).
+  it.runIf(process.env.DATABASE_URL)('ends the stream when the cloud may have missed events, and a new stream hears them again', async () => {
+    const a = await owner();
+    const before = await stream(a.token);
+    expect(await cutListeningSessions(api.cloud.database)).toBeGreaterThan(0);
+    // The cloud listens again on a new session; the stream it could not vouch for is ended.
+    await eventually(async () => before.ended);
+    const after = await stream(a.token);
+    await a.gateway.report({ address: a.address, model: 'WoHand' }, { state: { on: true } });
+    const state = await eventually(async () => after.events.find((e) => e.event === 'state' && e.data.deviceId === a.deviceId));
+    expect(state.data.state).toEqual({ on: true });
+    after.close();
+    await a.gateway.close();
   });
 
   it('delivers a toggle to its owner as a command outcome and a state change, and nothing of it to anyone else', async () => {

@@ -16,9 +16,10 @@ export interface Database {
   ping(): Promise<boolean>;
   /**
    * LISTEN on a channel (PostgreSQL NOTIFY, delivered to every process on the same database, the
-   * sender included); resolves with the stop function.
+   * sender included); resolves with the stop function. A listening session that is lost (a server
+   * restart) is opened again; `onGap` is then called, as notifications sent meanwhile were missed.
    */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   /**
    * What another thread of this process needs to reach this database (`openShared` in shared.ts):
    * the server's URL, or a port to the PGlite thread. Each call hands out a new one.

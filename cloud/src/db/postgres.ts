@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
+import { listenKept } from './pg-listen.ts';
 import { namingClient, StatementNames } from './pg-statements.ts';
 import { schema } from './schema.ts';
 
@@ -33,8 +34,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     throw e;
   }
   const db = drizzle({ client: pool, schema });
-  /** Connections outside the pool: LISTEN and claims belong to a session of their own. */
+  /** Connections outside the pool: claims belong to a session of their own, as LISTENs do. */
   const sessions = new Set<pg.Client>();
+  const listening = new Set<() => Promise<void>>();
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -44,19 +46,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       () => false,
     ),
     share: async () => ({ kind: 'postgres', url: options.url }),
-    async listen(channel, onPayload) {
-      // LISTEN belongs to a session, so it needs its own connection outside the pool.
-      const client = new pg.Client({ connectionString: options.url });
-      client.on('error', () => {});
-      await client.connect();
-      client.on('notification', (n) => {
-        if (n.channel === channel && n.payload !== undefined) onPayload(n.payload);
-      });
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      sessions.add(client);
+    async listen(channel, onPayload, onGap) {
+      // LISTEN belongs to a session, so it needs its own connection outside the pool, one that is
+      // opened again when it is lost (pg-listen.ts).
+      const stop = await listenKept({ url: options.url, channel, onPayload, onGap: onGap ?? (() => {}) });
+      listening.add(stop);
       return async () => {
-        if (!sessions.delete(client)) return;
-        await client.end().catch(() => {});
+        if (!listening.delete(stop)) return;
+        await stop();
       };
     },
     async claim(name) {
@@ -80,6 +77,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       closing ??= (async () => {
         await Promise.all([...sessions].map((c) => c.end().catch(() => {})));
         sessions.clear();
+        await Promise.all([...listening].map((stop) => stop()));
+        listening.clear();
         await pool.end();
       })();
       return closing;

@@ -61,6 +61,9 @@ export class EventBus {
         if (!Array.isArray(item) && item.type === 'session') this.#emitter.emit('session', item.familyId);
         else this.#emitter.emit('event', fromWire(item));
       }
+    }, () => {
+      this.logger.warn('event bus: listening again after its database session was lost; events sent meanwhile were missed');
+      this.#emitter.emit('gap');
     });
   }
 
@@ -95,6 +98,15 @@ export class EventBus {
   onSessionEnded(listener: (familyId: string) => void): () => void {
     this.#emitter.on('session', listener);
     return () => this.#emitter.removeListener('session', listener);
+  }
+
+  /**
+   * Calls `listener` when this instance may have missed events (its listening session was lost and
+   * is back): whoever follows events must read the current state again.
+   */
+  onGap(listener: () => void): () => void {
+    this.#emitter.on('gap', listener);
+    return () => this.#emitter.removeListener('gap', listener);
   }
 
   subscribe(listener: (event: CloudEvent) => void): () => void {

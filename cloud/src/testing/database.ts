@@ -4,7 +4,9 @@
  * in parallel never see each other's rows. The role in the URL needs CREATEDB.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { rowsOf, type Database } from '../db/database.ts';
 
 export interface ScratchDatabase {
   /** URL of the fresh database, or undefined for in-memory PGlite. */
@@ -48,4 +50,16 @@ async function admin(serverUrl: string, statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Ends every LISTEN session on the cloud's PostgreSQL database, as a server restart or a cut
+ * connection would (pg_stat_activity shows a listening session's last statement, its LISTEN).
+ * Returns how many it ended.
+ */
+export async function cutListeningSessions(database: Database): Promise<number> {
+  const result = await database.db.execute(sql`
+    select count(*) filter (where pg_terminate_backend(pid))::integer as n from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %'`);
+  return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
 }

@@ -3,7 +3,9 @@
  * changes and command outcomes. Fed by the cloud's event bus (PostgreSQL LISTEN/NOTIFY), so a change
  * applied by any cloud instance reaches streams held by every instance. Scoped to the homes the
  * caller belongs to when the stream opens; the app reconnects to pick up a new membership. The
- * stream ends when the session of its token ends (logout on any instance), as the token's calls do.
+ * stream ends when the session of its token ends (logout on any instance), as the token's calls do,
+ * and when this instance may have missed events (its database session was lost and is back): the
+ * app reconnects (EventSource does by itself) and reads the current state again.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CloudEvent } from '@switchfleet/cloud';
@@ -27,7 +29,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['events'],
         summary: 'Live stream (text/event-stream) of the caller\'s state changes and command outcomes',
         description:
-          'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, status, reason}. A comment line every 15 s keeps proxies from closing the stream.',
+          'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, status, reason}. A comment line every 15 s keeps proxies from closing the stream. The stream ends when the session ends, and when the cloud may have missed events (reconnect, then read the current state).',
         security: [{ bearerAuth: [] }],
         response: { 200: Type.String({
             description: 'text/event-stream',
@@ -51,6 +53,8 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const stopSession = app.cloud.events.onSessionEnded((ended) => {
         if (ended === sessionId) end();
       });
+      // Events, a logout among them, may have gone by unheard: the app must not go on trusting this stream.
+      const stopGap = app.cloud.events.onGap(() => end());
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
       const end = () => {
@@ -58,6 +62,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         clearInterval(heartbeat);
         unsubscribe();
         stopSession();
+        stopGap();
         raw.end();
       };
       open.add(end);

@@ -1,0 +1,50 @@
+/**
+ * The event bus listens on a PostgreSQL session of its own. A server restart, a failover or a cut
+ * connection ends that session; the bus listens again on a new one and says that events may have
+ * gone by unheard meanwhile. Cutting sessions needs a server: this runs where DATABASE_URL is set
+ * (.ci/run sets it); PGlite lives in this process.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.ts';
+import type { CloudEvent } from '../src/services/event-bus.ts';
+import { cutListeningSessions } from '../src/testing/database.ts';
+import { eventually, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+
+const databaseUrl = parseConfig().databaseUrl;
+let t: TestCloud;
+beforeAll(async () => {
+  if (databaseUrl) t = await startTestCloud();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const event = (commandId: string): CloudEvent => ({
+  type: 'command',
+  commandId,
+  deviceId: '00000000-0000-4000-8000-000000000001',
+  homeId: '00000000-0000-4000-8000-000000000002',
+  status: 'succeeded',
+  reason: null,
+});
+
+it.runIf(databaseUrl)('hears events again after its listening session is cut, and tells its followers some may have been missed', async () => {
+  const bus = t.cloud.events;
+  const heard: string[] = [];
+  let gaps = 0;
+  const unsubscribe = bus.subscribe((e) => e.type === 'command' && heard.push(e.commandId));
+  const stopGaps = bus.onGap(() => (gaps += 1));
+  try {
+    await bus.publish([event('before')]);
+    await eventually(async () => heard.includes('before'));
+
+    expect(await cutListeningSessions(t.cloud.database)).toBeGreaterThan(0);
+    await eventually(async () => gaps === 1);
+    await bus.publish([event('after')]);
+    await eventually(async () => heard.includes('after'));
+    expect(gaps).toBe(1);
+  } finally {
+    unsubscribe();
+    stopGaps();
+  }
+});
