@@ -12,7 +12,8 @@ import type { GatewayHealth } from '@switchfleet/protocol';
 import type { ClientLogger } from '../broker/client.ts';
 import { workerBundle } from '../worker-bundle.ts';
 import type { SharedDatabase } from '../db/database.ts';
-import type { AppliedMessage, IngestStats } from './ingest-pipeline.ts';
+import type { AppliedMessage } from './ingest-messages.ts';
+import type { IngestStats } from './ingest-pipeline.ts';
 
 export interface WorkerStart {
   mqtt: {

@@ -10,7 +10,8 @@ import type { MqttClient } from 'mqtt';
 import { connectCloudClient } from '../broker/client.ts';
 import { DECLINED, OrderedAcks } from '../broker/ordered-acks.ts';
 import { openShared, type SharedDb } from '../db/shared.ts';
-import { IngestPipeline, NO_TICKET, type AppliedMessage, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
+import { NO_TICKET, type AppliedMessage } from './ingest-messages.ts';
+import { IngestPipeline, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
 import type { FromWorker, ToWorker, WorkerStart } from './ingest-thread.ts';
 
 const port = parentPort!;

@@ -11,7 +11,8 @@ import type { CommandService } from './commands.ts';
 import type { GatewayService } from './gateways.ts';
 import { forgetGatewaySeq } from './ingest-sql.ts';
 import { IngestThread, type WorkerStart } from './ingest-thread.ts';
-import type { AppliedMessage, IngestStats } from './ingest-pipeline.ts';
+import type { AppliedMessage } from './ingest-messages.ts';
+import type { IngestStats } from './ingest-pipeline.ts';
 import type { Db } from '../db/database.ts';
 import type { CloudMetrics } from '../metrics.ts';
 
