@@ -211,7 +211,13 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       logger.warn('CLOUD_INSTANCE_ID is not set: what gateways publish while this instance is down is not kept for it by the broker');
     }
     if (sessionId) {
-      const release = await database.claim(sessionId);
+      const release = await database.claim(sessionId, () => {
+        // Another instance started under this id while this one's database session was away: two
+        // clients under one MQTT client id would take the session from each other at every
+        // reconnect, so this one lets go (its health then reports the broker down).
+        logger.error({ instanceId: config.instanceId }, 'another instance took CLOUD_INSTANCE_ID while the database session holding it was lost; this instance stops its ingest');
+        void ingest.stop().catch(() => {});
+      });
       if (!release) throw new InstanceIdInUseError(config.instanceId!);
       cleanups.push(release);
     }

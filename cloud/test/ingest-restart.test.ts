@@ -4,6 +4,9 @@
  * them, and they will not send it again) waits at the broker and is written once the instance is back;
  * with a shared subscription, the other instances take it meanwhile.
  */
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud, type CloudConfig } from '../src/cloud.ts';
 import { InstanceIdInUseError } from '../src/errors.ts';
@@ -133,4 +136,56 @@ it('refuses to start a second instance under the id a running one holds, and sta
   const next = await start(config);
   await next.close();
   await broker.close();
+}, 60_000);
+
+const claimKey = (instanceId: string) => `switchfleet:sf-cloud-ingest-${instanceId}`;
+/** The sessions holding this instance id's claim (an advisory lock: its two halves are classid and objid). */
+const HOLDERS = `select l.pid from pg_locks l
+  where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())
+    and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`;
+
+/**
+ * Ends the database session holding this instance id's claim, and returns an admin session; with
+ * `thenHold` that session takes the id at once, before the instance can take it again.
+ */
+async function cutClaim(instanceId: string, thenHold: boolean): Promise<pg.Client> {
+  const admin = new pg.Client({ connectionString: scratch.url });
+  await admin.connect();
+  const { rows } = await admin.query<{ cut: boolean }>(`select pg_terminate_backend(pid) as cut from (${HOLDERS}) h`, [claimKey(instanceId)]);
+  expect(rows.map((r) => r.cut)).toEqual([true]);
+  // Waits for the ended session to let go.
+  if (thenHold) await admin.query('select pg_advisory_lock(hashtextextended($1, 0))', [claimKey(instanceId)]);
+  return admin;
+}
+
+// A claim is a PostgreSQL session; PGlite runs in this process and has none to cut.
+it.runIf(parseConfig().databaseUrl)('takes its instance id again when the session holding it is cut, and stops its ingest when another holder took it meanwhile', async () => {
+  const broker = await startPlainBroker();
+  const logged: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (line, _enc, done) => (logged.push(JSON.parse(String(line)).msg), done()) }));
+  const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'kept-claim', logger };
+  const first = await start(config);
+  try {
+    // Cut: the instance takes the id again on a new session, so a second instance under it is refused.
+    const admin = await cutClaim('kept-claim', false);
+    try {
+      await eventually(async () => (await admin.query(HOLDERS, [claimKey('kept-claim')])).rows.length === 1);
+    } finally {
+      await admin.end();
+    }
+    await expect(start({ ...config, logger: undefined })).rejects.toBeInstanceOf(InstanceIdInUseError);
+    expect(first.services.ingest.up).toBe(true);
+
+    // Cut, and another holder takes the id first: this instance lets its ingest go.
+    const other = await cutClaim('kept-claim', true);
+    try {
+      await eventually(async () => !first.services.ingest.up);
+      expect(logged.some((m) => m.includes('another instance took CLOUD_INSTANCE_ID'))).toBe(true);
+    } finally {
+      await other.end();
+    }
+  } finally {
+    await first.close();
+    await broker.close();
+  }
 }, 60_000);

@@ -28,9 +28,10 @@ export interface Database {
   /**
    * Holds `name` for as long as this process wants it, against every other holder on the same
    * database; resolves with the release function, or null while another holder has it. A holder
-   * that dies (its process, its connection) lets go by itself.
+   * that dies lets go by itself. A holder whose database session is lost takes the name again; if
+   * another holder took it meanwhile, `onLost` is called and the name is no longer held.
    */
-  claim(name: string): Promise<(() => Promise<void>) | null>;
+  claim(name: string, onLost?: () => void): Promise<(() => Promise<void>) | null>;
   /** Releases the PGlite instance or the pool. Idempotent. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { migrationsFolder } from './migrations-folder.ts';
+import { claimKept } from './pg-claim.ts';
 import { listenKept } from './pg-listen.ts';
 import { namingClient, StatementNames } from './pg-statements.ts';
 import { schema } from './schema.ts';
@@ -34,9 +35,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     throw e;
   }
   const db = drizzle({ client: pool, schema });
-  /** Connections outside the pool: claims belong to a session of their own, as LISTENs do. */
-  const sessions = new Set<pg.Client>();
+  /** What runs on connections outside the pool (LISTENs and claims belong to a session of their own): how each stops. */
   const listening = new Set<() => Promise<void>>();
+  const held = new Set<() => Promise<void>>();
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -56,29 +57,21 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         await stop();
       };
     },
-    async claim(name) {
-      // A session advisory lock on a connection of its own: the server drops it with the session,
-      // so a holder that crashes or loses its connection lets go without anyone cleaning up.
-      const client = new pg.Client({ connectionString: options.url });
-      client.on('error', () => {});
-      await client.connect();
-      const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as held', [`switchfleet:${name}`]);
-      if (!rows[0]?.held) {
-        await client.end().catch(() => {});
-        return null;
-      }
-      sessions.add(client);
+    async claim(name, onLost) {
+      // A session advisory lock on a connection of its own, taken again when that connection is lost (pg-claim.ts).
+      const release = await claimKept({ url: options.url, name, onLost: onLost ?? (() => {}) });
+      if (!release) return null;
+      held.add(release);
       return async () => {
-        if (!sessions.delete(client)) return;
-        await client.end().catch(() => {});
+        if (!held.delete(release)) return;
+        await release();
       };
     },
     close() {
       closing ??= (async () => {
-        await Promise.all([...sessions].map((c) => c.end().catch(() => {})));
-        sessions.clear();
-        await Promise.all([...listening].map((stop) => stop()));
+        await Promise.all([...listening, ...held].map((stop) => stop()));
         listening.clear();
+        held.clear();
         await pool.end();
       })();
       return closing;
