@@ -22,7 +22,7 @@ export interface CloudClientOptions {
   /**
    * Called with the client before it connects, to attach what must see the first packets: under a
    * persistent session the broker sends what it kept right after CONNACK, before any SUBSCRIBE, and
-   * mqtt.js acknowledges a QoS 1 message whether or not anyone listens.
+   * mqtt.js acknowledges a QoS 1 message whether or not anyone listens (see acknowledgeWhenDone).
    */
   prepare?: ((client: MqttClient) => void) | undefined;
 }
@@ -51,7 +51,6 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
   const noDelay = () => (client.stream as Partial<Socket>).setNoDelay?.(true);
   noDelay();
   client.on('connect', noDelay);
-  batchAcks(client);
   client.on('error', (err) => options.logger.warn({ err: err.message }, 'cloud mqtt client error'));
   client.on('offline', () => options.logger.warn('cloud mqtt client offline'));
   client.on('reconnect', () => options.logger.info('cloud mqtt client reconnecting'));
@@ -63,25 +62,4 @@ export async function connectCloudClient(options: CloudClientOptions): Promise<M
     throw e;
   });
   return client;
-}
-
-/**
- * Without Nagle every PUBACK (MQTT 3.1.1 §3.4) mqtt.js writes for a QoS 1 message is a system call of
- * its own: under ingest load, one per report on each side. Once a packet arrives the socket stays
- * corked until the event loop has handled what it read (setImmediate runs after that phase), so the
- * acknowledgements of a chunk of publishes leave in one write.
- */
-function batchAcks(client: MqttClient): void {
-  let corked: Socket | undefined;
-  const uncork = () => {
-    corked?.uncork();
-    corked = undefined;
-  };
-  client.on('packetreceive', () => {
-    const socket = client.stream as Partial<Socket>;
-    if (corked || !socket.cork || !socket.uncork) return;
-    corked = socket as Socket;
-    corked.cork();
-    setImmediate(uncork);
-  });
 }

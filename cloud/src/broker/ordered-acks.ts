@@ -14,9 +14,37 @@
  * kept session (with the same id, and the history key stores it once) and forgets it otherwise.
  */
 import type { Writable } from 'node:stream';
+import type { MqttClient } from 'mqtt';
 
 /** What `handleMessage` calls back with so that mqtt.js sends no PUBACK of its own. */
-export const DECLINED = new Error('acknowledged once handled');
+const DECLINED = new Error('acknowledged once handled');
+/** What `handleMessage` calls back with for a message that is not taken (never acknowledged here). */
+const REFUSED = new Error('not taken');
+
+export interface MessageTaker {
+  /** False once messages are no longer taken: they are not acknowledged, so the broker keeps them. */
+  accepting(): boolean;
+  /** Takes a message; a QoS 1 one comes with the ticket to hand to `OrderedAcks.done` once handled. */
+  take(topic: string, payload: Buffer, ticket: number | undefined): void;
+}
+
+/**
+ * Routes every message `client` receives through `taker` (attach it before the client connects: a
+ * kept session's messages come right after CONNACK). A QoS 1 message's PUBACK leaves once its ticket
+ * is done; other messages get no ticket (QoS 0 has no PUBACK; QoS 2's handshake stays mqtt.js's).
+ */
+export function acknowledgeWhenDone(client: MqttClient, acks: OrderedAcks, taker: MessageTaker): void {
+  client.handleMessage = (packet, callback) => {
+    if (!taker.accepting()) return callback(REFUSED);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (packet.qos !== 1 || packet.messageId === undefined) {
+      taker.take(packet.topic, payload, undefined);
+      return callback();
+    }
+    taker.take(packet.topic, payload, acks.receive(client.stream, packet.messageId));
+    callback(DECLINED);
+  };
+}
 
 /** PUBACK, MQTT 3.1.1 §3.4: fixed header 0x40, remaining length 2, the message id (big-endian). */
 function puback(out: Buffer, offset: number, messageId: number): void {

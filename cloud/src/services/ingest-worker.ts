@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
 import { connectCloudClient } from '../broker/client.ts';
-import { DECLINED, OrderedAcks } from '../broker/ordered-acks.ts';
+import { acknowledgeWhenDone, OrderedAcks } from '../broker/ordered-acks.ts';
 import { openShared, type SharedDb } from '../db/shared.ts';
 import { NO_TICKET, type AppliedMessage } from './ingest-messages.ts';
 import { IngestPipeline, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
@@ -98,25 +98,18 @@ async function start(config: WorkerStart): Promise<void> {
     logger,
     prepare(c) {
       // With its PUBACK (MQTT 3.1.1 §4.3.2) a client takes a QoS 1 message over from the broker,
-      // which then forgets it. mqtt.js sends the PUBACK when handleMessage calls back without an
-      // error; every message goes through here (mqtt.js emitted "message" just before, unheard).
-      // A QoS 1 message is acknowledged once the pipeline has handled it (stored, applied, or
-      // counted as dropped), so that a crash of this worker or of the process loses no message it
-      // acknowledged: the broker holds the rest and, under a kept session, sends it again.
+      // which then forgets it. A message is acknowledged once the pipeline has handled it (stored,
+      // applied, or counted as dropped), so that a crash of this worker or of the process loses no
+      // message it acknowledged: the broker holds the rest and, under a kept session, sends it again.
       // A message the pipeline no longer takes (it is stopping) is not acknowledged at all.
-      c.handleMessage = (packet, callback) => {
-        if (!pipeline?.accepting) {
+      acknowledgeWhenDone(c, acks, {
+        accepting: () => {
+          if (pipeline?.accepting) return true;
           refused += 1;
-          return callback(new Error('ingest is stopping'));
-        }
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        if (packet.qos !== 1 || packet.messageId === undefined) {
-          pipeline.handle(packet.topic, payload, NO_TICKET);
-          return callback();
-        }
-        pipeline.handle(packet.topic, payload, acks.receive(c.stream, packet.messageId));
-        callback(DECLINED);
-      };
+          return false;
+        },
+        take: (topic, payload, ticket) => pipeline!.handle(topic, payload, ticket ?? NO_TICKET),
+      });
     },
   });
   // A persistent session keeps its plain subscriptions while it is away, not its shared ones (see stop).
