@@ -5,15 +5,13 @@
  * .ci/run sets); PGlite lives in this process and has no connections to cut.
  */
 import { sql } from 'drizzle-orm';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { rowsOf } from '../src/db/database.ts';
 import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually, household, randomAddress } from '../src/testing/harness.ts';
+import { capturedLogger, eventually, household, randomAddress } from '../src/testing/harness.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 import { startPlainBroker } from '../../scripts/plain-broker.ts';
 
@@ -98,8 +96,7 @@ it.runIf(databaseUrl)('writes every report that arrives while its database conne
 it.runIf(databaseUrl)('leaves what it could not write to the broker when the database stays away past its budget, and stores it all once back (kept session)', async () => {
   // A broker of its own: the other cloud of this file would store the same reports.
   const ownBroker = await startPlainBroker();
-  const logged: string[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write: (line, _enc, done) => (logged.push(JSON.parse(String(line)).msg), done()) }));
+  const { logger, messages: logged } = capturedLogger();
   const kept = await createCloud({ databaseUrl: scratch.url, mqttUrl: ownBroker.url, sharedGroup: null, instanceId: 'db-outage', ingestRetryForMs: 300, logger });
   const h = await household(kept);
   const gateway = await MqttGateway.connect({ url: ownBroker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });

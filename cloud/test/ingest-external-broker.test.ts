@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually, household, randomAddress } from '../src/testing/harness.ts';
+import { capturedLogger, eventually, household, randomAddress } from '../src/testing/harness.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 import { startPlainBroker } from '../../scripts/plain-broker.ts';
 
@@ -53,8 +51,7 @@ it('writes every report its ingest acknowledged when the cloud stops in the midd
 }, 60_000);
 
 it('starts its worker again every second while the broker is away, and stores reports once it is back', async () => {
-  const messages: string[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write: (line, _enc, done) => (messages.push(JSON.parse(String(line)).msg), done()) }));
+  const { logger, messages } = capturedLogger();
   let broker = await startPlainBroker();
   const cloud = await createCloud({ databaseUrl: scratch.url, mqttUrl: broker.url, sharedGroup: null, logger });
   const h = await household(cloud);

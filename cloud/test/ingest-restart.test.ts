@@ -4,9 +4,7 @@
  * them, and they will not send it again) waits at the broker and is written once the instance is back;
  * with a shared subscription, the other instances take it meanwhile.
  */
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud, type CloudConfig } from '../src/cloud.ts';
 import { InstanceIdInUseError } from '../src/errors.ts';
@@ -14,7 +12,7 @@ import { parseConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually, household, randomAddress } from '../src/testing/harness.ts';
+import { capturedLogger, eventually, household, randomAddress } from '../src/testing/harness.ts';
 import { startMosquitto } from '../src/testing/mosquitto.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 import { startPlainBroker } from '../../scripts/plain-broker.ts';
@@ -161,8 +159,7 @@ async function cutClaim(instanceId: string, thenHold: boolean): Promise<pg.Clien
 // A claim is a PostgreSQL session; PGlite runs in this process and has none to cut.
 it.runIf(parseConfig().databaseUrl)('takes its instance id again when the session holding it is cut, and stops its ingest when another holder took it meanwhile', async () => {
   const broker = await startPlainBroker();
-  const logged: string[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write: (line, _enc, done) => (logged.push(JSON.parse(String(line)).msg), done()) }));
+  const { logger, messages: logged } = capturedLogger();
   const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'kept-claim', logger };
   const first = await start(config);
   try {

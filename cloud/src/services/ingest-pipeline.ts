@@ -279,13 +279,14 @@ export class IngestPipeline {
    */
   private async writeRetrying(rows: ReportRow[]) {
     const started = performance.now();
+    const retryFor = this.options.retryForMs ?? RETRY_FOR_MS;
     for (let attempt = 1, delay = RETRY_FIRST_MS; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
       try {
         const outcome = await writeDeviceReports(this.db, rows);
         if (attempt > 1) this.sink.log('info', { attempts: attempt, count: rows.length }, 'ingest: device report batch written after retries');
         return outcome;
       } catch (e) {
-        const budget = Math.min(this.options.retryForMs ?? RETRY_FOR_MS, this.#stopped ? RETRY_STOPPING_MS : RETRY_FOR_MS);
+        const budget = this.#stopped ? Math.min(retryFor, RETRY_STOPPING_MS) : retryFor;
         if (!isTransientDbError(e) || performance.now() - started + delay > budget) throw e;
         if (attempt === 1) this.sink.log('warn', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));

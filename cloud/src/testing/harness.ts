@@ -4,6 +4,8 @@
  * a home and a provisioned gateway.
  */
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import type { DeviceIdentity, DeviceReport } from '@switchfleet/protocol';
 import { createCloud, type Cloud, type CloudConfig } from '../cloud.ts';
 import { parseConfig } from '../config.ts';
@@ -104,4 +106,11 @@ export async function gatewayWithSwitch(
   await gateway.report({ model: 'WoHand', ...device, address }, fields);
   const listed = await eventually(async () => (await cloud.services.devices.listForUser(h.user.id))[0]);
   return { gateway, address, deviceId: listed.id };
+}
+
+/** A pino logger at info that keeps each line's message, in order, for a test to read. */
+export function capturedLogger(): { logger: Logger; messages: string[] } {
+  const messages: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (line, _enc, done) => (messages.push(JSON.parse(String(line)).msg), done()) }));
+  return { logger, messages };
 }
