@@ -177,6 +177,8 @@ it.runIf(parseConfig().databaseUrl)('takes its instance id again when the sessio
     const other = await cutClaim('kept-claim', true);
     try {
       await eventually(async () => !first.services.ingest.up);
+      // An operator sees it: the instance reports its broker side down.
+      expect((await first.services.health.check()).broker).toBe('down');
       expect(logged.some((m) => m.includes('another instance took CLOUD_INSTANCE_ID'))).toBe(true);
     } finally {
       await other.end();
