@@ -8,6 +8,7 @@
 // execProtocolStream, under the same locks PGlite's own query() takes, and builds results with
 // PGlite's own parser, so callers see what query() returns.
 import { parse, protocol } from '@electric-sql/pglite';
+import { bindExecuteSync } from './pglite-bind.mjs';
 
 const { serialize } = protocol;
 
@@ -64,12 +65,7 @@ export class StatementCache {
       throw e;
     }
     // One trip into PostgreSQL for the four messages; an error comes back after its Sync ran.
-    const messages = await this.#send(
-      serialize.bind({ statement: statement.name, values }),
-      serialize.describe({ type: 'P' }),
-      serialize.execute({}),
-      serialize.sync(),
-    );
+    const messages = await this.db.execProtocolStream(bindExecuteSync(statement.name, values), { syncToFs: false });
     if (!inTransaction) await this.db.syncToFs();
     return parse.parseResults(messages, this.db.parsers, options)[0];
   }
