@@ -17,15 +17,18 @@ import { NO_TICKET, toMessage, type AppliedMessage, type Message } from './inges
 import { writeDeviceReports, type ReportRow } from './ingest-sql.ts';
 
 /**
- * How long a drain step under load keeps gathering arriving messages. A statement costs about 2.3 ms
- * of database time whatever its size, plus about 6.5 µs per report (PGlite, 50 switches: 10.9 µs per
- * report in batches of 500, 8.5 in 1000, 7.8 in 2000), so under sustained load bigger batches leave
- * more CPU to everything else. A step stops gathering once no message arrived for QUIET_MS, so the end
- * of a burst is written at once; a lone report (an app's toggle) arriving to an idle ingest is not held.
+ * How long a drain step under load keeps gathering arriving messages. A statement costs a few
+ * milliseconds whatever its size (about 4.5 ms on PGlite with 50 switches in it) plus about 20 µs per
+ * report, so under sustained load bigger batches leave more CPU to everything else: with 30 ms and
+ * 2 ms, batches on the ingest bench held about 600 reports; with 100 ms and 10 ms, about 1500, and
+ * the bench's vs_broker rose from a median of 0.76 to 0.90 (four runs each, PGlite, 2 vCPUs). A step
+ * stops gathering once no message arrived for QUIET_MS, so the end of a burst is written soon after
+ * it; a lone report (an app's toggle) arriving to an idle ingest is not held, and neither is a command
+ * result or a gateway status (see `handle`).
  */
-const LINGER_MS = 30;
-const QUIET_MS = 2;
-/** Most messages applied per drain step (a statement of 2000 reports runs in about 16 ms on PGlite). */
+const LINGER_MS = 100;
+const QUIET_MS = 10;
+/** Most messages applied per drain step (a statement of 2000 reports runs in about 45 ms on PGlite). */
 const BATCH_MAX = 2000;
 
 export interface IngestStats {
@@ -81,6 +84,9 @@ export interface IngestPipelineOptions {
    * for the broker to send again, instead of being counted failed and dropped.
    */
   leaveToBroker?: boolean | undefined;
+  /** How long a step under load gathers messages, and the pause in arrivals that ends it early; default LINGER_MS, QUIET_MS. */
+  lingerMs?: number | undefined;
+  quietMs?: number | undefined;
 }
 
 /** Thrown through the drain loop when a batch is left to the broker. */
@@ -97,8 +103,10 @@ export class IngestPipeline {
   readonly #queue: Message[] = [];
   #draining: Promise<void> | undefined;
   #stopped = false;
-  /** Set while `gather` waits: ends the wait (the batch is full). */
+  /** Set while `gather` waits: ends the wait (the batch is full, or a message must not wait). */
   #full: (() => void) | undefined;
+  /** A command result or a gateway status is queued: the next step gathers nothing more. */
+  #urgent = false;
 
   constructor(
     private readonly db: Db,
@@ -121,7 +129,10 @@ export class IngestPipeline {
     }
     message.ticket = ticket;
     this.#queue.push(message);
-    if (this.#queue.length >= BATCH_MAX) this.#full?.();
+    // A full batch is written at once, and so is what waits in front of a command result or a gateway
+    // status: someone may be waiting for its outcome (a toggle with ?wait=true).
+    if (message.name !== 'deviceState') this.#urgent = true;
+    if (this.#queue.length >= BATCH_MAX || this.#urgent) this.#full?.();
     this.kick();
   }
 
@@ -182,6 +193,7 @@ export class IngestPipeline {
     for (let loaded = false; this.#queue.length > 0; loaded = true) {
       await this.gather(loaded);
       const batch = this.#queue.splice(0, BATCH_MAX);
+      this.#urgent = this.#queue.some((m) => m.name !== 'deviceState');
       let reports: ReportRow[] = [];
       let first = 0;
       for (let i = 0; i < batch.length; i++) {
@@ -229,17 +241,18 @@ export class IngestPipeline {
    * timer, not by spinning: the thread's CPU is the other threads' too.
    */
   private async gather(loaded: boolean): Promise<void> {
-    if (!loaded) {
+    if (!loaded || this.#urgent) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       return;
     }
-    const linger = performance.now() + LINGER_MS;
-    while (this.#queue.length < BATCH_MAX) {
+    const linger = performance.now() + (this.options.lingerMs ?? LINGER_MS);
+    const quiet = this.options.quietMs ?? QUIET_MS;
+    while (this.#queue.length < BATCH_MAX && !this.#urgent) {
       const left = linger - performance.now();
       if (left <= 0) break;
       const seen = this.#queue.length;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(QUIET_MS, left));
+        const timer = setTimeout(resolve, Math.min(quiet, left));
         this.#full = () => {
           clearTimeout(timer);
           resolve();
