@@ -14,7 +14,8 @@ import { decodePayload, parseTopic, topicMap, type GatewayHealth } from '@switch
 import type { Db } from '../db/database.ts';
 import { isTransientDbError } from '../db/transient-errors.ts';
 import { NO_TICKET, toMessage, type AppliedMessage, type Message } from './ingest-messages.ts';
-import { writeDeviceReports, type ReportRow } from './ingest-sql.ts';
+import { writeRetrying } from './ingest-retry.ts';
+import type { ReportRow } from './ingest-sql.ts';
 
 /**
  * How long a drain step under load keeps gathering arriving messages. A statement costs a few
@@ -267,7 +268,11 @@ export class IngestPipeline {
     if (rows.length === 0) return;
     this.sink.count('deviceState', 'reportBatches', 1);
     try {
-      const outcome = await this.writeRetrying(rows);
+      const outcome = await writeRetrying(this.db, rows, {
+        retryForMs: this.options.retryForMs,
+        stopping: () => this.#stopped,
+        log: (level, fields, message) => this.sink.log(level, fields, message),
+      });
       const accepted = rows.filter((r) => outcome.registered.has(r.address)).length;
       const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
       this.sink.count('deviceState', 'rejected', rows.length - accepted);
@@ -283,34 +288,4 @@ export class IngestPipeline {
     }
     this.sink.settled();
   }
-
-  /**
-   * Writes a batch, trying again while the failure is one a moment cures (the server restarting, a
-   * connection cut, a deadlock): every report that arrives meanwhile would otherwise fail alike. The
-   * queue holds what arrives while it waits. Writing again is safe: a batch that did commit before
-   * its answer was lost is found stored (history key) and written as redeliveries.
-   */
-  private async writeRetrying(rows: ReportRow[]) {
-    const started = performance.now();
-    const retryFor = this.options.retryForMs ?? RETRY_FOR_MS;
-    for (let attempt = 1, delay = RETRY_FIRST_MS; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-      try {
-        const outcome = await writeDeviceReports(this.db, rows);
-        if (attempt > 1) this.sink.log('info', { attempts: attempt, count: rows.length }, 'ingest: device report batch written after retries');
-        return outcome;
-      } catch (e) {
-        const budget = this.#stopped ? Math.min(retryFor, RETRY_STOPPING_MS) : retryFor;
-        if (!isTransientDbError(e) || performance.now() - started + delay > budget) throw e;
-        if (attempt === 1) this.sink.log('warn', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  }
 }
-
-/** First pause before a batch is written again, doubled per attempt up to RETRY_MAX_MS. */
-const RETRY_FIRST_MS = 100;
-const RETRY_MAX_MS = 2000;
-/** How long a batch is tried again before its reports are counted failed; shorter once stopping. */
-const RETRY_FOR_MS = 60_000;
-const RETRY_STOPPING_MS = 5000;

@@ -1,0 +1,41 @@
+/**
+ * A batch of device reports written again while the failure is one a moment cures (the server
+ * restarting, a connection cut, a deadlock): every report that arrives meanwhile would otherwise fail
+ * alike, and the pipeline's queue holds them while this waits. Writing again is safe: a batch that
+ * did commit before its answer was lost is found stored (history key) and written as redeliveries.
+ */
+import type { Db } from '../db/database.ts';
+import { isTransientDbError } from '../db/transient-errors.ts';
+import { writeDeviceReports, type BatchOutcome, type ReportRow } from './ingest-sql.ts';
+
+/** First pause before a batch is written again, doubled per attempt up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2000;
+/** How long a batch is tried again before its reports are counted failed; shorter once stopping. */
+const RETRY_FOR_MS = 60_000;
+const RETRY_STOPPING_MS = 5000;
+
+export interface RetryOptions {
+  /** The budget; default RETRY_FOR_MS, at most RETRY_STOPPING_MS once `stopping()`. */
+  retryForMs: number | undefined;
+  stopping(): boolean;
+  log(level: 'info' | 'warn', fields: Record<string, unknown>, message: string): void;
+}
+
+/** Rejects with the last error once it is not transient, or the next attempt would pass the budget. */
+export async function writeRetrying(db: Db, rows: ReportRow[], options: RetryOptions): Promise<BatchOutcome> {
+  const started = performance.now();
+  const retryFor = options.retryForMs ?? RETRY_FOR_MS;
+  for (let attempt = 1, delay = RETRY_FIRST_MS; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    try {
+      const outcome = await writeDeviceReports(db, rows);
+      if (attempt > 1) options.log('info', { attempts: attempt, count: rows.length }, 'ingest: device report batch written after retries');
+      return outcome;
+    } catch (e) {
+      const budget = options.stopping() ? Math.min(retryFor, RETRY_STOPPING_MS) : retryFor;
+      if (!isTransientDbError(e) || performance.now() - started + delay > budget) throw e;
+      if (attempt === 1) options.log('warn', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
