@@ -11,11 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-
-/** Distinct texts named per process; later ones run unnamed (a bound on server memory per connection). */
-const MAX_NAMED = 500;
-/** SQLSTATE feature_not_supported: "cached plan must not change result type", after a table changed shape. */
-const PLAN_CHANGED = '0A000';
+import { MAX_PREPARED, PLAN_CHANGED } from './prepared.mjs';
 
 /** Statement names by text, shared by the clients of one pool; texts that must not be named map to null. */
 export class StatementNames {
@@ -24,7 +20,7 @@ export class StatementNames {
   nameFor(text: string): string | undefined {
     let name = this.#names.get(text);
     if (name === undefined) {
-      if (this.#names.size >= MAX_NAMED) return undefined;
+      if (this.#names.size >= MAX_PREPARED) return undefined;
       name = `sf_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
       this.#names.set(text, name);
     }

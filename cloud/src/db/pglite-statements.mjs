@@ -9,13 +9,9 @@
 // PGlite's own parser, so callers see what query() returns.
 import { parse, protocol } from '@electric-sql/pglite';
 import { bindExecuteSync } from './pglite-bind.mjs';
+import { MAX_PREPARED, PLAN_CHANGED } from './prepared.mjs';
 
 const { serialize } = protocol;
-
-/** Named statements kept; statements past it are parsed every time (the unnamed statement). */
-const MAX_STATEMENTS = 500;
-/** SQLSTATE feature_not_supported, raised for "cached plan must not change result type" after DDL. */
-const PLAN_CHANGED = '0A000';
 
 export class StatementCache {
   /** @type {Map<string, { name: string, types: number[] }>} */
@@ -72,7 +68,7 @@ export class StatementCache {
 
   /** Parses and describes the statement (its parameter types); it is kept only once both succeeded. */
   async #prepare(text) {
-    const name = this.#statements.size < MAX_STATEMENTS ? `sf_${this.#next++}` : '';
+    const name = this.#statements.size < MAX_PREPARED ? `sf_${this.#next++}` : '';
     const described = await this.#send(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }));
     const statement = { name, types: parse.parseDescribeStatementResults(described) };
     if (name) this.#statements.set(text, statement);
