@@ -237,9 +237,10 @@ export class IngestPipeline {
 
   /**
    * Lets the messages already on their way arrive first. Under load (messages were waiting when the
-   * previous step ended) it waits until QUIET_MS pass without a new one, up to LINGER_MS; otherwise
-   * for the messages already read from the socket (one event-loop turn). It waits on arrivals and a
-   * timer, not by spinning: the thread's CPU is the other threads' too.
+   * previous step ended) it waits until QUIET_MS pass without a new one, up to LINGER_MS, unless a
+   * command result or a status is queued or comes; otherwise for the messages already read from the
+   * socket (one event-loop turn). It waits on arrivals and a timer, not by spinning: the thread's CPU
+   * is the other threads' too.
    */
   private async gather(loaded: boolean): Promise<void> {
     if (!loaded || this.#urgent) {
