@@ -35,9 +35,15 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     throw e;
   }
   const db = drizzle({ client: pool, schema });
-  /** What runs on connections outside the pool (LISTENs and claims belong to a session of their own): how each stops. */
-  const listening = new Set<() => Promise<void>>();
-  const held = new Set<() => Promise<void>>();
+  /** How to stop what runs on connections outside the pool: LISTENs and claims, each in a session of its own. */
+  const sessions = new Set<() => Promise<void>>();
+  /** `stop`, run once, whether by its owner or by close(). */
+  const kept = (stop: () => Promise<void>) => {
+    sessions.add(stop);
+    return async () => {
+      if (sessions.delete(stop)) await stop();
+    };
+  };
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -50,28 +56,18 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     async listen(channel, onPayload, onGap) {
       // LISTEN belongs to a session, so it needs its own connection outside the pool, one that is
       // opened again when it is lost (pg-listen.ts).
-      const stop = await listenKept({ url: options.url, channel, onPayload, onGap: onGap ?? (() => {}) });
-      listening.add(stop);
-      return async () => {
-        if (!listening.delete(stop)) return;
-        await stop();
-      };
+      return kept(await listenKept({ url: options.url, channel, onPayload, onGap: onGap ?? (() => {}) }));
     },
     async claim(name, onLost) {
       // A session advisory lock on a connection of its own, taken again when that connection is lost (pg-claim.ts).
       const release = await claimKept({ url: options.url, name, onLost: onLost ?? (() => {}) });
-      if (!release) return null;
-      held.add(release);
-      return async () => {
-        if (!held.delete(release)) return;
-        await release();
-      };
+      return release && kept(release);
     },
     close() {
       closing ??= (async () => {
-        await Promise.all([...listening, ...held].map((stop) => stop()));
-        listening.clear();
-        held.clear();
+        const stops = [...sessions];
+        sessions.clear();
+        await Promise.all(stops.map((stop) => stop()));
         await pool.end();
       })();
       return closing;
