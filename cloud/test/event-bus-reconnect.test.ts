@@ -4,11 +4,12 @@
  * gone by unheard meanwhile. Cutting sessions needs a server: this runs where DATABASE_URL is set
  * (.ci/run sets it); PGlite lives in this process.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import type { CloudEvent } from '../src/services/event-bus.ts';
 import { cutListeningSessions } from '../src/testing/database.ts';
-import { eventually, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import { eventually, gatewayWithSwitch, household, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
 
 const databaseUrl = parseConfig().databaseUrl;
 let t: TestCloud;
@@ -48,3 +49,18 @@ it.runIf(databaseUrl)('hears events again after its listening session is cut, an
     stopGaps();
   }
 });
+
+it.runIf(databaseUrl)('ends a wait for a command whose outcome went by unheard as soon as it listens again, not at the wait\'s timeout', async () => {
+  const h = await household(t.cloud);
+  const { gateway, deviceId } = await gatewayWithSwitch(t.cloud, h);
+  try {
+    const command = await t.cloud.services.commands.create(h.user.id, deviceId, 'on');
+    const waited = t.cloud.services.commands.waitForTerminal(command.id, 60_000);
+    // The outcome is stored with no notification, as one sent while the bus was not listening.
+    await t.cloud.db.execute(sql`update commands set status = 'succeeded', completed_at = now() where id = ${command.id}`);
+    expect(await cutListeningSessions(t.cloud.database)).toBeGreaterThan(0);
+    expect(await waited).toMatchObject({ id: command.id, status: 'succeeded' });
+  } finally {
+    await gateway.close();
+  }
+}, 20_000);

@@ -131,6 +131,7 @@ export class CommandService {
         done = true;
         clearTimeout(timer);
         unsubscribe();
+        stopGap();
         options.signal?.removeEventListener('abort', giveUp);
         outcome();
       };
@@ -143,15 +144,21 @@ export class CommandService {
         clearTimeout(timer);
         reread();
       };
+      /** Ends the wait if the command is terminal (or gone) by now. */
+      const check = () => {
+        this.get(commandId).then((record) => {
+          if (!record || isTerminal(record.status)) finish(record);
+        }, fail);
+      };
       // Subscribe before reading, so a transition between the read and the subscription is not missed.
       const unsubscribe = this.deps.events.onTerminal(commandId, reread);
+      // The event bus may have missed the transition (its listening session was lost): read again.
+      const stopGap = this.deps.events.onGap(check);
       const timer = setTimeout(giveUp, timeoutMs);
       // An aborted wait (e.g. the server shutting down) ends early with the current record.
       if (options.signal?.aborted) return giveUp();
       options.signal?.addEventListener('abort', giveUp, { once: true });
-      this.get(commandId).then((record) => {
-        if (!record || isTerminal(record.status)) finish(record);
-      }, fail);
+      check();
     });
   }
 
