@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { demoLogin } from './demo-login.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodePayload, topicFor } from '@switchfleet/protocol';
 import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
@@ -82,13 +83,7 @@ it('stores what a gateway published while the instance was stopped, once it is s
   await gateway.endAsync();
 
   child = await launch();
-  const login = await fetch(`${base}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'demo@switchfleet.local', password: 'switchfleet-demo' }),
-  });
-  expect(login.status).toBe(200);
-  const headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+  const headers = await demoLogin(base);
   // A switch is named after its model and the end of its address until someone renames it.
   type Device = { name: string; battery: number | null; rssi: number | null; state: { on: boolean } | null };
   const stored = async () => ((await (await fetch(`${base}/v1/devices`, { headers })).json()) as Device[]).find((d) => d.name === `WoHand ${address.slice(-4)}`);

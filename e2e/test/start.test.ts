@@ -8,6 +8,7 @@ import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { demoLogin } from './demo-login.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 
@@ -49,13 +50,7 @@ describe('npm start', () => {
   });
 
   it('serves the demo flow: log in, eight switches, toggle with wait, new state', async () => {
-    const login = await fetch(`${base}/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'demo@switchfleet.local', password: 'switchfleet-demo' }),
-    });
-    expect(login.status).toBe(200);
-    const headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+    const headers = await demoLogin(base);
     type Device = { id: string; online: boolean; state: { on: boolean } | null };
     const list = async () => (await (await fetch(`${base}/v1/devices`, { headers })).json()) as Device[];
     await expect.poll(async () => (await list()).filter((d) => d.online).length, { timeout: 15_000 }).toBe(8);
