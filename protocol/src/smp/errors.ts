@@ -4,7 +4,7 @@
  * {err: {group, rc}}, SMP version 1 and SMP-level errors of version 2 use {rc, rsn?}.
  * An absent or zero rc means success.
  */
-import type { VerifyCode } from '../firmware/verify.ts';
+import { VERIFY_CODES, type VerifyCode } from '../firmware/verify.ts';
 import { errorName, Group, ImgMgmtErr, MgmtErr } from './constants.ts';
 
 export type SmpErrorCode =
@@ -108,6 +108,8 @@ export function imageRefusal(code: VerifyCode, reason: string): { group: number;
     MALFORMED: ImgMgmtErr.INVALID_IMAGE_HEADER,
     BAD_HASH: ImgMgmtErr.INVALID_HASH,
     UNSIGNED: ImgMgmtErr.INVALID_TLV,
+    NO_KEYHASH: ImgMgmtErr.INVALID_TLV,
+    SIGNATURE_BEFORE_KEYHASH: ImgMgmtErr.INVALID_TLV,
     UNKNOWN_KEY: ImgMgmtErr.INVALID_TLV,
     BAD_SIGNATURE: ImgMgmtErr.INVALID_TLV,
     WRONG_HARDWARE: ImgMgmtErr.INVALID_TLV,
@@ -115,8 +117,6 @@ export function imageRefusal(code: VerifyCode, reason: string): { group: number;
   };
   return { group: Group.image, rc: rc[code], rsn: `${code}: ${reason}` };
 }
-
-const VERIFY_CODES: readonly VerifyCode[] = ['MALFORMED', 'BAD_HASH', 'UNSIGNED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'WRONG_HARDWARE', 'DOWNGRADE'];
 
 /**
  * The verify code behind a refusal made by imageRefusal, or null for any other error. A device
