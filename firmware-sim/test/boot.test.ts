@@ -70,6 +70,12 @@ describe('the simulated MCUboot', () => {
     expect(secondary).toMatchObject({ version: '1.0.0', confirmed: true, pending: false });
   });
 
+  it('lists image versions as Zephyr img_mgmt_ver_str writes them: ".build" only when the build number is not 0', () => {
+    const { fw } = rig();
+    expect(upload(fw, image('1.1.0+7')).ok).toBe(true);
+    expect(fw.imageManager.states().map((s) => s.version)).toEqual(['1.0.0', '1.1.0.7']);
+  });
+
   it('reverts an image that was not confirmed on the next reset', () => {
     const { fw, sw } = rig();
     stageAndReboot(fw, sw, v110);

@@ -6,7 +6,10 @@
  * no rollback); a refusal is the SMP error `imageRefusal` builds, so a client learns the exact cause.
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { Group, ImgMgmtErr, imageRefusal, type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse } from '@switchfleet/protocol/smp/index';
+import {
+  Group, ImgMgmtErr, imageRefusal, imageStateVersion,
+  type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
+} from '@switchfleet/protocol/smp/index';
 import { eraseSlot, raiseSecurityCounter, sha256Hex, slotImage, writeSlot, type FlashState, type SlotName } from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { swapType } from './swap.ts';
@@ -56,7 +59,7 @@ export class ImageManager {
       slots.push({
         image: 0,
         slot: index,
-        version: image.version,
+        version: imageStateVersion(image.header.version),
         hash: image.hash,
         bootable: (image.header.flags & firmware.ImageFlag.nonBootable) === 0,
         pending: !primary && (type === 'test' || type === 'perm'),

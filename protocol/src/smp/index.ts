@@ -7,7 +7,7 @@ export {
   decodeHeader, decodeSmp, encodeResponse, encodeSmp, SmpReassembler, type SmpFrame, type SmpFrameInput, type SmpHeader,
 } from './frame.ts';
 export {
-  parseStateResponse, parseStateWrite, parseUploadRequest, parseUploadResponse, stateReadFrame, stateResponseBody,
+  imageStateVersion, parseStateResponse, parseStateWrite, parseUploadRequest, parseUploadResponse, stateReadFrame, stateResponseBody,
   stateWriteBody, stateWriteFrame, uploadFrame, uploadRequestBody, uploadResponseBody,
   type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
 } from './image.ts';
