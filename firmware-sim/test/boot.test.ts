@@ -19,11 +19,18 @@ afterEach(() => {
   for (const r of radios.splice(0)) r.close();
 });
 
-function rig(options: { watchdogMs?: number; factory?: Buffer } = {}) {
+function rig(options: { watchdogMs?: number; factory?: Buffer; slotSize?: number } = {}) {
   const clock = new VirtualClock();
   const radio = createSimRadio({ seed: 11, clock });
   radios.push(radio);
-  const fw = new SimFirmware({ image: options.factory ?? v100, trustedKeys: [key.publicKeyPem], watchdogMs: options.watchdogMs ?? 0, sectorSize: 1024, resetDelayMs: RESET_DELAY_MS });
+  const fw = new SimFirmware({
+    image: options.factory ?? v100,
+    trustedKeys: [key.publicKeyPem],
+    watchdogMs: options.watchdogMs ?? 0,
+    sectorSize: 1024,
+    resetDelayMs: RESET_DELAY_MS,
+    ...(options.slotSize === undefined ? {} : { slotSize: options.slotSize }),
+  });
   const sw = radio.addSwitch({ hardwareId: HW, behaviours: [fw] });
   return { clock, radio, fw, sw };
 }
@@ -74,6 +81,17 @@ describe('the simulated MCUboot', () => {
     const { fw } = rig();
     expect(upload(fw, image('1.1.0+7')).ok).toBe(true);
     expect(fw.imageManager.states().map((s) => s.version)).toEqual(['1.0.0', '1.1.0.7']);
+  });
+
+  it('takes an image padded to the slot by imgtool --pad, and boots it', () => {
+    const slotSize = 16 * 1024;
+    const padded = Buffer.alloc(slotSize, 0xff);
+    v110.copy(padded);
+    Buffer.from('77c295f360d2ef7f3552500f2cb67980', 'hex').copy(padded, slotSize - 16); // the trailer MAGIC
+    const { fw, sw } = rig({ slotSize });
+    stageAndReboot(fw, sw, padded);
+    expect(fw.running).toMatchObject({ version: '1.1.0', confirmed: false });
+    expect(fw.running?.hash.equals(hashOf(v110))).toBe(true);
   });
 
   it('reverts an image that was not confirmed on the next reset', () => {
