@@ -107,13 +107,16 @@ describe('switchfleet firmware', () => {
     const reorder = (order: number[]) => (img: Buffer) => {
       const parsed = firmware.parseImage(img);
       const records = order.map((i) => parsed.unprotectedTlvs[i]!);
-      return Buffer.concat([img.subarray(0, parsed.hashedLength), firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records)]);
+      const area = firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records);
+      return Buffer.concat([img.subarray(0, parsed.hashedLength), area]);
     };
     // The builder writes SHA256, KEYHASH, ED25519 (indices 0, 1, 2).
-    const noKeyHash = await switchfleet('firmware', 'verify', await writeVariant('nokh.img', reorder([0, 2])), '--pub', 'key.pub');
+    const verifyVariant = async (name: string, order: number[]) =>
+      switchfleet('firmware', 'verify', await writeVariant(name, reorder(order)), '--pub', 'key.pub');
+    const noKeyHash = await verifyVariant('nokh.img', [0, 2]);
     expect(noKeyHash.code).toBe(1);
     expect(noKeyHash.stderr).toContain('NO_KEYHASH');
-    const sigFirst = await switchfleet('firmware', 'verify', await writeVariant('sigfirst.img', reorder([0, 2, 1])), '--pub', 'key.pub');
+    const sigFirst = await verifyVariant('sigfirst.img', [0, 2, 1]);
     expect(sigFirst.code).toBe(1);
     expect(sigFirst.stderr).toContain('SIGNATURE_BEFORE_KEYHASH');
   });
@@ -133,12 +136,13 @@ describe('switchfleet firmware', () => {
 
   it('verify --counter refuses an image below the device\'s security counter', async () => {
     const counter = firmware.parseImage(await readFile(join(dir, 'fw.img'))).securityCounter!;
-    const equal = await switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--counter', String(counter));
+    const verifyWith = (n: string) => switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--counter', n);
+    const equal = await verifyWith(String(counter));
     expect(equal.code, equal.stderr).toBe(0);
-    const above = await switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--counter', String(counter + 1));
+    const above = await verifyWith(String(counter + 1));
     expect(above.code).toBe(1);
     expect(above.stderr).toMatch(/DOWNGRADE: image security counter \d+ is below/);
-    expect((await switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--counter', '-1')).code).toBe(2);
+    expect((await verifyWith('-1')).code).toBe(2);
   });
 
   it('build injects the faults it is given, and verify shows them', async () => {

@@ -16,7 +16,8 @@ const parsed = firmware.parseImage(v110);
 const keyHash = (k: firmware.SigningKey) => firmware.keyHashOf(firmware.loadPublicKey(k.publicKeyPem));
 
 function withUnprotected(records: firmware.Tlv[]): Buffer {
-  return Buffer.concat([v110.subarray(0, parsed.hashedLength), firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records)]);
+  const area = firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records);
+  return Buffer.concat([v110.subarray(0, parsed.hashedLength), area]);
 }
 
 const sha = { type: firmware.TlvType.sha256, value: parsed.hash! };

@@ -28,7 +28,8 @@ const signHash = (hash: Buffer, key: firmware.SigningKey) => sign(null, hash, cr
 /** The image's hashed bytes followed by an unprotected TLV area of the given records. */
 function withUnprotected(buf: Buffer, records: firmware.Tlv[]): Buffer {
   const parsed = parseImage(buf);
-  return Buffer.concat([buf.subarray(0, parsed.hashedLength), firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records)]);
+  const area = firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records);
+  return Buffer.concat([buf.subarray(0, parsed.hashedLength), area]);
 }
 
 function refusal(result: firmware.VerifyResult): { code: string; reason: string; detail?: string } {
@@ -37,7 +38,13 @@ function refusal(result: firmware.VerifyResult): { code: string; reason: string;
 }
 
 /** imgtool --pad: erased bytes up to `slotSize`, the MAGIC in the last 16, Image OK 0x01 with --confirm. */
-function padded(buf: Buffer, slotSize: number, opts: { confirm?: boolean; erased?: number; maxAlign?: number } = {}): Buffer {
+interface PadOptions {
+  confirm?: boolean;
+  erased?: number;
+  maxAlign?: number;
+}
+
+function padded(buf: Buffer, slotSize: number, opts: PadOptions = {}): Buffer {
   const erased = opts.erased ?? 0xff;
   const maxAlign = opts.maxAlign ?? 8;
   const out = Buffer.alloc(slotSize, erased);
@@ -93,7 +100,7 @@ describe('KEYHASH and signature order', () => {
     expect(refusal(verifyImage(twice, { publicKeyPem: generateSigningKey().publicKeyPem })).code).toBe('UNKNOWN_KEY');
   });
 
-  it('skips a stray signature without a key hash when a named pair follows, and judges the last pair it verifies', () => {
+  it('skips a stray signature without a key hash before a named pair, and judges the last pair it verifies', () => {
     const hash = parseImage(image()).hash!;
     const stray = withUnprotected(image(), [
       { type: TlvType.sha256, value: hash },
@@ -153,9 +160,9 @@ describe('imgtool --pad', () => {
 describe('security counter', () => {
   it('refuses an image below the stored counter, or without a counter when one is kept; an equal one passes', () => {
     const opts = { publicKeyPem: vendor.publicKeyPem };
-    expect(refusal(verifyImage(image({ version: '9.0.0', securityCounter: 4 }), { ...opts, minSecurityCounter: 5 })).code)
-      .toBe('DOWNGRADE');
-    expect(verifyImage(image({ version: '0.1.0', securityCounter: 5 }), { ...opts, minSecurityCounter: 5 }).ok).toBe(true);
+    const floor = { ...opts, minSecurityCounter: 5 };
+    expect(refusal(verifyImage(image({ version: '9.0.0', securityCounter: 4 }), floor)).code).toBe('DOWNGRADE');
+    expect(verifyImage(image({ version: '0.1.0', securityCounter: 5 }), floor).ok).toBe(true);
 
     // The same image without its protected TLVs (no IMAGE_TLV_SEC_CNT), hashed and signed again.
     const header = firmware.decodeHeader(image());

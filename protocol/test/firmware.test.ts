@@ -78,7 +78,8 @@ describe('image layout', () => {
       expect(() => parseImage(buf.subarray(0, cut)), `cut at ${cut}`).toThrow(expect.objectContaining({ code: 'TRUNCATED' }));
     }
     // Erased flash after the TLVs is imgtool padding (firmware-mcuboot.test.ts); anything else is not.
-    expect(() => parseImage(Buffer.concat([buf, Buffer.from([0x42])]))).toThrow(expect.objectContaining({ code: 'TRAILING_DATA' }));
+    expect(() => parseImage(Buffer.concat([buf, Buffer.from([0x42])])))
+      .toThrow(expect.objectContaining({ code: 'TRAILING_DATA' }));
   });
 
   it('refuses a hardware id placed outside the hashed area', () => {

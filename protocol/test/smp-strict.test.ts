@@ -18,7 +18,7 @@ const uploadBody = (offItem: string) => cbor(map(2), tstr('off'), offItem, tstr(
 const ONE_AS = { half: 'f93c00', single: 'fa3f800000', double: 'fb3ff0000000000000' };
 
 describe('CBOR integers and floats', () => {
-  it.each(Object.entries(ONE_AS))('refuses 1.0 as a %s-precision float where an unsigned integer is due', (_name, item) => {
+  it.each(Object.entries(ONE_AS))('refuses 1.0 as a %s-precision float where a uint is due', (_name, item) => {
     expect(() => smp.parseUploadRequest(uploadBody(item))).toThrow(expect.objectContaining({
       code: 'BAD_BODY', message: 'field "off" must be an unsigned integer, not a float',
     }));
@@ -34,15 +34,18 @@ describe('CBOR integers and floats', () => {
     expect(smp.parseStateResponse(cbor(map(1), tstr('images'), array(1), ...entry.map((x, i) => (i === 2 ? '00' : x)))))
       .toMatchObject({ ok: true, value: [{ slot: 0, version: '1.0.0' }] });
     expect(() => smp.parseStateResponse(cbor(map(1), tstr('images'), array(1), ...entry)))
-      .toThrow(expect.objectContaining({ code: 'BAD_BODY', message: 'field "slot" must be an unsigned integer, not a float' }));
+      .toThrow(expect.objectContaining({
+        code: 'BAD_BODY', message: 'field "slot" must be an unsigned integer, not a float',
+      }));
   });
 
   it('refuses a float rc, which read loosely would be taken for a result', () => {
     expect(smp.readError(cbor(map(1), tstr('rc'), '03'))).toMatchObject({ group: null, rc: 3 });
-    expect(() => smp.readError(cbor(map(1), tstr('rc'), 'f94200'))).toThrow(expect.objectContaining({ code: 'BAD_BODY' }));
+    const badBody = expect.objectContaining({ code: 'BAD_BODY' });
+    expect(() => smp.readError(cbor(map(1), tstr('rc'), 'f94200'))).toThrow(badBody);
     const groupError = (rc: string) => cbor(map(1), tstr('err'), map(2), tstr('group'), '01', tstr('rc'), rc);
     expect(smp.readError(groupError('02'))).toMatchObject({ group: 1, rc: 2 });
-    expect(() => smp.readError(groupError('f94000'))).toThrow(expect.objectContaining({ code: 'BAD_BODY' }));
+    expect(() => smp.readError(groupError('f94000'))).toThrow(badBody);
   });
 });
 
@@ -50,6 +53,7 @@ describe('image state version', () => {
   it('writes major.minor.revision, and .build only when the build number is not 0 (img_mgmt_ver_str)', () => {
     expect(smp.imageStateVersion({ major: 1, minor: 2, revision: 3, build: 0 })).toBe('1.2.3');
     expect(smp.imageStateVersion({ major: 1, minor: 2, revision: 3, build: 45 })).toBe('1.2.3.45');
-    expect(smp.imageStateVersion({ major: 255, minor: 255, revision: 65535, build: 4294967295 })).toBe('255.255.65535.4294967295');
+    const widest = { major: 255, minor: 255, revision: 65535, build: 4294967295 };
+    expect(smp.imageStateVersion(widest)).toBe('255.255.65535.4294967295');
   });
 });

@@ -12,7 +12,9 @@
  * unconfirmed test image can still be reverted to the image it replaced.
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { erasedTrailer, raiseSecurityCounter, slotImage, type FlashState, type SlotName, type SwapKind } from './flash.ts';
+import {
+  erasedTrailer, raiseSecurityCounter, slotImage, type FlashState, type SlotName, type SwapKind,
+} from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { runSwap, swapType } from './swap.ts';
 

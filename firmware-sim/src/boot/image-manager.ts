@@ -10,7 +10,9 @@ import {
   Group, ImgMgmtErr, imageRefusal, imageStateVersion,
   type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
 } from '@switchfleet/protocol/smp/index';
-import { eraseSlot, raiseSecurityCounter, sha256Hex, slotImage, writeSlot, type FlashState, type SlotName } from './flash.ts';
+import {
+  eraseSlot, raiseSecurityCounter, sha256Hex, slotImage, writeSlot, type FlashState, type SlotName,
+} from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { swapType } from './swap.ts';
 

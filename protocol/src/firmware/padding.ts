@@ -45,7 +45,7 @@ export function readPadding(tail: Buffer): ImagePadding | string {
   if (magic === null) {
     const stray = tail.findIndex((b) => b !== erased);
     if (stray < 0) return { length: tail.length, erasedValue, bootMagic: false, maxAlign: null, imageOk: false };
-    return `${tail.length} bytes follow the TLV area; byte ${stray} of them is neither erased flash nor an MCUboot trailer`;
+    return `${tail.length} bytes follow the TLV area; byte ${stray} of them is not erased flash (no MCUboot trailer)`;
   }
   const magicField = alignUp(BOOT_MAGIC_SIZE, magic.maxAlign);
   const imageOkAt = tail.length - magicField - magic.maxAlign;
@@ -57,7 +57,7 @@ export function readPadding(tail: Buffer): ImagePadding | string {
       imageOk = true;
       continue;
     }
-    return `${tail.length} bytes follow the TLV area; byte ${i} of them is neither erased flash nor part of an MCUboot trailer`;
+    return `${tail.length} bytes follow the TLV area; byte ${i} of them is neither erased nor an MCUboot trailer field`;
   }
   return { length: tail.length, erasedValue, bootMagic: true, maxAlign: magic.maxAlign, imageOk };
 }

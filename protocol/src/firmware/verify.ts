@@ -90,15 +90,17 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
     return fail('NO_KEYHASH', 'image carries a signature but no KEYHASH TLV naming the key that made it');
   }
   if (walk.named === 0) {
-    return fail('SIGNATURE_BEFORE_KEYHASH', 'no signature TLV follows a KEYHASH TLV: each signature must come after the hash of its key');
+    const reason = 'no signature TLV follows a KEYHASH TLV: each signature must come after the hash of its key';
+    return fail('SIGNATURE_BEFORE_KEYHASH', reason);
   }
   if (trusted.length === 0) return fail('UNKNOWN_KEY', 'no trusted public key was given to verify against');
   if (walk.last === null) {
     const named = walk.unknownKeys.map(hex).join(', ');
-    return fail('UNKNOWN_KEY', `image is signed by key ${named}, which is not among the ${trusted.length} trusted key(s)`);
+    return fail('UNKNOWN_KEY', `image is signed by key ${named}, not among the ${trusted.length} trusted key(s)`);
   }
   if (!walk.last.valid) {
-    return fail('BAD_SIGNATURE', `the ED25519 signature after key hash ${hex(walk.last.key.hash)} does not verify against the image hash`);
+    const after = hex(walk.last.key.hash);
+    return fail('BAD_SIGNATURE', `the ED25519 signature after key hash ${after} does not verify against the hash`);
   }
   const signer = walk.last.key;
 
@@ -117,10 +119,12 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
     // With rollback protection on, bootutil_img_validate requires IMAGE_TLV_SEC_CNT and refuses a
     // value below the stored counter; an equal one passes (design.md "Hardware-based downgrade prevention").
     if (image.securityCounter === null) {
-      return fail('DOWNGRADE', `image carries no security counter TLV; the device keeps counter ${opts.minSecurityCounter}`);
+      const stored = opts.minSecurityCounter;
+      return fail('DOWNGRADE', `image carries no security counter TLV; the device keeps counter ${stored}`);
     }
     if (image.securityCounter < opts.minSecurityCounter) {
-      return fail('DOWNGRADE', `image security counter ${image.securityCounter} is below the device's ${opts.minSecurityCounter}`);
+      const below = `image security counter ${image.securityCounter} is below the device's ${opts.minSecurityCounter}`;
+      return fail('DOWNGRADE', below);
     }
   }
   return { ok: true, image, keyHash: signer.hash };

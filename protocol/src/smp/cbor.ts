@@ -70,15 +70,16 @@ export function bstrHeaderSize(n: number): number {
 }
 
 // Field readers for request/response bodies: a missing required field or a wrong type is BAD_BODY.
-
 // A float decodes as a CborFloat, never as a number, so `typeof v === 'number'` holds only for
 // CBOR integers (major types 0 and 1); integers beyond 2^53 decode as bigint and are refused.
+
+const notFloat = (v: unknown) => (v instanceof CborFloat ? ', not a float' : '');
 
 export function uintField(body: SmpBody, key: string): number | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new SmpError('BAD_BODY', `field "${key}" must be an unsigned integer${v instanceof CborFloat ? ', not a float' : ''}`);
+    throw new SmpError('BAD_BODY', `field "${key}" must be an unsigned integer${notFloat(v)}`);
   }
   return v;
 }
@@ -88,7 +89,7 @@ export function intField(body: SmpBody, key: string): number | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-    throw new SmpError('BAD_BODY', `field "${key}" must be an integer${v instanceof CborFloat ? ', not a float' : ''}`);
+    throw new SmpError('BAD_BODY', `field "${key}" must be an integer${notFloat(v)}`);
   }
   return v;
 }
