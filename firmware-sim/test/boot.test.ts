@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { firmware, smp } from '@switchfleet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  buildSimImage, createSimRadio, PowerCut, SimFirmware, UPDATE_POWER_CUTS, VirtualClock, type PowerCutPlan, type SimRadio, type SimSwitch,
+  buildSimImage, createSimRadio, PowerCut, SimFirmware, UPDATE_POWER_CUTS, VirtualClock, writeSlot,
+  type PowerCutPlan, type SimRadio, type SimSwitch,
 } from '../src/index.ts';
 
 const HW = 'sf-sw1-r1';
@@ -19,11 +20,18 @@ afterEach(() => {
   for (const r of radios.splice(0)) r.close();
 });
 
-function rig(options: { watchdogMs?: number } = {}) {
+function rig(options: { watchdogMs?: number; factory?: Buffer; slotSize?: number } = {}) {
   const clock = new VirtualClock();
   const radio = createSimRadio({ seed: 11, clock });
   radios.push(radio);
-  const fw = new SimFirmware({ image: v100, trustedKeys: [key.publicKeyPem], watchdogMs: options.watchdogMs ?? 0, sectorSize: 1024, resetDelayMs: RESET_DELAY_MS });
+  const fw = new SimFirmware({
+    image: options.factory ?? v100,
+    trustedKeys: [key.publicKeyPem],
+    watchdogMs: options.watchdogMs ?? 0,
+    sectorSize: 1024,
+    resetDelayMs: RESET_DELAY_MS,
+    ...(options.slotSize === undefined ? {} : { slotSize: options.slotSize }),
+  });
   const sw = radio.addSwitch({ hardwareId: HW, behaviours: [fw] });
   return { clock, radio, fw, sw };
 }
@@ -68,6 +76,23 @@ describe('the simulated MCUboot', () => {
     const [primary, secondary] = fw.imageManager.states();
     expect(primary).toMatchObject({ version: '1.1.0', active: true, confirmed: false });
     expect(secondary).toMatchObject({ version: '1.0.0', confirmed: true, pending: false });
+  });
+
+  it('lists image versions as Zephyr img_mgmt_ver_str writes them: ".build" only for a build number', () => {
+    const { fw } = rig();
+    expect(upload(fw, image('1.1.0+7')).ok).toBe(true);
+    expect(fw.imageManager.states().map((s) => s.version)).toEqual(['1.0.0', '1.1.0.7']);
+  });
+
+  it('takes an image padded to the slot by imgtool --pad, and boots it', () => {
+    const slotSize = 16 * 1024;
+    const padded = Buffer.alloc(slotSize, 0xff);
+    v110.copy(padded);
+    Buffer.from('77c295f360d2ef7f3552500f2cb67980', 'hex').copy(padded, slotSize - 16); // the trailer MAGIC
+    const { fw, sw } = rig({ slotSize });
+    stageAndReboot(fw, sw, padded);
+    expect(fw.running).toMatchObject({ version: '1.1.0', confirmed: false });
+    expect(fw.running?.hash.equals(hashOf(v110))).toBe(true);
   });
 
   it('reverts an image that was not confirmed on the next reset', () => {
@@ -145,6 +170,50 @@ describe('images the switch refuses', () => {
     const again = fw.imageManager.upload({ off: 0, len: v110.length, sha, data: v110.subarray(0, 500) });
     expect(again).toEqual({ ok: true, value: { off: 500 } });
     expect(fw.imageManager.upload({ off: 900, data: v110.subarray(900, 1000) })).toEqual({ ok: true, value: { off: 500 } });
+  });
+});
+
+describe('rollback protection (MCUBOOT_HW_ROLLBACK_PROT)', () => {
+  const counted = (version: string, securityCounter: number) =>
+    buildSimImage({ version, hardwareId: HW, privateKeyPem: key.privateKeyPem, sizeBytes: 3_000, securityCounter });
+
+  it('does not boot an image of a higher version whose security counter is below the stored one', () => {
+    const { fw, sw } = rig({ factory: counted('1.0.0', 5) });
+    expect(fw.flash.securityCounter).toBe(5);
+    const newerButOlder = counted('1.1.0', 4);
+    // Flashed into the secondary slot and marked for test directly, as a programmer would, past
+    // the image management's own check: the bootloader alone must refuse it.
+    writeSlot(fw.flash, 'secondary', 0, newerButOlder);
+    fw.flash.trailers.secondary = { magic: true, copyDone: false, imageOk: false };
+    sw.reboot();
+    expect(fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+    expect(fw.boots.at(-1)).toMatchObject({ outcome: 'running', swapped: null });
+    expect(fw.boots.at(-1)?.refused).toMatch(/^DOWNGRADE: image security counter 4 is below the device's 5/);
+
+    const reply = upload(fw, newerButOlder);
+    expect(!reply.ok && reply.error.rsn).toMatch(/^DOWNGRADE: image security counter 4/);
+    expect(upload(fw, counted('1.1.0', 5)).ok).toBe(true);
+  });
+
+  it('raises the stored counter when the tested image is confirmed, so the one it replaced stays revertible', () => {
+    const { fw, sw } = rig({ factory: counted('1.0.0', 5) });
+    stageAndReboot(fw, sw, counted('1.1.0', 7));
+    expect(fw.running).toMatchObject({ version: '1.1.0', confirmed: false });
+    expect(fw.flash.securityCounter).toBe(5);
+    expect(fw.imageManager.setState({ confirm: true }).ok).toBe(true);
+    expect(fw.flash.securityCounter).toBe(7);
+    sw.reboot();
+    expect(fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
+    expect(fw.flash.securityCounter).toBe(7);
+    expect(upload(fw, counted('1.2.0', 6)).ok).toBe(false);
+  });
+
+  it('lets an unconfirmed image with a higher counter revert to the image it replaced', () => {
+    const { fw, sw } = rig({ factory: counted('1.0.0', 5) });
+    stageAndReboot(fw, sw, counted('1.1.0', 7));
+    sw.reboot();
+    expect(fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+    expect(fw.flash.securityCounter).toBe(5);
   });
 });
 

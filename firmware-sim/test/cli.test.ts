@@ -103,6 +103,48 @@ describe('switchfleet firmware', () => {
     expect(downgrade.stderr).toContain('DOWNGRADE');
   });
 
+  it('verify refuses a signature without a KEYHASH before it, as MCUboot does, naming the cause', async () => {
+    const reorder = (order: number[]) => (img: Buffer) => {
+      const parsed = firmware.parseImage(img);
+      const records = order.map((i) => parsed.unprotectedTlvs[i]!);
+      const area = firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records);
+      return Buffer.concat([img.subarray(0, parsed.hashedLength), area]);
+    };
+    // The builder writes SHA256, KEYHASH, ED25519 (indices 0, 1, 2).
+    const verifyVariant = async (name: string, order: number[]) =>
+      switchfleet('firmware', 'verify', await writeVariant(name, reorder(order)), '--pub', 'key.pub');
+    const noKeyHash = await verifyVariant('nokh.img', [0, 2]);
+    expect(noKeyHash.code).toBe(1);
+    expect(noKeyHash.stderr).toContain('NO_KEYHASH');
+    const sigFirst = await verifyVariant('sigfirst.img', [0, 2, 1]);
+    expect(sigFirst.code).toBe(1);
+    expect(sigFirst.stderr).toContain('SIGNATURE_BEFORE_KEYHASH');
+  });
+
+  it('verify accepts an imgtool --pad --confirm image and says what its trailer asks of MCUboot', async () => {
+    const file = await writeVariant('padded.img', (img) => {
+      const out = Buffer.alloc(32 * 1024, 0xff);
+      img.copy(out);
+      Buffer.from('77c295f360d2ef7f3552500f2cb67980', 'hex').copy(out, out.length - 16);
+      out[out.length - 24] = 0x01; // Image OK, one BOOT_MAX_ALIGN (8) below the MAGIC
+      return out;
+    });
+    const run = await switchfleet('firmware', 'verify', file, '--pub', 'key.pub', '--hw', 'sb-bot-r2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/padded with \d+ bytes of 0xff ending in an MCUboot trailer .*image_ok set/);
+  });
+
+  it('verify --counter refuses an image below the device\'s security counter', async () => {
+    const counter = firmware.parseImage(await readFile(join(dir, 'fw.img'))).securityCounter!;
+    const verifyWith = (n: string) => switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--counter', n);
+    const equal = await verifyWith(String(counter));
+    expect(equal.code, equal.stderr).toBe(0);
+    const above = await verifyWith(String(counter + 1));
+    expect(above.code).toBe(1);
+    expect(above.stderr).toMatch(/DOWNGRADE: image security counter \d+ is below/);
+    expect((await verifyWith('-1')).code).toBe(2);
+  });
+
   it('build injects the faults it is given, and verify shows them', async () => {
     const build = await switchfleet('firmware', 'build', '--version', '1.2.1', '--hw', 'sb-bot-r2', '--key', 'key.pem',
       '--fault', 'inverted-relay', '--fault', 'slow-notify:900', '-o', 'faulty.img');

@@ -1,12 +1,20 @@
 /**
  * One pass of the simulated MCUboot: decide the swap type from the trailers, validate a new image
  * before swapping it in (bootutil_img_validate: hash, signature by a trusted key, our hardware id,
- * no downgrade), run or resume the swap, then validate what the primary slot holds and hand it to
- * the caller to run. A secondary image that fails validation is never swapped in: its trailer is
- * erased, as MCUboot erases an invalid secondary slot, and the current image boots.
+ * no downgrade of version or security counter), run or resume the swap, then validate what the
+ * primary slot holds and hand it to the caller to run. A secondary image that fails validation is
+ * never swapped in: its trailer is erased, as MCUboot erases an invalid secondary slot, and the
+ * current image boots.
+ *
+ * Rollback protection as MCUBOOT_HW_ROLLBACK_PROT builds it: both slots are validated against the
+ * stored security counter, and the counter is raised to the booted image's once that image is
+ * confirmed (loader.c boot_update_hw_rollback_protection: no trailer MAGIC, or Image OK set), so an
+ * unconfirmed test image can still be reverted to the image it replaced.
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { erasedTrailer, slotImage, type FlashState, type SlotName, type SwapKind } from './flash.ts';
+import {
+  erasedTrailer, raiseSecurityCounter, slotImage, type FlashState, type SlotName, type SwapKind,
+} from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { runSwap, swapType } from './swap.ts';
 
@@ -36,6 +44,7 @@ function validate(flash: FlashState, slot: SlotName, keys: BootKeys, runningVers
   return firmware.verifyImage(bytes, {
     publicKeys: keys.trustedKeys,
     hardwareId: keys.hardwareId,
+    minSecurityCounter: flash.securityCounter,
     ...(runningVersion === undefined ? {} : { runningVersion }),
   });
 }
@@ -60,11 +69,13 @@ export function bootPass(flash: FlashState, keys: BootKeys, cuts: PowerCuts): Bo
   if (!primary) return { ok: false, reason: 'primary slot holds no image', swapped, ...extra };
   if (!primary.ok) return { ok: false, reason: `primary image refused: ${primary.code}: ${primary.reason}`, swapped, ...extra };
   const t = flash.trailers.primary;
+  const confirmed = !(t.magic && t.copyDone && !t.imageOk);
+  if (confirmed) raiseSecurityCounter(flash, primary.image.securityCounter);
   return {
     ok: true,
     image: primary.image,
     bytes: slotImage(flash, 'primary')!,
-    confirmed: !(t.magic && t.copyDone && !t.imageOk),
+    confirmed,
     swapped,
     ...extra,
   };

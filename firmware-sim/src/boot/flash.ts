@@ -1,7 +1,8 @@
 /**
  * The switch's flash as MCUboot lays it out (docs/design.md "Flash map", swap with scratch): a
  * primary slot the switch runs from, a secondary slot uploads land in, a scratch sector the swap
- * moves data through, an image trailer per slot (magic, copy_done, image_ok) and the swap status.
+ * moves data through, an image trailer per slot (magic, copy_done, image_ok) and the swap status;
+ * beside them, the security counter of rollback protection.
  * It is a plain object kept in the switch's persistent store, so it survives reboot and power
  * loss exactly as it was left; every mutation below is one step that either happened or did not.
  *
@@ -58,6 +59,11 @@ export interface FlashState {
   trailers: Record<SlotName, SlotTrailer>;
   swap: SwapStatus | null;
   upload: UploadSession | null;
+  /**
+   * The stored security counter of MCUboot's hardware rollback protection (MCUBOOT_HW_ROLLBACK_PROT):
+   * kept apart from the slots in trusted non-volatile storage, so no swap moves it, and it only grows.
+   */
+  securityCounter: number;
 }
 
 export const DEFAULT_SECTOR_SIZE = 4096;
@@ -84,6 +90,7 @@ export function createFlash(factoryImage: Buffer, opts: { sectorSize?: number; s
     trailers: { primary: erasedTrailer(), secondary: erasedTrailer() },
     swap: null,
     upload: null,
+    securityCounter: 0,
   };
   writeSlot(flash, 'primary', 0, factoryImage);
   return flash;
@@ -93,6 +100,14 @@ export function createFlash(factoryImage: Buffer, opts: { sectorSize?: number; s
 export function writeSlot(flash: FlashState, slot: SlotName, offset: number, data: Buffer): void {
   ensureSize(flash, slot, offset + data.length);
   data.copy(flash[slot], offset);
+}
+
+/**
+ * Raises the stored security counter to an image's; it never goes down (bootutil
+ * boot_update_security_counter only writes a greater value).
+ */
+export function raiseSecurityCounter(flash: FlashState, counter: number | null): void {
+  if (counter !== null && counter > flash.securityCounter) flash.securityCounter = counter;
 }
 
 /** Erases a whole slot and its trailer. */

@@ -2,12 +2,17 @@
  * The switch's image management (Zephyr img_mgmt, smp_group_1.rst) over its flash: upload into the
  * secondary slot with resume, the state of both slots, marking an image for test, confirming.
  * Every image is verified by the switch itself before it may be tested or made permanent: with its
- * trusted keys, its hardware id and the running version (anti-downgrade); a refusal is the SMP
- * error `imageRefusal` builds, so a client learns the exact cause.
+ * trusted keys, its hardware id, the running version and the stored security counter (no downgrade,
+ * no rollback); a refusal is the SMP error `imageRefusal` builds, so a client learns the exact cause.
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { Group, ImgMgmtErr, imageRefusal, type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse } from '@switchfleet/protocol/smp/index';
-import { eraseSlot, sha256Hex, slotImage, writeSlot, type FlashState, type SlotName } from './flash.ts';
+import {
+  Group, ImgMgmtErr, imageRefusal, imageStateVersion,
+  type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
+} from '@switchfleet/protocol/smp/index';
+import {
+  eraseSlot, raiseSecurityCounter, sha256Hex, slotImage, writeSlot, type FlashState, type SlotName,
+} from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { swapType } from './swap.ts';
 
@@ -56,7 +61,7 @@ export class ImageManager {
       slots.push({
         image: 0,
         slot: index,
-        version: image.version,
+        version: imageStateVersion(image.header.version),
         hash: image.hash,
         bootable: (image.header.flags & firmware.ImageFlag.nonBootable) === 0,
         pending: !primary && (type === 'test' || type === 'perm'),
@@ -116,6 +121,10 @@ export class ImageManager {
         this.deps.cuts.reach('confirm');
         flash.trailers.primary.imageOk = true;
       }
+      // MCUboot raises the stored counter on the next boot of a confirmed image; raising it as the
+      // confirm lands closes the window in which an image the confirmed one supersedes could still
+      // be marked for test and swapped in before that boot.
+      raiseSecurityCounter(flash, this.parsed('primary')?.securityCounter ?? null);
       return ok(this.states());
     }
     if (swapType(flash) === 'revert') {
@@ -180,6 +189,8 @@ export class ImageManager {
     const result = firmware.verifyImage(Buffer.from(bytes), {
       publicKeys: this.deps.trustedKeys,
       hardwareId: this.deps.hardwareId(),
+      // The bootloader would refuse it at the next reset; say so now, with the same code.
+      minSecurityCounter: flash.securityCounter,
       ...(running ? { runningVersion: running.version } : {}),
     });
     if (result.ok) return null;

@@ -1,6 +1,6 @@
 export { bootPass, type BootKeys, type BootResult } from './bootloader.ts';
 export {
-  createFlash, DEFAULT_SECTOR_SIZE, DEFAULT_SLOT_SIZE, eraseSlot, slotImage, writeSlot,
+  createFlash, DEFAULT_SECTOR_SIZE, DEFAULT_SLOT_SIZE, eraseSlot, raiseSecurityCounter, slotImage, writeSlot,
   type FlashState, type SlotName, type SlotTrailer, type SwapKind, type SwapStatus, type UploadSession,
 } from './flash.ts';
 export {

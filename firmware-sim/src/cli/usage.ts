@@ -28,12 +28,16 @@ ${faultUsage().map((f) => `                       ${f}`).join('\n')}
   -o, --out <file>   image file to write`;
 
 export const VERIFY_USAGE = `usage: switchfleet firmware verify <fw.img> --pub <key.pub>... [--hw <id>] [--running <version>]
+                                 [--counter <n>]
 
-Exit status 0 when the image is intact, signed by one of the keys, for the hardware and not a
-downgrade; 1 with the reason otherwise.
+Exit status 0 when the image is one MCUboot boots: intact, a signature by one of the keys after
+the KEYHASH naming it (an image may carry several such pairs), for the hardware and not a
+downgrade; 1 with the reason otherwise. imgtool --pad padding and trailer after the TLVs are shown.
   --pub <file>         trusted public key; may be repeated
   --hw <id>            hardware id of the target device
-  --running <version>  version running on the device (older images are refused)`;
+  --running <version>  version running on the device (older images are refused)
+  --counter <n>        the device's stored security counter (images below it, or without one,
+                       are refused, as MCUboot's hardware rollback protection does)`;
 
 export const TEST_USAGE = `usage: switchfleet firmware test <fw.img> --pub <key.pub>... [--key <key.pem>] [--previous <prev.img>]
                                [--json <report.json>] [--seed <n>] [--case <name>]...

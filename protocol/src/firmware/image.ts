@@ -6,11 +6,13 @@
  *
  * The SHA-256 TLV covers header + payload + protected TLV area, as MCUboot hashes it, so the
  * hardware id and security counter in the protected area are authenticated by the signature.
- * Parsing checks structure only; verify.ts checks hash, signature, hardware and version.
+ * After the TLVs may come imgtool's `--pad` padding and image trailer (padding.ts).
+ * Parsing checks structure only; verify.ts checks hash, signatures, hardware and version.
  */
 import { createHash, sign } from 'node:crypto';
 import { ImageError } from './errors.ts';
 import { keyHashOf, loadPrivateKey } from './keys.ts';
+import { readPadding, type ImagePadding } from './padding.ts';
 import {
   decodeTlvArea, encodeTlvArea, single, TLV_INFO_MAGIC, TLV_PROT_INFO_MAGIC, TlvType, UNPROTECTED_TYPES, type Tlv,
 } from './tlv.ts';
@@ -44,13 +46,20 @@ export interface ParsedImage {
   payload: Buffer;
   /** IMAGE_TLV_SHA256 as written in the image (verify recomputes it). */
   hash: Buffer | null;
+  /**
+   * The first KEYHASH and the first ED25519 signature TLV. An image may carry several key hash and
+   * signature pairs; verify walks them all in order (unprotectedTlvs), as MCUboot does.
+   */
   keyHash: Buffer | null;
   signature: Buffer | null;
   protectedTlvs: Tlv[];
   unprotectedTlvs: Tlv[];
   /** Bytes covered by the hash: header + payload + protected TLV area. */
   hashedLength: number;
+  /** Header, payload and both TLV areas: the image without its padding. */
   totalLength: number;
+  /** imgtool `--pad` padding and trailer after the TLVs; null when the image ends with its TLVs. */
+  padding: ImagePadding | null;
 }
 
 export interface BuildOptions {
@@ -151,7 +160,10 @@ export function buildImage(opts: BuildOptions): Buffer {
   return Buffer.concat([hashed, encodeTlvArea(TLV_INFO_MAGIC, records)]);
 }
 
-/** Structural parse; throws ImageError (BAD_MAGIC, TRUNCATED, BAD_HEADER, BAD_TLV, TRAILING_DATA). */
+/**
+ * Structural parse; throws ImageError (BAD_MAGIC, TRUNCATED, BAD_HEADER, BAD_TLV, TRAILING_DATA).
+ * Bytes after the TLV area must be imgtool padding: erased flash, optionally ending in a trailer.
+ */
 export function parseImage(buf: Buffer): ParsedImage {
   const header = decodeHeader(buf);
   const payloadEnd = header.hdrSize + header.imgSize;
@@ -169,8 +181,11 @@ export function parseImage(buf: Buffer): ParsedImage {
   const hashedLength = payloadEnd + header.protectTlvSize;
   const area = decodeTlvArea(buf, hashedLength, TLV_INFO_MAGIC, 'unprotected');
   const totalLength = hashedLength + area.size;
+  let padding: ImagePadding | null = null;
   if (buf.length > totalLength) {
-    throw new ImageError('TRAILING_DATA', `${buf.length - totalLength} bytes follow the TLV area`);
+    const read = readPadding(buf.subarray(totalLength));
+    if (typeof read === 'string') throw new ImageError('TRAILING_DATA', read);
+    padding = read;
   }
   const foreign = area.records.find((r) => !UNPROTECTED_TYPES.has(r.type));
   if (foreign) {
@@ -179,8 +194,15 @@ export function parseImage(buf: Buffer): ParsedImage {
     throw new ImageError('BAD_TLV', `TLV 0x${foreign.type.toString(16)} is not allowed in the unprotected area`);
   }
   const hash = sized(single(area.records, TlvType.sha256, 'SHA256 TLV'), 32, 'SHA256 TLV');
-  const keyHash = sized(single(area.records, TlvType.keyHash, 'KEYHASH TLV'), 32, 'KEYHASH TLV');
-  const signature = sized(single(area.records, TlvType.ed25519, 'ED25519 TLV'), 64, 'ED25519 TLV');
+  // A key hash or Ed25519 signature of another size is no record of its kind: refuse it as malformed
+  // rather than guess (MCUboot refuses an oversized KEYHASH and a wrong-sized signature of a known key).
+  const all = [...protectedTlvs, ...area.records];
+  for (const r of all) {
+    if (r.type === TlvType.keyHash) sized(r.value, 32, 'KEYHASH TLV');
+    if (r.type === TlvType.ed25519) sized(r.value, 64, 'ED25519 TLV');
+  }
+  const keyHash = all.find((r) => r.type === TlvType.keyHash)?.value ?? null;
+  const signature = all.find((r) => r.type === TlvType.ed25519)?.value ?? null;
   const counter = sized(single(protectedTlvs, TlvType.securityCounter, 'security counter TLV'), 4, 'security counter TLV');
   const hw = single(protectedTlvs, TlvType.hardwareId, 'hardware id TLV');
   return {
@@ -196,6 +218,7 @@ export function parseImage(buf: Buffer): ParsedImage {
     unprotectedTlvs: area.records,
     hashedLength,
     totalLength,
+    padding,
   };
 }
 

@@ -7,5 +7,7 @@ export { generateSigningKey, keyHashOf, loadPrivateKey, loadPublicKey, publicKey
 export {
   decodeTlvArea, encodeTlvArea, TLV_INFO_MAGIC, TLV_PROT_INFO_MAGIC, TlvType, UNPROTECTED_TYPES, type Tlv,
 } from './tlv.ts';
-export { verifyImage, type VerifyCode, type VerifyOptions, type VerifyResult } from './verify.ts';
+export { BOOT_MAGIC, readPadding, type ImagePadding } from './padding.ts';
+export { walkSignatures, type SignatureWalk, type TrustedKey } from './signatures.ts';
+export { VERIFY_CODES, verifyImage, type VerifyCode, type VerifyOptions, type VerifyResult } from './verify.ts';
 export { compareVersions, formatVersion, parseVersion, securityCounterOf, type ImageVersion } from './version.ts';

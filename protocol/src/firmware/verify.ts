@@ -1,23 +1,36 @@
 /**
  * The one image check every part runs: the CLI before release, the gateway before it sends a
- * byte, the switch before it accepts an upload. Order follows MCUboot's bootutil_img_validate:
- * structure, then the hash over header + payload + protected TLVs, then the signature over that
- * hash by a trusted key; only then are the authenticated fields (hardware id, version) trusted.
+ * byte, the switch before it accepts an upload, the simulated MCUboot before it boots. Order
+ * follows MCUboot's bootutil_img_validate: structure, then the hash over header + payload +
+ * protected TLVs, then the signatures over that hash (signatures.ts); only then are the
+ * authenticated fields (hardware id, version, security counter) trusted.
  */
-import { createHash, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ImageError } from './errors.ts';
 import { parseImage, type ParsedImage } from './image.ts';
 import { keyHashOf, loadPublicKey } from './keys.ts';
+import { walkSignatures, type TrustedKey } from './signatures.ts';
 import { compareVersions, formatVersion } from './version.ts';
 
 export type VerifyCode =
   | 'MALFORMED'
   | 'BAD_HASH'
   | 'UNSIGNED'
+  /** A signature, but no KEYHASH TLV at all: MCUboot cannot tell which key to verify it with. */
+  | 'NO_KEYHASH'
+  /** KEYHASH TLVs, but none before a signature: MCUboot reads the key hash first and skips such a signature. */
+  | 'SIGNATURE_BEFORE_KEYHASH'
   | 'UNKNOWN_KEY'
   | 'BAD_SIGNATURE'
   | 'WRONG_HARDWARE'
+  /** Older than the running version, or a security counter below the device's (or none when one is kept). */
   | 'DOWNGRADE';
+
+/** Every code, in the order verifyImage checks them. */
+export const VERIFY_CODES: readonly VerifyCode[] = [
+  'MALFORMED', 'BAD_HASH', 'UNSIGNED', 'NO_KEYHASH', 'SIGNATURE_BEFORE_KEYHASH', 'UNKNOWN_KEY', 'BAD_SIGNATURE',
+  'WRONG_HARDWARE', 'DOWNGRADE',
+];
 
 export interface VerifyOptions {
   publicKeyPem?: string;
@@ -27,7 +40,10 @@ export interface VerifyOptions {
   hardwareId?: string;
   /** The version running on the device; an image older than it is a DOWNGRADE. Equal is allowed. */
   runningVersion?: string;
-  /** Anti-rollback floor: an image whose security counter is below it is a DOWNGRADE. */
+  /**
+   * The device's stored security counter (MCUboot MCUBOOT_HW_ROLLBACK_PROT): an image whose
+   * IMAGE_TLV_SEC_CNT is below it, or that carries none, is a DOWNGRADE.
+   */
   minSecurityCounter?: number;
 }
 
@@ -42,11 +58,6 @@ export type VerifyResult =
       /** Present when the image parsed, so a caller can log what it refused. */
       image?: ParsedImage;
     };
-
-interface TrustedKey {
-  key: KeyObject;
-  hash: Buffer;
-}
 
 /**
  * Throws ImageError only for a caller's configuration error: a bad trusted-key PEM (BAD_KEY) or a
@@ -73,17 +84,25 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
   if (!timingSafeEqual(actual, image.hash)) {
     return fail('BAD_HASH', `SHA-256 of header, payload and protected TLVs is ${hex(actual)}, image says ${hex(image.hash)}`);
   }
-  if (image.signature === null) return fail('UNSIGNED', 'image carries no ED25519 signature TLV');
-  if (trusted.length === 0) return fail('UNKNOWN_KEY', 'no trusted public key was given to verify against');
-
-  // With a KEYHASH the signer is named and only that key may verify (MCUboot's bootutil_find_key);
-  // without one, any trusted key that verifies is accepted.
-  const candidates = image.keyHash === null ? trusted : trusted.filter((t) => t.hash.equals(image.keyHash!));
-  if (candidates.length === 0) {
-    return fail('UNKNOWN_KEY', `image is signed by key ${hex(image.keyHash!)}, which is not among the ${trusted.length} trusted key(s)`);
+  const walk = walkSignatures([...image.protectedTlvs, ...image.unprotectedTlvs], trusted, actual);
+  if (walk.signatures === 0) return fail('UNSIGNED', 'image carries no ED25519 signature TLV');
+  if (walk.keyHashes === 0) {
+    return fail('NO_KEYHASH', 'image carries a signature but no KEYHASH TLV naming the key that made it');
   }
-  const signer = candidates.find((t) => verify(null, image.hash!, t.key, image.signature!));
-  if (!signer) return fail('BAD_SIGNATURE', 'the ED25519 signature does not verify against the image hash');
+  if (walk.named === 0) {
+    const reason = 'no signature TLV follows a KEYHASH TLV: each signature must come after the hash of its key';
+    return fail('SIGNATURE_BEFORE_KEYHASH', reason);
+  }
+  if (trusted.length === 0) return fail('UNKNOWN_KEY', 'no trusted public key was given to verify against');
+  if (walk.last === null) {
+    const named = walk.unknownKeys.map(hex).join(', ');
+    return fail('UNKNOWN_KEY', `image is signed by key ${named}, not among the ${trusted.length} trusted key(s)`);
+  }
+  if (!walk.last.valid) {
+    const after = hex(walk.last.key.hash);
+    return fail('BAD_SIGNATURE', `the ED25519 signature after key hash ${after} does not verify against the hash`);
+  }
+  const signer = walk.last.key;
 
   if (opts.hardwareId !== undefined && image.hardwareId !== opts.hardwareId) {
     return fail(
@@ -96,8 +115,17 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
   if (opts.runningVersion !== undefined && compareVersions(image.header.version, opts.runningVersion) < 0) {
     return fail('DOWNGRADE', `image version ${formatVersion(image.header.version)} is older than running ${opts.runningVersion}`);
   }
-  if (opts.minSecurityCounter !== undefined && (image.securityCounter ?? 0) < opts.minSecurityCounter) {
-    return fail('DOWNGRADE', `image security counter ${image.securityCounter ?? 'none'} is below ${opts.minSecurityCounter}`);
+  if (opts.minSecurityCounter !== undefined) {
+    // With rollback protection on, bootutil_img_validate requires IMAGE_TLV_SEC_CNT and refuses a
+    // value below the stored counter; an equal one passes (design.md "Hardware-based downgrade prevention").
+    if (image.securityCounter === null) {
+      const stored = opts.minSecurityCounter;
+      return fail('DOWNGRADE', `image carries no security counter TLV; the device keeps counter ${stored}`);
+    }
+    if (image.securityCounter < opts.minSecurityCounter) {
+      const below = `image security counter ${image.securityCounter} is below the device's ${opts.minSecurityCounter}`;
+      return fail('DOWNGRADE', below);
+    }
   }
   return { ok: true, image, keyHash: signer.hash };
 }

@@ -4,7 +4,8 @@
  * {err: {group, rc}}, SMP version 1 and SMP-level errors of version 2 use {rc, rsn?}.
  * An absent or zero rc means success.
  */
-import type { VerifyCode } from '../firmware/verify.ts';
+import { VERIFY_CODES, type VerifyCode } from '../firmware/verify.ts';
+import { intField, isMap, required, textField, uintField } from './cbor.ts';
 import { errorName, Group, ImgMgmtErr, MgmtErr } from './constants.ts';
 
 export type SmpErrorCode =
@@ -45,18 +46,21 @@ export interface RemoteError {
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: RemoteError };
 
+/**
+ * The error a response body carries, or null for success. An rc or err of the wrong CBOR type (a
+ * float rc, a text group) is SmpError BAD_BODY: read loosely, it would pass for success.
+ */
 export function readError(body: Record<string, unknown>): RemoteError | null {
-  const rsn = typeof body.rsn === 'string' ? body.rsn : undefined;
-  const err = body.err;
-  if (typeof err === 'object' && err !== null) {
-    const { group, rc } = err as Record<string, unknown>;
-    if (typeof group === 'number' && typeof rc === 'number' && rc !== 0) {
-      return { group, rc, name: errorName(group, rc), ...(rsn === undefined ? {} : { rsn }) };
-    }
+  const rsn = textField(body, 'rsn');
+  const extra = rsn === undefined ? {} : { rsn };
+  if (body.err !== undefined) {
+    if (!isMap(body.err)) throw new SmpError('BAD_BODY', 'field "err" must be a map');
+    const group = required(uintField(body.err, 'group'), 'err.group');
+    const rc = required(intField(body.err, 'rc'), 'err.rc');
+    if (rc !== 0) return { group, rc, name: errorName(group, rc), ...extra };
   }
-  if (typeof body.rc === 'number' && body.rc !== 0) {
-    return { group: null, rc: body.rc, name: errorName(null, body.rc), ...(rsn === undefined ? {} : { rsn }) };
-  }
+  const rc = intField(body, 'rc');
+  if (rc !== undefined && rc !== 0) return { group: null, rc, name: errorName(null, rc), ...extra };
   return null;
 }
 
@@ -108,6 +112,8 @@ export function imageRefusal(code: VerifyCode, reason: string): { group: number;
     MALFORMED: ImgMgmtErr.INVALID_IMAGE_HEADER,
     BAD_HASH: ImgMgmtErr.INVALID_HASH,
     UNSIGNED: ImgMgmtErr.INVALID_TLV,
+    NO_KEYHASH: ImgMgmtErr.INVALID_TLV,
+    SIGNATURE_BEFORE_KEYHASH: ImgMgmtErr.INVALID_TLV,
     UNKNOWN_KEY: ImgMgmtErr.INVALID_TLV,
     BAD_SIGNATURE: ImgMgmtErr.INVALID_TLV,
     WRONG_HARDWARE: ImgMgmtErr.INVALID_TLV,
@@ -115,8 +121,6 @@ export function imageRefusal(code: VerifyCode, reason: string): { group: number;
   };
   return { group: Group.image, rc: rc[code], rsn: `${code}: ${reason}` };
 }
-
-const VERIFY_CODES: readonly VerifyCode[] = ['MALFORMED', 'BAD_HASH', 'UNSIGNED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'WRONG_HARDWARE', 'DOWNGRADE'];
 
 /**
  * The verify code behind a refusal made by imageRefusal, or null for any other error. A device

@@ -8,6 +8,7 @@ import { boolField, bytesField, isMap, required, textField, uintField, type SmpB
 import { Group, ImageCmd, Op } from './constants.ts';
 import { readError, SmpError, type Reply } from './errors.ts';
 import { encodeSmp } from './frame.ts';
+import type { ImageVersion } from '../firmware/version.ts';
 
 export interface UploadRequest {
   off: number;
@@ -74,10 +75,21 @@ export function parseUploadResponse(body: SmpBody): Reply<UploadResponse> {
   return { ok: true, value };
 }
 
+/**
+ * The "version" of an image state entry as Zephyr writes it (img_mgmt_util.c img_mgmt_ver_str):
+ * "major.minor.revision", with ".build" appended only when the build number is not 0. Not the
+ * "+build" text imgtool takes and image headers are shown in elsewhere.
+ */
+export function imageStateVersion(v: ImageVersion): string {
+  const base = `${v.major}.${v.minor}.${v.revision}`;
+  return v.build === 0 ? base : `${base}.${v.build}`;
+}
+
 /** One entry of "images" in the state response. Flags absent from the wire read as false. */
 export interface ImageSlot {
   image?: number;
   slot: number;
+  /** As imageStateVersion writes it. */
   version: string;
   /** The image's SHA256 TLV, which also names it in a state write. */
   hash: Buffer;

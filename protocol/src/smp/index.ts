@@ -1,4 +1,4 @@
-export { bstrHeaderSize, decodeBody, encodeBody, type SmpBody } from './cbor.ts';
+export { bstrHeaderSize, CborFloat, decodeBody, encodeBody, type SmpBody } from './cbor.ts';
 export { errorName, Group, ImageCmd, ImgMgmtErr, MgmtErr, Op, OsCmd, SMP_HEADER_SIZE, SmpVersion } from './constants.ts';
 export {
   errorBody, imageRefusal, readError, refusalCode, SmpError, type RemoteError, type Reply, type SmpErrorCode,
@@ -7,8 +7,8 @@ export {
   decodeHeader, decodeSmp, encodeResponse, encodeSmp, SmpReassembler, type SmpFrame, type SmpFrameInput, type SmpHeader,
 } from './frame.ts';
 export {
-  parseStateResponse, parseStateWrite, parseUploadRequest, parseUploadResponse, stateReadFrame, stateResponseBody,
-  stateWriteBody, stateWriteFrame, uploadFrame, uploadRequestBody, uploadResponseBody,
+  imageStateVersion, parseStateResponse, parseStateWrite, parseUploadRequest, parseUploadResponse, stateReadFrame,
+  stateResponseBody, stateWriteBody, stateWriteFrame, uploadFrame, uploadRequestBody, uploadResponseBody,
   type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
 } from './image.ts';
 export { ATT_WRITE_OVERHEAD, DEFAULT_ATT_MTU, maxUploadChunk } from './mtu.ts';

@@ -15,6 +15,7 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
         pub: { type: 'string', multiple: true },
         hw: { type: 'string' },
         running: { type: 'string' },
+        counter: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -31,6 +32,14 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
     }
   }
 
+  let counter: number | undefined;
+  if (values.counter !== undefined) {
+    counter = Number(values.counter);
+    if (!/^\d+$/.test(values.counter) || counter > 0xffff_ffff) {
+      throw new UsageError(`--counter "${values.counter}" is not a whole number 0..4294967295`, VERIFY_USAGE);
+    }
+  }
+
   const publicKeys = await readTrustedKeys(io, pubFiles);
   const image = await readIn(io, file);
 
@@ -40,6 +49,7 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
       publicKeys,
       ...(values.hw === undefined ? {} : { hardwareId: values.hw }),
       ...(values.running === undefined ? {} : { runningVersion: values.running }),
+      ...(counter === undefined ? {} : { minSecurityCounter: counter }),
     });
   } catch (err) {
     if (err instanceof firmware.ImageError) throw new CliFailure(`trusted key: ${err.message}`);
@@ -53,6 +63,7 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
   io.out(`${file}: OK`);
   io.out(`version ${parsed.version}, hardware ${parsed.hardwareId ?? '(none)'}, security counter ${parsed.securityCounter ?? '(none)'}`);
   io.out(`${parsed.totalLength} bytes, payload ${parsed.payload.length} bytes`);
+  if (parsed.padding) io.out(describePadding(parsed.padding));
   io.out(`hash ${parsed.hash!.toString('hex')}`);
   io.out(`signed by key ${result.keyHash.toString('hex')}`);
   io.out(describeProgram(parsed.payload));
@@ -67,4 +78,12 @@ function describeProgram(payload: Buffer): string {
   } catch (err) {
     return `payload is not a simulated program (${(err as Error).message})`;
   }
+}
+
+/** What imgtool --pad left after the TLVs, and what MCUboot makes of its trailer. */
+function describePadding(p: firmware.ImagePadding): string {
+  const erased = `0x${p.erasedValue.toString(16).padStart(2, '0')}`;
+  if (!p.bootMagic) return `padded with ${p.length} bytes of ${erased}, no image trailer`;
+  const swap = p.imageOk ? 'image_ok set: swapped in permanently' : 'image_ok unset: swapped in for test';
+  return `padded with ${p.length} bytes of ${erased} ending in an MCUboot trailer (max align ${p.maxAlign}, ${swap})`;
 }
