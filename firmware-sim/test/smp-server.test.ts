@@ -59,7 +59,7 @@ function uploadAll(call: (frame: Buffer) => Promise<smp.SmpFrame>, img: Buffer, 
     let seq = 0;
     for (;;) {
       const fields = off === 0 ? { off, len: img.length, sha } : { off };
-      const n = Math.min(img.length - off, smp.maxUploadChunk(mtu, fields));
+      const n = Math.min(img.length - off, smp.maxUploadChunk(smp.uploadPacketSize(mtu), fields));
       const rsp = await call(smp.uploadFrame({ ...fields, data: img.subarray(off, off + n) }, seq++ & 0xff));
       const reply = smp.parseUploadResponse(rsp.body);
       if (!reply.ok || reply.value.off >= img.length) return reply;

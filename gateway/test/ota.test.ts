@@ -7,7 +7,7 @@ import withBindings from '@abandonware/noble/with-bindings';
 import pino from 'pino';
 import { compactAddress, firmware, SWITCHBOT_SERVICE } from '@switchfleet/protocol';
 import {
-  buildSimImage, createSimRadio, SimFirmware, type PowerCutPlan, type SimRadio, type SimSwitch,
+  buildSimImage, createSimRadio, SimFirmware, type PowerCutPlan, type SimFirmwareOptions, type SimRadio, type SimSwitch,
 } from '@switchfleet/firmware-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionPool } from '../src/ble/connections.ts';
@@ -44,12 +44,22 @@ interface Rig {
   progress: OtaProgress[];
 }
 
+interface RigOptions {
+  /** The ATT_MTU the link settles on. Default 247. */
+  mtu?: number;
+  smpBuffer?: SimFirmwareOptions['smpBuffer'];
+}
+
 /** A switch on 1.0.0 with MCUboot, heard by a gateway central; update() runs the OTA module. */
-async function rig(): Promise<Rig> {
-  const radio = createSimRadio({ seed: 4242, mtu: 247, connectLatencyMs: 2, gattLatencyMs: 1, supervisionTimeoutMs: 100, actuationMs: 5 });
+async function rig(opts: RigOptions = {}): Promise<Rig> {
+  const mtu = opts.mtu ?? 247;
+  const radio = createSimRadio({ seed: 4242, mtu, connectLatencyMs: 2, gattLatencyMs: 1, supervisionTimeoutMs: 100, actuationMs: 5 });
   cleanups.push(() => radio.close());
-  const fw = new SimFirmware({ image: v100, trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50 });
-  const sw = radio.addSwitch({ hardwareId: HW, advertisingIntervalMs: 20, behaviours: [fw] });
+  const fw = new SimFirmware({
+    image: v100, trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50, maxMtu: mtu,
+    ...(opts.smpBuffer ? { smpBuffer: opts.smpBuffer } : {}),
+  });
+  const sw = radio.addSwitch({ hardwareId: HW, advertisingIntervalMs: 20, maxMtu: mtu, behaviours: [fw] });
   const log = pino({ level: 'silent' });
   const central = new NobleCentral({ noble: withBindings(radio.bindings), timeouts, serviceUuids: [SWITCHBOT_SERVICE] });
   const pool = new ConnectionPool({ central, maxConnections: 3, idleMs: 200, responseMs: 1000, log });
@@ -101,6 +111,39 @@ describe('updating a switch over the air', () => {
     const phases = r.progress.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
     expect(phases).toEqual(['uploading', 'testing', 'rebooting', 'confirming', 'done']);
     expect(r.progress.filter((p) => p.phase === 'uploading').at(-1)).toMatchObject({ percent: 100, bytesSent: v110.length });
+  });
+
+  // The upload's SMP packets span several ATT writes, within the buffer the switch states.
+  it.each([23, 247, 517])('updates a switch over a link with an ATT MTU of %i', async (mtu) => {
+    const r = await rig({ mtu });
+    const result = await r.update(v110);
+    expect(result).toMatchObject({ status: 'succeeded', runningVersion: '1.1.0' });
+    expect(r.fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
+    expect(r.fw.received).toMatchObject({ imageBytes: v110.length, oversized: 0 });
+    // Packets fill the 2048-byte buffer with whole writes: far fewer frames than writes at MTU 23.
+    expect(r.fw.received.frames).toBeLessThan(v110.length / 1500 + 12);
+  });
+
+  it('keeps to the smallest stock buffer when the switch does not state its own', async () => {
+    const r = await rig({ mtu: 23, smpBuffer: { size: 384, stated: false } });
+    const result = await r.update(v110);
+    expect(result).toMatchObject({ status: 'succeeded', runningVersion: '1.1.0' });
+    expect(r.fw.received.oversized).toBe(0);
+  });
+
+  it('sends packets smaller than one write to a switch whose buffer is smaller still', async () => {
+    const r = await rig({ mtu: 517, smpBuffer: { size: 200 } });
+    const result = await r.update(v110);
+    expect(result).toMatchObject({ status: 'succeeded', runningVersion: '1.1.0' });
+    expect(r.fw.received.oversized).toBe(0);
+  });
+
+  it('ends as a failed result, not a throw, when the switch states a buffer no upload fits in', async () => {
+    const r = await rig({ smpBuffer: { size: 24 } });
+    const result = await r.update(v110);
+    expect(result).toMatchObject({ status: 'failed', reason: 'PROTOCOL', bytesUploaded: 0 });
+    expect(result.detail).toMatch(/no room for upload data/);
+    expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
   });
 
   it('reports a switch already running the image as updated without sending it again', async () => {
@@ -196,7 +239,7 @@ describe('the OTA feature', () => {
 
 describe('power loss during an over-the-air update', () => {
   const cuts: PowerCutPlan[] = [
-    { at: 'upload-chunk', occurrence: 20 },
+    { at: 'upload-chunk', occurrence: 5 },
     { at: 'upload-complete' },
     { at: 'test-marked' },
     { at: 'reset' },

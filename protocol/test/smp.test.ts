@@ -143,26 +143,48 @@ describe('image group bodies', () => {
 
 describe('upload chunk sizing', () => {
   const cases = [
-    { mtu: 30, off: 100 },
-    { mtu: 100, off: 0 },
-    { mtu: 185, off: 0 },
-    { mtu: 185, off: 70_000 },
-    { mtu: 247, off: 300 },
-    { mtu: 498, off: 1 << 24 },
-    { mtu: 517, off: 0 },
+    { packet: 30, off: 100 },
+    { packet: 100, off: 0 },
+    { packet: 384, off: 0 },
+    { packet: 384, off: 70_000 },
+    { packet: 2040, off: 300 },
+    { packet: 2048, off: 1 << 24 },
   ];
-  for (const { mtu, off } of cases) {
-    it(`fills but never overflows one write at MTU ${mtu}, offset ${off}`, () => {
+  for (const { packet, off } of cases) {
+    it(`fills but never overflows a packet of ${packet} bytes at offset ${off}`, () => {
       const fields = off === 0 ? { off, len: 262_144, sha: Buffer.alloc(32), upgrade: true } : { off };
-      const n = smp.maxUploadChunk(mtu, fields);
+      const n = smp.maxUploadChunk(packet, fields);
       const frame = smp.uploadFrame({ ...fields, data: Buffer.alloc(n) }, 0);
-      expect(frame.length).toBeLessThanOrEqual(mtu - 3);
+      expect(frame.length).toBeLessThanOrEqual(packet);
       const oneMore = smp.uploadFrame({ ...fields, data: Buffer.alloc(n + 1) }, 0);
-      expect(oneMore.length).toBeGreaterThan(mtu - 3);
+      expect(oneMore.length).toBeGreaterThan(packet);
     });
   }
 
-  it('says so when the MTU leaves no room for data, as the default MTU of 23 does', () => {
-    expect(() => smp.maxUploadChunk(smp.DEFAULT_ATT_MTU, { off: 100 })).toThrow(expect.objectContaining({ code: 'MTU_TOO_SMALL' }));
+  it('says so when a packet leaves no room for data', () => {
+    expect(() => smp.maxUploadChunk(20, { off: 100 })).toThrow(expect.objectContaining({ code: 'PACKET_TOO_SMALL' }));
+  });
+
+  it.each([
+    [23, 2048, 2040],
+    [23, undefined, 380],
+    [247, 2048, 1952],
+    [517, 2048, 1542],
+    [517, 384, 384],
+    [185, 182, 182],
+  ])('packs whole writes of an ATT MTU of %i into a buffer of %s bytes: %i', (mtu, buffer, packet) => {
+    expect(smp.uploadPacketSize(mtu, buffer)).toBe(packet);
+  });
+
+  it('refuses an ATT MTU that carries no data', () => {
+    expect(() => smp.uploadPacketSize(3, 2048)).toThrow(expect.objectContaining({ code: 'MTU_TOO_SMALL' }));
+  });
+
+  it('reads the MCUmgr parameters a device states', () => {
+    const frame = smp.decodeSmp(smp.paramsReadFrame(9));
+    expect(frame).toMatchObject({ op: smp.Op.read, group: smp.Group.os, id: smp.OsCmd.mcumgrParams, seq: 9 });
+    expect(smp.parseParamsResponse({ buf_size: 2475, buf_count: 4 })).toEqual({ ok: true, value: { bufSize: 2475, bufCount: 4 } });
+    expect(smp.parseParamsResponse({ rc: smp.MgmtErr.ENOTSUP })).toMatchObject({ ok: false, error: { rc: smp.MgmtErr.ENOTSUP } });
+    expect(() => smp.parseParamsResponse({ buf_size: 'big', buf_count: 4 })).toThrow(expect.objectContaining({ code: 'BAD_BODY' }));
   });
 });

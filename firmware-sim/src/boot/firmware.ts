@@ -38,6 +38,12 @@ export interface SimFirmwareOptions {
   sectorSize?: number;
   /** Largest ATT_MTU the switch accepts (should match the switch's maxMtu). Default 247. */
   maxMtu?: number;
+  /**
+   * The SMP receive buffer (Zephyr CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE and _COUNT): a request packet
+   * larger than `size` is dropped. `stated: false` leaves "MCUmgr parameters" unimplemented, as in a
+   * build without CONFIG_MCUMGR_GRP_OS_MCUMGR_PARAMS. Default 2048 bytes × 4, stated.
+   */
+  smpBuffer?: { size?: number; count?: number; stated?: boolean };
 }
 
 export interface BootRecord {
@@ -61,6 +67,8 @@ export interface FirmwareCounters {
   bytes: number;
   /** Whole SMP request frames received. */
   frames: number;
+  /** Request frames dropped for outgrowing the SMP buffer. */
+  oversized: number;
   /** Image bytes written to the secondary slot. */
   imageBytes: number;
 }
@@ -95,8 +103,17 @@ export class SimFirmware implements Behaviour {
         this.imageBytes += n;
       },
     });
-    const server = new SmpServer({ images: this.images, reset: () => this.requestReset() });
-    this.transport = new SmpGattTransport({ maxMtu: options.maxMtu ?? 247, handle: (frame) => server.handle(frame) });
+    const buffer = { size: 2048, count: 4, stated: true, ...options.smpBuffer };
+    const server = new SmpServer({
+      images: this.images,
+      reset: () => this.requestReset(),
+      ...(buffer.stated ? { buffer: { size: buffer.size, count: buffer.count } } : {}),
+    });
+    this.transport = new SmpGattTransport({
+      maxMtu: options.maxMtu ?? 247,
+      bufferSize: buffer.size,
+      handle: (frame) => server.handle(frame),
+    });
   }
 
   /** The switch's flash (slots, trailers, swap status, upload session), as persisted. */

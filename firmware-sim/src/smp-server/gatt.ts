@@ -16,6 +16,8 @@ import type { GattModule, SwitchContext } from '../switch/behaviour.ts';
 export interface SmpTransportOptions {
   /** Largest ATT_MTU the switch accepts. */
   maxMtu: number;
+  /** Bytes of the receive buffer a request is rebuilt in (the `buf_size` the switch states). */
+  bufferSize: number;
   /** Answers one whole request frame; null sends nothing. May throw PowerCut. */
   handle(frame: Buffer): Buffer | null;
 }
@@ -25,10 +27,12 @@ export interface SmpTransportStats {
   bytes: number;
   /** Whole request frames received. */
   frames: number;
+  /** Request frames larger than the receive buffer, dropped unanswered. */
+  oversized: number;
 }
 
 export class SmpGattTransport {
-  readonly stats: SmpTransportStats = { bytes: 0, frames: 0 };
+  readonly stats: SmpTransportStats = { bytes: 0, frames: 0, oversized: 0 };
   private readonly reassembler = new SmpReassembler();
   private connection = -1;
   private mtu = DEFAULT_ATT_MTU;
@@ -66,6 +70,12 @@ export class SmpGattTransport {
     this.mtu = Math.min(this.options.maxMtu, Math.max(this.mtu, data.length + 3));
     try {
       for (const frame of this.reassembler.push(data)) {
+        // A packet that outgrows the buffer cannot be rebuilt; Zephyr's SMP BLE transport drops it
+        // unanswered, and the client's request times out.
+        if (frame.length > this.options.bufferSize) {
+          this.stats.oversized += 1;
+          continue;
+        }
         this.stats.frames += 1;
         const response = this.options.handle(frame);
         if (response) this.send(response, ctx);

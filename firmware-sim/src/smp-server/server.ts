@@ -14,9 +14,8 @@ export interface SmpServerDeps {
   images: ImageManager;
   /** Called after a reset request is answered; the switch reboots after its reset delay. */
   reset(): void;
-  /** What the switch reports as its SMP buffer (os group "MCUmgr parameters"). */
-  bufferSize?: number;
-  bufferCount?: number;
+  /** What the switch reports as its SMP buffer (os group "MCUmgr parameters"); absent: not implemented. */
+  buffer?: { size: number; count: number };
 }
 
 /** Highest header version we speak: 1, SMP version 2. */
@@ -67,8 +66,8 @@ export class SmpServer {
         this.deps.reset();
         return {};
       }
-      if (h.id === OsCmd.mcumgrParams && !write) {
-        return { buf_size: this.deps.bufferSize ?? 2048, buf_count: this.deps.bufferCount ?? 4 };
+      if (h.id === OsCmd.mcumgrParams && !write && this.deps.buffer) {
+        return { buf_size: this.deps.buffer.size, buf_count: this.deps.buffer.count };
       }
     }
     return errorBody({ rc: MgmtErr.ENOTSUP, rsn: `group ${h.group} command ${h.id} op ${h.op} is not supported` }, h.version);

@@ -26,7 +26,9 @@ export type OtaErrorCode =
   | 'NOT_CONFIRMED'
   /** Another update of the same switch is in progress. */
   | 'BUSY'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** The update failed on a fault of the gateway's own code, not the switch's or the image's. */
+  | 'INTERNAL';
 
 export class OtaError extends Error {
   constructor(

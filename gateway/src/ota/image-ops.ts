@@ -29,6 +29,20 @@ export async function readImageState(client: SmpClient): Promise<smp.ImageSlot[]
   return unwrap(() => smp.parseStateResponse(frame.body), 'image state read');
 }
 
+/**
+ * The device's SMP receive buffer size (OS group "MCUmgr parameters"), or undefined when it does not
+ * implement the command (MGMT_ERR_ENOTSUP): a stock Zephyr build without it still has a buffer.
+ */
+export async function readBufferSize(client: SmpClient): Promise<number | undefined> {
+  const frame = await client.request((seq) => smp.paramsReadFrame(seq));
+  return unwrap((): smp.Reply<number | undefined> => {
+    const reply = smp.parseParamsResponse(frame.body);
+    if (reply.ok) return { ok: true, value: reply.value.bufSize };
+    const unsupported = reply.error.group === null && reply.error.rc === smp.MgmtErr.ENOTSUP;
+    return unsupported ? { ok: true, value: undefined } : reply;
+  }, 'MCUmgr parameters');
+}
+
 /** Marks the image with this hash for test: the next reset swaps it in, unconfirmed. */
 export async function markForTest(client: SmpClient, hash: Buffer): Promise<smp.ImageSlot[]> {
   const frame = await client.request((seq) => smp.stateWriteFrame({ hash, confirm: false }, seq));

@@ -13,6 +13,7 @@
  * failures without progress bounds them, and after the reset the reboot timeout does.
  */
 import { createHash } from 'node:crypto';
+import { smp } from '@switchfleet/protocol';
 import type { Connection } from '../ble/connections.ts';
 import type { BleLink } from '../ble/port.ts';
 import { BleError } from '../errors.ts';
@@ -76,8 +77,8 @@ class Update {
       this.progress.enter('done');
       this.o.log?.info({ address: this.o.address, from: this.fromVersion, to: this.toVersion }, 'switch updated');
       return result('succeeded');
-    } catch (err) {
-      if (!(err instanceof OtaError)) throw err;
+    } catch (caught) {
+      const err = asFailure(caught);
       this.o.log?.warn({ address: this.o.address, reason: err.code, err: err.message }, 'switch update failed');
       return result('failed', { reason: err.code, detail: err.message });
     } finally {
@@ -222,6 +223,17 @@ class Update {
     }
     return client;
   }
+}
+
+/**
+ * What ends an update: its own OtaError, or a codec error of a frame the switch sent (PROTOCOL).
+ * Anything else is a fault of this code; it still ends the update as failed, so one switch's
+ * update cannot take the gateway down.
+ */
+function asFailure(err: unknown): OtaError {
+  if (err instanceof OtaError) return err;
+  if (err instanceof smp.SmpError) return new OtaError('PROTOCOL', err.message, { cause: err });
+  return new OtaError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 function asOta(err: unknown): OtaError {

@@ -3,8 +3,9 @@
  *
  * The first request carries off 0, len and the file's sha, alone: a switch that already holds part
  * of this upload (named by the sha) answers with the offset it has, and the upload resumes there.
- * Then a window of requests goes out back to back, each chunk sized to fill one ATT write at the
- * link's MTU (maxUploadChunk), so the link never idles waiting for an answer. Each answer carries
+ * Then a window of requests goes out back to back, each chunk sized to fill an SMP packet of whole
+ * ATT writes within the switch's receive buffer (uploadPacketSize, maxUploadChunk), so the link
+ * never idles waiting for an answer and even the default MTU of 23 carries the upload. Each answer carries
  * the offset the switch expects next; when that is not the end of the chunk answered, the switch
  * dropped something (Zephyr drops a chunk at the wrong offset and names the one it wants), and the
  * upload goes back to that offset. Answers to requests sent before such a jump are stale: they
@@ -12,7 +13,7 @@
  */
 import { smp } from '@switchfleet/protocol';
 import { OtaError } from './errors.ts';
-import { unwrap } from './image-ops.ts';
+import { readBufferSize, unwrap } from './image-ops.ts';
 import type { SmpClient } from './smp-client.ts';
 
 export interface UploadOptions {
@@ -22,6 +23,8 @@ export interface UploadOptions {
   sha: Buffer;
   /** Requests in flight at once. */
   window: number;
+  /** SMP packet size of each request; by default from the link's MTU and the switch's buffer size. */
+  packetSize?: number;
   /** Called with the switch's acknowledged offset whenever it grows. */
   onAck?: (off: number) => void;
   /** Called with the data bytes of every chunk written (resent chunks count again). */
@@ -39,10 +42,10 @@ export interface UploadOutcome {
 export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
   const { client, image, sha } = opts;
   const len = image.length;
-  const mtu = client.mtu;
   const window = Math.max(1, Math.min(opts.window, 64));
+  const packet = opts.packetSize ?? smp.uploadPacketSize(client.mtu, await readBufferSize(client));
 
-  const firstSize = Math.min(len, smp.maxUploadChunk(mtu, { off: 0, len, sha }));
+  const firstSize = Math.min(len, smp.maxUploadChunk(packet, { off: 0, len, sha }));
   const first = await send(client, { off: 0, len, sha, data: image.subarray(0, firstSize) }, opts.onSent);
   let acked = first.off;
   let match = first.match;
@@ -57,7 +60,7 @@ export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
   const inFlight = new Set<Promise<void>>();
 
   const launch = (off: number): number => {
-    const size = Math.min(len - off, smp.maxUploadChunk(mtu, { off }));
+    const size = Math.min(len - off, smp.maxUploadChunk(packet, { off }));
     const sentIn = generation;
     const request = send(client, { off, data: image.subarray(off, off + size) }, opts.onSent).then(
       (rsp) => {

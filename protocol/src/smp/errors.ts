@@ -22,8 +22,10 @@ export type SmpErrorCode =
   | 'BAD_BODY'
   /** A value that does not fit its header or body field. */
   | 'BAD_FIELD'
-  /** The MTU leaves no room for image data. */
-  | 'MTU_TOO_SMALL';
+  /** The ATT MTU leaves no room for any data in a write. */
+  | 'MTU_TOO_SMALL'
+  /** The SMP packet size leaves no room for image data. */
+  | 'PACKET_TOO_SMALL';
 
 export class SmpError extends Error {
   constructor(

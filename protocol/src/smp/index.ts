@@ -11,5 +11,7 @@ export {
   stateResponseBody, stateWriteBody, stateWriteFrame, uploadFrame, uploadRequestBody, uploadResponseBody,
   type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
 } from './image.ts';
-export { ATT_WRITE_OVERHEAD, DEFAULT_ATT_MTU, maxUploadChunk } from './mtu.ts';
-export { parseReset, parseResetResponse, resetBody, resetFrame, type ResetRequest } from './os.ts';
+export { ATT_WRITE_OVERHEAD, DEFAULT_ATT_MTU, FALLBACK_SMP_BUFFER_SIZE, maxUploadChunk, uploadPacketSize } from './mtu.ts';
+export {
+  paramsReadFrame, parseParamsResponse, parseReset, parseResetResponse, resetBody, resetFrame, type McumgrParams, type ResetRequest,
+} from './os.ts';
