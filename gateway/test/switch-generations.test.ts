@@ -4,10 +4,19 @@
  * forms of an executed action (the Bot's three bytes 01 FF 00, older simulated firmware's one byte).
  */
 import { describe, expect, it } from 'vitest';
-import { statusOnlyAnswers, uuidUpdate, type SimSwitch } from '@switchfleet/firmware-sim';
-import { useBench, type Bench } from './harness.ts';
+import { statusOnlyAnswers, uuidUpdate, type Behaviour, type SimSwitch } from '@switchfleet/firmware-sim';
+import { compact, useBench, type Bench } from './harness.ts';
 
 const rig = useBench();
+
+/** Advertises as a SwitchBot Meter (device type 'T'): the same UUIDs, another device. */
+const meter: Behaviour = {
+  name: 'meter()',
+  advertisement: (ad) => ({
+    ...ad,
+    serviceData: ad.serviceData.map((d) => ({ ...d, data: Buffer.from([0x54, 0x00, 0x64]) })),
+  }),
+};
 
 /** Waits for the switch's interview, then turns it on, off and on again through the cloud. */
 async function interviewAndDrive(bench: Bench, sw: SimSwitch) {
@@ -37,5 +46,16 @@ describe('Bots of every kind the gateway meets', () => {
   it('takes the three-byte answer of a real Bot and the one-byte answer of older firmware alike', async () => {
     const bench = await rig.startBench({ switches: [{ on: false }, { on: false, behaviours: [statusOnlyAnswers()] }] });
     for (const sw of bench.switches) await interviewAndDrive(bench, sw);
+  });
+
+  it('ignores other SwitchBot devices that share the UUIDs', async () => {
+    const switches = [{}, { behaviours: [meter] }, { behaviours: [uuidUpdate(), meter] }];
+    const bench = await rig.startBench({ switches });
+    const [bot, ...meters] = bench.switches;
+    await bench.reportFor(bot!, (r) => r.device.firmwareVersion !== undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const reported = new Set(bench.reports.map((r) => r.device.address));
+    for (const m of meters) expect(reported.has(compact(m.address))).toBe(false);
+    expect(bench.gateway.deps.registry.get(compact(meters[0]!.address))).toBeUndefined();
   });
 });
