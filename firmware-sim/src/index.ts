@@ -22,6 +22,7 @@ export {
   wrongBattery,
   type DiesOptions,
 } from './switch/behaviours.ts';
+export { statusOnlyAnswers, uuidUpdate } from './switch/variants.ts';
 export { COMPANY_ID, MANUFACTURER_NAME } from './switch/profile.ts';
 export { ClockError, realClock, TimerScope, VirtualClock, type Clock, type TimerHandle } from './clock.ts';
 export { randomSeed, Rng } from './rng.ts';

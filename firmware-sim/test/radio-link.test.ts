@@ -13,8 +13,11 @@ import {
   switchbot,
 } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
-import { createSimRadio, ZERO_LATENCY } from '../src/index.ts';
+import { type Behaviour, createSimRadio, ZERO_LATENCY } from '../src/index.ts';
 import { findSwitch, nextNotification, openControl, radioRigs } from './support.ts';
+
+const SINK_SERVICE = 'f00dfeed00000000000000000000000c';
+const SINK_CHAR = 'f00dfeed00000000000000000000000d';
 
 /** A radio on a virtual clock with noble on top; run() drives virtual time until a promise settles. */
 const rig = radioRigs({ seed: 7 });
@@ -198,8 +201,21 @@ describe('a link to a switch', () => {
 
   it('takes longer to carry a long write over a slow link', async () => {
     const r = rig({ linkBytesPerSecond: 1_000, mtu: 247 });
-    const sw = r.radio.addSwitch();
-    const { write } = await openControl(r, sw);
+    // The control characteristic holds 20 bytes at most; this one takes any length.
+    const sink: Behaviour = {
+      name: 'sink()',
+      gatt: () => [
+        {
+          service: { uuid: SINK_SERVICE, characteristics: [{ uuid: SINK_CHAR, properties: ['write'] }] },
+          write: () => true,
+        },
+      ],
+    };
+    const sw = r.radio.addSwitch({ behaviours: [sink] });
+    const peripheral = await findSwitch(r, sw);
+    await r.run(peripheral.connectAsync());
+    const found = await r.run(peripheral.discoverSomeServicesAndCharacteristicsAsync([SINK_SERVICE], [SINK_CHAR]));
+    const write = found.characteristics[0]!;
     const duration = async (bytes: number) => {
       const start = r.clock.now();
       await r.run(write.writeAsync(Buffer.alloc(bytes, 0x57), false));

@@ -1,8 +1,8 @@
 import withBindings from '@abandonware/noble/with-bindings';
 import type { Peripheral } from '@abandonware/noble';
-import { SWITCHBOT_SERVICE, switchbot } from '@switchfleet/protocol';
+import { SWITCHBOT_SCAN_UUIDS, SWITCHBOT_SERVICE, switchbot } from '@switchfleet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSimRadio, type SimRadio, VirtualClock } from '../src/index.ts';
+import { createSimRadio, type SimRadio, uuidUpdate, VirtualClock } from '../src/index.ts';
 
 const radios: SimRadio[] = [];
 afterEach(() => {
@@ -54,6 +54,8 @@ describe('scanning', () => {
       });
       expect(p.advertisement.manufacturerData?.toString('hex')).toBe(`5900${sw.id}`);
       expect(p.advertisement.serviceUuids).toEqual([SWITCHBOT_SERVICE]);
+      // bot.md "SwitchBot Mode (Default)": BLE_ADVDATA_NO_NAME in the advertisement and the scan response.
+      expect(p.advertisement.localName).toBeUndefined();
     }
   });
 
@@ -158,5 +160,45 @@ describe('scanning', () => {
     expect(await clock.until(state)).toBe('poweredOn');
     expect(await address).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     expect(radio.seed).toBe(1234);
+  });
+});
+
+describe('the two advertisement generations (SwitchBotAPI-BLE README, "UUID Update Notes")', () => {
+  /** The last advertisement noble reported for each switch, scanning with this filter for 2 s. */
+  async function heardWith(filter: string[]) {
+    const clock = new VirtualClock();
+    const radio = track(createSimRadio({ seed: 17, clock }));
+    const before = radio.addSwitch({ on: true, battery: 77 });
+    const after = radio.addSwitch({ on: true, battery: 77, behaviours: [uuidUpdate()] });
+    const noble = withBindings(radio.bindings);
+    const seen = recordDiscoveries(noble);
+    await clock.until(noble.startScanningAsync(filter, true));
+    await clock.advance(2_000);
+    const last = (id: string) => seen.filter((s) => s.id === id).at(-1)?.peripheral.advertisement;
+    return { before, after, adBefore: last(before.id), adAfter: last(after.id) };
+  }
+
+  it('advertises firmware before 6.4 by default and 6.4 and later with uuidUpdate()', async () => {
+    const { before, after, adBefore, adAfter } = await heardWith([]);
+    expect(adBefore).toMatchObject({ serviceUuids: [SWITCHBOT_SERVICE] });
+    expect(adBefore!.serviceData.map((d) => d.uuid)).toEqual(['0d00']);
+    expect(adBefore!.manufacturerData!.toString('hex')).toBe(`5900${before.id}`);
+    expect(adAfter!.serviceUuids).toEqual([]);
+    expect(adAfter!.serviceData.map((d) => d.uuid)).toEqual(['fd3d']);
+    expect(adAfter!.manufacturerData!.toString('hex')).toBe(`6909${after.id}`);
+    for (const ad of [adBefore!, adAfter!]) {
+      expect(ad.localName).toBeUndefined();
+      const status = switchbot.decodeServiceData(ad.serviceData[0]!.data);
+      expect(status).toMatchObject({ deviceType: 0x48, on: true, battery: 77 });
+    }
+  });
+
+  it('a scan filtered on the 128-bit service misses a 6.4 Bot; the SwitchBot scan set hears both', async () => {
+    const narrow = await heardWith([SWITCHBOT_SERVICE]);
+    expect(narrow.adBefore).toBeDefined();
+    expect(narrow.adAfter).toBeUndefined();
+    const wide = await heardWith([...SWITCHBOT_SCAN_UUIDS]);
+    expect(wide.adBefore).toBeDefined();
+    expect(wide.adAfter).toBeDefined();
   });
 });

@@ -5,7 +5,9 @@
  */
 import withBindings from '@abandonware/noble/with-bindings';
 import type { Characteristic, Peripheral } from '@abandonware/noble';
-import { smp, SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR, switchbot } from '@switchfleet/protocol';
+import {
+  smp, SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SCAN_UUIDS, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR, switchbot,
+} from '@switchfleet/protocol';
 import { afterEach } from 'vitest';
 import { createSimRadio, type SimRadio, type SimRadioOptions, type SimSwitch, VirtualClock } from '../src/index.ts';
 
@@ -41,7 +43,7 @@ export function radioRigs(defaults: SimRadioOptions): (options?: SimRadioOptions
   };
 }
 
-/** Scans for SwitchBot advertisements until this switch is seen, then stops scanning. */
+/** Scans for SwitchBot advertisements (either generation) until this switch is seen, then stops scanning. */
 export async function findSwitch({ noble, run }: Central, sw: SimSwitch): Promise<Peripheral> {
   const found = new Promise<Peripheral>((resolve) => {
     const onDiscover = (p: Peripheral) => {
@@ -51,7 +53,7 @@ export async function findSwitch({ noble, run }: Central, sw: SimSwitch): Promis
     };
     noble.on('discover', onDiscover);
   });
-  await run(noble.startScanningAsync([SWITCHBOT_SERVICE], true));
+  await run(noble.startScanningAsync([...SWITCHBOT_SCAN_UUIDS], true));
   const peripheral = await run(found);
   await run(noble.stopScanningAsync());
   return peripheral;

@@ -57,6 +57,9 @@ describe('the default SwitchBot control behaviour', () => {
       mode: 'switch',
       inverse: false,
       on: false,
+      strength: 100,
+      timers: 0,
+      holdSeconds: 0,
     });
   });
 

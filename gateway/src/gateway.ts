@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { SWITCHBOT_SERVICE } from '@switchfleet/protocol';
+import { SWITCHBOT_SCAN_UUIDS } from '@switchfleet/protocol';
 import { ConnectionPool } from './ble/connections.ts';
 import { NobleCentral, type Noble } from './ble/noble-central.ts';
 import type { GatewayConfig } from './config.ts';
@@ -49,7 +49,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   // (about 6 MB of heap); on a Pi the RSS matters more than one tiny allocation per packet.
   mqttPacket.writeToStream.cacheNumbers = false;
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } });
-  const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [SWITCHBOT_SERVICE] });
+  // Both advertisement generations: before Bot firmware 6.4 and from it (see SWITCHBOT_SCAN_UUIDS).
+  const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [...SWITCHBOT_SCAN_UUIDS] });
   const pool = new ConnectionPool({ central, maxConnections: config.ble.maxConnections, idleMs: config.ble.idleMs, responseMs: config.ble.responseMs, log });
   const cloud = new CloudLink({
     url: config.mqtt.url,

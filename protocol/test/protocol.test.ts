@@ -21,8 +21,47 @@ describe('switchbot frames', () => {
     expect(switchbot.decodeServiceData(data)).toEqual({ deviceType: 0x48, mode: 'switch', on: false, battery: 87, changeCounter: 3 });
   });
 
-  it('refuses frames that are not requests', () => {
+  it('refuses frames that are not requests, and frames over the documented 20 bytes', () => {
     expect(() => switchbot.decodeRequest(Buffer.from([0x12, 0x01]))).toThrow(switchbot.SwitchbotFrameError);
+    const twenty = Buffer.concat([Buffer.from('570101', 'hex'), Buffer.alloc(17)]);
+    expect(switchbot.decodeRequest(twenty)).toEqual({ kind: 'action', action: 'on' });
+    const twentyOne = Buffer.concat([twenty, Buffer.alloc(1)]);
+    expect(() => switchbot.decodeRequest(twentyOne)).toThrow(switchbot.SwitchbotFrameError);
+  });
+
+  it('reads the header\'s version and encryption bits instead of masking them away', () => {
+    const decode = (hex: string) => switchbot.decodeRequest(Buffer.from(hex, 'hex'));
+    expect(decode('57410100')).toEqual({ kind: 'incompatibleVersion', version: 1 });
+    expect(decode('5711aabbccdd01')).toEqual({ kind: 'encrypted', mode: 1 });
+    expect(decode('570103')).toEqual({ kind: 'action', action: 'pushStop' });
+    expect(decode('570104')).toEqual({ kind: 'action', action: 'back' });
+    expect(decode('570f0803')).toEqual({ kind: 'setLongPress', seconds: 3 });
+    expect(decode('57036310')).toEqual({ kind: 'setMode', strength: 0x63, mode: 'switch', inverse: false });
+    expect(decode('570802')).toEqual({ kind: 'getTimeInfo', query: { what: 'count' } });
+    expect(decode('57090203')).toEqual({ kind: 'setTimeInfo', setting: { what: 'count', count: 3 } });
+    expect(decode('5703')).toMatchObject({ kind: 'malformed', command: 3 });
+  });
+
+  it('round-trips a timer task and refuses one out of the documented ranges', () => {
+    const interval = { hours: 5, minutes: 0, seconds: 50 };
+    const task = { repeat: 0x7f, hour: 7, minute: 30, actionMode: 1, job: 2, sum: 3, interval };
+    const frame = switchbot.encodeSetTimeInfoRequest({ what: 'task', index: 4, count: 5, task });
+    // Subcommand 0x43 (timer 4), Num 5, Index 4, then the task; 50 seconds is 0x32.
+    expect(frame.toString('hex')).toBe('57 09 43 05 04 7f 07 1e 01 02 03 05 00 32'.replace(/ /g, ''));
+    const setting = { what: 'task', index: 4, count: 5, task };
+    expect(switchbot.decodeRequest(frame)).toEqual({ kind: 'setTimeInfo', setting });
+    const answer = { count: 5, index: 4, task };
+    expect(switchbot.decodeTimerAnswer(switchbot.encodeTimerAnswer(answer))).toEqual(answer);
+    expect(() => switchbot.decodeTimerTask(Buffer.from('7f0700000100000005', 'hex'))).toThrow(/interval seconds/);
+  });
+
+  it('recognises a Bot by its service data under 0x0D00 or 0xFD3D, and nothing else', () => {
+    const bot = switchbot.encodeServiceData({ deviceType: 0x48, mode: 'switch', on: true, battery: 90 });
+    const meter = Buffer.from('540064', 'hex');
+    expect(switchbot.botServiceData(new Map([['0d00', bot]]))).toMatchObject({ on: true, battery: 90 });
+    expect(switchbot.botServiceData(new Map([['fd3d', bot]]))).toMatchObject({ on: true, battery: 90 });
+    expect(switchbot.botServiceData(new Map([['fd3d', meter]]))).toBeUndefined();
+    expect(switchbot.botServiceData(new Map([['180f', bot]]))).toBeUndefined();
   });
 });
 

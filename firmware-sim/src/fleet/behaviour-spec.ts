@@ -13,6 +13,7 @@ import {
   slow, wrongBattery,
 } from '../switch/behaviours.ts';
 import type { Behaviour } from '../switch/behaviour.ts';
+import { statusOnlyAnswers, uuidUpdate } from '../switch/variants.ts';
 
 export class BehaviourSpecError extends Error {
   readonly code = 'BAD_BEHAVIOUR_SPEC';
@@ -38,6 +39,8 @@ const KINDS: Record<string, Kind> = {
   'drops-link-after': { argument: 'ms', make: (ms) => dropsLinkAfter(ms!), usage: 'drops-link-after:<ms>' },
   'refuses-connections': { argument: 'none', make: () => refusesConnections(), usage: 'refuses-connections' },
   'drains-battery': { argument: 'percent', make: (p) => drainsBattery(p!), usage: 'drains-battery:<percent per actuation>' },
+  'uuid-update': { argument: 'none', make: () => uuidUpdate(), usage: 'uuid-update' },
+  'status-only-answers': { argument: 'none', make: () => statusOnlyAnswers(), usage: 'status-only-answers' },
 };
 
 export function behaviourUsage(): string[] {

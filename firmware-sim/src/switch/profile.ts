@@ -21,8 +21,11 @@ import type { Advertisement } from '../radio/device.ts';
 import type { GattModule, SwitchContext } from './behaviour.ts';
 
 export const MANUFACTURER_NAME = 'SwitchFleet';
-/** Bluetooth SIG company identifier carried in the manufacturer data (0x0059, little-endian on air). */
-export const COMPANY_ID = 0x0059;
+/**
+ * Company identifier of the manufacturer data (little-endian on air) before Bot firmware 6.4; the
+ * uuidUpdate() behaviour advertises the later one.
+ */
+export const COMPANY_ID = switchbot.COMPANY_ID_BEFORE_6_4;
 
 export interface ControlPort {
   /** A frame written to the control characteristic. */
@@ -43,6 +46,9 @@ export function controlModule(port: ControlPort): GattModule {
     read: (charUuid) => (charUuid === SWITCHBOT_NOTIFY_CHAR ? port.lastResponse() : undefined),
     write: (charUuid, data) => {
       if (charUuid !== SWITCHBOT_WRITE_CHAR) return false;
+      // "All communication message data length is 1-20 bytes": the characteristic holds 20 bytes at
+      // most, so a longer (prepared) write is refused at the ATT layer and never reaches the firmware.
+      if (data.length < 1 || data.length > switchbot.MAX_FRAME_BYTES) return false;
       port.request(data);
       return true;
     },
@@ -79,15 +85,23 @@ export const batteryModule: GattModule = {
   read: (charUuid, ctx) => (charUuid === BATTERY_LEVEL_CHAR ? Buffer.from([ctx.reportedBattery()]) : undefined),
 };
 
+/** Manufacturer data: company identifier (little-endian) and the MAC address (bot.md, "SwitchBot Mode"). */
+export function manufacturerData(companyId: number, address: string): Buffer {
+  const company = Buffer.alloc(2);
+  company.writeUInt16LE(companyId, 0);
+  return Buffer.concat([company, Buffer.from(address.replace(/:/g, ''), 'hex')]);
+}
+
+/**
+ * The advertisement of a Bot before firmware 6.4 in SwitchBot Mode (bot.md, "Broadcast Mode"):
+ * manufacturer data with company and MAC, the 128-bit service UUID, service data under 0x0D00, and
+ * no name (BLE_ADVDATA_NO_NAME in both the advertisement and the scan response).
+ */
 export function buildAdvertisement(address: string, ctx: SwitchContext, txPowerLevel: number): Advertisement {
   const s = ctx.store;
-  const mac = Buffer.from(address.replace(/:/g, ''), 'hex');
-  const company = Buffer.alloc(2);
-  company.writeUInt16LE(COMPANY_ID, 0);
   return {
-    localName: s.name,
     txPowerLevel,
-    manufacturerData: Buffer.concat([company, mac]),
+    manufacturerData: manufacturerData(COMPANY_ID, address),
     serviceData: [
       {
         uuid: SWITCHBOT_SERVICE_DATA_UUIDS[0],

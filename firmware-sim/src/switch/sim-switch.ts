@@ -24,9 +24,8 @@ export interface SwitchRuntimeOptions {
   behaviours: Behaviour[];
 }
 
-/** A read-only snapshot for tests and the launcher. */
 /** The switch as tests and the launcher see it: its stored settings plus what the hardware shows now. */
-export interface SwitchState extends Pick<SwitchStore, 'name' | 'model' | 'hardwareId' | 'serial' | 'firmwareVersion' | 'mode' | 'inverse'> {
+export interface SwitchState extends Pick<SwitchStore, StoredFields | ArmFields> {
   address: string;
   id: string;
   /** The physical relay output (what the load sees). */
@@ -46,6 +45,9 @@ export interface SwitchState extends Pick<SwitchStore, 'name' | 'model' | 'hardw
   connected: boolean;
   distanceM: number;
 }
+
+type StoredFields = 'name' | 'model' | 'hardwareId' | 'serial' | 'firmwareVersion' | 'mode' | 'inverse';
+type ArmFields = 'strength' | 'holdSeconds' | 'armDown';
 
 export class SimSwitch implements RadioDevice {
   readonly addressType = 'random' as const;
@@ -103,6 +105,9 @@ export class SimSwitch implements RadioDevice {
       firmwareVersion: s.firmwareVersion,
       mode: s.mode,
       inverse: s.inverse,
+      strength: s.strength,
+      holdSeconds: s.holdSeconds,
+      armDown: s.armDown,
       on: pipe(this.behaviours, (b) => b.physicalRelay, s.relayOn, this.ctx) ?? s.relayOn,
       reportedOn: s.relayOn,
       battery: s.battery,

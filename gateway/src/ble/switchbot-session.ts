@@ -70,6 +70,10 @@ export class SwitchbotSession {
     return result;
   }
 
+  /**
+   * Only the status byte decides: a real Bot answers an executed action 01 FF 00 (bot.md, "0x01 Execute
+   * an Action"), older simulated firmware answered 01 alone, and both mean done.
+   */
   async action(action: switchbot.ActionName): Promise<void> {
     const res = await this.request(switchbot.encodeActionRequest(action));
     if (res.status !== 'ok') throw new SwitchStatusError(res.status);

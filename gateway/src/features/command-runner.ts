@@ -34,6 +34,8 @@ const finalStatus: Partial<Record<switchbot.StatusName | 'unknown', FailureReaso
   error: 'device_error',
   versionIncompatible: 'unsupported',
   encrypted: 'unsupported',
+  unencrypted: 'unsupported',
+  unsupportedEncryption: 'unsupported',
   passwordError: 'unsupported',
   unknown: 'device_error',
 };

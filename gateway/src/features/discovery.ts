@@ -3,7 +3,7 @@
  * (SwitchBotAPI-BLE, "Broadcast Message"), so no connection is made to learn state. A new switch is
  * interviewed once (Device Information, Battery) at read priority, like Zigbee2MQTT's interview.
  */
-import { SWITCHBOT_SERVICE_DATA_UUIDS, switchbot } from '@switchfleet/protocol';
+import { switchbot } from '@switchfleet/protocol';
 import type { Advertisement } from '../ble/port.ts';
 import type { Feature, GatewayDeps } from '../deps.ts';
 
@@ -17,16 +17,15 @@ export function discovery(deps: GatewayDeps): Feature {
   const smoothed = new Map<string, number>();
 
   const onAdvertisement = (ad: Advertisement) => {
-    const data = SWITCHBOT_SERVICE_DATA_UUIDS.map((u) => ad.serviceData.get(u)).find((d) => d !== undefined);
-    if (!data) return;
-    let status: switchbot.ServiceData;
+    // A Bot of either generation; other SwitchBot devices (Meters, Curtains) share the UUIDs.
+    let status: switchbot.ServiceData | undefined;
     try {
-      status = switchbot.decodeServiceData(data);
+      status = switchbot.botServiceData(ad.serviceData);
     } catch (err) {
       log.debug({ address: ad.address, err: (err as Error).message }, 'unreadable service data');
       return;
     }
-    if (status.deviceType !== switchbot.DEVICE_TYPE_BOT) return;
+    if (!status) return;
     if (!registry.heard(ad.address, ad.rssi, now())) return; // removed through the local bridge
     registry.update(ad.address, { on: status.on, battery: status.battery, changeCounter: status.changeCounter }, 'state');
     const rec = registry.get(ad.address);

@@ -13,10 +13,16 @@ export const SWITCHBOT_WRITE_CHAR = nobleUuid('cba20002-224d-11e6-9fb8-0002a5d5c
 /** The switch answers every request with one notification here. */
 export const SWITCHBOT_NOTIFY_CHAR = nobleUuid('cba20003-224d-11e6-9fb8-0002a5d5c51b');
 /**
- * Service-data UUIDs that carry the Bot's broadcast status. Older firmware uses 0x0D00, newer
- * firmware the SIG-assigned 0xFD3D; a gateway accepts both.
+ * Service-data UUIDs that carry the Bot's broadcast status (SwitchBotAPI-BLE README, "UUID Update
+ * Notes"): 0x0D00 before Bot firmware 6.4, the SIG-assigned 0xFD3D from 6.4; a gateway accepts both.
  */
 export const SWITCHBOT_SERVICE_DATA_UUIDS = ['0d00', 'fd3d'] as const;
+/**
+ * What a central scans for so that it hears Bots of both generations and nothing else. From 6.4 the
+ * advertisement lists no 128-bit service UUID, so a filter on SWITCHBOT_SERVICE alone drops those
+ * Bots; noble's filter also matches service-data UUIDs, hence both of those too.
+ */
+export const SWITCHBOT_SCAN_UUIDS: readonly string[] = [SWITCHBOT_SERVICE, ...SWITCHBOT_SERVICE_DATA_UUIDS];
 
 /** Device Information Service (Bluetooth SIG assigned numbers, 0x180A) and the fields we read. */
 export const DEVICE_INFO_SERVICE = '180a';
