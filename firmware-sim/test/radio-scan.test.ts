@@ -45,12 +45,13 @@ describe('scanning', () => {
       expect(p.rssi).toBeGreaterThan(-95);
       expect(p.rssi).toBeLessThan(-40);
       const entry = p.advertisement.serviceData.find((d) => d.uuid === '0d00')!;
+      // bot.md "Bot Broadcast Message": three bytes, as independent clients (node-switchbot) expect.
+      expect(entry.data).toHaveLength(3);
       expect(switchbot.decodeServiceData(entry.data)).toEqual({
         deviceType: switchbot.DEVICE_TYPE_BOT,
         mode: 'switch',
         on: false,
         battery: 100,
-        changeCounter: 0,
       });
       expect(p.advertisement.manufacturerData?.toString('hex')).toBe(`5900${sw.id}`);
       expect(p.advertisement.serviceUuids).toEqual([SWITCHBOT_SERVICE]);

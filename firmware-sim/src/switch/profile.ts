@@ -110,7 +110,6 @@ export function buildAdvertisement(address: string, ctx: SwitchContext, txPowerL
           mode: s.mode,
           on: s.relayOn,
           battery: ctx.reportedBattery(),
-          changeCounter: s.changeCounter,
         }),
       },
     ],

@@ -16,9 +16,9 @@ export const COMPANY_ID_BEFORE_6_4 = 0x0059;
 export const COMPANY_ID_FROM_6_4 = 0x0969;
 
 /**
- * Broadcast service data. Bytes 0..2 are the documented Bot fields; byte 3 is ours: a change
- * counter (mod 256) that firmware bumps on every state change, so a gateway listening passively can
- * tell a new state from a repeated advertisement. Real Bots send three bytes and no counter.
+ * Broadcast service data: the three documented Bot bytes. A fourth byte, once sent by this project's
+ * simulated firmware as a change counter, is still read when present (older simulator captures), but
+ * real Bots send three bytes and the gateway never depends on it.
  */
 export interface ServiceData {
   deviceType: number;
