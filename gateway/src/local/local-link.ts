@@ -92,7 +92,8 @@ export class LocalLink {
     if (!client) return;
     const base = this.options.baseTopic;
     try {
-      await client.subscribeAsync([`${base}/+/set`, `${base}/+/get`, `${base}/bridge/request/#`, ...this.options.extraFilters], { qos: 1 });
+      const filters = [`${base}/+/set`, `${base}/+/get`, `${base}/+/set/+`, `${base}/+/get/+`, `${base}/bridge/request/#`];
+      await client.subscribeAsync([...filters, ...this.options.extraFilters], { qos: 1 });
       await client.publishAsync(`${base}/bridge/state`, ONLINE, { qos: 1, retain: true });
       this.options.log.info({ url: this.options.url, base }, 'local bridge link up');
       this.events.emit('up');
