@@ -20,7 +20,10 @@ export class LauncherConfigError extends Error {
   readonly code = 'LAUNCHER_CONFIG';
 }
 
-export function parseLauncherConfig(env: Readonly<Record<string, string | undefined>>, output: LauncherOutput = { stdoutIsTTY: false }): LauncherConfig {
+export function parseLauncherConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  output: LauncherOutput = { stdoutIsTTY: false },
+): LauncherConfig {
   const count = Number(env.SIM_SWITCHES ?? '8');
   if (!Number.isInteger(count) || count < 0 || count > 500) {
     throw new LauncherConfigError(`SIM_SWITCHES must be an integer from 0 to 500, got "${env.SIM_SWITCHES}"`);

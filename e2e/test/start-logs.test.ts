@@ -13,7 +13,10 @@ import { LauncherConfigError, parseLauncherConfig } from '../../scripts/launcher
 const PRETTY = /^\[\d{2}:\d{2}:\d{2}\.\d{3}\] (INFO|WARN|ERROR)/;
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** Runs `npm start` until it serves and has logged a started gateway, stops it as a person would, returns its output lines. */
+/**
+ * Runs `npm start` until it serves and has logged a started gateway, stops it as a person would,
+ * and returns its output lines.
+ */
 async function runStart(terminal: boolean): Promise<string[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'switchfleet-logs-'));
   const env: NodeJS.ProcessEnv = {

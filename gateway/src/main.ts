@@ -13,4 +13,6 @@ const running = await runGateway({
   exit: (code) => process.exit(code),
   stderr: (text) => void process.stderr.write(text),
 });
-if (running) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop(0, signal));
+if (running) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop(0, signal));
+}

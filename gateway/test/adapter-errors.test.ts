@@ -45,7 +45,8 @@ async function run(loadNoble: () => Promise<Noble>, opts: { rfkilled?: boolean }
   const dir = mkdtempSync(join(tmpdir(), 'sf-adapter-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'gateway.json'), JSON.stringify({ ble: { connectMs: 100 } }));
-  const env = { GATEWAY_ID: 'gw-adapter', MQTT_PASSWORD: 'secret', GATEWAY_DATA_DIR: dir, GATEWAY_CONFIG: join(dir, 'gateway.json') };
+  const config = join(dir, 'gateway.json');
+  const env = { GATEWAY_ID: 'gw-adapter', MQTT_PASSWORD: 'secret', GATEWAY_DATA_DIR: dir, GATEWAY_CONFIG: config };
   const lines: string[] = [];
   const exited = new Promise<number>((resolve) => {
     void runGateway({
@@ -63,7 +64,7 @@ async function run(loadNoble: () => Promise<Noble>, opts: { rfkilled?: boolean }
 }
 
 describe('the gateway with no usable Bluetooth adapter', () => {
-  it('says the kernel has no Bluetooth when loading noble fails with EAFNOSUPPORT, and exits 78 without a stack trace', async () => {
+  it('says the kernel has no Bluetooth when noble fails to load (EAFNOSUPPORT), exits 78, no stack', async () => {
     const { code, fatal, logged } = await run(() => Promise.reject(hciSocketError('EAFNOSUPPORT', 'socket')));
     expect(code).toBe(EXIT_CONFIG);
     expect(fatal).toHaveLength(1);
@@ -76,7 +77,7 @@ describe('the gateway with no usable Bluetooth adapter', () => {
     ['ENODEV', 'ADAPTER_NOT_FOUND', /no Bluetooth adapter found.*dtoverlay=disable-bt/],
     ['EBUSY', 'ADAPTER_BUSY', /held by another program.*systemctl disable --now bluetooth/],
     ['ERFKILL', 'ADAPTER_RFKILL', /blocked by rfkill.*rfkill unblock bluetooth/],
-  ])('names %s when binding the HCI socket fails (noble reports it only as a warning) as %s, at once', async (errno, problem, help) => {
+  ])('names %s on binding the HCI socket (noble only warns of it) as %s, at once', async (errno, problem, help) => {
     const started = Date.now();
     const { code, fatal } = await run(async () =>
       nobleOver(() => {
@@ -96,7 +97,8 @@ describe('the gateway with no usable Bluetooth adapter', () => {
     ['poweredOff', true, 'ADAPTER_RFKILL', /rfkill unblock bluetooth/],
     ['poweredOff', false, 'ADAPTER_POWERED_OFF', /is down: sudo btmgmt power on/],
   ])('names the adapter state %s (rfkill blocked: %s) as %s', async (state, rfkilled, problem, help) => {
-    const { code, fatal } = await run(async () => nobleOver((b) => process.nextTick(() => b.emit('stateChange', state))), { rfkilled });
+    const noble = nobleOver((b) => process.nextTick(() => b.emit('stateChange', state)));
+    const { code, fatal } = await run(async () => noble, { rfkilled });
     expect(code).toBe(EXIT_CONFIG);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]).toMatchObject({ code: problem });

@@ -27,7 +27,8 @@ describe('the Raspberry Pi install notes and unit', () => {
   });
 
   it('has a unit that does not restart into a configuration failure and restarts on a requested restart', () => {
-    const values = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].flatMap((m) => m[1]!.trim().split(/\s+/));
+    const values = (key: string) =>
+      [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].flatMap((m) => m[1]!.trim().split(/\s+/));
     expect(values('RestartPreventExitStatus')).toContain(String(EXIT_CONFIG));
     expect(values('RestartForceExitStatus')).toContain(String(EXIT_RESTART));
     expect(values('RestrictAddressFamilies')).toContain('AF_BLUETOOTH');

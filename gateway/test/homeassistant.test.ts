@@ -20,17 +20,22 @@ interface Config {
 
 /** Discovery configs as Home Assistant holds them now: the last retained payload per topic, cleared ones left out. */
 const current = (l: LocalBroker) =>
-  new Map([...l.last].filter(([topic, text]) => topic.startsWith('homeassistant/') && topic.endsWith('/config') && text !== '').map(([t, text]) => [t, JSON.parse(text) as Config]));
+  new Map(
+    [...l.last]
+      .filter(([topic, text]) => topic.startsWith('homeassistant/') && topic.endsWith('/config') && text !== '')
+      .map(([t, text]) => [t, JSON.parse(text) as Config]),
+  );
 
 const configsOf = (l: LocalBroker, address: string) =>
   l.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.includes(`/switchfleet_${address}/`) && m.text !== '');
 
 describe('Home Assistant MQTT discovery', () => {
-  it('announces a switch in switch mode: on/off switch, battery and RSSI sensors and an update entity, each with unique_id, default_entity_id, device, availability and origin', async () => {
+  // Each entity with unique_id, default_entity_id, device, availability and origin.
+  it('announces a switch in switch mode: an on/off switch, battery and RSSI sensors and an update entity', async () => {
     const l = await rig.startLocalBroker();
     const bench = await rig.startBench({ switches: [{ mode: 'switch' }], gateway: { local: { url: l.url } } });
     const address = compact(bench.switches[0]!.address);
-    await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size).toBe(4);
+    await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size, { timeout: 10_000 }).toBe(4);
     const components = [...new Set(configsOf(l, address).map((m) => m.topic.split('/')[1]))].sort();
     expect(components).toEqual(['sensor', 'switch', 'update']);
     const latest = new Map(configsOf(l, address).map((m) => [m.topic, JSON.parse(m.text) as Config]));
@@ -53,9 +58,11 @@ describe('Home Assistant MQTT discovery', () => {
     // Retained: a subscriber arriving later (Home Assistant after its own restart) gets all four.
     const late = await mqtt.connectAsync(l.directUrl, { protocolVersion: 4, clientId: 'late-ha' });
     const retained = new Set<string>();
-    late.on('message', (topic, payload, packet) => packet.retain && payload.length > 0 && topic.includes(`/switchfleet_${address}/`) && retained.add(topic));
+    late.on('message', (topic, payload, packet) => {
+      if (packet.retain && payload.length > 0 && topic.includes(`/switchfleet_${address}/`)) retained.add(topic);
+    });
     await late.subscribeAsync('homeassistant/#', { qos: 1 });
-    await expect.poll(() => retained.size).toBe(4);
+    await expect.poll(() => retained.size, { timeout: 10_000 }).toBe(4);
     await late.endAsync(true);
   });
 
@@ -63,11 +70,11 @@ describe('Home Assistant MQTT discovery', () => {
     const l = await rig.startLocalBroker();
     const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: l.url } } });
     const address = compact(bench.switches[0]!.address);
-    await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size).toBe(4);
+    await expect.poll(() => new Set(configsOf(l, address).map((m) => m.topic)).size, { timeout: 10_000 }).toBe(4);
 
     let before = configsOf(l, address).length;
     await l.watcher.publishAsync('homeassistant/status', 'online');
-    await expect.poll(() => configsOf(l, address).length).toBeGreaterThanOrEqual(before + 4);
+    await expect.poll(() => configsOf(l, address).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 4);
 
     before = configsOf(l, address).length;
     await l.link.cut();
@@ -76,13 +83,15 @@ describe('Home Assistant MQTT discovery', () => {
     await expect.poll(() => configsOf(l, address).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 4);
   });
 
-  it('offers Press only on a switch in press mode, and every Press and switch it offers works on the switch', async () => {
+  it('offers Press only on a switch in press mode, and every Press and switch it offers works', async () => {
     const l = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{ mode: 'switch', on: false }, { mode: 'press' }], gateway: { local: { url: l.url } } });
+    const switches = [{ mode: 'switch' as const, on: false }, { mode: 'press' as const }];
+    const bench = await rig.startBench({ switches, gateway: { local: { url: l.url } } });
     const [inSwitchMode, inPressMode] = bench.switches.map((sw) => compact(sw.address));
-    const topic = (component: string, address: string, object: string) => `homeassistant/${component}/switchfleet_${address}/${object}/config`;
-    await expect.poll(() => current(l).has(topic('button', inPressMode!, 'press'))).toBe(true);
-    await expect.poll(() => current(l).has(topic('switch', inSwitchMode!, 'switch'))).toBe(true);
+    const topic = (component: string, address: string, object: string) =>
+      `homeassistant/${component}/switchfleet_${address}/${object}/config`;
+    await expect.poll(() => current(l).has(topic('button', inPressMode!, 'press')), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => current(l).has(topic('switch', inSwitchMode!, 'switch')), { timeout: 10_000 }).toBe(true);
     const configs = current(l);
     expect(configs.has(topic('button', inSwitchMode!, 'press'))).toBe(false);
     expect(configs.has(topic('switch', inPressMode!, 'switch'))).toBe(false);
@@ -108,20 +117,23 @@ describe('Home Assistant MQTT discovery', () => {
     const l = await rig.startLocalBroker();
     const bench = await rig.startBench({ switches: [{ mode: 'switch' }], gateway: { local: { url: l.url } } });
     const address = compact(bench.switches[0]!.address);
-    await expect.poll(() => l.last.get(`homeassistant/switch/switchfleet_${address}/switch/config`)?.length ?? 0).toBeGreaterThan(0);
+    await l.waitFor(`homeassistant/switch/switchfleet_${address}/switch/config`, (t) => t !== '');
     bench.switches[0]!.store.mode = 'press'; // as the SwitchBot app's mode setting leaves it
     await l.waitFor(`homeassistant/button/switchfleet_${address}/press/config`, (t) => t !== '');
     await l.waitFor(`homeassistant/switch/switchfleet_${address}/switch/config`, (t) => t === '');
-    const entry = await l.waitFor('switchfleet/bridge/devices', (t) => JSON.stringify(JSON.parse(t)[0].definition.exposes).includes('"press"'));
-    expect(JSON.stringify(JSON.parse(entry)[0].definition.exposes)).not.toContain('"state"');
+    const exposes = (t: string) => JSON.stringify((JSON.parse(t) as { definition: unknown }[])[0]!.definition);
+    const entry = await l.waitFor('switchfleet/bridge/devices', (t) => exposes(t).includes('"press"'));
+    expect(exposes(entry)).not.toContain('"state"');
   });
 
-  it('publishes the bridge as a device, which every switch names as its via_device, with restart and permit join', async () => {
+  it('publishes the bridge as a device, named by every via_device, with restart and permit join', async () => {
     const l = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{ mode: 'switch' }, { mode: 'press' }], gateway: { local: { url: l.url } } });
+    const switches = [{ mode: 'switch' as const }, { mode: 'press' as const }];
+    const bench = await rig.startBench({ switches, gateway: { local: { url: l.url } } });
     const bridgeTopic = `homeassistant/button/switchfleet_bridge_${bench.gatewayId}/restart/config`;
-    await expect.poll(() => current(l).has(bridgeTopic)).toBe(true);
-    await expect.poll(() => [...current(l).keys()].filter((t) => /switchfleet_[0-9a-f]{12}\//.test(t)).length).toBe(8);
+    await expect.poll(() => current(l).has(bridgeTopic), { timeout: 10_000 }).toBe(true);
+    const switchConfigs = () => [...current(l).keys()].filter((t) => /switchfleet_[0-9a-f]{12}\//.test(t)).length;
+    await expect.poll(switchConfigs, { timeout: 10_000 }).toBe(8);
     const configs = [...current(l).values()];
     const devices = new Set(configs.flatMap((c) => c.device.identifiers));
     const vias = configs.filter((c) => c.device.via_device !== undefined);
@@ -129,7 +141,8 @@ describe('Home Assistant MQTT discovery', () => {
     for (const c of vias) expect(devices.has(c.device.via_device!)).toBe(true);
     const restart = current(l).get(bridgeTopic)!;
     expect(restart.command_topic).toBe('switchfleet/bridge/request/restart');
-    const state = current(l).get(`homeassistant/binary_sensor/switchfleet_bridge_${bench.gatewayId}/connection_state/config`)!;
+    const bridgeNode = `switchfleet_bridge_${bench.gatewayId}`;
+    const state = current(l).get(`homeassistant/binary_sensor/${bridgeNode}/connection_state/config`)!;
     expect(state.state_topic).toBe('switchfleet/bridge/state');
     // The permit join switch's payloads are requests the bridge answers.
     const join = current(l).get(`homeassistant/switch/switchfleet_bridge_${bench.gatewayId}/permit_join/config`)!;

@@ -192,7 +192,8 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
     if (!rec) return logError(`${verb} for unknown device "${name.slice(0, 64)}"`);
     if (verb === 'get') return void refresh(rec);
     const set = parseSet(payload, attribute);
-    if (set.kind === 'invalid') return logError(`${rec.name}/set${attribute === undefined ? '' : `/${attribute}`}: ${set.reason}`);
+    const where = attribute === undefined ? 'set' : `set/${attribute}`;
+    if (set.kind === 'invalid') return logError(`${rec.name}/${where}: ${set.reason}`);
     void runLocal(rec, set);
   };
 

@@ -4,7 +4,13 @@
  * connection state (<base>/bridge/state), version and permit join (<base>/bridge/info), and a
  * restart button (<base>/bridge/request/restart).
  */
-import { bridgeIdentifier, defaultEntityId, origin, type DiscoveryContext, type DiscoveryMessage } from './homeassistant.ts';
+import {
+  bridgeIdentifier,
+  defaultEntityId,
+  origin,
+  type DiscoveryContext,
+  type DiscoveryMessage,
+} from './homeassistant.ts';
 
 export function bridgeDiscoveryMessages(ctx: DiscoveryContext): DiscoveryMessage[] {
   const bridge = `${ctx.base}/bridge`;

@@ -135,7 +135,8 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
     },
   };
   const controls = controlsOf(rec);
-  const offered = (o: (typeof OBJECTS)[number]) => (o === 'switch' ? controls.onOff : o === 'press' ? controls.press : true);
+  const offered = (o: (typeof OBJECTS)[number]) =>
+    o === 'switch' ? controls.onOff : o === 'press' ? controls.press : true;
   const topics = discoveryTopics(ctx, rec.address);
   return OBJECTS.map((o, i) => ({ topic: topics[i]!, payload: offered(o) ? config[o] : undefined }));
 }

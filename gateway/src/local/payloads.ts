@@ -51,7 +51,9 @@ export function controlsOf(rec: Pick<DeviceRecord, 'mode'>): { onOff: boolean; p
 
 const stateExpose = {
   type: 'switch',
-  features: [{ type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON', value_off: 'OFF', value_toggle: 'TOGGLE' }],
+  features: [
+    { type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON', value_off: 'OFF' },
+  ].map((f) => ({ ...f, value_toggle: 'TOGGLE' })),
 };
 const pressExpose = { type: 'enum', name: 'action', property: 'action', access: 2, values: ['press'] };
 const sensorExposes = [
@@ -80,7 +82,13 @@ export function deviceEntry(rec: DeviceRecord): Record<string, unknown> {
     power_source: 'Battery',
     software_build_id: rec.firmwareVersion ?? null,
     hardware_id: rec.hardwareId ?? null,
-    definition: { model: rec.model, vendor: VENDOR, description: 'Bluetooth LE switch pusher (SwitchBot Bot profile)', exposes: exposesOf(rec), options: [] },
+    definition: {
+      model: rec.model,
+      vendor: VENDOR,
+      description: 'Bluetooth LE switch pusher (SwitchBot Bot profile)',
+      exposes: exposesOf(rec),
+      options: [],
+    },
   };
 }
 

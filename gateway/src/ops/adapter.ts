@@ -34,22 +34,26 @@ export class AdapterError extends Error {
 
 const HELP: Record<AdapterProblemCode, string> = {
   ADAPTER_NO_BLUETOOTH:
-    'this system has no Bluetooth sockets: load the kernel module (sudo modprobe bluetooth) on a Pi with Bluetooth, ' +
-    'and keep AF_BLUETOOTH in the unit\'s RestrictAddressFamilies (a container needs the host network)',
+    'this system has no Bluetooth sockets: load the kernel module (sudo modprobe bluetooth) on a Pi with ' +
+    "Bluetooth, and keep AF_BLUETOOTH in the unit's RestrictAddressFamilies (a container needs the host network)",
   ADAPTER_NOT_FOUND:
     'no Bluetooth adapter found (hciconfig -a or btmgmt info lists none): on a Pi remove dtoverlay=disable-bt ' +
     'from config.txt and reboot, or plug in a USB Bluetooth LE adapter; NOBLE_HCI_DEVICE_ID=N picks hciN',
   ADAPTER_NOT_PERMITTED:
-    'not allowed to use the Bluetooth adapter: the gateway needs CAP_NET_RAW and CAP_NET_ADMIN; start it with the ' +
-    'systemd unit (AmbientCapabilities) or run: sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(which node)")"',
+    'not allowed to use the Bluetooth adapter: the gateway needs CAP_NET_RAW and CAP_NET_ADMIN; start it with ' +
+    'the systemd unit (AmbientCapabilities) or run: ' +
+    'sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(which node)")"',
   ADAPTER_BUSY:
-    'the Bluetooth adapter is held by another program, usually BlueZ (bluetoothd): sudo systemctl disable --now bluetooth',
+    'the Bluetooth adapter is held by another program, usually BlueZ (bluetoothd): ' +
+    'sudo systemctl disable --now bluetooth',
   ADAPTER_RFKILL: 'the Bluetooth adapter is blocked by rfkill: sudo rfkill unblock bluetooth (rfkill list shows it)',
-  ADAPTER_POWERED_OFF: 'the Bluetooth adapter is down: sudo btmgmt power on (or sudo hciconfig hci0 up); rfkill list shows a block',
+  ADAPTER_POWERED_OFF:
+    'the Bluetooth adapter is down: sudo btmgmt power on (or sudo hciconfig hci0 up); rfkill list shows a block',
   ADAPTER_NO_LE:
     'the Bluetooth adapter does not support Bluetooth Low Energy (Bluetooth 4.0 or later): use a BLE adapter ' +
     'and pick it with NOBLE_HCI_DEVICE_ID=N',
-  ADAPTER_NOT_READY: 'the Bluetooth adapter did not become ready: check hciconfig -a, rfkill list and the kernel log (dmesg)',
+  ADAPTER_NOT_READY:
+    'the Bluetooth adapter did not become ready: check hciconfig -a, rfkill list and the kernel log (dmesg)',
 };
 
 /** Every problem code, for the install notes' table. */
@@ -126,9 +130,9 @@ export async function adapterReady(noble: Noble, options: AdapterReadyOptions): 
       timer = setTimeout(() => {
         void (async () => {
           const state = n._state;
-          if (state === 'poweredOff') {
-            reject(problem((await options.rfkilled()) ? 'ADAPTER_RFKILL' : 'ADAPTER_POWERED_OFF', `state poweredOff after ${options.timeoutMs} ms`));
-          } else reject(problem('ADAPTER_NOT_READY', `state ${state} after ${options.timeoutMs} ms`));
+          const after = `state ${state} after ${options.timeoutMs} ms`;
+          if (state !== 'poweredOff') return reject(problem('ADAPTER_NOT_READY', after));
+          reject(problem((await options.rfkilled()) ? 'ADAPTER_RFKILL' : 'ADAPTER_POWERED_OFF', after));
         })();
       }, options.timeoutMs);
       n.on('warning', onWarning);

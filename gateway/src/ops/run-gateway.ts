@@ -68,7 +68,8 @@ export async function runGateway(o: RunOptions): Promise<RunningGateway | undefi
     notifier.close();
     o.exit(code);
   };
-  const gateway = createGateway({ config, noble, log, onRestartRequested: () => void stop(EXIT_RESTART, 'restart requested') });
+  const onRestartRequested = () => void stop(EXIT_RESTART, 'restart requested');
+  const gateway = createGateway({ config, noble, log, onRestartRequested });
   await gateway.start();
   await notifier.ready(`serving ${config.gatewayId}`);
   notifier.startWatchdog();
