@@ -5,13 +5,25 @@ export interface LauncherConfig {
   gatewayId: string;
   /** Port of the local broker for the gateway's Zigbee2MQTT-style bridge; 0 turns it off. */
   localMqttPort: number;
+  /** 'pretty': readable lines (pino-pretty) for a person at a terminal; 'json': one JSON object a line. */
+  logFormat: 'pretty' | 'json';
 }
+
+/** What the launcher's output is connected to (process.stdout.isTTY), for LOG_FORMAT=auto. */
+export interface LauncherOutput {
+  stdoutIsTTY: boolean;
+}
+
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 export class LauncherConfigError extends Error {
   readonly code = 'LAUNCHER_CONFIG';
 }
 
-export function parseLauncherConfig(env: Readonly<Record<string, string | undefined>>): LauncherConfig {
+export function parseLauncherConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  output: LauncherOutput = { stdoutIsTTY: false },
+): LauncherConfig {
   const count = Number(env.SIM_SWITCHES ?? '8');
   if (!Number.isInteger(count) || count < 0 || count > 500) {
     throw new LauncherConfigError(`SIM_SWITCHES must be an integer from 0 to 500, got "${env.SIM_SWITCHES}"`);
@@ -27,5 +39,10 @@ export function parseLauncherConfig(env: Readonly<Record<string, string | undefi
   if (!Number.isInteger(localMqttPort) || localMqttPort < 0 || localMqttPort > 65535) {
     throw new LauncherConfigError(`LOCAL_MQTT_PORT must be a port number (0 turns the local bridge off), got "${env.LOCAL_MQTT_PORT}"`);
   }
-  return { simSwitches: count, simSeed, gatewayId, localMqttPort };
+  const format = env.LOG_FORMAT || 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new LauncherConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${format}"`);
+  }
+  const logFormat = format === 'auto' ? (output.stdoutIsTTY ? 'pretty' : 'json') : (format as 'pretty' | 'json');
+  return { simSwitches: count, simSeed, gatewayId, localMqttPort, logFormat };
 }

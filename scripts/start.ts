@@ -3,15 +3,15 @@
  * simulated radio with SIM_SWITCHES switches, already in the demo account's home. Ctrl-C stops all.
  */
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parseConfig } from '@switchfleet/cloud';
 import { parseLauncherConfig } from './launcher-config.ts';
+import { launcherLogger } from './launcher-log.ts';
 import { startPlainBroker } from './plain-broker.ts';
 import { startSystem } from './system.ts';
 
 const config = parseConfig(process.env);
-const launcher = parseLauncherConfig(process.env);
-const log = pino({ level: config.logLevel, base: undefined });
+const launcher = parseLauncherConfig(process.env, { stdoutIsTTY: process.stdout.isTTY === true });
+const log = launcherLogger(config.logLevel, launcher.logFormat);
 
 // The household's own broker for the gateway's Zigbee2MQTT-style bridge and Home Assistant discovery.
 const localBroker = launcher.localMqttPort === 0 ? undefined : await startPlainBroker(launcher.localMqttPort, config.mqttHost);

@@ -32,7 +32,11 @@ export interface GatewayOptions {
   /** A noble instance: real (noble-loader without bindings) or over the simulator's bindings. */
   noble: Noble;
   log?: Logger;
-  /** Called when a restart is asked for (local bridge request); default: nothing. */
+  /**
+   * Called when a restart is asked for (local bridge request). Default: the gateway restarts in
+   * this process, as Zigbee2MQTT does: it stops, and starts again built anew (links, features,
+   * device records) on the same configuration, noble and data directory.
+   */
   onRestartRequested?: () => void;
 }
 
@@ -44,6 +48,36 @@ export interface Gateway {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
+  let current: Gateway | undefined;
+  let restarting: Promise<void> | undefined;
+  const log = options.log ?? pino({ level: options.config.logLevel, base: { gateway: options.config.gatewayId } });
+  const restart = async () => {
+    log.info('restart requested: stopping and starting again');
+    await current?.stop();
+    current = buildGateway({ ...options, log }, onRestart);
+    await current.start();
+  };
+  const onRestart =
+    options.onRestartRequested ??
+    (() => {
+      restarting ??= restart()
+        .catch((err: unknown) => log.error({ err }, 'restart failed'))
+        .finally(() => (restarting = undefined));
+    });
+  current = buildGateway({ ...options, log }, onRestart);
+  return {
+    get deps() {
+      return current!.deps;
+    },
+    start: () => current!.start(),
+    async stop() {
+      await restarting;
+      await current!.stop();
+    },
+  };
+}
+
+function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
   const { config, noble } = options;
   // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65,536 packet ids on first use
   // (about 6 MB of heap); on a Pi the RSS matters more than one tiny allocation per packet.
@@ -109,7 +143,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         health: new HealthMonitor(now),
         log,
         now,
-        requestRestart: () => options.onRestartRequested?.(),
+        requestRestart: onRestart,
       };
       features = [
         availability(deps),

@@ -98,4 +98,41 @@ describe('the local Zigbee2MQTT-compatible bridge', () => {
     expect(res.status).toBe('error');
     expect(res.error).toMatch(/image source is missing/);
   });
+
+  it("accepts Zigbee2MQTT's <name>/set/<attribute> form, with the bare or JSON value as payload", async () => {
+    const { bench: b, local: l, names } = await start([{ on: false }]);
+    await l.watcher.publishAsync(`switchfleet/${names[0]}/set/state`, 'ON');
+    await l.waitFor(`switchfleet/${names[0]}`, (t) => JSON.parse(t).state === 'ON');
+    expect(b.switches[0]!.state.on).toBe(true);
+    await l.watcher.publishAsync(`switchfleet/${names[0]}/set/state`, '"OFF"');
+    await l.waitFor(`switchfleet/${names[0]}`, (t) => JSON.parse(t).state === 'OFF');
+    expect(b.switches[0]!.state.on).toBe(false);
+    await l.watcher.publishAsync(`switchfleet/${names[0]}/set/brightness`, '10');
+    const logged = (text: string) => (t: string) => (JSON.parse(t) as { message: string }).message.includes(text);
+    await l.waitFor('switchfleet/bridge/logging', logged('unknown attribute "brightness"'));
+    await l.watcher.publishAsync(`switchfleet/${names[0]}/set/state`, 'press');
+    await l.waitFor('switchfleet/bridge/logging', logged('unknown state or action "press"'));
+    expect(b.switches[0]!.state.pressCount).toBe(2);
+  });
+
+  it('restarts the gateway on bridge/request/restart: offline, then back built anew, and serving', async () => {
+    const { bench: b, local: l, names } = await start([{ on: false }]);
+    const before = b.gateway.deps;
+    const from = l.messages.length;
+    expect(await l.request('restart', '')).toMatchObject({ status: 'ok' });
+    // From the stop on (the first start's 'online' may reach the watcher late on a loaded machine).
+    const bridgeStates = () => {
+      const states = l.messages
+        .slice(from)
+        .filter((m) => m.topic === 'switchfleet/bridge/state')
+        .map((m) => (JSON.parse(m.text) as { state: string }).state);
+      return states.indexOf('offline') < 0 ? [] : states.slice(states.indexOf('offline'));
+    };
+    await expect.poll(bridgeStates, { timeout: 10_000 }).toEqual(['offline', 'online']);
+    expect(b.gateway.deps).not.toBe(before);
+    await expect.poll(() => b.gateway.deps.cloud.connected, { timeout: 10_000 }).toBe(true);
+    await l.watcher.publishAsync(`switchfleet/${names[0]}/set`, 'ON');
+    await l.waitFor(`switchfleet/${names[0]}`, (t) => JSON.parse(t).state === 'ON');
+    await b.reportFor(b.switches[0]!, (r) => r.state?.on === true);
+  });
 });

@@ -17,6 +17,8 @@ export interface DeviceRecord {
   on?: boolean;
   battery?: number;
   rssi?: number;
+  /** The Bot's act mode from its advertisement (SwitchBotAPI-BLE bot.md, service data byte 1 bit 7). */
+  mode?: 'press' | 'switch';
   /** Last advertisement change counter, to tell new state from repeated advertisements. */
   changeCounter?: number;
   lastSeen: number;

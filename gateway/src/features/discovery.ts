@@ -27,7 +27,8 @@ export function discovery(deps: GatewayDeps): Feature {
     }
     if (!status) return;
     if (!registry.heard(ad.address, ad.rssi, now())) return; // removed through the local bridge
-    registry.update(ad.address, { on: status.on, battery: status.battery, changeCounter: status.changeCounter }, 'state');
+    const { on, battery, mode, changeCounter } = status;
+    registry.update(ad.address, { on, battery, mode, changeCounter }, 'state');
     const rec = registry.get(ad.address);
     // Report only a real move of the smoothed signal, so a cloud comparing gateways sees signal, not noise.
     const s = (smoothed.get(ad.address) ?? ad.rssi) * 0.8 + ad.rssi * 0.2;

@@ -11,6 +11,7 @@ import type { Feature, GatewayDeps } from '../deps.ts';
 import type { DeviceRecord } from '../devices/registry.ts';
 import { CommandHandedBack } from '../features/command-runner.ts';
 import { discoveryMessages, discoveryTopics, type DiscoveryContext } from './homeassistant.ts';
+import { bridgeDiscoveryMessages } from './homeassistant-bridge.ts';
 import type { LocalLink } from './local-link.ts';
 import { OFFLINE, ONLINE } from './local-link.ts';
 import { deviceEntry, deviceState, ieeeOf, parseSet, type UpdateState } from './payloads.ts';
@@ -23,6 +24,8 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
   const base = config.local.baseTopic;
   const ha: DiscoveryContext = { prefix: config.local.discoveryPrefix, base, gatewayId: config.gatewayId, version: GATEWAY_VERSION };
   const updates = new Map<string, UpdateState>();
+  /** The mode each switch's discovery and device entry were last published for. */
+  const publishedMode = new Map<string, DeviceRecord['mode']>();
   const offs: (() => void)[] = [];
   let joinTimer: NodeJS.Timeout | undefined;
 
@@ -52,8 +55,16 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
     link.publish(`${base}/bridge/logging`, { level: 'error', message });
   };
   const publishDiscovery = (rec: DeviceRecord) => {
+    publishedMode.set(rec.address, rec.mode);
     if (!config.local.homeassistant) return;
-    for (const m of discoveryMessages(ha, rec)) link.publish(m.topic, m.payload, true);
+    for (const m of discoveryMessages(ha, rec)) {
+      if (m.payload) link.publish(m.topic, m.payload, true);
+      else link.clear(m.topic);
+    }
+  };
+  const publishBridgeDiscovery = () => {
+    if (!config.local.homeassistant) return;
+    for (const m of bridgeDiscoveryMessages(ha)) link.publish(m.topic, m.payload ?? '', true);
   };
   const republishAll = () => {
     // Switches named in an earlier run but not heard yet: no availability until they are heard.
@@ -62,6 +73,7 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
     }
     publishInfo();
     publishDevices();
+    publishBridgeDiscovery();
     for (const rec of registry.all()) {
       publishState(rec);
       publishAvailability(rec);
@@ -70,6 +82,10 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
   };
 
   const runLocal = async (rec: DeviceRecord, action: ReturnType<typeof parseSet> & { kind: 'command' }) => {
+    // bot.md: a Bot in switch mode refuses a plain press; say so rather than relay its refusal.
+    if (action.action === 'press' && rec.mode === 'switch') {
+      return logError(`${rec.name}: press is not offered in switch mode; send state ON, OFF or TOGGLE`);
+    }
     const commandId = `local-${randomUUID()}`;
     try {
       const outcome = await runner.run({ commandId, action: action.action, deadline: deps.now() + config.local.commandTtlMs }, rec.address);
@@ -160,20 +176,24 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
 
   const onMessage = (topic: string, payload: Buffer) => {
     if (topic === `${ha.prefix}/status`) {
-      if (payload.toString().trim() === 'online') for (const rec of registry.all()) publishDiscovery(rec);
+      if (payload.toString().trim() !== 'online') return;
+      publishBridgeDiscovery();
+      for (const rec of registry.all()) publishDiscovery(rec);
       return;
     }
     if (!topic.startsWith(`${base}/`)) return;
     const rest = topic.slice(base.length + 1);
     if (rest.startsWith('bridge/request/')) return void onRequest(rest.slice('bridge/request/'.length), payload);
-    const [name, verb] = rest.split('/');
-    if (!name || (verb !== 'set' && verb !== 'get')) return;
+    // <name>/set, <name>/get, and Zigbee2MQTT's <name>/set/<attribute> and <name>/get/<attribute>.
+    const [name, verb, attribute, ...more] = rest.split('/');
+    if (!name || (verb !== 'set' && verb !== 'get') || more.length > 0) return;
     if (payload.length > config.local.maxPayloadBytes) return logError(`${name}/${verb}: payload of ${payload.length} bytes exceeds ${config.local.maxPayloadBytes}`);
     const rec = registry.resolve(name);
     if (!rec) return logError(`${verb} for unknown device "${name.slice(0, 64)}"`);
     if (verb === 'get') return void refresh(rec);
-    const set = parseSet(payload);
-    if (set.kind === 'invalid') return logError(`${rec.name}/set: ${set.reason}`);
+    const set = parseSet(payload, attribute);
+    const where = attribute === undefined ? 'set' : `set/${attribute}`;
+    if (set.kind === 'invalid') return logError(`${rec.name}/${where}: ${set.reason}`);
     void runLocal(rec, set);
   };
 
@@ -185,6 +205,11 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
       offs.push(
         registry.onChange((rec, change) => {
           publishState(rec);
+          // A mode heard for the first time or changed changes what the switch offers.
+          if (change !== 'identity' && publishedMode.get(rec.address) !== rec.mode) {
+            publishDevices();
+            publishDiscovery(rec);
+          }
           if (change === 'availability') publishAvailability(rec);
           if (change === 'identity') {
             publishDevices();
@@ -206,6 +231,7 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
           link.clear(`${base}/${rec.name}`);
           link.clear(`${base}/${rec.name}/availability`);
           for (const t of discoveryTopics(ha, rec.address)) link.clear(t);
+          publishedMode.delete(rec.address);
           event('device_leave', { friendly_name: rec.name, ieee_address: ieeeOf(rec.address) });
           publishDevices();
         }),

@@ -1,11 +1,13 @@
 /**
- * Home Assistant MQTT discovery for each switch: a switch, a press button, battery and RSSI
- * sensors and a firmware update entity, all on one HA device, each with a unique_id, availability
- * (the bridge and the switch must both be online) and origin, as HA's MQTT discovery documents.
- * Config topics: <prefix>/<component>/<node_id>/<object_id>/config, retained.
+ * Home Assistant MQTT discovery for each switch: an on/off switch (switch mode) or a press button
+ * (press mode), battery and RSSI sensors and a firmware update entity, all on one HA device linked
+ * to the bridge's own device (via_device), each with a unique_id, availability (the bridge and the
+ * switch must both be online), origin and default_entity_id, as HA's MQTT discovery documents.
+ * Config topics: <prefix>/<component>/<node_id>/<object_id>/config, retained; the entity a mode
+ * does not offer gets an empty retained config, which removes it from HA.
  */
 import type { DeviceRecord } from '../devices/registry.ts';
-import { VENDOR } from './payloads.ts';
+import { controlsOf, VENDOR } from './payloads.ts';
 
 export interface DiscoveryContext {
   prefix: string;
@@ -16,7 +18,8 @@ export interface DiscoveryContext {
 
 export interface DiscoveryMessage {
   topic: string;
-  payload: Record<string, unknown>;
+  /** Undefined: the entity is not offered, and its retained config is cleared. */
+  payload: Record<string, unknown> | undefined;
 }
 
 const OBJECTS = ['switch', 'press', 'battery', 'rssi', 'update'] as const;
@@ -24,6 +27,24 @@ const COMPONENT: Record<(typeof OBJECTS)[number], string> = { switch: 'switch', 
 
 function nodeId(address: string): string {
   return `switchfleet_${address}`;
+}
+
+/** The HA device identifier of the bridge itself, which every switch names as its via_device. */
+export function bridgeIdentifier(ctx: DiscoveryContext): string {
+  return `switchfleet_bridge_${ctx.gatewayId}`;
+}
+
+export function origin(ctx: DiscoveryContext): Record<string, unknown> {
+  return { name: 'SwitchFleet gateway', sw_version: ctx.version, support_url: 'https://github.com/switchfleet' };
+}
+
+/**
+ * HA's suggested entity id, `<domain>.<object id>`: `default_entity_id` replaced the deprecated
+ * `object_id` option in HA 2025.10. Entity ids are lower case letters, digits and underscores.
+ */
+export function defaultEntityId(component: string, objectId: string): string {
+  const slug = objectId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return `${component}.${slug || 'switchfleet'}`;
 }
 
 /** Topics of every discovery config of one switch (to clear them when it is removed). */
@@ -47,9 +68,9 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       ...(rec.firmwareVersion ? { sw_version: rec.firmwareVersion } : {}),
       ...(rec.hardwareId ? { hw_version: rec.hardwareId } : {}),
       connections: [['bluetooth', rec.address.replace(/(..)(?!$)/g, '$1:')]],
-      via_device: `switchfleet_bridge_${ctx.gatewayId}`,
+      via_device: bridgeIdentifier(ctx),
     },
-    origin: { name: 'SwitchFleet gateway', sw_version: ctx.version, support_url: 'https://github.com/switchfleet' },
+    origin: origin(ctx),
     state_topic: stateTopic,
   };
   const id = (o: string) => `${rec.address}_${o}_switchfleet`;
@@ -58,7 +79,7 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       ...common,
       name: null,
       unique_id: id('switch'),
-      object_id: `${rec.name}`,
+      default_entity_id: defaultEntityId('switch', `${rec.name}`),
       command_topic: `${stateTopic}/set`,
       payload_on: '{"state":"ON"}',
       payload_off: '{"state":"OFF"}',
@@ -70,7 +91,7 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       ...common,
       name: 'Press',
       unique_id: id('press'),
-      object_id: `${rec.name}_press`,
+      default_entity_id: defaultEntityId('button', `${rec.name}_press`),
       command_topic: `${stateTopic}/set`,
       payload_press: '{"action":"press"}',
     },
@@ -78,7 +99,7 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       ...common,
       name: 'Battery',
       unique_id: id('battery'),
-      object_id: `${rec.name}_battery`,
+      default_entity_id: defaultEntityId('sensor', `${rec.name}_battery`),
       device_class: 'battery',
       unit_of_measurement: '%',
       state_class: 'measurement',
@@ -89,7 +110,7 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       ...common,
       name: 'RSSI',
       unique_id: id('rssi'),
-      object_id: `${rec.name}_rssi`,
+      default_entity_id: defaultEntityId('sensor', `${rec.name}_rssi`),
       device_class: 'signal_strength',
       unit_of_measurement: 'dBm',
       state_class: 'measurement',
@@ -101,7 +122,7 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       ...common,
       name: 'Firmware',
       unique_id: id('update'),
-      object_id: `${rec.name}_firmware`,
+      default_entity_id: defaultEntityId('update', `${rec.name}_firmware`),
       device_class: 'firmware',
       entity_category: 'config',
       command_topic: `${ctx.base}/bridge/request/device/ota_update/update`,
@@ -113,6 +134,9 @@ export function discoveryMessages(ctx: DiscoveryContext, rec: DeviceRecord): Dis
       json_attributes_template: "{{ value_json['update'] | tojson }}",
     },
   };
+  const controls = controlsOf(rec);
+  const offered = (o: (typeof OBJECTS)[number]) =>
+    o === 'switch' ? controls.onOff : o === 'press' ? controls.press : true;
   const topics = discoveryTopics(ctx, rec.address);
-  return OBJECTS.map((o, i) => ({ topic: topics[i]!, payload: config[o] }));
+  return OBJECTS.map((o, i) => ({ topic: topics[i]!, payload: offered(o) ? config[o] : undefined }));
 }

@@ -92,7 +92,10 @@ export class LocalLink {
     if (!client) return;
     const base = this.options.baseTopic;
     try {
-      await client.subscribeAsync([`${base}/+/set`, `${base}/+/get`, `${base}/bridge/request/#`, ...this.options.extraFilters], { qos: 1 });
+      // <name>/set and /get, and Zigbee2MQTT's <name>/set/<attribute> and /get/<attribute>.
+      const devices = ['+/set', '+/get', '+/set/+', '+/get/+'].map((f) => `${base}/${f}`);
+      const filters = [...devices, `${base}/bridge/request/#`];
+      await client.subscribeAsync([...filters, ...this.options.extraFilters], { qos: 1 });
       await client.publishAsync(`${base}/bridge/state`, ONLINE, { qos: 1, retain: true });
       this.options.log.info({ url: this.options.url, base }, 'local bridge link up');
       this.events.emit('up');

@@ -39,13 +39,33 @@ export function deviceState(rec: DeviceRecord, update: UpdateState | undefined):
   return state;
 }
 
-const exposes = [
-  { type: 'switch', features: [{ type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON', value_off: 'OFF', value_toggle: 'TOGGLE' }] },
-  { type: 'enum', name: 'action', property: 'action', access: 2, values: ['press'] },
+/**
+ * What a switch offers in its mode (SwitchBotAPI-BLE bot.md): in switch (on/off) mode the Bot
+ * refuses a plain press, and in press mode every action is a momentary press with no lasting
+ * state, so the SwitchBot app shows On/Off for the one and a single Press for the other. Until the
+ * mode was heard, neither is offered.
+ */
+export function controlsOf(rec: Pick<DeviceRecord, 'mode'>): { onOff: boolean; press: boolean } {
+  return { onOff: rec.mode === 'switch', press: rec.mode === 'press' };
+}
+
+const stateExpose = {
+  type: 'switch',
+  features: [
+    { type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON', value_off: 'OFF' },
+  ].map((f) => ({ ...f, value_toggle: 'TOGGLE' })),
+};
+const pressExpose = { type: 'enum', name: 'action', property: 'action', access: 2, values: ['press'] };
+const sensorExposes = [
   { type: 'numeric', name: 'battery', property: 'battery', access: 1, unit: '%', value_min: 0, value_max: 100 },
   { type: 'numeric', name: 'rssi', property: 'rssi', access: 1, unit: 'dBm' },
   { type: 'numeric', name: 'linkquality', property: 'linkquality', access: 1, unit: 'lqi', value_min: 0, value_max: 255 },
 ];
+
+function exposesOf(rec: DeviceRecord): unknown[] {
+  const c = controlsOf(rec);
+  return [...(c.onOff ? [stateExpose] : []), ...(c.press ? [pressExpose] : []), ...sensorExposes];
+}
 
 export function deviceEntry(rec: DeviceRecord): Record<string, unknown> {
   return {
@@ -62,26 +82,58 @@ export function deviceEntry(rec: DeviceRecord): Record<string, unknown> {
     power_source: 'Battery',
     software_build_id: rec.firmwareVersion ?? null,
     hardware_id: rec.hardwareId ?? null,
-    definition: { model: rec.model, vendor: VENDOR, description: 'Bluetooth LE switch pusher (SwitchBot Bot profile)', exposes, options: [] },
+    definition: {
+      model: rec.model,
+      vendor: VENDOR,
+      description: 'Bluetooth LE switch pusher (SwitchBot Bot profile)',
+      exposes: exposesOf(rec),
+      options: [],
+    },
   };
 }
 
 export type SetRequest = { kind: 'command'; action: CommandAction } | { kind: 'invalid'; reason: string };
 
-/** Parses `<base>/<name>/set`: {"state":"ON|OFF|TOGGLE"}, {"action":"press"}, or the bare words. */
-export function parseSet(payload: Buffer): SetRequest {
+const SET_ATTRIBUTES = ['state', 'action'] as const;
+const EXPECTED = 'expected {"state":"ON"|"OFF"|"TOGGLE"} or {"action":"press"}';
+
+/**
+ * Parses `<base>/<name>/set`: {"state":"ON|OFF|TOGGLE"}, {"action":"press"}, or the bare words; and
+ * Zigbee2MQTT's `<base>/<name>/set/<attribute>` form, whose payload is the attribute's value, taken
+ * as JSON when it parses and as the plain text otherwise (so `ON` and `"ON"` both work).
+ */
+export function parseSet(payload: Buffer, attribute?: string): SetRequest {
   const text = payload.toString('utf8').trim();
   let value: unknown = text;
-  if (text.startsWith('{')) {
+  if (attribute !== undefined) {
+    if (!(SET_ATTRIBUTES as readonly string[]).includes(attribute)) {
+      return { kind: 'invalid', reason: `unknown attribute "${attribute.slice(0, 32)}": expected state or action` };
+    }
+    try {
+      value = { [attribute]: JSON.parse(text) as unknown };
+    } catch {
+      value = { [attribute]: text };
+    }
+  } else if (text.startsWith('{')) {
     try {
       value = JSON.parse(text);
     } catch {
       return { kind: 'invalid', reason: 'payload is not valid JSON' };
     }
   }
-  const word = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? ((value as Record<string, unknown>).state ?? (value as Record<string, unknown>).action) : undefined;
-  if (typeof word !== 'string') return { kind: 'invalid', reason: 'expected {"state":"ON"|"OFF"|"TOGGLE"} or {"action":"press"}' };
-  const action = ({ on: 'on', off: 'off', toggle: 'toggle', press: 'press' } as const)[word.toLowerCase() as 'on'];
+  if (typeof value === 'string') return commandOf(value, STATES_AND_PRESS);
+  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  if (typeof fields.state === 'string') return commandOf(fields.state, STATES);
+  if (typeof fields.action === 'string') return commandOf(fields.action, PRESS);
+  return { kind: 'invalid', reason: EXPECTED };
+}
+
+const STATES = { on: 'on', off: 'off', toggle: 'toggle' } as const;
+const PRESS = { press: 'press' } as const;
+const STATES_AND_PRESS = { ...STATES, ...PRESS };
+
+function commandOf(word: string, allowed: Readonly<Record<string, CommandAction>>): SetRequest {
+  const action = Object.hasOwn(allowed, word.toLowerCase()) ? allowed[word.toLowerCase()] : undefined;
   if (!action) return { kind: 'invalid', reason: `unknown state or action "${word.slice(0, 32)}"` };
   return { kind: 'command', action };
 }
