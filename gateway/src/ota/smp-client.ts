@@ -1,6 +1,7 @@
 /**
  * An MCUmgr SMP client over one BLE link (Zephyr "SMP transport over BLE"): requests are written
- * without response to the SMP characteristic, split to ATT_MTU − 3 bytes when longer; responses
+ * without response to the SMP characteristic, split to ATT_MTU − 3 bytes when longer (the transport
+ * adds no framing: the switch rebuilds a request from its header's Data Length); responses
  * arrive as notifications, are rebuilt from the header's Data Length and matched to their request
  * by sequence number, so several requests may be in flight at once (the upload pipeline).
  * Every request has a timeout; a link drop fails every request in flight.
@@ -17,13 +18,16 @@ interface Pending {
   id: number;
   resolve: (frame: smp.SmpFrame) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Armed once the request's last write is done. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class SmpClient {
   private readonly reassembler = new smp.SmpReassembler();
   private readonly pending = new Map<number, Pending>();
   private nextSeq = 0;
+  /** The last write queued; each write starts when the one before it has settled. */
+  private writes: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private readonly offDisconnect: () => void;
 
@@ -57,26 +61,39 @@ export class SmpClient {
 
   /**
    * Sends the frame `build(seq)` makes and resolves with the matching response frame. Rejects with
-   * BleError BLE_TIMEOUT when no answer comes within timeoutMs, BLE_DISCONNECTED when the link drops.
+   * BleError BLE_TIMEOUT when no answer comes within timeoutMs of its last write, BLE_DISCONNECTED
+   * when the link drops.
    */
   request(build: (seq: number) => Buffer, timeoutMs = this.responseMs): Promise<smp.SmpFrame> {
     if (this.failure) return Promise.reject(this.failure);
     const seq = this.allocateSeq();
     const frame = build(seq);
     const header = smp.decodeHeader(frame);
+    let waiter: Pending | undefined;
     const answer = new Promise<smp.SmpFrame>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(seq);
-        reject(new BleError('BLE_TIMEOUT', `${this.link.address}: no SMP answer to group ${header.group} command ${header.id} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(seq, { group: header.group, id: header.id, resolve, reject, timer });
+      waiter = { group: header.group, id: header.id, resolve, reject, timer: undefined };
+      this.pending.set(seq, waiter);
     });
-    // Not awaited one by one: the window of requests goes out back to back, and the link's own
-    // queue keeps the writes in order. A failed write fails its request.
+    const own = waiter!;
+    // Not awaited by the caller: the window of requests goes out back to back. The writes go one
+    // after another on this client's chain, so a packet split into a hundred writes at a small MTU
+    // holds one write in the link's hands, not a hundred. A failed write fails its request.
     const size = this.link.mtu - ATT_HEADER;
     for (let at = 0; at < frame.length; at += size) {
-      this.link.write(SMP_SERVICE, SMP_CHAR, frame.subarray(at, at + size), true).catch((err: unknown) => this.settle(seq, err as Error));
+      const piece = frame.subarray(at, at + size);
+      this.writes = this.writes
+        .then(() => this.link.write(SMP_SERVICE, SMP_CHAR, piece, true))
+        .catch((err: unknown) => this.settle(seq, err as Error, own));
     }
+    // The wait for the answer starts once the request is out: at a small MTU the requests queued
+    // ahead of it may take longer to write than the switch takes to answer.
+    this.writes = this.writes.then(() => {
+      if (this.pending.get(seq) !== own) return;
+      own.timer = setTimeout(() => {
+        const what = `${this.link.address}: no SMP answer to group ${header.group} command ${header.id}`;
+        this.settle(seq, new BleError('BLE_TIMEOUT', `${what} within ${timeoutMs} ms`), own);
+      }, timeoutMs);
+    });
     return answer;
   }
 
@@ -104,9 +121,10 @@ export class SmpClient {
     }
   }
 
-  private settle(seq: number, err: Error): void {
+  /** Fails the request waiting on seq; with `only`, only if it is still that request (seqs are reused). */
+  private settle(seq: number, err: Error, only?: Pending): void {
     const waiter = this.pending.get(seq);
-    if (!waiter) return;
+    if (!waiter || (only && waiter !== only)) return;
     this.pending.delete(seq);
     clearTimeout(waiter.timer);
     waiter.reject(err);
