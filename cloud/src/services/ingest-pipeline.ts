@@ -14,7 +14,7 @@ import { decodePayload, parseTopic, topicMap, type GatewayHealth } from '@switch
 import type { Db } from '../db/database.ts';
 import { isTransientDbError } from '../db/transient-errors.ts';
 import { NO_TICKET, toMessage, type AppliedMessage, type Message } from './ingest-messages.ts';
-import { writeRetrying } from './ingest-retry.ts';
+import { writeIsolating } from './ingest-retry.ts';
 import type { ReportRow } from './ingest-sql.ts';
 
 /**
@@ -269,14 +269,21 @@ export class IngestPipeline {
     if (rows.length === 0) return;
     this.sink.count('deviceState', 'reportBatches', 1);
     try {
-      const outcome = await writeRetrying(this.db, rows, {
+      const outcome = await writeIsolating(this.db, rows, {
         retryForMs: this.options.retryForMs,
         stopping: () => this.#stopped,
         log: (level, fields, message) => this.sink.log(level, fields, message),
       });
-      const accepted = rows.filter((r) => outcome.registered.has(r.address)).length;
+      const refused = new Set(outcome.refused.map((r) => r.row));
+      for (const { row, error } of outcome.refused) {
+        const err = error instanceof Error ? error.message : String(error);
+        this.sink.log('warn', { gatewayId: row.gateway_id, address: row.address, seq: row.seq, err }, 'ingest: report refused by the database, dropped');
+      }
+      this.sink.count('deviceState', 'malformed', refused.size);
+      const kept = refused.size === 0 ? rows : rows.filter((r) => !refused.has(r));
+      const accepted = kept.filter((r) => outcome.registered.has(r.address)).length;
       const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
-      this.sink.count('deviceState', 'rejected', rows.length - accepted);
+      this.sink.count('deviceState', 'rejected', kept.length - accepted);
       this.sink.count('deviceState', 'duplicates', accepted - stored);
       this.sink.count('deviceState', 'deviceStates', stored);
       // A switch with new reports whose shadow did not move: its newest report was older than the stored state.

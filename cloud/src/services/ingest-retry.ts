@@ -5,7 +5,7 @@
  * did commit before its answer was lost is found stored (history key) and written as redeliveries.
  */
 import type { Db } from '../db/database.ts';
-import { isTransientDbError } from '../db/transient-errors.ts';
+import { isDataDbError, isTransientDbError } from '../db/transient-errors.ts';
 import { writeDeviceReports, type BatchOutcome, type ReportRow } from './ingest-sql.ts';
 
 /** First pause before a batch is written again, doubled per attempt up to RETRY_MAX_MS. */
@@ -37,5 +37,34 @@ export async function writeRetrying(db: Db, rows: ReportRow[], options: RetryOpt
       if (attempt === 1) options.log('warn', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed; retrying');
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
+  }
+}
+
+/** What `writeIsolating` wrote, and the reports it left out because their data was refused. */
+export interface IsolatedOutcome extends BatchOutcome {
+  refused: { row: ReportRow; error: unknown }[];
+}
+
+/**
+ * Writes a batch as `writeRetrying` does; a batch refused for its data (isDataDbError: one report the
+ * database cannot hold fails the whole statement) is split in halves and each half written on its
+ * own, in arrival order, down to the single reports at fault. So a bad report costs its neighbours a
+ * few more statements, never their place in history; n reports with one bad among them take about
+ * 2·log2(n) statements more.
+ */
+export async function writeIsolating(db: Db, rows: ReportRow[], options: RetryOptions): Promise<IsolatedOutcome> {
+  try {
+    return { ...(await writeRetrying(db, rows, options)), refused: [] };
+  } catch (e) {
+    if (!isDataDbError(e)) throw e;
+    if (rows.length === 1) return { registered: new Set(), stored: new Map(), moved: new Set(), refused: [{ row: rows[0]!, error: e }] };
+    const half = Math.ceil(rows.length / 2);
+    const first = await writeIsolating(db, rows.slice(0, half), options);
+    const second = await writeIsolating(db, rows.slice(half), options);
+    for (const address of second.registered) first.registered.add(address);
+    for (const [address, n] of second.stored) first.stored.set(address, (first.stored.get(address) ?? 0) + n);
+    for (const address of second.moved) first.moved.add(address);
+    first.refused.push(...second.refused);
+    return first;
   }
 }
