@@ -31,6 +31,14 @@ const LINGER_MS = 100;
 const QUIET_MS = 10;
 /** Most messages applied per drain step (a statement of 2000 reports runs in about 45 ms on PGlite). */
 const BATCH_MAX = 2000;
+/**
+ * How far ahead of this cloud's clock a report may be dated. A report further ahead comes from a
+ * gateway clock that is wrong (a report cannot be observed in the future), and kept, it would sit
+ * at the end of the switch's history for years; it is counted malformed and dropped. Within the
+ * allowance it is stored as dated, and the shadow orders it by its time clamped to the cloud's
+ * (ingest-sql.ts), so it never outranks a report that comes after it.
+ */
+export const MAX_AHEAD_MS = 5 * 60_000;
 
 export interface IngestStats {
   received: number;
@@ -165,6 +173,10 @@ export class IngestPipeline {
     if (!message) {
       this.sink.count(parsed.name, 'rejected', 1);
       this.sink.log('warn', { topic }, 'ingest: payload does not match its topic');
+    } else if (message.name === 'deviceState' && Date.parse(message.row.seen_at) > Date.now() + MAX_AHEAD_MS) {
+      this.sink.count(parsed.name, 'malformed', 1);
+      this.sink.log('warn', { topic, ts: message.row.seen_at }, 'ingest: report dated ahead of the cloud\'s clock dropped');
+      return null;
     }
     return message;
   }

@@ -152,12 +152,14 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
       insert into device_state as s (device_id, "on", battery, rssi, online, last_seen, on_at, battery_at, rssi_at,
                                 online_at, reported_at, last_gateway_id, last_seq, version, updated_at)
       select l.device_id, l."on", l.battery, l.rssi, l.online,
-             -- a report of a lost switch is not a sighting; a gateway clock ahead of ours is clamped
+             -- a report of a lost switch is not a sighting; a gateway clock ahead of ours is clamped,
+             -- the ordering time too: a report dated ahead would otherwise outrank every report
+             -- after it until that date
              case when l.online then l.seen end,
              case when l."on" is not null then l.seen end,
              case when l.battery is not null then l.seen end,
              case when l.rssi is not null then l.seen end,
-             l.seen, l.ts, l.gateway_id, l.seq, 1, now()
+             l.seen, l.seen, l.gateway_id, l.seq, 1, now()
       from latest l
       on conflict (device_id) do update set
         "on" = coalesce(excluded."on", s."on"),

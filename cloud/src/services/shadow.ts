@@ -79,15 +79,19 @@ export class ShadowService {
       });
   }
 
-  /** reported.on carried by a command result (an observation of the switch at the gateway). */
+  /**
+   * reported.on carried by a command result: an observation of the switch at the gateway, which has
+   * just reached it, so the switch was also seen (lastSeen) and is reachable (online).
+   */
   async recordReported(deviceId: string, on: boolean): Promise<void> {
     const now = new Date();
+    const seen = { on, onAt: now, lastSeen: now, online: true, onlineAt: now };
     const [row] = await this.db
       .insert(deviceState)
-      .values({ deviceId, on, onAt: now })
+      .values({ deviceId, ...seen })
       .onConflictDoUpdate({
         target: deviceState.deviceId,
-        set: { on, onAt: now, version: sql`${deviceState.version} + 1`, updatedAt: now },
+        set: { ...seen, version: sql`${deviceState.version} + 1`, updatedAt: now },
       })
       .returning();
     const [device] = await this.db.select({ homeId: devices.homeId }).from(devices).where(eq(devices.id, deviceId));
