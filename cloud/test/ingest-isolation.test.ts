@@ -82,7 +82,7 @@ describe('a bad report among good ones', () => {
 });
 
 describe('payload bounds', () => {
-  const base = { v: 1, ts: '2026-01-01T00:00:00Z', device: { address: 'c0ffee000001', model: 'WoHand' }, online: true };
+  const base = { v: 1 as const, ts: '2026-01-01T00:00:00Z', device: { address: 'c0ffee000001', model: 'WoHand' }, online: true };
   it('accepts seq up to 2^53 - 1 and refuses anything above it', () => {
     expect(decodePayload('deviceState', encodePayload('deviceState', { ...base, seq: Number.MAX_SAFE_INTEGER })).ok).toBe(true);
     expect(decodePayload('deviceState', Buffer.from(JSON.stringify({ ...base, seq: 2 ** 53 }))).ok).toBe(false);

@@ -133,6 +133,8 @@ export const devices = pgTable(
   },
   (t) => [
     index('devices_home_idx').on(t.homeId),
+    // The ingest counts a gateway's switches against its device cap when it registers a new one.
+    index('devices_gateway_idx').on(t.gatewayId),
     check('devices_address_check', sql`${t.address} ~ '^[0-9a-f]{12}$'`),
   ],
 );

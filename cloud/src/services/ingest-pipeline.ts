@@ -13,7 +13,7 @@
 import { decodePayload, parseTopic, topicMap, type GatewayHealth } from '@switchfleet/protocol';
 import type { Db } from '../db/database.ts';
 import { isTransientDbError } from '../db/transient-errors.ts';
-import { NO_TICKET, toMessage, type AppliedMessage, type Message } from './ingest-messages.ts';
+import { NO_TICKET, toMessage, type AppliedMessage, type IngestStats, type Message } from './ingest-messages.ts';
 import { writeIsolating } from './ingest-retry.ts';
 import type { ReportRow } from './ingest-sql.ts';
 
@@ -40,29 +40,7 @@ const BATCH_MAX = 2000;
  */
 export const MAX_AHEAD_MS = 5 * 60_000;
 
-export interface IngestStats {
-  received: number;
-  deviceStates: number;
-  commandResults: number;
-  gatewayStatuses: number;
-  /** Health snapshots (not stored; the latest per gateway is kept in memory). */
-  gatewayHealth: number;
-  /** Not JSON, too large, or not matching the topic's schema. */
-  malformed: number;
-  /** Well-formed but not applicable: unknown topic or gateway, mismatched address, unknown command. */
-  rejected: number;
-  /** Reports stored in history but older than the state already applied for that switch. */
-  stale: number;
-  /** Reports already stored (the gateway's outbox delivered them again). */
-  duplicates: number;
-  /**
-   * Dropped because the database write failed: for a reason no retry cures, or for longer than the
-   * retry budget without a kept session (with one, such reports are left to the broker instead).
-   */
-  failed: number;
-  /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
-  reportBatches: number;
-}
+export type { IngestStats } from './ingest-messages.ts';
 
 /** Where the pipeline's outcomes go. */
 export interface IngestSink {
@@ -96,6 +74,8 @@ export interface IngestPipelineOptions {
   /** How long a step under load gathers messages, and the pause in arrivals that ends it early; default LINGER_MS, QUIET_MS. */
   lingerMs?: number | undefined;
   quietMs?: number | undefined;
+  /** How many switches a gateway may have; default DEFAULT_GATEWAY_MAX_DEVICES (config.ts). */
+  maxDevicesPerGateway?: number | undefined;
 }
 
 /** Thrown through the drain loop when a batch is left to the broker. */
@@ -285,6 +265,7 @@ export class IngestPipeline {
         retryForMs: this.options.retryForMs,
         stopping: () => this.#stopped,
         log: (level, fields, message) => this.sink.log(level, fields, message),
+        maxDevices: this.options.maxDevicesPerGateway,
       });
       const refused = new Set(outcome.refused.map((r) => r.row));
       for (const { row, error } of outcome.refused) {
@@ -294,8 +275,11 @@ export class IngestPipeline {
       this.sink.count('deviceState', 'malformed', refused.size);
       const kept = refused.size === 0 ? rows : rows.filter((r) => !refused.has(r));
       const accepted = kept.filter((r) => outcome.registered.has(r.address)).length;
+      const overCap = kept.filter((r) => outcome.overCap.has(r.address)).length;
+      if (overCap > 0) this.sink.log('warn', { count: overCap, addresses: [...outcome.overCap].slice(0, 10) }, 'ingest: reports of new switches past their gateway\'s device cap refused');
       const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
-      this.sink.count('deviceState', 'rejected', kept.length - accepted);
+      this.sink.count('deviceState', 'overCap', overCap);
+      this.sink.count('deviceState', 'rejected', kept.length - accepted - overCap);
       this.sink.count('deviceState', 'duplicates', accepted - stored);
       this.sink.count('deviceState', 'deviceStates', stored);
       // A switch with new reports whose shadow did not move: its newest report was older than the stored state.

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/database.ts';
 import { isDataDbError, isTransientDbError } from '../db/transient-errors.ts';
-import { writeDeviceReports, type BatchOutcome, type ReportRow } from './ingest-sql.ts';
+import { mergeOutcomes, writeDeviceReports, type BatchOutcome, type ReportRow } from './ingest-sql.ts';
 
 /** First pause before a batch is written again, doubled per attempt up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 100;
@@ -19,6 +19,8 @@ export interface RetryOptions {
   /** The budget; default RETRY_FOR_MS, at most RETRY_STOPPING_MS once `stopping()`. */
   retryForMs: number | undefined;
   stopping(): boolean;
+  /** A gateway's device cap (ingest-sql.ts); default DEFAULT_GATEWAY_MAX_DEVICES (config.ts). */
+  maxDevices?: number | undefined;
   log(level: 'info' | 'warn', fields: Record<string, unknown>, message: string): void;
 }
 
@@ -28,7 +30,7 @@ export async function writeRetrying(db: Db, rows: ReportRow[], options: RetryOpt
   const retryFor = options.retryForMs ?? RETRY_FOR_MS;
   for (let attempt = 1, delay = RETRY_FIRST_MS; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     try {
-      const outcome = await writeDeviceReports(db, rows);
+      const outcome = await writeDeviceReports(db, rows, options.maxDevices);
       if (attempt > 1) options.log('info', { attempts: attempt, count: rows.length }, 'ingest: device report batch written after retries');
       return outcome;
     } catch (e) {
@@ -57,14 +59,11 @@ export async function writeIsolating(db: Db, rows: ReportRow[], options: RetryOp
     return { ...(await writeRetrying(db, rows, options)), refused: [] };
   } catch (e) {
     if (!isDataDbError(e)) throw e;
-    if (rows.length === 1) return { registered: new Set(), stored: new Map(), moved: new Set(), refused: [{ row: rows[0]!, error: e }] };
+    if (rows.length === 1) return { registered: new Set(), stored: new Map(), moved: new Set(), overCap: new Set(), refused: [{ row: rows[0]!, error: e }] };
     const half = Math.ceil(rows.length / 2);
     const first = await writeIsolating(db, rows.slice(0, half), options);
     const second = await writeIsolating(db, rows.slice(half), options);
-    for (const address of second.registered) first.registered.add(address);
-    for (const [address, n] of second.stored) first.stored.set(address, (first.stored.get(address) ?? 0) + n);
-    for (const address of second.moved) first.moved.add(address);
     first.refused.push(...second.refused);
-    return first;
+    return mergeOutcomes(first, second);
   }
 }
