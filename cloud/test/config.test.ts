@@ -68,8 +68,15 @@ describe('parseConfig', () => {
   });
 
   it('refuses a device offline time or cap that is not a positive whole number in range', () => {
-    for (const env of [{ DEVICE_OFFLINE_AFTER_S: '0' }, { DEVICE_OFFLINE_AFTER_S: '1.5' }, { GATEWAY_MAX_DEVICES: '-1' }, { GATEWAY_MAX_DEVICES: '1000000' }]) {
-      expect(() => parseConfig(env), JSON.stringify(env)).toThrow(new RegExp(`${Object.keys(env)[0]}: .* is not a whole number`));
+    const bad = [
+      ['DEVICE_OFFLINE_AFTER_S', '0'],
+      ['DEVICE_OFFLINE_AFTER_S', '1.5'],
+      ['GATEWAY_MAX_DEVICES', '-1'],
+      ['GATEWAY_MAX_DEVICES', '1000000'],
+    ] as const;
+    for (const [variable, value] of bad) {
+      const message = new RegExp(`${variable}: .* is not a whole number`);
+      expect(() => parseConfig({ [variable]: value }), `${variable}=${value}`).toThrow(message);
     }
   });
 });

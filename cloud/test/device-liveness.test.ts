@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateEvent } from '../src/services/event-bus.ts';
-import { eventually, gatewayWithSwitch, household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import { eventually, gatewayWithSwitch, household, randomAddress, startTestCloud } from '../src/testing/harness.ts';
+import type { TestCloud } from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -53,11 +54,13 @@ describe('the device cap of a gateway', () => {
     const devices = await t.cloud.services.devices.listForUser(h.user.id);
     expect(devices.length).toBe(3);
     expect(t.cloud.services.ingest.stats().overCap - before).toBe(3);
-    expect(await t.cloud.metrics.registry.getSingleMetricAsString('sf_ingest_messages_total')).toMatch(/outcome="overCap"\} [1-9]/);
+    const metric = await t.cloud.metrics.registry.getSingleMetricAsString('sf_ingest_messages_total');
+    expect(metric).toMatch(/outcome="overCap"\} [1-9]/);
 
     // A known switch keeps reporting, and so do the switches admitted before the cap.
     await gateway.report({ address, model: 'WoHand' }, { state: { on: true } });
-    await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id)).every((d) => d.state?.on === true));
+    const list = () => t.cloud.services.devices.listForUser(h.user.id);
+    await eventually(async () => (await list()).every((d) => d.state?.on === true));
     // Another gateway is not held by this one's cap.
     const other = await household(t.cloud);
     const second = await gatewayWithSwitch(t.cloud, other);

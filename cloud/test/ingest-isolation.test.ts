@@ -37,12 +37,15 @@ function countingSink(): { sink: IngestSink; counts: Partial<Record<keyof Ingest
 
 /** The raw JSON of a report, so that a test can write what encodePayload would refuse. */
 function reportJson(gatewayId: string, address: string, seq: number | string, name = 'Lamp'): [string, Buffer] {
-  const body = `{"v":1,"seq":${seq},"ts":"${new Date().toISOString()}","device":{"address":"${address}","model":"WoHand","name":${JSON.stringify(name)}},"online":true,"state":{"on":true}}`;
+  const device = `{"address":"${address}","model":"WoHand","name":${JSON.stringify(name)}}`;
+  const ts = new Date().toISOString();
+  const body = `{"v":1,"seq":${seq},"ts":"${ts}","device":${device},"online":true,"state":{"on":true}}`;
   return [topicFor('deviceState', { gatewayId, address }), Buffer.from(body)];
 }
 
 async function storedReports(gatewayId: string): Promise<number> {
-  const rows = rowsOf<{ n: number }>(await t.cloud.db.execute(sql`select count(*)::integer as n from device_state_history where gateway_id = ${gatewayId}`));
+  const query = sql`select count(*)::integer as n from device_state_history where gateway_id = ${gatewayId}`;
+  const rows = rowsOf<{ n: number }>(await t.cloud.db.execute(query));
   return Number(rows[0]!.n);
 }
 
@@ -58,12 +61,14 @@ async function batchWithOneBad(bad: (gatewayId: string, address: string) => [str
     if (seq === 50) pipeline.handle(...bad(other.credentials.gatewayId, randomAddress()));
   }
   await pipeline.stop();
-  return { counts, stored: await storedReports(good.credentials.gatewayId), badStored: await storedReports(other.credentials.gatewayId) };
+  const stored = await storedReports(good.credentials.gatewayId);
+  return { counts, stored, badStored: await storedReports(other.credentials.gatewayId) };
 }
 
 describe('a bad report among good ones', () => {
-  it('a seq past what the database column holds is refused as malformed, and the 99 reports around it are stored', async () => {
-    const { counts, stored, badStored } = await batchWithOneBad((gatewayId, address) => reportJson(gatewayId, address, '1e30'));
+  it('a seq past what the database column holds is refused as malformed, the 99 reports around it stored', async () => {
+    const huge = (gateway: string, address: string) => reportJson(gateway, address, '1e30');
+    const { counts, stored, badStored } = await batchWithOneBad(huge);
     expect(stored).toBe(99);
     expect(badStored).toBe(0);
     expect(counts.malformed).toBe(1);
@@ -71,8 +76,9 @@ describe('a bad report among good ones', () => {
     expect(counts.failed ?? 0).toBe(0);
   }, 30_000);
 
-  it('a report the database itself refuses (a NUL in a text field) is isolated: only it is counted malformed', async () => {
-    const { counts, stored, badStored } = await batchWithOneBad((gatewayId, address) => reportJson(gatewayId, address, 1, 'bad\u0000name'));
+  it('a report the database itself refuses (a NUL in a text field) is isolated: only it is malformed', async () => {
+    const nul = (gateway: string, address: string) => reportJson(gateway, address, 1, 'bad\u0000name');
+    const { counts, stored, badStored } = await batchWithOneBad(nul);
     expect(stored).toBe(99);
     expect(badStored).toBe(0);
     expect(counts.malformed).toBe(1);
@@ -82,9 +88,11 @@ describe('a bad report among good ones', () => {
 });
 
 describe('payload bounds', () => {
-  const base = { v: 1 as const, ts: '2026-01-01T00:00:00Z', device: { address: 'c0ffee000001', model: 'WoHand' }, online: true };
+  const device = { address: 'c0ffee000001', model: 'WoHand' };
+  const base = { v: 1 as const, ts: '2026-01-01T00:00:00Z', device, online: true };
   it('accepts seq up to 2^53 - 1 and refuses anything above it', () => {
-    expect(decodePayload('deviceState', encodePayload('deviceState', { ...base, seq: Number.MAX_SAFE_INTEGER })).ok).toBe(true);
+    const largest = encodePayload('deviceState', { ...base, seq: Number.MAX_SAFE_INTEGER });
+    expect(decodePayload('deviceState', largest).ok).toBe(true);
     expect(decodePayload('deviceState', Buffer.from(JSON.stringify({ ...base, seq: 2 ** 53 }))).ok).toBe(false);
     const result = { v: 1, ts: '2026-01-01T00:00:00Z', commandId: 'c', status: 'succeeded' };
     expect(decodePayload('commandResult', Buffer.from(JSON.stringify({ ...result, seq: 1e30 }))).ok).toBe(false);

@@ -21,8 +21,14 @@ const YEAR_MS = 365 * 24 * 3600_000;
 
 /** Publishes a report of the switch dated `ts`, with a seq above anything the test gateway sent. */
 async function reportAt(gateway: MqttGateway, address: string, seq: number, ts: Date, on: boolean): Promise<void> {
-  const report: DeviceReport = { v: 1, seq, ts: ts.toISOString(), device: { address, model: 'WoHand' }, online: true, state: { on } };
-  await gateway.publish(topicFor('deviceState', { gatewayId: gateway.gatewayId, address }), encodePayload('deviceState', report));
+  const device = { address, model: 'WoHand' };
+  const report: DeviceReport = { v: 1, seq, ts: ts.toISOString(), device, online: true, state: { on } };
+  const topic = topicFor('deviceState', { gatewayId: gateway.gatewayId, address });
+  await gateway.publish(topic, encodePayload('deviceState', report));
+}
+
+async function stateOf(userId: string, deviceId: string) {
+  return (await t.cloud.services.devices.getForUser(userId, deviceId))?.state;
 }
 
 describe('report times', () => {
@@ -34,13 +40,14 @@ describe('report times', () => {
     await eventually(async () => t.cloud.services.ingest.stats().malformed > malformed);
     await t.cloud.services.ingest.idle();
     expect((await t.cloud.services.devices.getForUser(h.user.id, deviceId))?.state).toEqual({ on: false });
-    const history = await t.cloud.services.devices.historyForUser(h.user.id, deviceId, new Date(0), new Date(Date.now() + 20 * YEAR_MS));
+    const until = new Date(Date.now() + 20 * YEAR_MS);
+    const history = await t.cloud.services.devices.historyForUser(h.user.id, deviceId, new Date(0), until);
     expect(history!.every((row) => Date.parse(row.ts) <= Date.now())).toBe(true);
 
     // After the gateway re-announces itself (its seq may have restarted), a report of now still counts.
     await gateway.announce();
     await reportAt(gateway, address, 1, new Date(), true);
-    await eventually(async () => (await t.cloud.services.devices.getForUser(h.user.id, deviceId))?.state?.on === true);
+    await eventually(async () => (await stateOf(h.user.id, deviceId))?.on === true);
     await gateway.close();
   }, 30_000);
 
@@ -48,11 +55,11 @@ describe('report times', () => {
     const h = await household(t.cloud);
     const { gateway, address, deviceId } = await gatewayWithSwitch(t.cloud, h);
     await reportAt(gateway, address, 1000, new Date(Date.now() + 60_000), true);
-    await eventually(async () => (await t.cloud.services.devices.getForUser(h.user.id, deviceId))?.state?.on === true);
+    await eventually(async () => (await stateOf(h.user.id, deviceId))?.on === true);
     await gateway.announce();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await reportAt(gateway, address, 1, new Date(), false);
-    await eventually(async () => (await t.cloud.services.devices.getForUser(h.user.id, deviceId))?.state?.on === false, 5000);
+    await eventually(async () => (await stateOf(h.user.id, deviceId))?.on === false, 5000);
     await gateway.close();
   }, 30_000);
 

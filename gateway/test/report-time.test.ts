@@ -4,6 +4,7 @@
  * switch changed. And a switch still heard is reported again now and then, so the cloud, which
  * takes a switch not reported for a while as gone, keeps it online.
  */
+import type { DeviceReport } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBench } from './harness.ts';
 
@@ -21,17 +22,20 @@ describe('report times', () => {
       const before = Date.now();
       const result = await bench.resultFor(await bench.command(sw!, action));
       expect(result.status).toBe('succeeded');
-      const report = await bench.reportFor(sw!, (r) => r.state?.on === (action === 'on') && Date.parse(r.ts) >= before, 5000);
+      const after = (r: DeviceReport) => r.state?.on === (action === 'on') && Date.parse(r.ts) >= before;
+      const report = await bench.reportFor(sw!, after, 5000);
       times.push(Date.parse(report.ts));
     }
     expect(new Set(times).size).toBe(3);
   }, 30_000);
 
   it('reports a switch it still hears again every reportEveryMs, with the time of the last sighting', async () => {
-    const bench = await rig.startBench({ switches: [{ on: false }], gateway: { availability: { reportEveryMs: 300 } } });
+    const gateway = { availability: { reportEveryMs: 300 } };
+    const bench = await rig.startBench({ switches: [{ on: false }], gateway });
     const [sw] = bench.switches;
     const first = await bench.reportFor(sw!);
-    const again = await bench.reportFor(sw!, (r) => r.seq > first.seq && Date.parse(r.ts) > Date.parse(first.ts) + 500, 5000);
+    const later = (r: DeviceReport) => r.seq > first.seq && Date.parse(r.ts) > Date.parse(first.ts) + 500;
+    const again = await bench.reportFor(sw!, later, 5000);
     expect(again.online).toBe(true);
     expect(again.state).toEqual(first.state);
   }, 30_000);

@@ -54,7 +54,13 @@ describe('topic map', () => {
 
   it('refuses a time a Date cannot hold (leap second, zone-name suffix) or not in UTC, and names the field', () => {
     const status = (ts: string) => decodePayload('gatewayStatus', JSON.stringify({ v: 1, online: true, ts }));
-    const refused = ['2016-12-31T23:59:60Z', '2026-01-01T00:00:00Z[Europe/Paris]', '2026-02-30T00:00:00Z', '2026-01-01T02:00:00+02:00', '2026-01-01T00:00:00+00:00'];
+    const refused = [
+      '2016-12-31T23:59:60Z',
+      '2026-01-01T00:00:00Z[Europe/Paris]',
+      '2026-02-30T00:00:00Z',
+      '2026-01-01T02:00:00+02:00',
+      '2026-01-01T00:00:00+00:00',
+    ];
     for (const ts of refused) {
       const decoded = status(ts);
       expect(decoded.ok ? null : decoded.error.field, ts).toBe('/ts');

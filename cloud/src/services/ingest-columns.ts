@@ -5,7 +5,8 @@
 import { ArrayLiteral } from '../db/array-literal.ts';
 import type { ReportRow } from './ingest-sql.ts';
 
-type Identity = Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial'>;
+type IdentityField = 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial';
+type Identity = Pick<ReportRow, IdentityField>;
 
 export type Columns = ReturnType<typeof columns>;
 
@@ -39,7 +40,9 @@ export function columns(rows: ReportRow[]) {
     if (seen.has(key)) continue;
     seen.add(key);
     const prior = newest.get(row.address);
-    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms, index: l.ms.length });
+    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) {
+      newest.set(row.address, { row, ms, index: l.ms.length });
+    }
     l.gatewayIds.text(row.gateway_id);
     l.seqs.int(row.seq);
     l.addresses.text(row.address);
@@ -54,7 +57,8 @@ export function columns(rows: ReportRow[]) {
   const identities: Identity[] = [];
   for (const { row: r, index } of newest.values()) {
     marked[index] = true;
-    identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });
+    const { gateway_id, address, model, name, firmware_version, hardware_id, serial } = r;
+    identities.push({ gateway_id, address, model, name, firmware_version, hardware_id, serial });
   }
   const newestFlags = new ArrayLiteral();
   for (const m of marked) newestFlags.bool(m);

@@ -155,7 +155,8 @@ export class IngestPipeline {
       this.sink.log('warn', { topic }, 'ingest: payload does not match its topic');
     } else if (message.name === 'deviceState' && Date.parse(message.row.seen_at) > Date.now() + MAX_AHEAD_MS) {
       this.sink.count(parsed.name, 'malformed', 1);
-      this.sink.log('warn', { topic, ts: message.row.seen_at }, 'ingest: report dated ahead of the cloud\'s clock dropped');
+      const fields = { topic, ts: message.row.seen_at };
+      this.sink.log('warn', fields, 'ingest: report dated ahead of the cloud\'s clock dropped');
       return null;
     }
     return message;
@@ -270,13 +271,17 @@ export class IngestPipeline {
       const refused = new Set(outcome.refused.map((r) => r.row));
       for (const { row, error } of outcome.refused) {
         const err = error instanceof Error ? error.message : String(error);
-        this.sink.log('warn', { gatewayId: row.gateway_id, address: row.address, seq: row.seq, err }, 'ingest: report refused by the database, dropped');
+        const fields = { gatewayId: row.gateway_id, address: row.address, seq: row.seq, err };
+        this.sink.log('warn', fields, 'ingest: report refused by the database, dropped');
       }
       this.sink.count('deviceState', 'malformed', refused.size);
       const kept = refused.size === 0 ? rows : rows.filter((r) => !refused.has(r));
       const accepted = kept.filter((r) => outcome.registered.has(r.address)).length;
       const overCap = kept.filter((r) => outcome.overCap.has(r.address)).length;
-      if (overCap > 0) this.sink.log('warn', { count: overCap, addresses: [...outcome.overCap].slice(0, 10) }, 'ingest: reports of new switches past their gateway\'s device cap refused');
+      if (overCap > 0) {
+        const fields = { count: overCap, addresses: [...outcome.overCap].slice(0, 10) };
+        this.sink.log('warn', fields, 'ingest: reports of new switches past their gateway\'s device cap refused');
+      }
       const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
       this.sink.count('deviceState', 'overCap', overCap);
       this.sink.count('deviceState', 'rejected', kept.length - accepted - overCap);

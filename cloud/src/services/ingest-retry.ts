@@ -59,7 +59,10 @@ export async function writeIsolating(db: Db, rows: ReportRow[], options: RetryOp
     return { ...(await writeRetrying(db, rows, options)), refused: [] };
   } catch (e) {
     if (!isDataDbError(e)) throw e;
-    if (rows.length === 1) return { registered: new Set(), stored: new Map(), moved: new Set(), overCap: new Set(), refused: [{ row: rows[0]!, error: e }] };
+    if (rows.length === 1) {
+      const none = { registered: new Set<string>(), stored: new Map<string, number>(), moved: new Set<string>() };
+      return { ...none, overCap: new Set(), refused: [{ row: rows[0]!, error: e }] };
+    }
     const half = Math.ceil(rows.length / 2);
     const first = await writeIsolating(db, rows.slice(0, half), options);
     const second = await writeIsolating(db, rows.slice(half), options);

@@ -57,7 +57,11 @@ interface OutRow {
   over_cap: boolean;
 }
 
-export async function writeDeviceReports(db: Db, rows: ReportRow[], maxDevices = DEFAULT_GATEWAY_MAX_DEVICES): Promise<BatchOutcome> {
+export async function writeDeviceReports(
+  db: Db,
+  rows: ReportRow[],
+  maxDevices = DEFAULT_GATEWAY_MAX_DEVICES,
+): Promise<BatchOutcome> {
   const outcome = await writeOnce(db, rows, maxDevices);
   // A gateway claimed into its home while this statement ran is invisible to its snapshot, so its
   // switches were not registered: write those reports again, once, under a fresh snapshot. Reports of
@@ -207,8 +211,8 @@ async function writeColumns(db: Db, c: Columns, maxDevices: number, redeliveries
     )${redeliveries ? sql`, stored as (select device_id, count(*)::integer as n from hist group by device_id)` : sql``}
     -- rows written by a CTE are invisible to the rest of the statement except through RETURNING;
     -- one row per registered switch; "announced" is read so that its NOTIFY runs
-    select r.address, ${redeliveries ? sql`coalesce(s.n, 0)` : sql`null::integer`} as stored, w.device_id is not null as moved,
-           false as over_cap
+    select r.address, ${redeliveries ? sql`coalesce(s.n, 0)` : sql`null::integer`} as stored,
+           w.device_id is not null as moved, false as over_cap
     from registered r
     ${redeliveries ? sql`left join stored s on s.device_id = r.id` : sql``}
     left join written w on w.device_id = r.id
