@@ -163,8 +163,9 @@ export const deviceState = pgTable('device_state', {
   desiredOnAt: timestamp('desired_on_at', { withTimezone: true }),
   /**
    * Ordering guard against reordered and replayed reports: the gateway, seq and observation time of
-   * the report last applied. last_seq is cleared when the gateway announces itself again (it may have
-   * restarted its counter); then the observation time decides.
+   * the report last applied (the time clamped to the cloud's clock when it was written, so a gateway
+   * clock running ahead cannot outrank later reports). last_seq is cleared when the gateway announces
+   * itself again (it may have restarted its counter); then the observation time decides.
    */
   reportedAt: timestamp('reported_at', { withTimezone: true }),
   lastGatewayId: text('last_gateway_id'),
