@@ -24,6 +24,8 @@ const system = await startSystem({
   mqttUrl: config.mqttUrl,
   instanceId: config.instanceId,
   sharedGroup: config.sharedGroup,
+  deviceOfflineAfterMs: config.deviceOfflineAfterMs,
+  gatewayMaxDevices: config.gatewayMaxDevices,
   jwtSecret: config.jwtSecret,
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,

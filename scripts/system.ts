@@ -21,6 +21,9 @@ export interface SystemOptions {
   instanceId?: string | undefined;
   /** With mqttUrl: the shared-subscription group, or null for a broker without `$share` (aedes). */
   sharedGroup?: string | null;
+  /** DEVICE_OFFLINE_AFTER_S and GATEWAY_MAX_DEVICES, in the cloud's terms (cloud.ts). */
+  deviceOfflineAfterMs?: number;
+  gatewayMaxDevices?: number;
   jwtSecret: string;
   demoEmail: string;
   demoPassword: string;
@@ -55,6 +58,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     mqttUrl: options.mqttUrl,
     instanceId: options.instanceId,
     ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
+    deviceOfflineAfterMs: options.deviceOfflineAfterMs,
+    gatewayMaxDevices: options.gatewayMaxDevices,
     logger: log.child({ part: 'cloud' }),
   });
   const demo = await ensureDemo(cloud.services, { email: options.demoEmail, password: options.demoPassword, gatewayId: options.gatewayId });

@@ -9,6 +9,8 @@ import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
+import { DEFAULT_DEVICE_OFFLINE_AFTER_S } from './config.ts';
+import { runEvery } from './services/periodic.ts';
 import { InstanceIdInUseError } from './errors.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './services/accounts.ts';
@@ -30,6 +32,8 @@ import { HealthService } from './services/health.ts';
 import { HomeService } from './services/homes.ts';
 import { INGEST_FILTERS, IngestService } from './services/ingest.ts';
 
+/** Longest pause between two looks for switches not heard for DEVICE_OFFLINE_AFTER_S. */
+const OFFLINE_SWEEP_MAX_MS = 30_000;
 /** How often ended rate-limit windows are deleted (a window is minutes long; rows are tiny). */
 const RATE_LIMIT_PRUNE_MS = 60_000;
 
@@ -74,6 +78,10 @@ export interface CloudConfig {
    * it the batch is left to the broker under a kept session (instanceId), dropped otherwise.
    */
   ingestRetryForMs?: number | undefined;
+  /** A switch not heard for this long is taken offline; default DEFAULT_DEVICE_OFFLINE_AFTER_S. */
+  deviceOfflineAfterMs?: number | undefined;
+  /** How many switches one gateway may have registered; default DEFAULT_GATEWAY_MAX_DEVICES. */
+  gatewayMaxDevices?: number | undefined;
 }
 
 export interface CloudServices {
@@ -225,11 +233,17 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       mqtt: { ...login, filters, sessionId },
       database: await database.share(),
       retryForMs: config.ingestRetryForMs,
+      maxDevicesPerGateway: config.gatewayMaxDevices,
     }));
     // Before the broker and the database go: the worker writes what it has queued.
     cleanups.push(() => ingest.stop());
 
     cleanups.push(commands.startSweeper(config.commandSweepMs ?? 1000));
+    const offlineAfterMs = config.deviceOfflineAfterMs ?? DEFAULT_DEVICE_OFFLINE_AFTER_S * 1000;
+    // Checked four times per period (at most every OFFLINE_SWEEP_MAX_MS), so a switch goes offline
+    // at most a quarter of the period late.
+    const offlineSweepMs = Math.max(100, Math.min(offlineAfterMs / 4, OFFLINE_SWEEP_MAX_MS));
+    cleanups.push(runEvery(offlineSweepMs, () => shadows.markSilentOffline(offlineAfterMs), logger, 'offline sweep'));
     const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });
     cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
     const rateLimits = new RateLimitService(db);

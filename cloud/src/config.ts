@@ -39,11 +39,22 @@ export interface AppConfig {
   demoEmail: string;
   demoPassword: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** A switch not heard for this long shows offline (DEVICE_OFFLINE_AFTER_S, default 900 s). */
+  deviceOfflineAfterMs: number;
+  /** How many switches one gateway may have registered (GATEWAY_MAX_DEVICES, default 256). */
+  gatewayMaxDevices: number;
 }
 
 /** Part of an MQTT client id: MQTT 3.1.1 §3.1.3.1 only promises 23 characters, brokers take more; kept short and plain. */
 const INSTANCE_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/**
+ * Three of the reference gateway's re-reports (every 5 min, gateway availability.reportEveryMs) may
+ * go missing before a switch it still hears shows offline.
+ */
+export const DEFAULT_DEVICE_OFFLINE_AFTER_S = 900;
+/** A household's switches fit many times over; a gateway inventing addresses does not. */
+export const DEFAULT_GATEWAY_MAX_DEVICES = 256;
 
 export function parseConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
   const issues: { variable: string; message: string }[] = [];
@@ -94,6 +105,16 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (groupText !== 'off' && !/^[A-Za-z0-9_-]{1,64}$/.test(groupText)) {
     issues.push({ variable: 'MQTT_SHARED_GROUP', message: 'must be "off" or 1-64 characters of A-Z, a-z, 0-9, _ and -' });
   }
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const text = read(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+      issues.push({ variable: name, message: `"${text}" is not a whole number from ${min} to ${max}` });
+      return fallback;
+    }
+    return n;
+  };
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
 
@@ -112,6 +133,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     demoEmail,
     demoPassword,
     logLevel,
+    // A week at most: past it a switch that is gone would still show online for days.
+    deviceOfflineAfterMs: whole('DEVICE_OFFLINE_AFTER_S', DEFAULT_DEVICE_OFFLINE_AFTER_S, 1, 7 * 24 * 3600) * 1000,
+    gatewayMaxDevices: whole('GATEWAY_MAX_DEVICES', DEFAULT_GATEWAY_MAX_DEVICES, 1, 100_000),
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return config;

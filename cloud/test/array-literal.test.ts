@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArrayLiteral } from '../src/db/array-literal.ts';
+import { ArrayLiteral, ArrayValueError } from '../src/db/array-literal.ts';
 import { PgliteThreadClient } from '../src/db/pglite-client.ts';
 
 let client: PgliteThreadClient;
@@ -37,7 +37,9 @@ describe('an array literal', () => {
 
   it('refuses a number that is not an integer rather than write a wrong one', () => {
     const literal = new ArrayLiteral();
-    expect(() => literal.int(Number.NaN)).toThrow(TypeError);
+    expect(() => literal.int(Number.NaN)).toThrow(ArrayValueError);
+    // Told apart from other failures as PostgreSQL's own would be: a data exception (class 22).
+    expect(() => literal.int(2 ** 53)).toThrow(expect.objectContaining({ code: '22003' }));
     expect(() => literal.int(1.5)).toThrow('not an integer: 1.5');
   });
 });

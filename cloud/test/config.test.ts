@@ -16,6 +16,8 @@ describe('parseConfig', () => {
       demoEmail: 'demo@switchfleet.local',
       demoPassword: 'switchfleet-demo',
       jwtSecretGenerated: true,
+      deviceOfflineAfterMs: 900_000,
+      gatewayMaxDevices: 256,
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
@@ -33,6 +35,8 @@ describe('parseConfig', () => {
       DEMO_EMAIL: 'me@example.test',
       DEMO_PASSWORD: 'hunter2hunter2',
       LOG_LEVEL: 'debug',
+      DEVICE_OFFLINE_AFTER_S: '60',
+      GATEWAY_MAX_DEVICES: '12',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@127.0.0.1:5432/db',
@@ -45,6 +49,8 @@ describe('parseConfig', () => {
       jwtSecret: 'x'.repeat(40),
       jwtSecretGenerated: false,
       logLevel: 'debug',
+      deviceOfflineAfterMs: 60_000,
+      gatewayMaxDevices: 12,
     });
   });
 
@@ -59,5 +65,18 @@ describe('parseConfig', () => {
     const variables = (error as ConfigError).issues.map((i) => i.variable);
     expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'CLOUD_INSTANCE_ID', 'MQTT_SHARED_GROUP', 'MQTT_PORT', 'PORT']);
     expect((error as ConfigError).message).toContain('MQTT_PORT: "abc" is not a port number');
+  });
+
+  it('refuses a device offline time or cap that is not a positive whole number in range', () => {
+    const bad = [
+      ['DEVICE_OFFLINE_AFTER_S', '0'],
+      ['DEVICE_OFFLINE_AFTER_S', '1.5'],
+      ['GATEWAY_MAX_DEVICES', '-1'],
+      ['GATEWAY_MAX_DEVICES', '1000000'],
+    ] as const;
+    for (const [variable, value] of bad) {
+      const message = new RegExp(`${variable}: .* is not a whole number`);
+      expect(() => parseConfig({ [variable]: value }), `${variable}=${value}`).toThrow(message);
+    }
   });
 });

@@ -75,6 +75,29 @@ describe('a tap in the app reaches the switch and comes back', () => {
     expect(sw?.state.on).toBe(!before);
   });
 
+  it('lists each toggle in the history at the time the switch changed', async () => {
+    const [, device] = await devices();
+    const toggledAt: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      toggledAt.push(Date.now());
+      const url = `/v1/devices/${device!.id}/commands?wait=true`;
+      const res = await system.api.inject({ method: 'POST', url, headers: auth(), payload: { action: 'toggle' } });
+      expect(res.json()).toMatchObject({ status: 'succeeded' });
+    }
+    const rowsFor = async () => {
+      const res = await system.api.inject({ method: 'GET', url: `/v1/devices/${device!.id}/history`, headers: auth() });
+      return (res.json() as { ts: string }[]).map((r) => Date.parse(r.ts)).filter((ts) => ts >= toggledAt[0]!);
+    };
+    // One row per toggle, each dated after the tap that caused it: not the time of an older sighting.
+    await expect.poll(async () => (await rowsFor()).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const rows = await rowsFor();
+    for (const [i, at] of toggledAt.entries()) {
+      const next = toggledAt[i + 1] ?? Number.POSITIVE_INFINITY;
+      expect(rows.some((ts) => ts >= at && ts < next)).toBe(true);
+    }
+  });
+
   it('reports health once the gateway is online', async () => {
     const res = await system.api.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);

@@ -34,7 +34,14 @@ export const GatewayConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    availability: Type.Object({ offlineAfterMs: Type.Integer({ minimum: 100 }) }, { additionalProperties: false }),
+    availability: Type.Object(
+      {
+        offlineAfterMs: Type.Integer({ minimum: 100 }),
+        /** How often a switch heard since its last report is reported again (the cloud's liveness). */
+        reportEveryMs: Type.Integer({ minimum: 100 }),
+      },
+      { additionalProperties: false },
+    ),
     commands: Type.Object(
       { retryBaseMs: Ms, retryMaxMs: Ms, rememberIds: Type.Integer({ minimum: 1 }) },
       { additionalProperties: false },
@@ -118,7 +125,7 @@ export const gatewayDefaults = {
     responseMs: 5_000,
     interviewRetryMs: 30_000,
   },
-  availability: { offlineAfterMs: 5 * 60_000 },
+  availability: { offlineAfterMs: 5 * 60_000, reportEveryMs: 5 * 60_000 },
   commands: { retryBaseMs: 200, retryMaxMs: 2_000, rememberIds: 10_000 },
   outbox: { maxBytes: 8 * 1024 * 1024, segmentBytes: 1024 * 1024, rememberResults: 2_000, fsync: true, drainMs: 5_000 },
   local: {

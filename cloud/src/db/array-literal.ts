@@ -4,6 +4,15 @@
  * parameter through as it is, where given a JavaScript array they serialize it element by element with
  * a quoting regex each (node-postgres on the ingest's thread, a tenth of its work per report).
  */
+/**
+ * A value the array's column type cannot hold, refused before the statement is sent. It carries the
+ * SQLSTATE PostgreSQL raises for the same fault (22003 numeric_value_out_of_range, Appendix A), so a
+ * caller tells a batch's bad data from other failures the same way whichever side found it.
+ */
+export class ArrayValueError extends RangeError {
+  readonly code = '22003';
+}
+
 export class ArrayLiteral {
   /**
    * Elements joined once at the end: appending to one string instead makes a rope of one object per
@@ -15,7 +24,7 @@ export class ArrayLiteral {
   /** An integer, or NULL. Anything else is refused: it would be a malformed literal or a silent NULL. */
   int(value: number | null): void {
     if (value === null) return this.#push('NULL');
-    if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+    if (!Number.isSafeInteger(value)) throw new ArrayValueError(`not an integer: ${value}`);
     this.#push(String(value));
   }
 

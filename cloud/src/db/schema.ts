@@ -133,6 +133,8 @@ export const devices = pgTable(
   },
   (t) => [
     index('devices_home_idx').on(t.homeId),
+    // The ingest counts a gateway's switches against its device cap when it registers a new one.
+    index('devices_gateway_idx').on(t.gatewayId),
     check('devices_address_check', sql`${t.address} ~ '^[0-9a-f]{12}$'`),
   ],
 );
@@ -161,8 +163,9 @@ export const deviceState = pgTable('device_state', {
   desiredOnAt: timestamp('desired_on_at', { withTimezone: true }),
   /**
    * Ordering guard against reordered and replayed reports: the gateway, seq and observation time of
-   * the report last applied. last_seq is cleared when the gateway announces itself again (it may have
-   * restarted its counter); then the observation time decides.
+   * the report last applied (the time clamped to the cloud's clock when it was written, so a gateway
+   * clock running ahead cannot outrank later reports). last_seq is cleared when the gateway announces
+   * itself again (it may have restarted its counter); then the observation time decides.
    */
   reportedAt: timestamp('reported_at', { withTimezone: true }),
   lastGatewayId: text('last_gateway_id'),

@@ -18,3 +18,16 @@ export function isTransientDbError(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether the error, or one it wraps, is about the data written rather than the database: SQLSTATE
+ * class 22 (data exception) or 23 (integrity constraint violation). Writing the same rows again fails
+ * alike, but rows written without the one at fault succeed.
+ */
+export function isDataDbError(e: unknown): boolean {
+  for (let err = e as { code?: unknown; cause?: unknown } | undefined; err; err = err.cause as typeof err) {
+    const code = typeof err.code === 'string' ? err.code : '';
+    if (/^2[23][0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return false;
+}

@@ -54,3 +54,30 @@ function toRow(gatewayId: string, r: DeviceReport): ReportRow {
     seen_at: r.ts,
   };
 }
+
+/** What became of the messages, counted per outcome (and exported as sf_ingest_messages_total). */
+export interface IngestStats {
+  received: number;
+  deviceStates: number;
+  commandResults: number;
+  gatewayStatuses: number;
+  /** Health snapshots (not stored; the latest per gateway is kept in memory). */
+  gatewayHealth: number;
+  /** Not JSON, too large, or not matching the topic's schema. */
+  malformed: number;
+  /** Well-formed but not applicable: unknown topic or gateway, mismatched address, unknown command. */
+  rejected: number;
+  /** Reports of a switch new to its gateway, refused: the gateway has its cap of switches (GATEWAY_MAX_DEVICES). */
+  overCap: number;
+  /** Reports stored in history but older than the state already applied for that switch. */
+  stale: number;
+  /** Reports already stored (the gateway's outbox delivered them again). */
+  duplicates: number;
+  /**
+   * Dropped because the database write failed: for a reason no retry cures, or for longer than the
+   * retry budget without a kept session (with one, such reports are left to the broker instead).
+   */
+  failed: number;
+  /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
+  reportBatches: number;
+}

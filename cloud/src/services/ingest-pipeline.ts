@@ -13,8 +13,8 @@
 import { decodePayload, parseTopic, topicMap, type GatewayHealth } from '@switchfleet/protocol';
 import type { Db } from '../db/database.ts';
 import { isTransientDbError } from '../db/transient-errors.ts';
-import { NO_TICKET, toMessage, type AppliedMessage, type Message } from './ingest-messages.ts';
-import { writeRetrying } from './ingest-retry.ts';
+import { NO_TICKET, toMessage, type AppliedMessage, type IngestStats, type Message } from './ingest-messages.ts';
+import { writeIsolating } from './ingest-retry.ts';
 import type { ReportRow } from './ingest-sql.ts';
 
 /**
@@ -31,30 +31,16 @@ const LINGER_MS = 100;
 const QUIET_MS = 10;
 /** Most messages applied per drain step (a statement of 2000 reports runs in about 45 ms on PGlite). */
 const BATCH_MAX = 2000;
+/**
+ * How far ahead of this cloud's clock a report may be dated. A report further ahead comes from a
+ * gateway clock that is wrong (a report cannot be observed in the future), and kept, it would sit
+ * at the end of the switch's history for years; it is counted malformed and dropped. Within the
+ * allowance it is stored as dated, and the shadow orders it by its time clamped to the cloud's
+ * (ingest-sql.ts), so it never outranks a report that comes after it.
+ */
+export const MAX_AHEAD_MS = 5 * 60_000;
 
-export interface IngestStats {
-  received: number;
-  deviceStates: number;
-  commandResults: number;
-  gatewayStatuses: number;
-  /** Health snapshots (not stored; the latest per gateway is kept in memory). */
-  gatewayHealth: number;
-  /** Not JSON, too large, or not matching the topic's schema. */
-  malformed: number;
-  /** Well-formed but not applicable: unknown topic or gateway, mismatched address, unknown command. */
-  rejected: number;
-  /** Reports stored in history but older than the state already applied for that switch. */
-  stale: number;
-  /** Reports already stored (the gateway's outbox delivered them again). */
-  duplicates: number;
-  /**
-   * Dropped because the database write failed: for a reason no retry cures, or for longer than the
-   * retry budget without a kept session (with one, such reports are left to the broker instead).
-   */
-  failed: number;
-  /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
-  reportBatches: number;
-}
+export type { IngestStats } from './ingest-messages.ts';
 
 /** Where the pipeline's outcomes go. */
 export interface IngestSink {
@@ -88,6 +74,8 @@ export interface IngestPipelineOptions {
   /** How long a step under load gathers messages, and the pause in arrivals that ends it early; default LINGER_MS, QUIET_MS. */
   lingerMs?: number | undefined;
   quietMs?: number | undefined;
+  /** How many switches a gateway may have; default DEFAULT_GATEWAY_MAX_DEVICES (config.ts). */
+  maxDevicesPerGateway?: number | undefined;
 }
 
 /** Thrown through the drain loop when a batch is left to the broker. */
@@ -165,6 +153,11 @@ export class IngestPipeline {
     if (!message) {
       this.sink.count(parsed.name, 'rejected', 1);
       this.sink.log('warn', { topic }, 'ingest: payload does not match its topic');
+    } else if (message.name === 'deviceState' && Date.parse(message.row.seen_at) > Date.now() + MAX_AHEAD_MS) {
+      this.sink.count(parsed.name, 'malformed', 1);
+      const fields = { topic, ts: message.row.seen_at };
+      this.sink.log('warn', fields, 'ingest: report dated ahead of the cloud\'s clock dropped');
+      return null;
     }
     return message;
   }
@@ -269,14 +262,29 @@ export class IngestPipeline {
     if (rows.length === 0) return;
     this.sink.count('deviceState', 'reportBatches', 1);
     try {
-      const outcome = await writeRetrying(this.db, rows, {
+      const outcome = await writeIsolating(this.db, rows, {
         retryForMs: this.options.retryForMs,
         stopping: () => this.#stopped,
         log: (level, fields, message) => this.sink.log(level, fields, message),
+        maxDevices: this.options.maxDevicesPerGateway,
       });
-      const accepted = rows.filter((r) => outcome.registered.has(r.address)).length;
+      const refused = new Set(outcome.refused.map((r) => r.row));
+      for (const { row, error } of outcome.refused) {
+        const err = error instanceof Error ? error.message : String(error);
+        const fields = { gatewayId: row.gateway_id, address: row.address, seq: row.seq, err };
+        this.sink.log('warn', fields, 'ingest: report refused by the database, dropped');
+      }
+      this.sink.count('deviceState', 'malformed', refused.size);
+      const kept = refused.size === 0 ? rows : rows.filter((r) => !refused.has(r));
+      const accepted = kept.filter((r) => outcome.registered.has(r.address)).length;
+      const overCap = kept.filter((r) => outcome.overCap.has(r.address)).length;
+      if (overCap > 0) {
+        const fields = { count: overCap, addresses: [...outcome.overCap].slice(0, 10) };
+        this.sink.log('warn', fields, 'ingest: reports of new switches past their gateway\'s device cap refused');
+      }
       const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
-      this.sink.count('deviceState', 'rejected', rows.length - accepted);
+      this.sink.count('deviceState', 'overCap', overCap);
+      this.sink.count('deviceState', 'rejected', kept.length - accepted - overCap);
       this.sink.count('deviceState', 'duplicates', accepted - stored);
       this.sink.count('deviceState', 'deviceStates', stored);
       // A switch with new reports whose shadow did not move: its newest report was older than the stored state.

@@ -4,7 +4,9 @@
  * PostgreSQL's 65535-parameter limit on big batches), the switches' identities, one per switch, as a
  * small json parameter. In order, the statement
  *  1. registers each switch into the home of the gateway that hears it (a gateway not provisioned,
- *     or not yet claimed into a home, matches no row, so its reports are not written);
+ *     or not yet claimed into a home, matches no row, so its reports are not written), as long as
+ *     the gateway stays within its device cap: the reports of a switch new to a gateway that already
+ *     has that many are refused, while its known switches go on as before;
  *  2. appends every report to device_state_history; its key holds the outbox's identity of a report
  *     (gateway_id, seq, ts), so a report the gateway's outbox delivers twice lands once, and only
  *     reports that were new go on (see writeOnce for how duplicates are told apart cheaply);
@@ -14,9 +16,10 @@
  *  4. announces the shadows it moved on the event bus (NOTIFY, sent at commit).
  */
 import { sql } from 'drizzle-orm';
-import { ArrayLiteral } from '../db/array-literal.ts';
+import { DEFAULT_GATEWAY_MAX_DEVICES } from '../config.ts';
 import { rowsOf, type Db } from '../db/database.ts';
 import { notifyStateEventsSql } from './event-bus.ts';
+import { columns, type Columns } from './ingest-columns.ts';
 
 /** One device report, flattened. */
 export interface ReportRow {
@@ -43,26 +46,38 @@ export interface BatchOutcome {
   stored: Map<string, number>;
   /** Addresses whose shadow's reported side changed (and was announced on the event bus). */
   moved: Set<string>;
+  /** Addresses of switches new to their gateway, not registered: the gateway is at its device cap. */
+  overCap: Set<string>;
 }
 
 interface OutRow {
   address: string;
   stored: number | null;
   moved: boolean;
+  over_cap: boolean;
 }
 
-export async function writeDeviceReports(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
-  const outcome = await writeOnce(db, rows);
+export async function writeDeviceReports(
+  db: Db,
+  rows: ReportRow[],
+  maxDevices = DEFAULT_GATEWAY_MAX_DEVICES,
+): Promise<BatchOutcome> {
+  const outcome = await writeOnce(db, rows, maxDevices);
   // A gateway claimed into its home while this statement ran is invisible to its snapshot, so its
   // switches were not registered: write those reports again, once, under a fresh snapshot. Reports of
   // unknown or unclaimed gateways take this path too and stay out.
-  const missed = rows.filter((r) => !outcome.registered.has(r.address));
+  const missed = rows.filter((r) => !outcome.registered.has(r.address) && !outcome.overCap.has(r.address));
   if (missed.length === 0) return outcome;
-  const again = await writeOnce(db, missed);
-  for (const address of again.registered) outcome.registered.add(address);
-  for (const [address, n] of again.stored) outcome.stored.set(address, (outcome.stored.get(address) ?? 0) + n);
-  for (const address of again.moved) outcome.moved.add(address);
-  return outcome;
+  return mergeOutcomes(outcome, await writeOnce(db, missed, maxDevices));
+}
+
+/** `into` with `more` added to it (the outcomes of two writes of different reports). */
+export function mergeOutcomes<T extends BatchOutcome>(into: T, more: BatchOutcome): T {
+  for (const address of more.registered) into.registered.add(address);
+  for (const [address, n] of more.stored) into.stored.set(address, (into.stored.get(address) ?? 0) + n);
+  for (const address of more.moved) into.moved.add(address);
+  for (const address of more.overCap) into.overCap.add(address);
+  return into;
 }
 
 /** The history key's constraint (schema.ts). */
@@ -76,13 +91,13 @@ const HISTORY_KEY = 'device_state_history_pkey';
  * the batch is then written again with ON CONFLICT DO NOTHING. Copies inside one batch are removed
  * before either.
  */
-async function writeOnce(db: Db, rows: ReportRow[]): Promise<BatchOutcome> {
+async function writeOnce(db: Db, rows: ReportRow[], maxDevices: number): Promise<BatchOutcome> {
   const c = columns(rows);
   try {
-    return await writeColumns(db, c, false);
+    return await writeColumns(db, c, maxDevices, false);
   } catch (e) {
     if (!violates(e, HISTORY_KEY)) throw e;
-    return await writeColumns(db, c, true);
+    return await writeColumns(db, c, maxDevices, true);
   }
 }
 
@@ -94,7 +109,7 @@ function violates(e: unknown, constraint: string): boolean {
   return false;
 }
 
-async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<BatchOutcome> {
+async function writeColumns(db: Db, c: Columns, maxDevices: number, redeliveries: boolean): Promise<BatchOutcome> {
   const result = await db.execute(sql`
     with input as (
       select * from unnest(
@@ -108,17 +123,26 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
     ), claimed as (
       -- switches whose gateway is provisioned and claimed into a home, with that home
       select i.*, g.home_id from ident i join gateways g on g.id = i.gateway_id and g.home_id is not null
+    ), fresh as (
+      -- switches new to the gateway that reports them (never registered, or registered under another)
+      select c.gateway_id, c.address, row_number() over (partition by c.gateway_id order by c.address) as n
+      from claimed c left join devices d on d.address = c.address
+      where d.id is null or d.gateway_id <> c.gateway_id
+    ), over_cap as (
+      -- those past their gateway's device cap stay unregistered; the count runs only for new switches
+      select f.address from fresh f
+      where (select count(*) from devices x where x.gateway_id = f.gateway_id) + f.n > ${maxDevices}
     ), changed as (
       -- only new or changed switches go through the upsert: INSERT … ON CONFLICT locks every row it
       -- meets, and most batches change no switch at all
       select c.* from claimed c left join devices d on d.address = c.address
-      where d.id is null
+      where not exists (select 1 from over_cap o where o.address = c.address) and (d.id is null
          or d.gateway_id is distinct from c.gateway_id
          or d.home_id is distinct from c.home_id
          or d.model is distinct from c.model
          or (c.firmware_version is not null and c.firmware_version is distinct from d.firmware_version)
          or (c.hardware_id is not null and c.hardware_id is distinct from d.hardware_id)
-         or (c.serial is not null and c.serial is distinct from d.serial)
+         or (c.serial is not null and c.serial is distinct from d.serial))
     ), upserted as (
       insert into devices (gateway_id, address, home_id, name, model, firmware_version, hardware_id, serial)
       select c.gateway_id, c.address, c.home_id, coalesce(c.name, c.model || ' ' || right(c.address, 4)),
@@ -152,12 +176,14 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
       insert into device_state as s (device_id, "on", battery, rssi, online, last_seen, on_at, battery_at, rssi_at,
                                 online_at, reported_at, last_gateway_id, last_seq, version, updated_at)
       select l.device_id, l."on", l.battery, l.rssi, l.online,
-             -- a report of a lost switch is not a sighting; a gateway clock ahead of ours is clamped
+             -- a report of a lost switch is not a sighting; a gateway clock ahead of ours is clamped,
+             -- the ordering time too: a report dated ahead would otherwise outrank every report
+             -- after it until that date
              case when l.online then l.seen end,
              case when l."on" is not null then l.seen end,
              case when l.battery is not null then l.seen end,
              case when l.rssi is not null then l.seen end,
-             l.seen, l.ts, l.gateway_id, l.seq, 1, now()
+             l.seen, l.seen, l.gateway_id, l.seq, 1, now()
       from latest l
       on conflict (device_id) do update set
         "on" = coalesce(excluded."on", s."on"),
@@ -185,14 +211,21 @@ async function writeColumns(db: Db, c: Columns, redeliveries: boolean): Promise<
     )${redeliveries ? sql`, stored as (select device_id, count(*)::integer as n from hist group by device_id)` : sql``}
     -- rows written by a CTE are invisible to the rest of the statement except through RETURNING;
     -- one row per registered switch; "announced" is read so that its NOTIFY runs
-    select r.address, ${redeliveries ? sql`coalesce(s.n, 0)` : sql`null::integer`} as stored, w.device_id is not null as moved
+    select r.address, ${redeliveries ? sql`coalesce(s.n, 0)` : sql`null::integer`} as stored,
+           w.device_id is not null as moved, false as over_cap
     from registered r
     ${redeliveries ? sql`left join stored s on s.device_id = r.id` : sql``}
     left join written w on w.device_id = r.id
     cross join (select count(*) from announced) a
+    union all
+    select address, null, false, true from over_cap
   `);
-  const outcome: BatchOutcome = { registered: new Set(), stored: new Map(), moved: new Set() };
+  const outcome: BatchOutcome = { registered: new Set(), stored: new Map(), moved: new Set(), overCap: new Set() };
   for (const row of rowsOf<OutRow>(result)) {
+    if (row.over_cap) {
+      outcome.overCap.add(row.address);
+      continue;
+    }
     outcome.registered.add(row.address);
     // Without redeliveries every report of a registered switch was stored (and not counted in SQL).
     const stored = row.stored === null ? c.reports.get(row.address)! : Number(row.stored);
@@ -219,72 +252,4 @@ export async function forgetGatewaySeq(db: Db, gatewayId: string): Promise<void>
   await db.execute(sql`
     update device_state set last_seq = null
     where last_gateway_id = ${gatewayId} and last_seq is not null`);
-}
-
-type Identity = Pick<ReportRow, 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial'>;
-
-type Columns = ReturnType<typeof columns>;
-
-/**
- * The batch as one array literal per column (array-literal.ts), without copies of a report (a row
- * may be inserted once per statement), and one identity per switch from its newest report in the
- * batch (a statement may touch a row once). Observation times go as milliseconds since the epoch:
- * PostgreSQL turns a number into a timestamp far faster than it parses ISO text (a third of the
- * statement's time on PGlite), and gateways stamp reports with millisecond precision (the key
- * (gateway_id, seq, ts) compares these values). What it returns is a few flat strings: the worker
- * keeps them while the statement runs, and a young-generation collection meanwhile copies what lives.
- */
-function columns(rows: ReportRow[]) {
-  const l = {
-    gatewayIds: new ArrayLiteral(),
-    seqs: new ArrayLiteral(),
-    addresses: new ArrayLiteral(),
-    online: new ArrayLiteral(),
-    on: new ArrayLiteral(),
-    battery: new ArrayLiteral(),
-    rssi: new ArrayLiteral(),
-    ms: new ArrayLiteral(),
-  };
-  /** Reports per switch (after copies are removed). */
-  const reports = new Map<string, number>();
-  const newest = new Map<string, { row: ReportRow; ms: number; index: number }>();
-  const seen = new Set<string>();
-  for (const row of rows) {
-    const ms = Date.parse(row.seen_at);
-    const key = `${row.gateway_id} ${row.seq} ${ms} ${row.address}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const prior = newest.get(row.address);
-    if (!prior || ms > prior.ms || (ms === prior.ms && row.seq > prior.row.seq)) newest.set(row.address, { row, ms, index: l.ms.length });
-    l.gatewayIds.text(row.gateway_id);
-    l.seqs.int(row.seq);
-    l.addresses.text(row.address);
-    l.online.bool(row.online);
-    l.on.bool(row.on);
-    l.battery.int(row.battery);
-    l.rssi.int(row.rssi);
-    l.ms.int(ms);
-    reports.set(row.address, (reports.get(row.address) ?? 0) + 1);
-  }
-  const marked = new Array<boolean>(l.ms.length).fill(false);
-  const identities: Identity[] = [];
-  for (const { row: r, index } of newest.values()) {
-    marked[index] = true;
-    identities.push({ gateway_id: r.gateway_id, address: r.address, model: r.model, name: r.name, firmware_version: r.firmware_version, hardware_id: r.hardware_id, serial: r.serial });
-  }
-  const newestFlags = new ArrayLiteral();
-  for (const m of marked) newestFlags.bool(m);
-  return {
-    gatewayIds: String(l.gatewayIds),
-    seqs: String(l.seqs),
-    addresses: String(l.addresses),
-    online: String(l.online),
-    on: String(l.on),
-    battery: String(l.battery),
-    rssi: String(l.rssi),
-    ms: String(l.ms),
-    newest: String(newestFlags),
-    identities: JSON.stringify(identities),
-    reports,
-  };
 }

@@ -27,6 +27,8 @@ export interface WorkerStart {
   database: SharedDatabase;
   /** How long a batch is written again while the database is unavailable (ingest-pipeline.ts). */
   retryForMs?: number | undefined;
+  /** How many switches a gateway may have (ingest-sql.ts). */
+  maxDevicesPerGateway?: number | undefined;
 }
 
 export type ToWorker =

@@ -89,7 +89,11 @@ const UNSUBSCRIBE_MS = 2000;
 
 async function start(config: WorkerStart): Promise<void> {
   shared = await openShared(config.database);
-  pipeline = new IngestPipeline(shared.db, sink, { retryForMs: config.retryForMs, leaveToBroker: config.mqtt.sessionId !== undefined });
+  pipeline = new IngestPipeline(shared.db, sink, {
+    retryForMs: config.retryForMs,
+    leaveToBroker: config.mqtt.sessionId !== undefined,
+    maxDevicesPerGateway: config.maxDevicesPerGateway,
+  });
   const forward = (level: 'info' | 'warn') => (fields: object | string, message?: string) =>
     typeof fields === 'string' ? sink.log(level, {}, fields) : sink.log(level, fields as Record<string, unknown>, message ?? '');
   const logger = { info: forward('info'), warn: forward('warn') };

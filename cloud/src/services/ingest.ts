@@ -42,6 +42,7 @@ export class IngestService {
     gatewayHealth: 0,
     malformed: 0,
     rejected: 0,
+    overCap: 0,
     stale: 0,
     duplicates: 0,
     failed: 0,

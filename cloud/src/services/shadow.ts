@@ -5,11 +5,11 @@
  * update may carry the version it was based on; a stale one is refused (optimistic concurrency).
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import { rowsOf, type Db } from '../db/database.ts';
 import { devices, deviceState, homeMembers } from '../db/schema.ts';
 import { NotFoundError, VersionConflictError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import type { EventBus } from './event-bus.ts';
+import { notifyStateEventsSql, type EventBus } from './event-bus.ts';
 
 type Stamp = { timestamp: string };
 
@@ -79,15 +79,19 @@ export class ShadowService {
       });
   }
 
-  /** reported.on carried by a command result (an observation of the switch at the gateway). */
+  /**
+   * reported.on carried by a command result: an observation of the switch at the gateway, which has
+   * just reached it, so the switch was also seen (lastSeen) and is reachable (online).
+   */
   async recordReported(deviceId: string, on: boolean): Promise<void> {
     const now = new Date();
+    const seen = { on, onAt: now, lastSeen: now, online: true, onlineAt: now };
     const [row] = await this.db
       .insert(deviceState)
-      .values({ deviceId, on, onAt: now })
+      .values({ deviceId, ...seen })
       .onConflictDoUpdate({
         target: deviceState.deviceId,
-        set: { on, onAt: now, version: sql`${deviceState.version} + 1`, updatedAt: now },
+        set: { ...seen, version: sql`${deviceState.version} + 1`, updatedAt: now },
       })
       .returning();
     const [device] = await this.db.select({ homeId: devices.homeId }).from(devices).where(eq(devices.id, deviceId));
@@ -105,6 +109,25 @@ export class ShadowService {
         },
       ]);
     }
+  }
+
+  /**
+   * Takes every switch not heard for `afterMs` offline: a gateway may vanish, or lose a switch,
+   * without saying so, and the switch would otherwise show online for ever. Announced on the event
+   * bus like any state change (at commit); a later report that hears the switch brings it back.
+   * Returns how many went offline.
+   */
+  async markSilentOffline(afterMs: number): Promise<number> {
+    const result = await this.db.execute(sql`
+      with gone as (
+        update device_state s set online = false, online_at = now(), version = s.version + 1, updated_at = now()
+        where s.online and s.last_seen < now() - make_interval(secs => ${afterMs / 1000})
+        returning s.device_id, s.online, s."on", s.battery, s.rssi, s.version
+      ), announced as (
+        ${notifyStateEventsSql(sql`select g.*, d.home_id from gone g join devices d on d.id = g.device_id`)}
+      )
+      select (select count(*) from gone)::integer as n, (select count(*) from announced)::integer as notified`);
+    return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
   }
 
   private async ownedDevice(userId: string, deviceId: string): Promise<{ id: string; gatewayId: string } | null> {

@@ -24,6 +24,11 @@ export interface DeviceRecord {
   lastSeen: number;
   online: boolean;
   interviewed: boolean;
+  /**
+   * When the record last changed (state, availability, identity, rssi), epoch ms: a change learnt
+   * over a connection (a command's answer) is news of that moment although no advertisement came.
+   */
+  changedAt?: number;
 }
 
 export type DeviceChange = 'identity' | 'state' | 'availability' | 'rssi';
@@ -151,6 +156,7 @@ export class DeviceRegistry {
   }
 
   private emit(rec: DeviceRecord, change: DeviceChange): void {
+    rec.changedAt = this.now();
     this.events.emit('change', rec, change);
   }
 }

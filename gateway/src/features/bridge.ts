@@ -11,7 +11,11 @@ export function toReport(rec: DeviceRecord, seq: number): DeviceReport {
   if (rec.firmwareVersion) device.firmwareVersion = rec.firmwareVersion;
   if (rec.hardwareId) device.hardwareId = rec.hardwareId;
   if (rec.serial) device.serial = rec.serial;
-  const report: DeviceReport = { v: 1, seq, ts: new Date(rec.lastSeen).toISOString(), device, online: rec.online };
+  // The report is what was known at its latest news: the last advertisement or the last change,
+  // whichever came later (a toggle answered over a connection changes the switch between
+  // advertisements), so a history row says when the switch changed.
+  const ts = new Date(Math.max(rec.lastSeen, rec.changedAt ?? 0)).toISOString();
+  const report: DeviceReport = { v: 1, seq, ts, device, online: rec.online };
   if (rec.on !== undefined) report.state = { on: rec.on };
   if (rec.battery !== undefined) report.battery = rec.battery;
   if (rec.rssi !== undefined) report.rssi = Math.round(rec.rssi);
@@ -22,10 +26,14 @@ export function bridge(deps: GatewayDeps): Feature {
   const { registry, cloud, log, outbox } = deps;
   let off = () => {};
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  /** The lastSeen each switch's latest report carried. */
+  const reported = new Map<string, number>();
 
   // Every change is stored in the outbox (with its seq) whether the cloud is reachable or not.
   const publish = (rec: DeviceRecord) => {
     if (stopped) return;
+    reported.set(rec.address, rec.lastSeen);
     outbox.put('deviceState', rec.address, (seq) => toReport(rec, seq)).stored.catch((err: unknown) => {
       log.error({ address: rec.address, err: (err as Error).message }, 'state report not stored');
       deps.health.error(`state report not stored: ${(err as Error).message}`);
@@ -39,9 +47,19 @@ export function bridge(deps: GatewayDeps): Feature {
       cloud.onUp(() => {
         for (const rec of registry.all()) publish(rec);
       });
+      // Advertisements alone report nothing, so a switch that is heard but idle would look gone to
+      // the cloud, which takes a switch not reported for a while as offline: each switch heard since
+      // its last report is reported again every reportEveryMs.
+      timer = setInterval(() => {
+        for (const rec of registry.all()) {
+          if (rec.online && rec.lastSeen > (reported.get(rec.address) ?? 0)) publish(rec);
+        }
+      }, deps.config.availability.reportEveryMs);
+      timer.unref();
     },
     stop() {
       stopped = true;
+      clearInterval(timer);
       off();
     },
   };

@@ -11,18 +11,24 @@ export const GatewayId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 export const DeviceAddress = Type.String({ pattern: '^[0-9a-f]{12}$' });
 export const Traceparent = Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' });
 /**
- * An RFC 3339 date-time that a JavaScript Date can hold: RFC 3339 also allows a leap second
- * (23:59:60) and RFC 9557 a zone-name suffix ("…Z[Europe/Paris]"); Date.parse reads neither, and a
- * receiver that cannot place a report in time cannot store it. The pattern refuses both; the format
- * keeps the calendar check (no 30 February).
+ * An RFC 3339 date-time in UTC that a JavaScript Date can hold. UTC only ("Z", RFC 3339 §4.3; a
+ * lower-case "z" as §5.6 allows): the protocol promises UTC, and a numeric offset ("+02:00") would
+ * make the same instant two strings, where the outbox's identity of a report compares instants.
+ * RFC 3339 also allows a leap second (23:59:60) and RFC 9557 a zone-name suffix ("…Z[Europe/Paris]");
+ * Date.parse reads neither, and a receiver that cannot place a report in time cannot store it. The
+ * pattern refuses all three; the format keeps the calendar check (no 30 February).
  */
 const Timestamp = Type.String({
   format: 'date-time',
-  pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?[Zz]$',
   description: 'ISO 8601 in UTC',
 });
-/** Sequence numbers are per gateway and strictly increase across everything it publishes upward. */
-const Seq = Type.Integer({ minimum: 0 });
+/**
+ * Sequence numbers are per gateway and strictly increase across everything it publishes upward. The
+ * cloud stores them as bigint and reads them as JavaScript numbers, which hold integers exactly up
+ * to 2^53 - 1: the bound of what is accepted, so a schema-valid report is one the database can hold.
+ */
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const SwitchState = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
 

@@ -1,0 +1,1 @@
+CREATE INDEX "devices_gateway_idx" ON "devices" USING btree ("gateway_id");
