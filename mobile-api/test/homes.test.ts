@@ -118,3 +118,48 @@ describe('rooms and renaming', () => {
     await b.gateway.close();
   });
 });
+
+describe('names a user can choose', () => {
+  it('answers a room renamed or added to a name another room of the home has 409 NAME_TAKEN, changing nothing', async () => {
+    const a = await person();
+    const home = (await call(a.token, 'POST', '/v1/homes', { name: 'Home' })).json();
+    const kitchen = (await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: 'Kitchen' })).json();
+    const hall = (await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: 'Hall' })).json();
+    const renamed = await call(a.token, 'PATCH', `/v1/homes/${home.id}/rooms/${hall.id}`, { name: 'Kitchen' });
+    expect(renamed.statusCode).toBe(409);
+    expect(renamed.json().error).toMatchObject({ code: 'NAME_TAKEN', details: [{ field: 'name' }] });
+    const added = await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: ' Kitchen ' });
+    expect(added.statusCode).toBe(409);
+    expect(added.json().error.code).toBe('NAME_TAKEN');
+    const rooms = (await call(a.token, 'GET', `/v1/homes/${home.id}/rooms`)).json();
+    expect(rooms.map((r: { id: string; name: string }) => [r.id, r.name])).toEqual([[hall.id, 'Hall'], [kitchen.id, 'Kitchen']]);
+  });
+
+  it('refuses a NUL character, which PostgreSQL text cannot hold, in every stored string with 400', async () => {
+    const a = await resident();
+    const room = (await call(a.token, 'POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Den' })).json();
+    const nul = 'a\u0000b';
+    const cases: [string, string, object][] = [
+      ['POST', '/v1/homes', { name: nul }],
+      ['PATCH', `/v1/homes/${a.home.id}`, { name: nul }],
+      ['POST', `/v1/homes/${a.home.id}/rooms`, { name: nul }],
+      ['PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: nul }],
+      ['PATCH', `/v1/devices/${a.deviceId}`, { name: nul }],
+      ['POST', `/v1/homes/${a.home.id}/invitations`, { email: `x${nul}@example.test` }],
+      ['POST', `/v1/homes/${a.home.id}/gateways/claim`, { claimCode: `ABCDEFGH${nul}` }],
+      ['POST', `/v1/devices/${a.deviceId}/schedules`, { cron: `0 7 * * *${nul}`, timeZone: 'UTC', action: 'on' }],
+      ['POST', `/v1/devices/${a.deviceId}/schedules`, { cron: '0 7 * * *', timeZone: `UTC${nul}`, action: 'on' }],
+      ['POST', '/v1/auth/login', { email: `${a.email}${nul}`, password: 'correct horse battery' }],
+      ['POST', '/v1/auth/register', { email: `n${nul}@example.test`, password: 'correct horse battery' }],
+      ['POST', '/v1/auth/refresh', { refreshToken: nul }],
+      ['POST', '/v1/auth/logout', { refreshToken: nul }],
+    ];
+    for (const [method, url, body] of cases) {
+      const res = await call(a.token, method as 'POST', url, body);
+      expect(res.statusCode, `${method} ${url} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await call(a.token, 'GET', `/v1/homes/${a.home.id}`)).json().name).toBe('Home');
+    await a.gateway.close();
+  });
+});

@@ -22,7 +22,7 @@ function patchDesired(token: string, deviceId: string, on: boolean, ifMatch?: st
 }
 
 describe('the device shadow', () => {
-  it('shows reported state with per-field timestamps, and refuses a desired change based on a stale version with 409', async () => {
+  it('shows reported state with per-field timestamps, and refuses a desired change based on a stale version with 412', async () => {
     const o = await owner();
     const got = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(o.token) });
     expect(got.statusCode).toBe(200);
@@ -37,7 +37,7 @@ describe('the device shadow', () => {
     expect(changed.json().state.desired).toEqual({ on: true });
 
     const stale = await patchDesired(o.token, o.deviceId, false, `"${shadow.version}"`);
-    expect(stale.statusCode).toBe(409);
+    expect(stale.statusCode).toBe(412);
     expect(stale.json().error.code).toBe('VERSION_CONFLICT');
     // The delta of the accepted change went to the switch's gateway as a command.
     const delta = await o.gateway.nextCommand((c) => c.address === o.address);
@@ -77,6 +77,47 @@ describe('the device shadow', () => {
     });
     expect(settled.state.delta).toBeUndefined();
     await back.close();
+  });
+});
+
+describe('If-Match on the desired state (RFC 9110 §13.1.1)', () => {
+  const shadowOf = async (o: { token: string; deviceId: string }) =>
+    api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: bearer(o.token) });
+
+  it('matches a strong tag anywhere in a list, and `*`, and answers each change with the new ETag', async () => {
+    const o = await owner();
+    const v = (await shadowOf(o)).json().version as number;
+    const listed = await patchDesired(o.token, o.deviceId, true, `"${v + 40}", "${v}" , W/"${v + 41}"`);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.headers.etag).toBe(`"${listed.json().version}"`);
+    const any = await patchDesired(o.token, o.deviceId, false, '*');
+    expect(any.statusCode).toBe(200);
+    expect(any.json().version).toBe(listed.json().version + 1);
+    expect((await shadowOf(o)).headers.etag).toBe(`"${any.json().version}"`);
+    await o.gateway.close();
+  });
+
+  it('never matches a weak tag, an opaque tag of another form or a version past the column, and changes nothing', async () => {
+    const o = await owner();
+    const before = (await shadowOf(o)).json();
+    for (const field of [`W/"${before.version}"`, '"v1"', '"99999999999"', '""']) {
+      const res = await patchDesired(o.token, o.deviceId, true, field);
+      expect(res.statusCode, field).toBe(412);
+      expect(res.json().error.code).toBe('VERSION_CONFLICT');
+    }
+    expect((await shadowOf(o)).json()).toEqual(before);
+    await o.gateway.close();
+  });
+
+  it('refuses a field that is not `*` or a list of entity tags with 400', async () => {
+    const o = await owner();
+    const v = (await shadowOf(o)).json().version as number;
+    for (const field of [String(v), `"${v}`, `"${v}" "${v}"`, '**']) {
+      const res = await patchDesired(o.token, o.deviceId, true, field);
+      expect(res.statusCode, field).toBe(400);
+      expect(res.json().error.details[0]).toMatchObject({ field: 'if-match', in: 'headers' });
+    }
+    await o.gateway.close();
   });
 });
 

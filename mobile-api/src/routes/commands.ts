@@ -25,6 +25,7 @@ const commandRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['commands'],
+        operationId: 'getCommand',
         summary: 'A command and its lifecycle (404 when absent or not the caller\'s)',
         security: [{ bearerAuth: [] }],
         params: CommandParams,

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { SwitchState } from './devices.ts';
 import { EX } from './examples.ts';
+import { Text } from './http.ts';
 
 export const CommandBody = Type.Object(
   {
@@ -17,7 +18,7 @@ export const CommandBody = Type.Object(
 
 export const CommandHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({
+    Text({
       minLength: 1,
       maxLength: 255,
       examples: ['5b0f3c1e-app-retry-1'],
@@ -62,11 +63,12 @@ export const CommandView = Type.Object(
 export type CommandBody = Static<typeof CommandBody>;
 
 export const MAX_WAIT_MS = 30_000;
+export const DEFAULT_WAIT_MS = 10_000;
 
 export const CommandQuery = Type.Object(
   {
-    wait: Type.Boolean({ default: false, description: 'Answer once the command is terminal (or the wait ends)', examples: [true] }),
-    waitMs: Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS, default: 10_000, description: 'Longest wait with wait=true', examples: [5000] }),
+    wait: Type.Optional(Type.Boolean({ default: false, description: 'Answer once the command is terminal (or the wait ends)', examples: [true] })),
+    waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS, default: DEFAULT_WAIT_MS, description: 'Longest wait with wait=true', examples: [5000] })),
   },
   { additionalProperties: false },
 );

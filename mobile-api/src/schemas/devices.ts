@@ -1,6 +1,8 @@
 /** Devices, their shadow and history. */
 import { Type } from 'typebox';
+import { IF_MATCH_PATTERN } from '../conditional.ts';
 import { EX } from './examples.ts';
+import { Text } from './http.ts';
 
 export const SwitchState = Type.Object({ on: Type.Boolean() });
 function SwitchStateRef() {
@@ -38,7 +40,7 @@ export const Device = Type.Object(
 
 export const DevicePatch = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    name: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
     roomId: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'A room of the device\'s home; null takes it out' })),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ name: 'Desk lamp' }, { roomId: null }] },
@@ -83,7 +85,14 @@ export const ShadowBody = Type.Object(
 export const DesiredBody = Type.Object({ on: Type.Boolean() }, { additionalProperties: false, examples: [{ on: true }] });
 
 export const DesiredHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ pattern: '^(W/)?"?[0-9]{1,9}"?$', examples: ['"7"'], description: 'The shadow version the change is based on; 409 when stale' })),
+  'if-match': Type.Optional(
+    Type.String({
+      pattern: IF_MATCH_PATTERN,
+      maxLength: 1024,
+      examples: ['"7"'],
+      description: 'RFC 9110 §13.1.1: `*` or entity tags (the ETag of GET shadow); 412 unless the shadow\'s is one of them (weak tags never match)',
+    }),
+  ),
 });
 
 export const HistoryQuery = Type.Object(
