@@ -14,12 +14,13 @@ interface Media {
   examples?: Record<string, { value: unknown }>;
 }
 interface Operation {
+  operationId?: string;
   summary?: string;
   tags?: string[];
   security?: unknown[];
-  parameters?: (Media & { name: string; in: string })[];
+  parameters?: (Media & { name: string; in: string; required?: boolean })[];
   requestBody?: { content: Record<string, Media> };
-  responses: Record<string, { content?: Record<string, Media> }>;
+  responses: Record<string, { content?: Record<string, Media>; headers?: Record<string, unknown> }>;
 }
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
@@ -137,6 +138,51 @@ describe('every operation of the OpenAPI document', () => {
     const invalid = pairs.filter(({ schema, example }) => !Compile(toJsonSchema(schema) as never).Check(example)).map((p) => p.where);
     expect(pairs.length).toBeGreaterThan(operations().length);
     expect(invalid).toEqual([]);
+  });
+});
+
+describe('what clients generate from the document', () => {
+  /** Public: no access token. Everything else carries bearerAuth. */
+  const PUBLIC = ['post /v1/auth/register', 'post /v1/auth/login', 'post /v1/auth/refresh', 'post /v1/auth/logout', 'get /health'];
+
+  it('names every operation with a unique operationId', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('marks public operations security: [] and every other one bearerAuth', () => {
+    const wrong = operations()
+      .filter(({ name, op }) => (PUBLIC.includes(name) ? op.security?.length !== 0 : !JSON.stringify(op.security).includes('bearerAuth')))
+      .map((o) => o.name);
+    expect(wrong).toEqual([]);
+  });
+
+  it('documents 414 everywhere and 413 and 415 where a body is taken', () => {
+    const missing = operations().flatMap(({ name, op }) =>
+      ['414', ...(op.requestBody ? ['413', '415'] : [])].filter((s) => !op.responses[s]).map((s) => `${name} ${s}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('does not require a parameter that has a default', () => {
+    const wrong = operations().flatMap(({ name, op }) =>
+      (op.parameters ?? []).filter((p) => p.required && p.schema?.default !== undefined).map((p) => `${name} ${p.name}`),
+    );
+    expect(operations().some(({ op }) => op.parameters?.some((p) => p.schema?.default !== undefined))).toBe(true);
+    expect(wrong).toEqual([]);
+  });
+
+  it('documents Location on every 201 and 202 (but register: an account has no URL), and ETag on the shadow', () => {
+    const wrong = operations().flatMap(({ name, op }) =>
+      Object.entries(op.responses)
+        .filter(([status]) => (status === '201' && name !== 'post /v1/auth/register') || status === '202')
+        .filter(([, r]) => !r.headers?.Location)
+        .map(([status]) => `${name} ${status}`),
+    );
+    expect(wrong).toEqual([]);
+    expect(doc.paths['/v1/devices/{id}/shadow']!.get!.responses['200']!.headers?.ETag).toBeDefined();
+    expect(doc.paths['/v1/devices/{id}/desired']!.patch!.responses['200']!.headers?.ETag).toBeDefined();
   });
 });
 
