@@ -43,6 +43,7 @@ describe('the authorization matrix of two users, two homes and two gateways', ()
       ['GET', `/v1/homes/${a.home.id}/rooms`],
       ['POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Attic' }],
       ['GET', `/v1/homes/${a.home.id}/gateways`],
+      ['GET', `/v1/homes/${a.home.id}/gateways/${a.gateway.gatewayId}`],
       ['POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email }],
       ['POST', `/v1/homes/${a.home.id}/gateways/claim`, { claimCode: 'AAAAAAAAAAAAAAAA' }],
       ['GET', `/v1/devices/${a.deviceId}`],
@@ -75,6 +76,9 @@ describe('invitations', () => {
     expect((await call(b.token, 'GET', '/v1/invitations')).json()).toMatchObject([{ id, homeId: a.home.id, status: 'pending' }]);
     expect((await call(c.token, 'GET', '/v1/invitations')).json()).toEqual([]);
     expect((await call(c.token, 'POST', `/v1/invitations/${id}/accept`)).statusCode).toBe(404);
+    expect((await call(b.token, 'GET', `/v1/invitations/${id}`)).json()).toMatchObject({ id, status: 'pending' });
+    expect((await call(a.token, 'GET', `/v1/invitations/${id}`)).statusCode).toBe(200);
+    expect((await call(c.token, 'GET', `/v1/invitations/${id}`)).statusCode).toBe(404);
 
     const accepted = await call(b.token, 'POST', `/v1/invitations/${id}/accept`);
     expect(accepted.statusCode).toBe(200);

@@ -25,7 +25,8 @@ describe('a method the path does not support', () => {
     const cases: [string, string, string][] = [
       ['DELETE', '/v1/devices', 'GET, HEAD'],
       ['PUT', `/v1/devices/${DEVICE}`, 'GET, HEAD, PATCH'],
-      ['GET', `/v1/schedules/${DEVICE}`, 'DELETE'],
+      ['PUT', `/v1/schedules/${DEVICE}`, 'DELETE, GET, HEAD'],
+      ['PUT', `/v1/homes/${DEVICE}/gateways/claim`, 'GET, HEAD, POST'],
       ['PATCH', '/v1/homes', 'GET, HEAD, POST'],
       ['POST', '/health', 'GET, HEAD'],
     ];
@@ -79,6 +80,12 @@ describe('Location (RFC 9110 §10.2.2)', () => {
       payload: { cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' },
     });
     expect(schedule.headers.location).toBe(`/v1/schedules/${schedule.json().id}`);
+    // Each Location can be read back, and answers what the 201 carried.
+    for (const made of [room, invited, claimed, schedule]) {
+      const read = await api.app.inject({ method: 'GET', url: made.headers.location as string, headers: auth });
+      expect(read.statusCode, made.headers.location as string).toBe(200);
+      expect(read.json()).toEqual(made.json());
+    }
     await o.gateway.close();
   });
 

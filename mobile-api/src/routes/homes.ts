@@ -1,12 +1,13 @@
 /** Homes, members, invitations, rooms and gateway claiming. Everything of a home not the caller's is 404. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Gateway } from '@switchfleet/cloud';
+import { NotFoundError, type Gateway } from '@switchfleet/cloud';
 import { Type } from 'typebox';
 import {
   ClaimBody,
   created,
   GatewayBody,
   GatewayList,
+  GatewayParams,
   HomeBody,
   HomeList,
   HomeParams,
@@ -106,6 +107,20 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(201).header('location', at(`/invitations/${invitation.id}`)).send(invitation);
     },
   );
+  app.get(
+    '/invitations/:id',
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'getInvitation',
+        summary: 'One invitation, for the person invited and the home\'s owner',
+        params: InvitationParams,
+        response: { 200: InvitationBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
+    (r) => invitations.get(r.userId, r.params.id),
+  );
   app.get('/invitations', { schema: { tags, security: secured, operationId: 'listInvitations', summary: 'Pending invitations addressed to the caller', response: { 200: InvitationList, 401: e[401], 500: e[500] } } }, (r) =>
     invitations.pendingFor(r.userId),
   );
@@ -139,6 +154,24 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(201).header('location', at(`/homes/${room.homeId}/rooms/${room.id}`)).send(room);
     },
   );
+  app.get(
+    '/homes/:id/rooms/:roomId',
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'getRoom',
+        summary: 'One room of a home',
+        params: RoomParams,
+        response: { 200: RoomBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
+    async (r) => {
+      const room = (await homes.rooms(r.userId, r.params.id)).find((x) => x.id === r.params.roomId);
+      if (!room) throw new NotFoundError('room');
+      return room;
+    },
+  );
   app.patch(
     '/homes/:id/rooms/:roomId',
     {
@@ -160,6 +193,25 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (r) => {
       await homes.membership(r.userId, r.params.id);
       return (await gateways.listForHome(r.userId, r.params.id)).map(gatewayView);
+    },
+  );
+  app.get(
+    '/homes/:id/gateways/:gatewayId',
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'getGateway',
+        summary: 'One gateway of a home',
+        params: GatewayParams,
+        response: { 200: GatewayBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
+    async (r) => {
+      await homes.membership(r.userId, r.params.id);
+      const gateway = (await gateways.listForHome(r.userId, r.params.id)).find((g) => g.id === r.params.gatewayId);
+      if (!gateway) throw new NotFoundError('gateway');
+      return gatewayView(gateway);
     },
   );
   app.post(

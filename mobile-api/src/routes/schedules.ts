@@ -38,6 +38,20 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return list;
     },
   );
+  app.get(
+    '/schedules/:id',
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'getSchedule',
+        summary: 'One schedule',
+        params: ScheduleParams,
+        response: { 200: Schedule, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
+    (r) => schedules.get(r.userId, r.params.id),
+  );
   app.delete(
     '/schedules/:id',
     {

@@ -11,6 +11,10 @@ const Role = Type.Enum(['owner', 'member']);
 export const HomeParams = Type.Object({ id: Uuid('Home id', EX.homeId) });
 export const MemberParams = Type.Object({ id: Uuid('Home id', EX.homeId), userId: Uuid('Member user id', EX.otherUserId) });
 export const RoomParams = Type.Object({ id: Uuid('Home id', EX.homeId), roomId: Uuid('Room id', EX.roomId) });
+export const GatewayParams = Type.Object({
+  id: Uuid('Home id', EX.homeId),
+  gatewayId: Type.String({ minLength: 1, maxLength: 64, description: 'Gateway id', examples: [EX.gatewayId] }),
+});
 export const InvitationParams = Type.Object({ id: Uuid('Invitation id', EX.invitationId) });
 
 export const NameBody = Type.Object({ name: Text({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false, examples: [{ name: 'Cabin' }] });
