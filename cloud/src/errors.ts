@@ -61,7 +61,7 @@ export class VersionConflictError extends CloudError {
     readonly currentVersion: number,
     expected: readonly number[],
   ) {
-    const given = expected.length === 0 ? 'no current entity tag was given' : `version ${expected.join(' or ')} is stale`;
+    const given = expected.length === 0 ? 'no version was given' : `version ${expected.join(' or ')} is stale`;
     super('VERSION_CONFLICT', `${given}; the current version is ${currentVersion}`, 'If-Match');
   }
 }

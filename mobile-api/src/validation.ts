@@ -14,7 +14,11 @@ export function partAwareValidator(): BuildCompilerFromPool {
   return (externalSchemas, options) => {
     const custom = { ...AJV_OPTIONS, ...options?.customOptions };
     const coercing = pool(externalSchemas, { ...options, mode: undefined, customOptions: custom });
-    const strict = pool(externalSchemas, { ...options, mode: undefined, customOptions: { ...custom, coerceTypes: false } });
+    const strict = pool(externalSchemas, {
+      ...options,
+      mode: undefined,
+      customOptions: { ...custom, coerceTypes: false },
+    });
     // Fastify calls the compiler with a route definition (the package's typings say a bare schema).
     type Compile = (route: RouteDefinition) => unknown;
     const byPart: Compile = (route) => ((route.httpPart === 'body' ? strict : coercing) as unknown as Compile)(route);

@@ -52,7 +52,14 @@ async function fixtures() {
   const token = await login(api.app, h.user.email, h.password);
   const { gateway, deviceId } = await gatewayWithSwitch(api.cloud, h);
   const auth = bearer(token);
-  const room = (await api.app.inject({ method: 'POST', url: `/v1/homes/${h.home.id}/rooms`, headers: auth, payload: { name: 'Den' } })).json();
+  const room = (
+    await api.app.inject({
+      method: 'POST',
+      url: `/v1/homes/${h.home.id}/rooms`,
+      headers: auth,
+      payload: { name: 'Den' },
+    })
+  ).json();
   const schedule = (
     await api.app.inject({
       method: 'POST',
@@ -61,7 +68,14 @@ async function fixtures() {
       payload: { cron: '0 7 * * *', timeZone: 'UTC', action: 'on' },
     })
   ).json();
-  const command = (await api.app.inject({ method: 'POST', url: `/v1/devices/${deviceId}/commands`, headers: auth, payload: { action: 'press' } })).json();
+  const command = (
+    await api.app.inject({
+      method: 'POST',
+      url: `/v1/devices/${deviceId}/commands`,
+      headers: auth,
+      payload: { action: 'press' },
+    })
+  ).json();
   const known = {
     id: [h.home.id, deviceId, schedule.id, command.commandId],
     roomId: [room.id],
@@ -79,7 +93,9 @@ describe('schema-driven fuzzing of every operation', () => {
     const generator = new RequestGenerator(doc.components.schemas, known, { waitMs: fc.integer({ min: 0, max: 30 }) });
     const findings: Finding[] = [];
     let calls = 0;
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ path, method, op })),
+    );
     for (const [i, { path, method, op }] of operations.entries()) {
       const name = `${method} ${path}`;
       if (STREAMS.has(name)) continue;
@@ -96,9 +112,15 @@ describe('schema-driven fuzzing of every operation', () => {
           findings.push({ operation: name, request, status: res.statusCode, body: res.body.slice(0, 300) });
           return false;
         }),
-        { seed: SEED + i, numRuns: RUNS_PER_OPERATION, interruptAfterTimeLimit: TIME_PER_OPERATION_MS, endOnFailure: true },
+        {
+          seed: SEED + i,
+          numRuns: RUNS_PER_OPERATION,
+          interruptAfterTimeLimit: TIME_PER_OPERATION_MS,
+          endOnFailure: true,
+        },
       );
-      if (result.failed && findings.length === 0) throw result.errorInstance ?? new Error(`${name}: the property threw (seed ${SEED + i})`);
+      if (result.failed && findings.length === 0)
+        throw result.errorInstance ?? new Error(`${name}: the property threw (seed ${SEED + i})`);
     }
     await gateway.close();
     expect(findings).toEqual([]);

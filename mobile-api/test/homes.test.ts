@@ -19,12 +19,16 @@ async function resident() {
   const p = await person();
   const home = (await call(p.token, 'POST', '/v1/homes', { name: 'Home' })).json();
   const provisioned = await api.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw') });
-  const claimed = await call(p.token, 'POST', `/v1/homes/${home.id}/gateways/claim`, { claimCode: provisioned.claimCode });
+  const claimed = await call(p.token, 'POST', `/v1/homes/${home.id}/gateways/claim`, {
+    claimCode: provisioned.claimCode,
+  });
   expect(claimed.statusCode).toBe(201);
   const gateway = await connectGateway(api.cloud, provisioned);
   await gateway.announce();
   await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: false } });
-  const device = await eventually(async () => (await call(p.token, 'GET', '/v1/devices')).json()[0] as { id: string } | undefined);
+  const device = await eventually(
+    async () => (await call(p.token, 'GET', '/v1/devices')).json()[0] as { id: string } | undefined,
+  );
   return { ...p, home, gateway, deviceId: device.id, claimCode: provisioned.claimCode! };
 }
 
@@ -73,7 +77,9 @@ describe('invitations', () => {
     const invited = await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email.toUpperCase() });
     expect(invited.statusCode).toBe(201);
     const { id } = invited.json();
-    expect((await call(b.token, 'GET', '/v1/invitations')).json()).toMatchObject([{ id, homeId: a.home.id, status: 'pending' }]);
+    expect((await call(b.token, 'GET', '/v1/invitations')).json()).toMatchObject([
+      { id, homeId: a.home.id, status: 'pending' },
+    ]);
     expect((await call(c.token, 'GET', '/v1/invitations')).json()).toEqual([]);
     expect((await call(c.token, 'POST', `/v1/invitations/${id}/accept`)).statusCode).toBe(404);
     expect((await call(b.token, 'GET', `/v1/invitations/${id}`)).json()).toMatchObject({ id, status: 'pending' });
@@ -88,8 +94,12 @@ describe('invitations', () => {
     expect(members.map((m: { role: string }) => m.role).sort()).toEqual(['member', 'owner']);
 
     expect((await call(b.token, 'PATCH', `/v1/homes/${a.home.id}`, { name: 'Ours' })).statusCode).toBe(403);
-    expect((await call(b.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: c.email })).statusCode).toBe(403);
-    expect((await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email })).statusCode).toBe(409);
+    expect((await call(b.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: c.email })).statusCode).toBe(
+      403,
+    );
+    expect((await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email })).statusCode).toBe(
+      409,
+    );
     await a.gateway.close();
   });
 });
@@ -111,7 +121,9 @@ describe('rooms and renaming', () => {
     const b = await resident();
     expect((await call(a.token, 'PATCH', `/v1/homes/${a.home.id}`, { name: 'Cabin' })).json().name).toBe('Cabin');
     const room = (await call(a.token, 'POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Kitchen' })).json();
-    expect((await call(a.token, 'PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: 'Galley' })).json().name).toBe('Galley');
+    expect(
+      (await call(a.token, 'PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: 'Galley' })).json().name,
+    ).toBe('Galley');
     const moved = await call(a.token, 'PATCH', `/v1/devices/${a.deviceId}`, { name: 'Kettle', roomId: room.id });
     expect(moved.json()).toMatchObject({ name: 'Kettle', roomId: room.id });
     const otherRoom = (await call(b.token, 'POST', `/v1/homes/${b.home.id}/rooms`, { name: 'Hall' })).json();
@@ -124,7 +136,7 @@ describe('rooms and renaming', () => {
 });
 
 describe('names a user can choose', () => {
-  it('answers a room renamed or added to a name another room of the home has 409 NAME_TAKEN, changing nothing', async () => {
+  it('answers a room renamed or added to the name of another room 409 NAME_TAKEN, changing nothing', async () => {
     const a = await person();
     const home = (await call(a.token, 'POST', '/v1/homes', { name: 'Home' })).json();
     const kitchen = (await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: 'Kitchen' })).json();
@@ -136,7 +148,10 @@ describe('names a user can choose', () => {
     expect(added.statusCode).toBe(409);
     expect(added.json().error.code).toBe('NAME_TAKEN');
     const rooms = (await call(a.token, 'GET', `/v1/homes/${home.id}/rooms`)).json();
-    expect(rooms.map((r: { id: string; name: string }) => [r.id, r.name])).toEqual([[hall.id, 'Hall'], [kitchen.id, 'Kitchen']]);
+    expect(rooms.map((r: { id: string; name: string }) => [r.id, r.name])).toEqual([
+      [hall.id, 'Hall'],
+      [kitchen.id, 'Kitchen'],
+    ]);
   });
 
   it('refuses a NUL character, which PostgreSQL text cannot hold, in every stored string with 400', async () => {

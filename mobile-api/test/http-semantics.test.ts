@@ -55,7 +55,12 @@ describe('Location (RFC 9110 §10.2.2)', () => {
     const fetched = await api.app.inject({ method: 'GET', url: home.headers.location as string, headers: auth });
     expect(fetched.json()).toEqual(home.json());
 
-    const room = await api.app.inject({ method: 'POST', url: `/v1/homes/${o.h.home.id}/rooms`, headers: auth, payload: { name: 'Hall' } });
+    const room = await api.app.inject({
+      method: 'POST',
+      url: `/v1/homes/${o.h.home.id}/rooms`,
+      headers: auth,
+      payload: { name: 'Hall' },
+    });
     expect(room.headers.location).toBe(`/v1/homes/${o.h.home.id}/rooms/${room.json().id}`);
     const invited = await api.app.inject({
       method: 'POST',
@@ -99,7 +104,11 @@ describe('Location (RFC 9110 §10.2.2)', () => {
     });
     expect(res.statusCode).toBe(202);
     expect(res.headers.location).toBe(`/v1/commands/${res.json().commandId}`);
-    const status = await api.app.inject({ method: 'GET', url: res.headers.location as string, headers: bearer(o.token) });
+    const status = await api.app.inject({
+      method: 'GET',
+      url: res.headers.location as string,
+      headers: bearer(o.token),
+    });
     expect(status.json()).toMatchObject({ commandId: res.json().commandId, deviceId: o.deviceId });
     await o.gateway.close();
   });
@@ -112,10 +121,20 @@ describe('JSON bodies keep their types', () => {
     const named = await api.app.inject({ method: 'POST', url: '/v1/homes', headers: auth, payload: { name: 12345 } });
     expect(named.statusCode).toBe(400);
     expect(named.json().error.details[0]).toMatchObject({ field: 'name', in: 'body' });
-    const off = await api.app.inject({ method: 'PATCH', url: `/v1/devices/${o.deviceId}/desired`, headers: auth, payload: { on: 'false' } });
+    const off = await api.app.inject({
+      method: 'PATCH',
+      url: `/v1/devices/${o.deviceId}/desired`,
+      headers: auth,
+      payload: { on: 'false' },
+    });
     expect(off.statusCode).toBe(400);
     expect(off.json().error.details[0]).toMatchObject({ field: 'on', in: 'body' });
-    const action = await api.app.inject({ method: 'POST', url: `/v1/devices/${o.deviceId}/commands`, headers: auth, payload: { action: 'on', ttlMs: '5000' } });
+    const action = await api.app.inject({
+      method: 'POST',
+      url: `/v1/devices/${o.deviceId}/commands`,
+      headers: auth,
+      payload: { action: 'on', ttlMs: '5000' },
+    });
     expect(action.statusCode).toBe(400);
     const shadow = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}/shadow`, headers: auth });
     expect(shadow.json().state.desired).toEqual({});

@@ -54,7 +54,9 @@ export class RequestGenerator {
 
   private resolve(schema: Json): Json {
     const ref = schema.$ref;
-    return typeof ref === 'string' ? this.resolve(this.components[ref.replace('#/components/schemas/', '')] ?? {}) : schema;
+    return typeof ref === 'string'
+      ? this.resolve(this.components[ref.replace('#/components/schemas/', '')] ?? {})
+      : schema;
   }
 
   /** Values the schema accepts (or may, for formats it checks more closely than this writes). */
@@ -102,7 +104,8 @@ export class RequestGenerator {
     let free: fc.Arbitrary<string>;
     if (s.format === 'uuid') free = fc.uuid();
     else if (s.format === 'email') free = fc.emailAddress().filter((e) => e.length <= maxLength);
-    else if (s.format === 'date-time') free = fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString());
+    else if (s.format === 'date-time')
+      free = fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString());
     else if (name === 'if-match') free = fc.constantFrom('*', '"0"', '"1"', 'W/"1"', '"1", "2"', '"x"');
     else if (s.pattern !== undefined && s.pattern !== NUL_FREE) free = fc.stringMatching(new RegExp(String(s.pattern)));
     else free = fc.string({ unit: 'grapheme', minLength, maxLength }).map((v) => v.replaceAll('\u0000', ''));
@@ -125,8 +128,10 @@ export class RequestGenerator {
     const anyOf = Array.isArray(s.anyOf) ? (s.anyOf as Json[]).map((a) => this.resolve(a).type) : [];
     const types = new Set([s.type, ...anyOf]);
     if (types.has('object')) return fc.oneof({ arbitrary: this.invalidObject(s), weight: 3 }, wrongType, strings);
-    if (types.has('string') || Array.isArray(s.enum)) return fc.oneof({ arbitrary: strings, weight: 3 }, wrongType, numbers);
-    if (types.has('integer') || types.has('number')) return fc.oneof({ arbitrary: numbers, weight: 3 }, wrongType, strings);
+    if (types.has('string') || Array.isArray(s.enum))
+      return fc.oneof({ arbitrary: strings, weight: 3 }, wrongType, numbers);
+    if (types.has('integer') || types.has('number'))
+      return fc.oneof({ arbitrary: numbers, weight: 3 }, wrongType, strings);
     return fc.oneof(wrongType, strings, numbers);
   }
 
@@ -137,9 +142,13 @@ export class RequestGenerator {
     const valid = this.validObject(s) as fc.Arbitrary<Json>;
     if (names.length === 0) return fc.record({ unexpected: fc.jsonValue({ maxDepth: 1 }) });
     return fc.oneof(
-      valid.chain((o) => fc.constantFrom(...names).map((drop) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== drop)))),
+      valid.chain((o) =>
+        fc.constantFrom(...names).map((drop) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== drop))),
+      ),
       valid.map((o) => ({ ...o, unexpected: 1 })),
-      fc.tuple(valid, fc.constantFrom(...names)).chain(([o, k]) => this.invalid(props[k] ?? {}).map((bad) => ({ ...o, [k]: bad }))),
+      fc
+        .tuple(valid, fc.constantFrom(...names))
+        .chain(([o, k]) => this.invalid(props[k] ?? {}).map((bad) => ({ ...o, [k]: bad }))),
     );
   }
 
@@ -151,30 +160,60 @@ export class RequestGenerator {
       const chosen = params.filter((p) => p.in === where);
       if (chosen.length === 0) return fc.constant({} as Record<string, unknown>);
       const bogus = chosen.map((p) => [p.name, bad ? this.invalid(p.schema) : this.valid(p.schema, p.name)] as const);
-      return fc.record(Object.fromEntries(bogus), { requiredKeys: chosen.filter((p) => p.in === 'path' || p.required).map((p) => p.name) });
+      return fc.record(Object.fromEntries(bogus), {
+        requiredKeys: chosen.filter((p) => p.in === 'path' || p.required).map((p) => p.name),
+      });
     };
     // Where there is a body, most of the invalid requests are invalid in it.
-    const mode = fc.constantFrom('valid', 'valid', 'path', 'query', 'header', 'raw', ...(bodySchema ? ['body', 'body', 'body'] : []));
+    const mode = fc.constantFrom(
+      'valid',
+      'valid',
+      'path',
+      'query',
+      'header',
+      'raw',
+      ...(bodySchema ? ['body', 'body', 'body'] : []),
+    );
     return mode.chain((m) =>
       fc
         .record({
           path: part('path', m === 'path'),
           query: part('query', m === 'query'),
           header: part('header', m === 'header'),
-          body: bodySchema ? (m === 'body' ? this.invalid(bodySchema) : this.valid(bodySchema)) : fc.constant(undefined),
+          body: bodySchema
+            ? m === 'body'
+              ? this.invalid(bodySchema)
+              : this.valid(bodySchema)
+            : fc.constant(undefined),
           raw: fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"__proto__":{"x":1}}', 'x'.repeat(LONG)),
           rawSegment: m === 'path' ? fc.option(fc.constantFrom(...RAW_SEGMENTS)) : fc.constant(null),
-          rawType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'),
+          rawType: fc.constantFrom(
+            'application/json',
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'application/json; charset=latin1',
+          ),
         })
         .map(({ path: pathValues, query, header, body, raw, rawSegment, rawType }) => {
-          const segment = (name: string) => rawSegment ?? encodeURIComponent(wellFormed(String(pathValues[name] ?? '')));
+          const segment = (name: string) =>
+            rawSegment ?? encodeURIComponent(wellFormed(String(pathValues[name] ?? '')));
           const url = path.replace(/\{(\w+)\}/g, (_, name: string) => segment(name));
           const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
-          const headers: Record<string, string> = Object.fromEntries(Object.entries(header).map(([k, v]) => [k, headerSafe(String(v))]));
-          const request: FuzzRequest = { method: method.toUpperCase(), url: search ? `${url}?${search}` : url, headers };
+          const headers: Record<string, string> = Object.fromEntries(
+            Object.entries(header).map(([k, v]) => [k, headerSafe(String(v))]),
+          );
+          const request: FuzzRequest = {
+            method: method.toUpperCase(),
+            url: search ? `${url}?${search}` : url,
+            headers,
+          };
           if (m === 'raw') return { ...request, headers: { ...headers, 'content-type': rawType }, payload: raw };
           if (body === undefined) return request;
-          return { ...request, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(body) };
+          return {
+            ...request,
+            headers: { ...headers, 'content-type': 'application/json' },
+            payload: JSON.stringify(body),
+          };
         }),
     );
   }

@@ -33,7 +33,11 @@ async function lint(document: string): Promise<LintProblem[]> {
       process.execPath,
       [REDOCLY_BIN, 'lint', file, '--config', join(workspace, 'redocly.yaml'), '--format', 'json'],
       // Offline and quiet: no usage telemetry, no update check.
-      { cwd: workspace, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }, maxBuffer: 16 << 20 },
+      {
+        cwd: workspace,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+        maxBuffer: 16 << 20,
+      },
     ).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' })); // it exits 1 when it finds problems
     return (JSON.parse(stdout) as { problems: LintProblem[] }).problems;
   } finally {
@@ -53,6 +57,8 @@ describe('redocly lint', () => {
     delete doc.paths['/health'].get.operationId;
     doc.paths['/health'].get.security = undefined;
     const problems = await lint(JSON.stringify(doc));
-    expect(problems.map((p) => p.ruleId)).toEqual(expect.arrayContaining(['operation-operationId', 'security-defined']));
+    expect(problems.map((p) => p.ruleId)).toEqual(
+      expect.arrayContaining(['operation-operationId', 'security-defined']),
+    );
   });
 });

@@ -60,13 +60,18 @@ export class InvitationService {
   async get(userId: string, invitationId: string): Promise<Invitation> {
     const email = await this.emailOf(userId);
     if (!email || !isUuid(invitationId)) throw new NotFoundError('invitation');
-    const owner = and(eq(homeMembers.homeId, homeInvitations.homeId), eq(homeMembers.userId, userId), eq(homeMembers.role, 'owner'));
+    const owner = and(
+      eq(homeMembers.homeId, homeInvitations.homeId),
+      eq(homeMembers.userId, userId),
+      eq(homeMembers.role, 'owner'),
+    );
+    const { id, homeId, email: invited, status } = homeInvitations;
     const [row] = await this.db
-      .select({ id: homeInvitations.id, homeId: homeInvitations.homeId, homeName: homes.name, email: homeInvitations.email, status: homeInvitations.status })
+      .select({ id, homeId, homeName: homes.name, email: invited, status })
       .from(homeInvitations)
       .innerJoin(homes, eq(homes.id, homeInvitations.homeId))
       .leftJoin(homeMembers, owner)
-      .where(and(eq(homeInvitations.id, invitationId), or(eq(homeInvitations.email, email), isNotNull(homeMembers.userId))));
+      .where(and(eq(id, invitationId), or(eq(invited, email), isNotNull(homeMembers.userId))));
     if (!row) throw new NotFoundError('invitation');
     return row;
   }

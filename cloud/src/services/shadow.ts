@@ -50,7 +50,12 @@ export class ShadowService {
    * the current version must be one of them, else VersionConflictError (an empty list never matches);
    * the check and the write are one statement.
    */
-  async setDesiredForUser(userId: string, deviceId: string, on: boolean, expectedVersions?: readonly number[]): Promise<Shadow> {
+  async setDesiredForUser(
+    userId: string,
+    deviceId: string,
+    on: boolean,
+    expectedVersions?: readonly number[],
+  ): Promise<Shadow> {
     const owned = await this.ownedDevice(userId, deviceId);
     if (!owned) throw new NotFoundError('device');
     const now = new Date();
@@ -59,7 +64,12 @@ export class ShadowService {
     const [updated] = await this.db
       .update(deviceState)
       .set({ desiredOn: on, desiredOnAt: now, version: sql`${deviceState.version} + 1`, updatedAt: now })
-      .where(and(eq(deviceState.deviceId, owned.id), expectedVersions === undefined ? undefined : inArray(deviceState.version, [...expectedVersions])))
+      .where(
+        and(
+          eq(deviceState.deviceId, owned.id),
+          expectedVersions === undefined ? undefined : inArray(deviceState.version, [...expectedVersions]),
+        ),
+      )
       .returning();
     if (!updated) {
       const [current] = await this.db.select({ version: deviceState.version }).from(deviceState).where(eq(deviceState.deviceId, owned.id));

@@ -19,7 +19,13 @@ export function withErrorExamples(schema: Json | undefined): Json | undefined {
     Object.entries(response).map(([status, answer]) => {
       const examples = answer.examples;
       if (answer.$ref !== 'ErrorBody' || !Array.isArray(examples) || examples.length === 0) return [status, answer];
-      return [status, { description: answer.description, content: { 'application/json': { schema: { $ref: 'ErrorBody' }, example: examples[0] } } }];
+      return [
+        status,
+        {
+          description: answer.description,
+          content: { 'application/json': { schema: { $ref: 'ErrorBody' }, example: examples[0] } },
+        },
+      ];
     }),
   );
   return { ...schema, response: documented };
@@ -32,7 +38,10 @@ export function withErrorExamples(schema: Json | undefined): Json | undefined {
  */
 export function withFrameworkAnswers(schema: Json | undefined): Json | undefined {
   if (!schema?.response) return schema;
-  const framework = { 414: errorResponses[414], ...(schema.body ? { 413: errorResponses[413], 415: errorResponses[415] } : {}) };
+  const framework = {
+    414: errorResponses[414],
+    ...(schema.body ? { 413: errorResponses[413], 415: errorResponses[415] } : {}),
+  };
   return { ...schema, response: { ...(schema.response as Json), ...framework } };
 }
 
@@ -40,7 +49,7 @@ const TAGS = {
   auth: 'Accounts, logins and tokens (no access token needed)',
   homes: 'Homes, members, invitations, rooms and gateways',
   devices: 'Switches, their shadow and history, and commands to them',
-  commands: 'A command\'s lifecycle',
+  commands: "A command's lifecycle",
   schedules: 'Timed commands per switch',
   events: 'Live server-sent events',
   health: 'Liveness for monitors',
@@ -62,9 +71,14 @@ export default fp(
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
         tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
       },
-      transform: ({ schema, url }) => ({ schema: withErrorExamples(withFrameworkAnswers(schema as Json | undefined)) as typeof schema, url }),
+      transform: ({ schema, url }) => ({
+        schema: withErrorExamples(withFrameworkAnswers(schema as Json | undefined)) as typeof schema,
+        url,
+      }),
       // Shared schemas appear in components under their $id instead of def-0, def-1, ...
-      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   },

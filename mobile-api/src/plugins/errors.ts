@@ -49,7 +49,9 @@ function fieldOf(e: FastifySchemaValidationError): string {
   return path || '(root)';
 }
 
-function validationDetails(error: FastifyError & { validation?: FastifySchemaValidationError[]; validationContext?: string }): Detail[] {
+function validationDetails(
+  error: FastifyError & { validation?: FastifySchemaValidationError[]; validationContext?: string },
+): Detail[] {
   return (error.validation ?? []).map((e) => {
     const detail: Detail = { field: fieldOf(e), message: e.message ?? 'is invalid' };
     if (error.validationContext) detail.in = error.validationContext;
@@ -84,8 +86,11 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
     const retryAfter = (error as { retryAfterS?: unknown }).retryAfterS;
     if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     // Fastify's own client errors: bad JSON, wrong content type, body too large, ...
-    const details = error.code?.startsWith('FST_ERR_CTP') ? [{ field: 'body', in: 'body', message: error.message }] : [];
-    const code = error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');
+    const details = error.code?.startsWith('FST_ERR_CTP')
+      ? [{ field: 'body', in: 'body', message: error.message }]
+      : [];
+    const code =
+      error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');
     return reply.code(status).send(errorBody(code, error.message, details));
   }
   request.log.error({ err: error }, 'request failed');
@@ -103,7 +108,9 @@ export default fp(
         // RFC 9110 §15.5.6: the path exists, the method does not; Allow lists what does (§10.2.1).
         reply.header('allow', allowed.join(', '));
         const detail = { field: 'method', message: `allowed: ${allowed.join(', ')}` };
-        return reply.code(405).send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, [detail]));
+        return reply
+          .code(405)
+          .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, [detail]));
       }
       return reply.code(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${path}`));
     });

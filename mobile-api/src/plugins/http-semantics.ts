@@ -31,9 +31,12 @@ export default fp(
       }
     });
     app.addHook('onRequest', async (request) => {
-      if (Buffer.byteLength(request.url) > MAX_URI_OCTETS) throw new UriTooLongError(`the target URI is over ${MAX_URI_OCTETS} octets`);
+      if (Buffer.byteLength(request.url) > MAX_URI_OCTETS)
+        throw new UriTooLongError(`the target URI is over ${MAX_URI_OCTETS} octets`);
     });
-    app.decorate('allowedMethods', (path: string) => [...known].filter((m) => router.find(m as 'GET', path) !== null).sort());
+    app.decorate('allowedMethods', (path: string) =>
+      [...known].filter((m) => router.find(m as 'GET', path) !== null).sort(),
+    );
   },
   { name: 'http-semantics', fastify: '5.x' },
 );

@@ -44,10 +44,16 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['devices'],
         operationId: 'getDevice',
-        summary: 'One device (404 when absent or not the caller\'s)',
+        summary: "One device (404 when absent or not the caller's)",
         security: secured,
         params: DeviceParams,
-        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: Device,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {
@@ -65,7 +71,8 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'sendCommand',
         summary: 'Send a command; with wait=true answer once it is terminal',
         description:
-          '202 with the current status when accepted (or when the wait ends first), Location naming the command; 200 with the outcome when wait=true and the command became terminal in time.',
+          '202 with the current status when accepted (or when the wait ends first), Location naming the command; ' +
+            '200 with the outcome when wait=true and the command became terminal in time.',
         security: secured,
         params: DeviceParams,
         querystring: CommandQuery,

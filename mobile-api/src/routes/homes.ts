@@ -27,7 +27,12 @@ import { errorResponses } from '../schemas.ts';
 const secured = [{ bearerAuth: [] }];
 const tags = ['homes'];
 const e = errorResponses;
-const gatewayView = (g: Gateway) => ({ id: g.id, homeId: g.homeId, online: g.online, lastSeen: g.lastSeen ? g.lastSeen.toISOString() : null });
+const gatewayView = (g: Gateway) => ({
+  id: g.id,
+  homeId: g.homeId,
+  online: g.online,
+  lastSeen: g.lastSeen ? g.lastSeen.toISOString() : null,
+});
 
 const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
@@ -35,8 +40,18 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** RFC 9110 §15.3.2: a 201's Location names the created resource. */
   const at = (path: string) => `${app.prefix}${path}`;
 
-  app.get('/homes', { schema: { tags, security: secured, operationId: 'listHomes', summary: 'Homes the caller belongs to', response: { 200: HomeList, 401: e[401], 500: e[500] } } }, (r) =>
-    homes.homesForUser(r.userId),
+  app.get(
+    '/homes',
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'listHomes',
+        summary: 'Homes the caller belongs to',
+        response: { 200: HomeList, 401: e[401], 500: e[500] },
+      },
+    },
+    (r) => homes.homesForUser(r.userId),
   );
   app.post(
     '/homes',
@@ -52,24 +67,53 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (r, reply) => {
       const home = await homes.createHome(r.userId, r.body.name);
-      return reply.code(201).header('location', at(`/homes/${home.id}`)).send({ ...home, role: 'owner' as const });
+      return reply
+        .code(201)
+        .header('location', at(`/homes/${home.id}`))
+        .send({ ...home, role: 'owner' as const });
     },
   );
   app.get(
     '/homes/:id',
-    { schema: { tags, security: secured, operationId: 'getHome', summary: 'One home', params: HomeParams, response: { 200: HomeBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } } },
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'getHome',
+        summary: 'One home',
+        params: HomeParams,
+        response: { 200: HomeBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
     (r) => homes.membership(r.userId, r.params.id),
   );
   app.patch(
     '/homes/:id',
     {
-      schema: { tags, security: secured, operationId: 'renameHome', summary: 'Rename a home (owner)', params: HomeParams, body: NameBody, response: { 200: HomeBody, 400: e[400], 401: e[401], 403: e[403], 404: e[404], 500: e[500] } },
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'renameHome',
+        summary: 'Rename a home (owner)',
+        params: HomeParams,
+        body: NameBody,
+        response: { 200: HomeBody, 400: e[400], 401: e[401], 403: e[403], 404: e[404], 500: e[500] },
+      },
     },
     (r) => homes.rename(r.userId, r.params.id, r.body.name),
   );
   app.get(
     '/homes/:id/members',
-    { schema: { tags, security: secured, operationId: 'listMembers', summary: 'Members and their roles', params: HomeParams, response: { 200: MemberList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } } },
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'listMembers',
+        summary: 'Members and their roles',
+        params: HomeParams,
+        response: { 200: MemberList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
     (r) => homes.members(r.userId, r.params.id),
   );
   app.delete(
@@ -81,7 +125,14 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'removeMember',
         summary: 'Remove a member (owner)',
         params: MemberParams,
-        response: { 204: Type.Null({ description: 'Removed' }), 400: e[400], 401: e[401], 403: e[403], 404: e[404], 500: e[500] },
+        response: {
+          204: Type.Null({ description: 'Removed' }),
+          400: e[400],
+          401: e[401],
+          403: e[403],
+          404: e[404],
+          500: e[500],
+        },
       },
     },
     async (r, reply) => {
@@ -99,12 +150,23 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Invite someone by email (owner)',
         params: HomeParams,
         body: InviteBody,
-        response: { 201: created(InvitationBody), 400: e[400], 401: e[401], 403: e[403], 404: e[404], 409: e[409], 500: e[500] },
+        response: {
+          201: created(InvitationBody),
+          400: e[400],
+          401: e[401],
+          403: e[403],
+          404: e[404],
+          409: e[409],
+          500: e[500],
+        },
       },
     },
     async (r, reply) => {
       const invitation = await invitations.invite(r.userId, r.params.id, r.body.email);
-      return reply.code(201).header('location', at(`/invitations/${invitation.id}`)).send(invitation);
+      return reply
+        .code(201)
+        .header('location', at(`/invitations/${invitation.id}`))
+        .send(invitation);
     },
   );
   app.get(
@@ -114,26 +176,52 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: secured,
         operationId: 'getInvitation',
-        summary: 'One invitation, for the person invited and the home\'s owner',
+        summary: "One invitation, for the person invited and the home's owner",
         params: InvitationParams,
         response: { 200: InvitationBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
       },
     },
     (r) => invitations.get(r.userId, r.params.id),
   );
-  app.get('/invitations', { schema: { tags, security: secured, operationId: 'listInvitations', summary: 'Pending invitations addressed to the caller', response: { 200: InvitationList, 401: e[401], 500: e[500] } } }, (r) =>
-    invitations.pendingFor(r.userId),
+  app.get(
+    '/invitations',
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'listInvitations',
+        summary: 'Pending invitations addressed to the caller',
+        response: { 200: InvitationList, 401: e[401], 500: e[500] },
+      },
+    },
+    (r) => invitations.pendingFor(r.userId),
   );
   app.post(
     '/invitations/:id/accept',
     {
-      schema: { tags, security: secured, operationId: 'acceptInvitation', summary: 'Accept an invitation addressed to the caller', params: InvitationParams, response: { 200: HomeBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } },
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'acceptInvitation',
+        summary: 'Accept an invitation addressed to the caller',
+        params: InvitationParams,
+        response: { 200: HomeBody, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
     },
     (r) => invitations.accept(r.userId, r.params.id),
   );
   app.get(
     '/homes/:id/rooms',
-    { schema: { tags, security: secured, operationId: 'listRooms', summary: 'Rooms of a home', params: HomeParams, response: { 200: RoomList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } } },
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'listRooms',
+        summary: 'Rooms of a home',
+        params: HomeParams,
+        response: { 200: RoomList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
     (r) => homes.rooms(r.userId, r.params.id),
   );
   app.post(
@@ -151,7 +239,10 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (r, reply) => {
       const room = await homes.createRoom(r.userId, r.params.id, r.body.name);
-      return reply.code(201).header('location', at(`/homes/${room.homeId}/rooms/${room.id}`)).send(room);
+      return reply
+        .code(201)
+        .header('location', at(`/homes/${room.homeId}/rooms/${room.id}`))
+        .send(room);
     },
   );
   app.get(
@@ -189,7 +280,16 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.get(
     '/homes/:id/gateways',
-    { schema: { tags, security: secured, operationId: 'listGateways', summary: 'Gateways of a home', params: HomeParams, response: { 200: GatewayList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } } },
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'listGateways',
+        summary: 'Gateways of a home',
+        params: HomeParams,
+        response: { 200: GatewayList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
     async (r) => {
       await homes.membership(r.userId, r.params.id);
       return (await gateways.listForHome(r.userId, r.params.id)).map(gatewayView);
@@ -229,7 +329,10 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (r, reply) => {
       const gateway = gatewayView(await gateways.claim(r.userId, r.params.id, r.body.claimCode));
-      return reply.code(201).header('location', at(`/homes/${r.params.id}/gateways/${gateway.id}`)).send(gateway);
+      return reply
+        .code(201)
+        .header('location', at(`/homes/${r.params.id}/gateways/${gateway.id}`))
+        .send(gateway);
     },
   );
 };

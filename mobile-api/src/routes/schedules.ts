@@ -2,7 +2,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotFoundError } from '@switchfleet/cloud';
 import { Type } from 'typebox';
-import { created, DeviceParams, errorResponses as e, Schedule, ScheduleBody, ScheduleList, ScheduleParams } from '../schemas.ts';
+import {
+  created,
+  DeviceParams,
+  errorResponses as e,
+  Schedule,
+  ScheduleBody,
+  ScheduleList,
+  ScheduleParams,
+} from '../schemas.ts';
 
 const secured = [{ bearerAuth: [] }];
 const tags = ['schedules'];
@@ -31,7 +39,16 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.get(
     '/devices/:id/schedules',
-    { schema: { tags, security: secured, operationId: 'listSchedules', summary: 'Schedules of a switch', params: DeviceParams, response: { 200: ScheduleList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] } } },
+    {
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'listSchedules',
+        summary: 'Schedules of a switch',
+        params: DeviceParams,
+        response: { 200: ScheduleList, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
+    },
     async (r) => {
       const list = await schedules.list(r.userId, r.params.id);
       if (!list) throw new NotFoundError('device');
@@ -55,7 +72,14 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/schedules/:id',
     {
-      schema: { tags, security: secured, operationId: 'deleteSchedule', summary: 'Delete a schedule', params: ScheduleParams, response: { 204: Type.Null({ description: 'Deleted' }), 400: e[400], 401: e[401], 404: e[404], 500: e[500] } },
+      schema: {
+        tags,
+        security: secured,
+        operationId: 'deleteSchedule',
+        summary: 'Delete a schedule',
+        params: ScheduleParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), 400: e[400], 401: e[401], 404: e[404], 500: e[500] },
+      },
     },
     async (r, reply) => {
       await schedules.remove(r.userId, r.params.id);

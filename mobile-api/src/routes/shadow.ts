@@ -30,7 +30,13 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The device shadow: desired, reported, delta, per-field timestamps and version (also as ETag)',
         security: secured,
         params: DeviceParams,
-        response: { 200: withETag(ShadowBody), 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: withETag(ShadowBody),
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {
@@ -48,7 +54,8 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'setDesired',
         summary: 'Set the desired state; the delta is sent to the switch (at once, or when its gateway is back)',
         description:
-          'With If-Match (RFC 9110 §13.1.1) the change applies only if the shadow\'s entity tag is one of those listed (strong comparison: a weak tag never matches; `*` matches any), otherwise 412 and nothing changes.',
+          "With If-Match (RFC 9110 §13.1.1) the change applies only if the shadow's entity tag is one of those " +
+            'listed (strong comparison: a weak tag never matches; `*` matches any), otherwise 412 and nothing changes.',
         security: secured,
         params: DeviceParams,
         headers: DesiredHeaders,
@@ -65,7 +72,12 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const expected = ifMatchVersions(request.headers['if-match']);
-      const shadow = await app.cloud.commands.applyDesired(request.userId, request.params.id, request.body.on, expected);
+      const shadow = await app.cloud.commands.applyDesired(
+        request.userId,
+        request.params.id,
+        request.body.on,
+        expected,
+      );
       return reply.header('etag', versionTag(shadow.version)).send(shadow);
     },
   );
@@ -80,7 +92,13 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: secured,
         params: DeviceParams,
         querystring: HistoryQuery,
-        response: { 200: HistoryList, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: HistoryList,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {
@@ -102,7 +120,13 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: secured,
         params: DeviceParams,
         body: DevicePatch,
-        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: Device,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {

@@ -41,7 +41,11 @@ export const Device = Type.Object(
 export const DevicePatch = Type.Object(
   {
     name: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
-    roomId: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'A room of the device\'s home; null takes it out' })),
+    roomId: Type.Optional(
+      Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+        description: "A room of the device's home; null takes it out",
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ name: 'Desk lamp' }, { roomId: null }] },
 );
@@ -51,7 +55,10 @@ const Stamp = Type.Object({ timestamp: Type.String({ format: 'date-time' }) });
 export const ShadowBody = Type.Object(
   {
     deviceId: Type.String({ format: 'uuid' }),
-    version: Type.Integer({ minimum: 0, description: 'Bumped on every write of either side; send it back as If-Match' }),
+    version: Type.Integer({
+      minimum: 0,
+      description: 'Bumped on every write of either side; send it back as If-Match',
+    }),
     state: Type.Object({
       desired: Type.Object({ on: Type.Optional(Type.Boolean()) }),
       reported: Type.Object({
@@ -60,11 +67,18 @@ export const ShadowBody = Type.Object(
         battery: Type.Optional(Type.Integer()),
         rssi: Type.Optional(Type.Integer()),
       }),
-      delta: Type.Optional(Type.Object({ on: Type.Boolean() }, { description: 'Desired fields that differ from reported' })),
+      delta: Type.Optional(
+        Type.Object({ on: Type.Boolean() }, { description: 'Desired fields that differ from reported' }),
+      ),
     }),
     metadata: Type.Object({
       desired: Type.Object({ on: Type.Optional(Stamp) }),
-      reported: Type.Object({ on: Type.Optional(Stamp), online: Type.Optional(Stamp), battery: Type.Optional(Stamp), rssi: Type.Optional(Stamp) }),
+      reported: Type.Object({
+        on: Type.Optional(Stamp),
+        online: Type.Optional(Stamp),
+        battery: Type.Optional(Stamp),
+        rssi: Type.Optional(Stamp),
+      }),
     }),
     timestamp: Type.String({ format: 'date-time' }),
   },
@@ -75,14 +89,20 @@ export const ShadowBody = Type.Object(
         deviceId: '6f1c1e9e-1111-4000-8000-000000000001',
         version: 7,
         state: { desired: { on: true }, reported: { on: false, online: true, battery: 91 }, delta: { on: true } },
-        metadata: { desired: { on: { timestamp: '2025-01-01T12:00:00.000Z' } }, reported: { on: { timestamp: '2025-01-01T11:59:00.000Z' } } },
+        metadata: {
+          desired: { on: { timestamp: '2025-01-01T12:00:00.000Z' } },
+          reported: { on: { timestamp: '2025-01-01T11:59:00.000Z' } },
+        },
         timestamp: '2025-01-01T12:00:00.000Z',
       },
     ],
   },
 );
 
-export const DesiredBody = Type.Object({ on: Type.Boolean() }, { additionalProperties: false, examples: [{ on: true }] });
+export const DesiredBody = Type.Object(
+  { on: Type.Boolean() },
+  { additionalProperties: false, examples: [{ on: true }] },
+);
 
 export const DesiredHeaders = Type.Object({
   'if-match': Type.Optional(
@@ -90,14 +110,22 @@ export const DesiredHeaders = Type.Object({
       pattern: IF_MATCH_PATTERN,
       maxLength: 1024,
       examples: ['"7"'],
-      description: 'RFC 9110 §13.1.1: `*` or entity tags (the ETag of GET shadow); 412 unless the shadow\'s is one of them (weak tags never match)',
+      description:
+        'RFC 9110 §13.1.1: `*` or entity tags (the ETag of GET shadow); ' +
+          "412 unless the shadow's is one of them (weak tags never match)",
     }),
   ),
 });
 
 export const HistoryQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive; default 24 h before `to`', examples: ['2025-01-01T00:00:00.000Z'] })),
+    from: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Inclusive; default 24 h before `to`',
+        examples: ['2025-01-01T00:00:00.000Z'],
+      }),
+    ),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive; default now', examples: [EX.at] })),
   },
   { additionalProperties: false },
@@ -111,10 +139,14 @@ export const HistoryList = Type.Array(
     battery: Type.Union([Type.Integer(), Type.Null()]),
     rssi: Type.Union([Type.Integer(), Type.Null()]),
   }),
-  { description: 'Reports in the range, oldest first, at most 1000', examples: [[{ ts: '2025-01-01T12:00:00.000Z', online: true, state: { on: true }, battery: 90, rssi: -60 }]] },
+  {
+    description: 'Reports in the range, oldest first, at most 1000',
+    examples: [[{ ts: '2025-01-01T12:00:00.000Z', online: true, state: { on: true }, battery: 90, rssi: -60 }]],
+  },
 );
 
 export const DeviceList = Type.Array(Device, { examples: [[deviceExample]] });
 
-export const DeviceParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Device id', examples: [EX.deviceId] }) });
-
+export const DeviceParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'Device id', examples: [EX.deviceId] }),
+});
