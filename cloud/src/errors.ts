@@ -8,6 +8,7 @@ export type CloudErrorCode =
   | 'VERSION_CONFLICT'
   | 'FORBIDDEN'
   | 'ALREADY_MEMBER'
+  | 'NAME_TAKEN'
   | 'INVALID_REFRESH_TOKEN'
   | 'CONFIG_INVALID';
 
@@ -58,9 +59,10 @@ export class IdempotencyKeyReusedError extends CloudError {
 export class VersionConflictError extends CloudError {
   constructor(
     readonly currentVersion: number,
-    expected: number,
+    expected: readonly number[],
   ) {
-    super('VERSION_CONFLICT', `version ${expected} is stale; the current version is ${currentVersion}`, 'If-Match');
+    const given = expected.length === 0 ? 'no version was given' : `version ${expected.join(' or ')} is stale`;
+    super('VERSION_CONFLICT', `${given}; the current version is ${currentVersion}`, 'If-Match');
   }
 }
 
@@ -74,6 +76,13 @@ export class ForbiddenError extends CloudError {
 export class AlreadyMemberError extends CloudError {
   constructor() {
     super('ALREADY_MEMBER', 'that person is already a member of this home', 'email');
+  }
+}
+
+/** Another thing of the same kind in the same scope already has that name (e.g. a room of the home). */
+export class NameTakenError extends CloudError {
+  constructor(what: string) {
+    super('NAME_TAKEN', `another ${what} already has that name`, 'name');
   }
 }
 

@@ -11,7 +11,8 @@ import auth from './plugins/auth.ts';
 import cloudPlugin from './plugins/cloud.ts';
 import commandWaits from './plugins/command-waits.ts';
 import docs from './plugins/docs.ts';
-import errors from './plugins/errors.ts';
+import errors, { sendError } from './plugins/errors.ts';
+import httpSemantics from './plugins/http-semantics.ts';
 import observability from './plugins/observability.ts';
 import { randomUUID } from 'node:crypto';
 import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
@@ -23,6 +24,7 @@ import scheduleRoutes from './routes/schedules.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import { ErrorBody } from './schemas.ts';
+import { partAwareValidator } from './validation.ts';
 
 export interface ApiOptions {
   /** The composed cloud (createCloud); the API uses its services and never closes it. */
@@ -40,8 +42,10 @@ export interface ApiOptions {
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Ajv's fastify default strips unknown properties silently; the API rejects them instead.
-    ajv: { customOptions: { removeAdditional: false } },
+    // Bodies are validated without type coercion, the other parts with it (validation.ts).
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
+    // What the router refuses (bad percent-encoding, 414) leaves in the API's error shape too.
+    frameworkErrors: sendError,
     // A caller's (or proxy's) request id is kept when it looks like one, so logs line up across hops.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -50,6 +54,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ErrorBody);
+  await app.register(httpSemantics);
   await app.register(errors);
   await app.register(observability, { metrics: options.cloud.metrics });
   await app.register(cloudPlugin, { services: options.cloud.services, events: options.cloud.events });

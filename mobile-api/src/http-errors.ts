@@ -20,3 +20,9 @@ export class PreconditionRequiredError extends Error {
   readonly code = 'PRECONDITION_INVALID';
   readonly statusCode = 400;
 }
+
+/** RFC 9110 §15.5.15: the target URI is longer than the server interprets. */
+export class UriTooLongError extends Error {
+  readonly code = 'URI_TOO_LONG';
+  readonly statusCode = 414;
+}

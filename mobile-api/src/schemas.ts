@@ -4,6 +4,7 @@
  * `examples` of each schema). One file per resource under schemas/.
  */
 export * from './schemas/errors.ts';
+export * from './schemas/http.ts';
 export * from './schemas/auth.ts';
 export * from './schemas/devices.ts';
 export * from './schemas/commands.ts';

@@ -19,12 +19,16 @@ async function resident() {
   const p = await person();
   const home = (await call(p.token, 'POST', '/v1/homes', { name: 'Home' })).json();
   const provisioned = await api.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw') });
-  const claimed = await call(p.token, 'POST', `/v1/homes/${home.id}/gateways/claim`, { claimCode: provisioned.claimCode });
+  const claimed = await call(p.token, 'POST', `/v1/homes/${home.id}/gateways/claim`, {
+    claimCode: provisioned.claimCode,
+  });
   expect(claimed.statusCode).toBe(201);
   const gateway = await connectGateway(api.cloud, provisioned);
   await gateway.announce();
   await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: false } });
-  const device = await eventually(async () => (await call(p.token, 'GET', '/v1/devices')).json()[0] as { id: string } | undefined);
+  const device = await eventually(
+    async () => (await call(p.token, 'GET', '/v1/devices')).json()[0] as { id: string } | undefined,
+  );
   return { ...p, home, gateway, deviceId: device.id, claimCode: provisioned.claimCode! };
 }
 
@@ -43,6 +47,7 @@ describe('the authorization matrix of two users, two homes and two gateways', ()
       ['GET', `/v1/homes/${a.home.id}/rooms`],
       ['POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Attic' }],
       ['GET', `/v1/homes/${a.home.id}/gateways`],
+      ['GET', `/v1/homes/${a.home.id}/gateways/${a.gateway.gatewayId}`],
       ['POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email }],
       ['POST', `/v1/homes/${a.home.id}/gateways/claim`, { claimCode: 'AAAAAAAAAAAAAAAA' }],
       ['GET', `/v1/devices/${a.deviceId}`],
@@ -72,9 +77,14 @@ describe('invitations', () => {
     const invited = await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email.toUpperCase() });
     expect(invited.statusCode).toBe(201);
     const { id } = invited.json();
-    expect((await call(b.token, 'GET', '/v1/invitations')).json()).toMatchObject([{ id, homeId: a.home.id, status: 'pending' }]);
+    expect((await call(b.token, 'GET', '/v1/invitations')).json()).toMatchObject([
+      { id, homeId: a.home.id, status: 'pending' },
+    ]);
     expect((await call(c.token, 'GET', '/v1/invitations')).json()).toEqual([]);
     expect((await call(c.token, 'POST', `/v1/invitations/${id}/accept`)).statusCode).toBe(404);
+    expect((await call(b.token, 'GET', `/v1/invitations/${id}`)).json()).toMatchObject({ id, status: 'pending' });
+    expect((await call(a.token, 'GET', `/v1/invitations/${id}`)).statusCode).toBe(200);
+    expect((await call(c.token, 'GET', `/v1/invitations/${id}`)).statusCode).toBe(404);
 
     const accepted = await call(b.token, 'POST', `/v1/invitations/${id}/accept`);
     expect(accepted.statusCode).toBe(200);
@@ -84,8 +94,12 @@ describe('invitations', () => {
     expect(members.map((m: { role: string }) => m.role).sort()).toEqual(['member', 'owner']);
 
     expect((await call(b.token, 'PATCH', `/v1/homes/${a.home.id}`, { name: 'Ours' })).statusCode).toBe(403);
-    expect((await call(b.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: c.email })).statusCode).toBe(403);
-    expect((await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email })).statusCode).toBe(409);
+    expect((await call(b.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: c.email })).statusCode).toBe(
+      403,
+    );
+    expect((await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email })).statusCode).toBe(
+      409,
+    );
     await a.gateway.close();
   });
 });
@@ -107,7 +121,9 @@ describe('rooms and renaming', () => {
     const b = await resident();
     expect((await call(a.token, 'PATCH', `/v1/homes/${a.home.id}`, { name: 'Cabin' })).json().name).toBe('Cabin');
     const room = (await call(a.token, 'POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Kitchen' })).json();
-    expect((await call(a.token, 'PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: 'Galley' })).json().name).toBe('Galley');
+    expect(
+      (await call(a.token, 'PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: 'Galley' })).json().name,
+    ).toBe('Galley');
     const moved = await call(a.token, 'PATCH', `/v1/devices/${a.deviceId}`, { name: 'Kettle', roomId: room.id });
     expect(moved.json()).toMatchObject({ name: 'Kettle', roomId: room.id });
     const otherRoom = (await call(b.token, 'POST', `/v1/homes/${b.home.id}/rooms`, { name: 'Hall' })).json();
@@ -116,5 +132,53 @@ describe('rooms and renaming', () => {
     expect(wrong.json().error.details[0].field).toBe('roomId');
     await a.gateway.close();
     await b.gateway.close();
+  });
+});
+
+describe('names a user can choose', () => {
+  it('answers a room renamed or added to the name of another room 409 NAME_TAKEN, changing nothing', async () => {
+    const a = await person();
+    const home = (await call(a.token, 'POST', '/v1/homes', { name: 'Home' })).json();
+    const kitchen = (await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: 'Kitchen' })).json();
+    const hall = (await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: 'Hall' })).json();
+    const renamed = await call(a.token, 'PATCH', `/v1/homes/${home.id}/rooms/${hall.id}`, { name: 'Kitchen' });
+    expect(renamed.statusCode).toBe(409);
+    expect(renamed.json().error).toMatchObject({ code: 'NAME_TAKEN', details: [{ field: 'name' }] });
+    const added = await call(a.token, 'POST', `/v1/homes/${home.id}/rooms`, { name: ' Kitchen ' });
+    expect(added.statusCode).toBe(409);
+    expect(added.json().error.code).toBe('NAME_TAKEN');
+    const rooms = (await call(a.token, 'GET', `/v1/homes/${home.id}/rooms`)).json();
+    expect(rooms.map((r: { id: string; name: string }) => [r.id, r.name])).toEqual([
+      [hall.id, 'Hall'],
+      [kitchen.id, 'Kitchen'],
+    ]);
+  });
+
+  it('refuses a NUL character, which PostgreSQL text cannot hold, in every stored string with 400', async () => {
+    const a = await resident();
+    const room = (await call(a.token, 'POST', `/v1/homes/${a.home.id}/rooms`, { name: 'Den' })).json();
+    const nul = 'a\u0000b';
+    const cases: [string, string, object][] = [
+      ['POST', '/v1/homes', { name: nul }],
+      ['PATCH', `/v1/homes/${a.home.id}`, { name: nul }],
+      ['POST', `/v1/homes/${a.home.id}/rooms`, { name: nul }],
+      ['PATCH', `/v1/homes/${a.home.id}/rooms/${room.id}`, { name: nul }],
+      ['PATCH', `/v1/devices/${a.deviceId}`, { name: nul }],
+      ['POST', `/v1/homes/${a.home.id}/invitations`, { email: `x${nul}@example.test` }],
+      ['POST', `/v1/homes/${a.home.id}/gateways/claim`, { claimCode: `ABCDEFGH${nul}` }],
+      ['POST', `/v1/devices/${a.deviceId}/schedules`, { cron: `0 7 * * *${nul}`, timeZone: 'UTC', action: 'on' }],
+      ['POST', `/v1/devices/${a.deviceId}/schedules`, { cron: '0 7 * * *', timeZone: `UTC${nul}`, action: 'on' }],
+      ['POST', '/v1/auth/login', { email: `${a.email}${nul}`, password: 'correct horse battery' }],
+      ['POST', '/v1/auth/register', { email: `n${nul}@example.test`, password: 'correct horse battery' }],
+      ['POST', '/v1/auth/refresh', { refreshToken: nul }],
+      ['POST', '/v1/auth/logout', { refreshToken: nul }],
+    ];
+    for (const [method, url, body] of cases) {
+      const res = await call(a.token, method as 'POST', url, body);
+      expect(res.statusCode, `${method} ${url} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await call(a.token, 'GET', `/v1/homes/${a.home.id}`)).json().name).toBe('Home');
+    await a.gateway.close();
   });
 });

@@ -14,12 +14,13 @@ interface Media {
   examples?: Record<string, { value: unknown }>;
 }
 interface Operation {
+  operationId?: string;
   summary?: string;
   tags?: string[];
   security?: unknown[];
-  parameters?: (Media & { name: string; in: string })[];
+  parameters?: (Media & { name: string; in: string; required?: boolean })[];
   requestBody?: { content: Record<string, Media> };
-  responses: Record<string, { content?: Record<string, Media> }>;
+  responses: Record<string, { content?: Record<string, Media>; headers?: Record<string, unknown> }>;
 }
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
@@ -37,7 +38,9 @@ beforeAll(async () => {
 });
 
 function operations(): { name: string; op: Operation }[] {
-  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method} ${path}`, op })));
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ name: `${method} ${path}`, op })),
+  );
 }
 
 /** OpenAPI 3.0 schema → JSON Schema: `nullable` becomes a union with null and component refs are inlined. */
@@ -47,7 +50,14 @@ function toJsonSchema(schema: unknown): unknown {
   const { nullable, $ref, ...rest } = schema as Json;
   if (typeof $ref === 'string') return toJsonSchema(doc.components.schemas[$ref.replace('#/components/schemas/', '')]);
   const converted = Object.fromEntries(
-    Object.entries(rest).map(([k, v]) => [k, k === 'example' || k === 'enum' || k === 'default' ? v : k === 'properties' ? mapValues(v as Json) : toJsonSchema(v)]),
+    Object.entries(rest).map(([k, v]) => [
+      k,
+      k === 'example' || k === 'enum' || k === 'default'
+        ? v
+        : k === 'properties'
+          ? mapValues(v as Json)
+          : toJsonSchema(v),
+    ]),
   );
   return nullable === true ? { anyOf: [converted, { type: 'null' }] } : converted;
 }
@@ -65,7 +75,8 @@ function examplePairs(media: Media, where: string): { where: string; schema: unk
     if (typeof node !== 'object' || node === null) return;
     const n = node as Json;
     if (n.example !== undefined) pairs.push({ where: at, schema: n, example: n.example });
-    for (const [k, v] of Object.entries(n)) if (k !== 'example' && k !== 'enum' && k !== 'default') walk(v, `${at}.${k}`);
+    for (const [k, v] of Object.entries(n))
+      if (k !== 'example' && k !== 'enum' && k !== 'default') walk(v, `${at}.${k}`);
   };
   walk(media.schema, `${where} schema`);
   return pairs;
@@ -77,7 +88,9 @@ function jsonMedia(content: Record<string, Media> | undefined): Media | undefine
 
 describe('every operation of the OpenAPI document', () => {
   it('has a summary and a tag', () => {
-    const missing = operations().filter(({ op }) => !op.summary || !op.tags?.length).map((o) => o.name);
+    const missing = operations()
+      .filter(({ op }) => !op.summary || !op.tags?.length)
+      .map((o) => o.name);
     expect(operations().length).toBeGreaterThan(20);
     expect(missing).toEqual([]);
   });
@@ -107,7 +120,9 @@ describe('every operation of the OpenAPI document', () => {
         })
         .map(([status]) => `${name} ${status}`),
     );
-    const without500 = operations().filter(({ op }) => !op.responses['500']).map((o) => o.name);
+    const without500 = operations()
+      .filter(({ op }) => !op.responses['500'])
+      .map((o) => o.name);
     expect(wrong).toEqual([]);
     expect(without500).toEqual([]);
   });
@@ -132,23 +147,87 @@ describe('every operation of the OpenAPI document', () => {
     const pairs = operations().flatMap(({ name, op }) => [
       ...(op.parameters ?? []).flatMap((p) => examplePairs(p, `${name} ${p.in} ${p.name}`)),
       ...(op.requestBody ? examplePairs(jsonMedia(op.requestBody.content) ?? {}, `${name} body`) : []),
-      ...Object.entries(op.responses).flatMap(([status, r]) => (r.content ? examplePairs(jsonMedia(r.content) ?? {}, `${name} ${status}`) : [])),
+      ...Object.entries(op.responses).flatMap(([status, r]) =>
+        r.content ? examplePairs(jsonMedia(r.content) ?? {}, `${name} ${status}`) : [],
+      ),
     ]);
-    const invalid = pairs.filter(({ schema, example }) => !Compile(toJsonSchema(schema) as never).Check(example)).map((p) => p.where);
+    const invalid = pairs
+      .filter(({ schema, example }) => !Compile(toJsonSchema(schema) as never).Check(example))
+      .map((p) => p.where);
     expect(pairs.length).toBeGreaterThan(operations().length);
     expect(invalid).toEqual([]);
+  });
+});
+
+describe('what clients generate from the document', () => {
+  /** Public: no access token. Everything else carries bearerAuth. */
+  const PUBLIC = [
+    'post /v1/auth/register',
+    'post /v1/auth/login',
+    'post /v1/auth/refresh',
+    'post /v1/auth/logout',
+    'get /health',
+  ];
+
+  it('names every operation with a unique operationId', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('marks public operations security: [] and every other one bearerAuth', () => {
+    const wrong = operations()
+      .filter(({ name, op }) =>
+        PUBLIC.includes(name) ? op.security?.length !== 0 : !JSON.stringify(op.security).includes('bearerAuth'),
+      )
+      .map((o) => o.name);
+    expect(wrong).toEqual([]);
+  });
+
+  it('documents 414 everywhere and 413 and 415 where a body is taken', () => {
+    const missing = operations().flatMap(({ name, op }) =>
+      ['414', ...(op.requestBody ? ['413', '415'] : [])].filter((s) => !op.responses[s]).map((s) => `${name} ${s}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('does not require a parameter that has a default', () => {
+    const wrong = operations().flatMap(({ name, op }) =>
+      (op.parameters ?? [])
+        .filter((p) => p.required && p.schema?.default !== undefined)
+        .map((p) => `${name} ${p.name}`),
+    );
+    expect(operations().some(({ op }) => op.parameters?.some((p) => p.schema?.default !== undefined))).toBe(true);
+    expect(wrong).toEqual([]);
+  });
+
+  it('documents Location on every 201 and 202 (but register: an account has no URL), and ETag on the shadow', () => {
+    const wrong = operations().flatMap(({ name, op }) =>
+      Object.entries(op.responses)
+        .filter(([status]) => (status === '201' && name !== 'post /v1/auth/register') || status === '202')
+        .filter(([, r]) => !r.headers?.Location)
+        .map(([status]) => `${name} ${status}`),
+    );
+    expect(wrong).toEqual([]);
+    expect(doc.paths['/v1/devices/{id}/shadow']!.get!.responses['200']!.headers?.ETag).toBeDefined();
+    expect(doc.paths['/v1/devices/{id}/desired']!.patch!.responses['200']!.headers?.ETag).toBeDefined();
   });
 });
 
 describe('the shared ErrorBody', () => {
   it('is the { error: { code, message, details } } shape, with an example that satisfies it', () => {
     const error = doc.components.schemas.ErrorBody as Json & { example?: unknown };
-    expect(error).toMatchObject({ required: ['error'], properties: { error: { required: ['code', 'message', 'details'] } } });
+    expect(error).toMatchObject({
+      required: ['error'],
+      properties: { error: { required: ['code', 'message', 'details'] } },
+    });
     expect(error.example).toBeDefined();
     expect(Compile(toJsonSchema(error) as never).Check(error.example)).toBe(true);
   });
 
   it('would reject an example that breaks it, so the example check can fail', () => {
-    expect(Compile(toJsonSchema(doc.components.schemas.ErrorBody) as never).Check({ error: { code: 'X', message: 'm' } })).toBe(false);
+    expect(
+      Compile(toJsonSchema(doc.components.schemas.ErrorBody) as never).Check({ error: { code: 'X', message: 'm' } }),
+    ).toBe(false);
   });
 });

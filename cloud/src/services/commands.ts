@@ -192,10 +192,15 @@ export class CommandService {
    * PATCH desired: writes the shadow's desired side (with the If-Match version, when given) and sends
    * the resulting delta to the switch's gateway at once (it waits as pending while the gateway is offline).
    */
-  async applyDesired(userId: string, deviceId: string, on: boolean, expectedVersion?: number): Promise<Shadow> {
+  async applyDesired(
+    userId: string,
+    deviceId: string,
+    on: boolean,
+    expectedVersions?: readonly number[],
+  ): Promise<Shadow> {
     const route = await this.deps.devices.routeForUser(userId, deviceId);
     if (!route) throw new NotFoundError('device');
-    await this.deps.shadows.setDesiredForUser(userId, deviceId, on, expectedVersion);
+    await this.deps.shadows.setDesiredForUser(userId, deviceId, on, expectedVersions);
     await this.reconcileGateway(route.gatewayId);
     return (await this.deps.shadows.getForUser(userId, deviceId))!;
   }

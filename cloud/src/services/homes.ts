@@ -6,7 +6,8 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { homeMembers, homes, rooms, users } from '../db/schema.ts';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { violatedUniqueKey } from '../db/constraint-errors.ts';
+import { ForbiddenError, InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 
 export interface Home {
@@ -30,6 +31,9 @@ export interface Room {
   homeId: string;
   name: string;
 }
+
+/** rooms(home_id, name): two rooms of one home never share a name. */
+const ROOM_NAME_KEY = 'rooms_home_name_uq';
 
 export class HomeService {
   constructor(
@@ -117,7 +121,7 @@ export class HomeService {
       .values({ homeId, name: checkName(name, 64) })
       .onConflictDoNothing()
       .returning({ id: rooms.id, homeId: rooms.homeId, name: rooms.name });
-    if (!room) throw new InvalidInputError('name', 'a room with that name already exists in this home');
+    if (!room) throw new NameTakenError('room of this home');
     return room;
   }
 
@@ -133,7 +137,12 @@ export class HomeService {
       .update(rooms)
       .set({ name: checkName(name, 64) })
       .where(and(eq(rooms.id, roomId), eq(rooms.homeId, homeId)))
-      .returning({ id: rooms.id, homeId: rooms.homeId, name: rooms.name });
+      .returning({ id: rooms.id, homeId: rooms.homeId, name: rooms.name })
+      .catch((e: unknown) => {
+        // The unique key is the only judge that holds under concurrent renames; its violation is the user's.
+        if (violatedUniqueKey(e) === ROOM_NAME_KEY) throw new NameTakenError('room of this home');
+        throw e;
+      });
     if (!room) throw new NotFoundError('room');
     return room;
   }

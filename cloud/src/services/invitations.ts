@@ -3,7 +3,7 @@
  * or later registered) sees the invitation and accepts it, becoming a member. Nobody else can see or
  * accept it (404), and accepting twice is harmless.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull, or } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { homeInvitations, homeMembers, homes, users } from '../db/schema.ts';
 import { AlreadyMemberError, InvalidInputError, NotFoundError } from '../errors.ts';
@@ -54,6 +54,26 @@ export class InvitationService {
       .from(homeInvitations)
       .innerJoin(homes, eq(homes.id, homeInvitations.homeId))
       .where(and(eq(homeInvitations.email, email), eq(homeInvitations.status, 'pending')));
+  }
+
+  /** One invitation, for the person it is addressed to and the home's owner; NotFoundError for anyone else. */
+  async get(userId: string, invitationId: string): Promise<Invitation> {
+    const email = await this.emailOf(userId);
+    if (!email || !isUuid(invitationId)) throw new NotFoundError('invitation');
+    const owner = and(
+      eq(homeMembers.homeId, homeInvitations.homeId),
+      eq(homeMembers.userId, userId),
+      eq(homeMembers.role, 'owner'),
+    );
+    const { id, homeId, email: invited, status } = homeInvitations;
+    const [row] = await this.db
+      .select({ id, homeId, homeName: homes.name, email: invited, status })
+      .from(homeInvitations)
+      .innerJoin(homes, eq(homes.id, homeInvitations.homeId))
+      .leftJoin(homeMembers, owner)
+      .where(and(eq(id, invitationId), or(eq(invited, email), isNotNull(homeMembers.userId))));
+    if (!row) throw new NotFoundError('invitation');
+    return row;
   }
 
   /** Accepts an invitation addressed to the user; NotFoundError for anyone else's or an unknown one. */

@@ -65,12 +65,28 @@ export class ScheduleService {
     return rows.map(view);
   }
 
-  async remove(userId: string, scheduleId: string): Promise<void> {
+  /** One schedule of a device in the user's homes; NotFoundError otherwise. */
+  async get(userId: string, scheduleId: string): Promise<Schedule> {
     if (!isUuid(userId) || !isUuid(scheduleId)) throw new NotFoundError('schedule');
-    const mine = this.deps.db
+    const [row] = await this.deps.db
+      .select()
+      .from(schedules)
+      .where(and(eq(schedules.id, scheduleId), sql`${schedules.deviceId} in ${this.devicesOf(userId)}`));
+    if (!row) throw new NotFoundError('schedule');
+    return view(row);
+  }
+
+  /** The ids of the devices in the user's homes, as a subquery. */
+  private devicesOf(userId: string) {
+    return this.deps.db
       .select({ id: devices.id })
       .from(devices)
       .innerJoin(homeMembers, and(eq(homeMembers.homeId, devices.homeId), eq(homeMembers.userId, userId)));
+  }
+
+  async remove(userId: string, scheduleId: string): Promise<void> {
+    if (!isUuid(userId) || !isUuid(scheduleId)) throw new NotFoundError('schedule');
+    const mine = this.devicesOf(userId);
     const removed = await this.deps.db
       .delete(schedules)
       .where(and(eq(schedules.id, scheduleId), sql`${schedules.deviceId} in ${mine}`))

@@ -4,7 +4,7 @@
  * reported), `metadata` with a timestamp per field, and a `version` bumped on every write. A desired
  * update may carry the version it was based on; a stale one is refused (optimistic concurrency).
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/database.ts';
 import { devices, deviceState, homeMembers } from '../db/schema.ts';
 import { NotFoundError, VersionConflictError } from '../errors.ts';
@@ -46,10 +46,16 @@ export class ShadowService {
   }
 
   /**
-   * Sets desired.on for a device of the user. `expectedVersion` (If-Match) must equal the current
-   * version when given, else VersionConflictError; the check and the write are one statement.
+   * Sets desired.on for a device of the user. When `expectedVersions` (the If-Match list) is given,
+   * the current version must be one of them, else VersionConflictError (an empty list never matches);
+   * the check and the write are one statement.
    */
-  async setDesiredForUser(userId: string, deviceId: string, on: boolean, expectedVersion?: number): Promise<Shadow> {
+  async setDesiredForUser(
+    userId: string,
+    deviceId: string,
+    on: boolean,
+    expectedVersions?: readonly number[],
+  ): Promise<Shadow> {
     const owned = await this.ownedDevice(userId, deviceId);
     if (!owned) throw new NotFoundError('device');
     const now = new Date();
@@ -58,11 +64,16 @@ export class ShadowService {
     const [updated] = await this.db
       .update(deviceState)
       .set({ desiredOn: on, desiredOnAt: now, version: sql`${deviceState.version} + 1`, updatedAt: now })
-      .where(and(eq(deviceState.deviceId, owned.id), expectedVersion === undefined ? undefined : eq(deviceState.version, expectedVersion)))
+      .where(
+        and(
+          eq(deviceState.deviceId, owned.id),
+          expectedVersions === undefined ? undefined : inArray(deviceState.version, [...expectedVersions]),
+        ),
+      )
       .returning();
     if (!updated) {
       const [current] = await this.db.select({ version: deviceState.version }).from(deviceState).where(eq(deviceState.deviceId, owned.id));
-      throw new VersionConflictError(current?.version ?? 0, expectedVersion ?? 0);
+      throw new VersionConflictError(current?.version ?? 0, expectedVersions ?? []);
     }
     return toShadow(owned.id, updated);
   }

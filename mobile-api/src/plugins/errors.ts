@@ -17,7 +17,9 @@ const STATUS_BY_CLOUD_CODE: Record<CloudErrorCode, number> = {
   INVALID_INPUT: 400,
   NOT_FOUND: 404,
   IDEMPOTENCY_KEY_REUSED: 422,
-  VERSION_CONFLICT: 409,
+  // RFC 9110 §13.1.1: an If-Match that does not hold is 412 Precondition Failed.
+  VERSION_CONFLICT: 412,
+  NAME_TAKEN: 409,
   FORBIDDEN: 403,
   ALREADY_MEMBER: 409,
   INVALID_REFRESH_TOKEN: 401,
@@ -30,6 +32,8 @@ const FRAMEWORK_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+  FST_ERR_BAD_URL: 'MALFORMED_URL',
 };
 
 export function errorBody(code: string, message: string, details: Detail[] = []): ErrorBody {
@@ -45,7 +49,9 @@ function fieldOf(e: FastifySchemaValidationError): string {
   return path || '(root)';
 }
 
-function validationDetails(error: FastifyError & { validation?: FastifySchemaValidationError[]; validationContext?: string }): Detail[] {
+function validationDetails(
+  error: FastifyError & { validation?: FastifySchemaValidationError[]; validationContext?: string },
+): Detail[] {
   return (error.validation ?? []).map((e) => {
     const detail: Detail = { field: fieldOf(e), message: e.message ?? 'is invalid' };
     if (error.validationContext) detail.in = error.validationContext;
@@ -54,41 +60,60 @@ function validationDetails(error: FastifyError & { validation?: FastifySchemaVal
   });
 }
 
+/**
+ * Every failure's answer. Also fastify's `frameworkErrors`, for what its router refuses before any
+ * route or hook runs (a malformed percent-encoding, a path segment over maxParamLength: 414).
+ */
+export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const validation = (error as { validation?: FastifySchemaValidationError[] }).validation;
+  if (validation) {
+    const details = validationDetails(error);
+    const first = details[0];
+    const message = first ? `${first.in ? `${first.in} ` : ''}${first.field} ${first.message}` : 'request is invalid';
+    return reply.code(400).send(errorBody('VALIDATION_FAILED', message, details));
+  }
+  if (error instanceof CloudError) {
+    const status = STATUS_BY_CLOUD_CODE[error.code];
+    if (status < 500) {
+      const details = error.field ? [{ field: error.field, message: error.message }] : [];
+      return reply.code(status).send(errorBody(error.code, error.message, details));
+    }
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // RFC 6750 §3: a 401 for a Bearer-protected resource names the scheme.
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    const retryAfter = (error as { retryAfterS?: unknown }).retryAfterS;
+    if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    // Fastify's own client errors: bad JSON, wrong content type, body too large, ...
+    const details = error.code?.startsWith('FST_ERR_CTP')
+      ? [{ field: 'body', in: 'body', message: error.message }]
+      : [];
+    const code =
+      error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');
+    return reply.code(status).send(errorBody(code, error.message, details));
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
-    app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const validation = (error as { validation?: FastifySchemaValidationError[] }).validation;
-      if (validation) {
-        const details = validationDetails(error);
-        const first = details[0];
-        const message = first ? `${first.in ? `${first.in} ` : ''}${first.field} ${first.message}` : 'request is invalid';
-        return reply.code(400).send(errorBody('VALIDATION_FAILED', message, details));
-      }
-      if (error instanceof CloudError) {
-        const status = STATUS_BY_CLOUD_CODE[error.code];
-        if (status < 500) {
-          const details = error.field ? [{ field: error.field, message: error.message }] : [];
-          return reply.code(status).send(errorBody(error.code, error.message, details));
-        }
-      }
-      const status = error.statusCode ?? 500;
-      if (status >= 400 && status < 500) {
-        // RFC 6750 §3: a 401 for a Bearer-protected resource names the scheme.
-        if (status === 401) reply.header('www-authenticate', 'Bearer');
-        const retryAfter = (error as { retryAfterS?: unknown }).retryAfterS;
-        if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-        // Fastify's own client errors: bad JSON, wrong content type, body too large, ...
-        const details = error.code?.startsWith('FST_ERR_CTP') ? [{ field: 'body', in: 'body', message: error.message }] : [];
-        const code = error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');
-        return reply.code(status).send(errorBody(code, error.message, details));
-      }
-      request.log.error({ err: error }, 'request failed');
-      return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
-    });
+    app.setErrorHandler(sendError);
 
     app.setNotFoundHandler((request, reply) => {
-      reply.code(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+      const path = request.url.split('?')[0] ?? '/';
+      const allowed = app.allowedMethods(path);
+      if (allowed.length > 0) {
+        // RFC 9110 §15.5.6: the path exists, the method does not; Allow lists what does (§10.2.1).
+        reply.header('allow', allowed.join(', '));
+        const detail = { field: 'method', message: `allowed: ${allowed.join(', ')}` };
+        return reply
+          .code(405)
+          .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, [detail]));
+      }
+      return reply.code(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${path}`));
     });
   },
-  { name: 'errors', fastify: '5.x' },
+  { name: 'errors', fastify: '5.x', dependencies: ['http-semantics'] },
 );

@@ -36,6 +36,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     {
       schema: {
         tags: ['auth'],
+        operationId: 'register',
+        security: [],
         summary: 'Create an account',
         body: RegisterBody,
         response: { 201: UserBody, 400: errorResponses[400], 409: errorResponses[409], 500: errorResponses[500] },
@@ -52,6 +54,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     {
       schema: {
         tags: ['auth'],
+        operationId: 'login',
+        security: [],
         summary: 'Exchange email and password for an access token and a refresh token',
         description: 'Limited per email and per client address; past the limit the answer is 429 with Retry-After.',
         body: LoginBody,
@@ -78,6 +82,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     {
       schema: {
         tags: ['auth'],
+        operationId: 'refreshTokens',
+        security: [],
         summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)',
         description: 'Presenting a refresh token a second time revokes its whole session: a copy must have leaked.',
         body: RefreshBody,
@@ -92,6 +98,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     {
       schema: {
         tags: ['auth'],
+        operationId: 'logout',
+        security: [],
         summary: 'End the session of a refresh token (its family is revoked); idempotent',
         description: 'The access tokens issued in that session stop working at once, on every cloud instance.',
         body: RefreshBody,

@@ -25,10 +25,17 @@ const commandRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['commands'],
-        summary: 'A command and its lifecycle (404 when absent or not the caller\'s)',
+        operationId: 'getCommand',
+        summary: "A command and its lifecycle (404 when absent or not the caller's)",
         security: [{ bearerAuth: [] }],
         params: CommandParams,
-        response: { 200: CommandView, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: CommandView,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {

@@ -10,6 +10,8 @@ import {
   CommandHeaders,
   CommandOutcome,
   CommandQuery,
+  created,
+  DEFAULT_WAIT_MS,
   Device,
   DeviceList,
   DeviceParams,
@@ -27,6 +29,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'listDevices',
         summary: 'Devices in every home the caller belongs to',
         security: secured,
         response: { 200: DeviceList, 401: errorResponses[401], 500: errorResponses[500] },
@@ -40,10 +43,17 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
-        summary: 'One device (404 when absent or not the caller\'s)',
+        operationId: 'getDevice',
+        summary: "One device (404 when absent or not the caller's)",
         security: secured,
         params: DeviceParams,
-        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: Device,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {
@@ -58,9 +68,11 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'sendCommand',
         summary: 'Send a command; with wait=true answer once it is terminal',
         description:
-          '202 with the current status when accepted (or when the wait ends first); 200 with the outcome when wait=true and the command became terminal in time.',
+          '202 with the current status when accepted (or when the wait ends first), Location naming the command; ' +
+            '200 with the outcome when wait=true and the command became terminal in time.',
         security: secured,
         params: DeviceParams,
         querystring: CommandQuery,
@@ -68,7 +80,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CommandBody,
         response: {
           200: CommandOutcome,
-          202: CommandAccepted,
+          202: created(CommandAccepted),
           400: errorResponses[400],
           401: errorResponses[401],
           404: errorResponses[404],
@@ -82,15 +94,17 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const incoming = request.headers.traceparent;
       const traceparent = typeof incoming === 'string' && validTraceparent.Check(incoming) ? incoming : undefined;
       const key = request.headers['idempotency-key'];
-      const created = await commands.create(request.userId, request.params.id, request.body.action, {
+      const command = await commands.create(request.userId, request.params.id, request.body.action, {
         ...(traceparent ? { traceparent } : {}),
         ...(request.body.ttlMs !== undefined ? { ttlMs: request.body.ttlMs } : {}),
         ...(key !== undefined ? { idempotencyKey: key } : {}),
       });
       const current = request.query.wait
-        ? ((await app.commandWaits.wait(created.id, request.query.waitMs)) ?? created)
-        : created;
+        ? ((await app.commandWaits.wait(command.id, request.query.waitMs ?? DEFAULT_WAIT_MS)) ?? command)
+        : command;
       if (!isTerminal(current.status)) {
+        // RFC 9110 §15.3.3: a 202 points at where the request's status can be monitored.
+        reply.header('location', `${app.prefix}/commands/${current.id}`);
         return reply.code(202).send({ commandId: current.id, status: current.status });
       }
       const device = await devices.getForUser(request.userId, request.params.id);

@@ -27,6 +27,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['events'],
+        operationId: 'streamEvents',
         summary: 'Live stream (text/event-stream) of the caller\'s state changes and command outcomes',
         description:
           'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, status, reason}. A comment line every 15 s keeps proxies from closing the stream. The stream ends when the session ends, and when the cloud may have missed events (reconnect, then read the current state).',

@@ -1,7 +1,19 @@
 /** A device's shadow (GET, PATCH desired with If-Match), its history, and renaming/moving it. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotFoundError } from '@switchfleet/cloud';
-import { DesiredBody, DesiredHeaders, Device, DeviceParams, DevicePatch, errorResponses, HistoryList, HistoryQuery, ShadowBody } from '../schemas.ts';
+import { ifMatchVersions, versionTag } from '../conditional.ts';
+import {
+  DesiredBody,
+  DesiredHeaders,
+  Device,
+  DeviceParams,
+  DevicePatch,
+  errorResponses,
+  HistoryList,
+  HistoryQuery,
+  ShadowBody,
+  withETag,
+} from '../schemas.ts';
 
 const secured = [{ bearerAuth: [] }];
 const DAY_MS = 24 * 3600_000;
@@ -14,16 +26,23 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getShadow',
         summary: 'The device shadow: desired, reported, delta, per-field timestamps and version (also as ETag)',
         security: secured,
         params: DeviceParams,
-        response: { 200: ShadowBody, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: withETag(ShadowBody),
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {
       const shadow = await app.cloud.shadows.getForUser(request.userId, request.params.id);
       if (!shadow) throw new NotFoundError('device');
-      return reply.header('etag', `"${shadow.version}"`).send(shadow);
+      return reply.header('etag', versionTag(shadow.version)).send(shadow);
     },
   );
 
@@ -32,20 +51,34 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'setDesired',
         summary: 'Set the desired state; the delta is sent to the switch (at once, or when its gateway is back)',
-        description: 'With If-Match: "<version>" the change applies only if the shadow is still at that version; otherwise 409.',
+        description:
+          "With If-Match (RFC 9110 §13.1.1) the change applies only if the shadow's entity tag is one of those " +
+            'listed (strong comparison: a weak tag never matches; `*` matches any), otherwise 412 and nothing changes.',
         security: secured,
         params: DeviceParams,
         headers: DesiredHeaders,
         body: DesiredBody,
-        response: { 200: ShadowBody, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 409: errorResponses[409], 500: errorResponses[500] },
+        response: {
+          200: withETag(ShadowBody),
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          412: errorResponses[412],
+          500: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {
-      const ifMatch = request.headers['if-match'];
-      const expected = ifMatch === undefined ? undefined : Number(ifMatch.replace(/^W\//, '').replace(/"/g, ''));
-      const shadow = await app.cloud.commands.applyDesired(request.userId, request.params.id, request.body.on, expected);
-      return reply.header('etag', `"${shadow.version}"`).send(shadow);
+      const expected = ifMatchVersions(request.headers['if-match']);
+      const shadow = await app.cloud.commands.applyDesired(
+        request.userId,
+        request.params.id,
+        request.body.on,
+        expected,
+      );
+      return reply.header('etag', versionTag(shadow.version)).send(shadow);
     },
   );
 
@@ -54,11 +87,18 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getHistory',
         summary: 'Reported states in a time range (an empty list when there are none)',
         security: secured,
         params: DeviceParams,
         querystring: HistoryQuery,
-        response: { 200: HistoryList, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: HistoryList,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {
@@ -75,11 +115,18 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['devices'],
+        operationId: 'updateDevice',
         summary: 'Rename a device or move it to a room',
         security: secured,
         params: DeviceParams,
         body: DevicePatch,
-        response: { 200: Device, 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] },
+        response: {
+          200: Device,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          404: errorResponses[404],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {

@@ -1,8 +1,9 @@
 /** Accounts, logins and tokens. */
 import { Type } from 'typebox';
 import { EX } from './examples.ts';
+import { Text } from './http.ts';
 
-const Email = Type.String({ format: 'email', maxLength: 254 });
+const Email = Text({ format: 'email', maxLength: 254 });
 
 export const RegisterBody = Type.Object(
   { email: Email, password: Type.String({ minLength: 8, maxLength: 200 }) },
@@ -10,7 +11,7 @@ export const RegisterBody = Type.Object(
 );
 
 export const LoginBody = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { email: Text({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false, examples: [{ email: 'ann@example.com', password: 'correct horse battery' }] },
 );
 
@@ -37,7 +38,7 @@ export const TokenBody = Type.Object(
   },
 );
 
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+export const RefreshBody = Type.Object({ refreshToken: Text({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false, examples: [{ refreshToken: 'q3Jm0aQ6m4b1n5cY2wqK8x0pZ7rT9uV1sL3dF6gH8jk' }] },
 );
 

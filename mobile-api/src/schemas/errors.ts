@@ -18,7 +18,15 @@ export const ErrorBody = Type.Object(
   {
     $id: 'ErrorBody',
     description: 'The one error shape of every non-2xx answer',
-    examples: [{ error: { code: 'VALIDATION_FAILED', message: 'body action must be equal to one of the allowed values', details: [{ field: 'action', in: 'body', message: 'must be equal to one of the allowed values' }] } }],
+    examples: [
+      {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'body action must be equal to one of the allowed values',
+          details: [{ field: 'action', in: 'body', message: 'must be equal to one of the allowed values' }],
+        },
+      },
+    ],
   },
 );
 export type ErrorBody = Static<typeof ErrorBody>;
@@ -32,12 +40,40 @@ function errorAnswer(description: string, code: string, message: string, details
 
 /** Shared by every route: error answers all have the same shape (plugins/errors.ts writes them). */
 export const errorResponses = {
-  400: errorAnswer('The request is invalid', 'VALIDATION_FAILED', 'params id must match format "uuid"', [{ field: 'id', in: 'params', message: 'must match format "uuid"' }]),
+  400: errorAnswer('The request is invalid', 'VALIDATION_FAILED', 'params id must match format "uuid"', [
+    { field: 'id', in: 'params', message: 'must match format "uuid"' },
+  ]),
   401: errorAnswer('No valid access token (or wrong credentials)', 'UNAUTHORIZED', 'missing or invalid access token'),
-  403: errorAnswer('Only the home\'s owner may do this', 'FORBIDDEN', 'only the owner may do this'),
-  404: errorAnswer('Absent, or not the caller\'s', 'NOT_FOUND', 'device not found'),
-  409: errorAnswer('Conflicts with the current state', 'VERSION_CONFLICT', 'the shadow is at another version'),
-  422: errorAnswer('Idempotency key reused with another body', 'IDEMPOTENCY_KEY_REUSED', 'the idempotency key was used with another request'),
+  403: errorAnswer("Only the home's owner may do this", 'FORBIDDEN', 'only the owner may do this'),
+  404: errorAnswer("Absent, or not the caller's", 'NOT_FOUND', 'device not found'),
+  409: errorAnswer(
+    'Conflicts with the current state',
+    'NAME_TAKEN',
+    'another room of this home already has that name',
+    [{ field: 'name', message: 'another room of this home already has that name' }],
+  ),
+  412: errorAnswer(
+    'If-Match does not match the current entity tag',
+    'VERSION_CONFLICT',
+    'version 6 is stale; the current version is 7',
+    [{ field: 'If-Match', message: 'version 6 is stale; the current version is 7' }],
+  ),
+  413: errorAnswer('The body is over the size limit (1 MiB)', 'BODY_TOO_LARGE', 'Request body is too large', [
+    { field: 'body', in: 'body', message: 'Request body is too large' },
+  ]),
+  414: errorAnswer(
+    'The target URI, or one of its path segments, is too long',
+    'URI_TOO_LONG',
+    'the target URI is over 8000 octets',
+  ),
+  415: errorAnswer('The body is not application/json', 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: text/plain', [
+    { field: 'body', in: 'body', message: 'Unsupported Media Type: text/plain' },
+  ]),
+  422: errorAnswer(
+    'Idempotency key reused with another body',
+    'IDEMPOTENCY_KEY_REUSED',
+    'the idempotency key was used with another request',
+  ),
   429: errorAnswer('Too many attempts; see Retry-After', 'RATE_LIMITED', 'too many login attempts; retry later'),
   500: errorAnswer('Unexpected failure; no internals are shown', 'INTERNAL', 'internal error'),
 } as const;

@@ -1,6 +1,7 @@
 /** Request and response shapes of homes, members, invitations, rooms and gateway claiming. */
 import { Type } from 'typebox';
 import { EX } from './examples.ts';
+import { Text } from './http.ts';
 
 const Uuid = (description: string | undefined, example: string) =>
   Type.String({ format: 'uuid', examples: [example], ...(description ? { description } : {}) });
@@ -8,14 +9,27 @@ const Id = () => Type.String({ format: 'uuid' });
 const Role = Type.Enum(['owner', 'member']);
 
 export const HomeParams = Type.Object({ id: Uuid('Home id', EX.homeId) });
-export const MemberParams = Type.Object({ id: Uuid('Home id', EX.homeId), userId: Uuid('Member user id', EX.otherUserId) });
+export const MemberParams = Type.Object({
+  id: Uuid('Home id', EX.homeId),
+  userId: Uuid('Member user id', EX.otherUserId),
+});
 export const RoomParams = Type.Object({ id: Uuid('Home id', EX.homeId), roomId: Uuid('Room id', EX.roomId) });
+export const GatewayParams = Type.Object({
+  id: Uuid('Home id', EX.homeId),
+  gatewayId: Type.String({ minLength: 1, maxLength: 64, description: 'Gateway id', examples: [EX.gatewayId] }),
+});
 export const InvitationParams = Type.Object({ id: Uuid('Invitation id', EX.invitationId) });
 
-export const NameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false, examples: [{ name: 'Cabin' }] });
+export const NameBody = Type.Object(
+  { name: Text({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false, examples: [{ name: 'Cabin' }] },
+);
 
 const homeExample = { id: EX.homeId, name: 'Home', ownerId: EX.userId, role: 'owner' };
-export const HomeBody = Type.Object({ id: Id(), name: Type.String(), ownerId: Id(), role: Role }, { examples: [homeExample] });
+export const HomeBody = Type.Object(
+  { id: Id(), name: Type.String(), ownerId: Id(), role: Role },
+  { examples: [homeExample] },
+);
 export const HomeList = Type.Array(HomeBody, { examples: [[homeExample]] });
 
 export const MemberList = Type.Array(Type.Object({ userId: Id(), email: Type.String(), role: Role }), {
@@ -27,10 +41,25 @@ export const MemberList = Type.Array(Type.Object({ userId: Id(), email: Type.Str
   ],
 });
 
-export const InviteBody = Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }) }, { additionalProperties: false, examples: [{ email: 'bob@example.com' }] });
-const invitationExample = { id: EX.invitationId, homeId: EX.homeId, homeName: 'Home', email: 'bob@example.com', status: 'pending' };
+export const InviteBody = Type.Object(
+  { email: Text({ format: 'email', maxLength: 254 }) },
+  { additionalProperties: false, examples: [{ email: 'bob@example.com' }] },
+);
+const invitationExample = {
+  id: EX.invitationId,
+  homeId: EX.homeId,
+  homeName: 'Home',
+  email: 'bob@example.com',
+  status: 'pending',
+};
 export const InvitationBody = Type.Object(
-  { id: Id(), homeId: Id(), homeName: Type.String(), email: Type.String(), status: Type.Enum(['pending', 'accepted', 'revoked']) },
+  {
+    id: Id(),
+    homeId: Id(),
+    homeName: Type.String(),
+    email: Type.String(),
+    status: Type.Enum(['pending', 'accepted', 'revoked']),
+  },
   { examples: [invitationExample] },
 );
 export const InvitationList = Type.Array(InvitationBody, { examples: [[invitationExample]] });
@@ -40,7 +69,7 @@ export const RoomBody = Type.Object({ id: Id(), homeId: Id(), name: Type.String(
 export const RoomList = Type.Array(RoomBody, { examples: [[roomExample]] });
 
 export const ClaimBody = Type.Object(
-  { claimCode: Type.String({ minLength: 8, maxLength: 64, description: 'The one-time code printed on the gateway' }) },
+  { claimCode: Text({ minLength: 8, maxLength: 64, description: 'The one-time code printed on the gateway' }) },
   { additionalProperties: false, examples: [{ claimCode: 'K7QX2M9PZR4TB8WN' }] },
 );
 const gatewayExample = { id: EX.gatewayId, homeId: EX.homeId, online: true, lastSeen: EX.at };

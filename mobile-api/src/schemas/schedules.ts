@@ -1,13 +1,14 @@
 /** Schedules per switch: cron + IANA time zone + action. */
 import { Type } from 'typebox';
 import { EX } from './examples.ts';
+import { Text } from './http.ts';
 
 const Action = Type.Enum(['on', 'off', 'toggle', 'press']);
 
 export const ScheduleBody = Type.Object(
   {
-    cron: Type.String({ minLength: 9, maxLength: 120, description: 'Cron expression, 5 fields (or 6 with seconds first)' }),
-    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' }),
+    cron: Text({ minLength: 9, maxLength: 120, description: 'Cron expression, 5 fields (or 6 with seconds first)' }),
+    timeZone: Text({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' }),
     action: Action,
   },
   { additionalProperties: false, examples: [{ cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' }] },
