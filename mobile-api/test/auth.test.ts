@@ -82,8 +82,8 @@ describe('protected routes', () => {
   it('answer 401 without a token, with a malformed one, a forged one and an expired one', async () => {
     const address = email();
     const { id } = (await register({ email: address, password: 'long enough' })).json();
-    const forged = new TokenIssuer('some-other-secret-of-enough-length!').sign(id, randomUUID()).token;
-    const expired = new TokenIssuer(JWT_SECRET, 60, () => Date.now() - 3_600_000).sign(id, randomUUID()).token;
+    const forged = (await new TokenIssuer('some-other-secret-of-enough-length!').sign(id, randomUUID())).token;
+    const expired = (await new TokenIssuer(JWT_SECRET, 60, () => Date.now() - 3_600_000).sign(id, randomUUID())).token;
     const attempts = [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }, bearer('a.b.c'), bearer(forged), bearer(expired)];
     for (const headers of attempts) {
       const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers });

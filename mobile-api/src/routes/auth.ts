@@ -20,8 +20,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
   const perEmail = options.loginPerEmail ?? DEFAULT_LOGIN_PER_EMAIL;
   const perIp = options.loginPerIp ?? DEFAULT_LOGIN_PER_IP;
 
-  const tokens = (session: IssuedRefreshToken) => {
-    const { token, expiresIn } = app.tokens.sign(session.userId, session.familyId);
+  const tokens = async (session: IssuedRefreshToken) => {
+    const { token, expiresIn } = await app.tokens.sign(session.userId, session.familyId);
     return {
       accessToken: token,
       tokenType: 'Bearer' as const,
