@@ -1,6 +1,9 @@
 import { household } from '@switchfleet/cloud/testing/harness';
 import { describe, expect, it } from 'vitest';
-import { bearer, useApi } from './support.ts';
+import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { TokenIssuer } from '../src/index.ts';
+import { bearer, JWT_SECRET, useApi } from './support.ts';
 
 const api = useApi({
   api: { loginLimits: { loginPerEmail: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } } },
@@ -61,6 +64,25 @@ describe('refresh tokens', () => {
     expect(devices.json().error.message).toMatch(/session/);
     const twice = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
     expect(twice.statusCode).toBe(204);
+  });
+});
+
+describe('access tokens', () => {
+  it('are refused when their session is another user\'s or was never started, though validly signed', async () => {
+    const victim = await household(api.cloud);
+    const intruder = await household(api.cloud);
+    const victimSession = (await login(victim.user.email, victim.password, '10.1.0.6')).json();
+    const { sid } = decodeJwt(victimSession.accessToken);
+    const issuer = new TokenIssuer(JWT_SECRET);
+    const borrowed = (await issuer.sign(intruder.user.id, String(sid))).token;
+    const invented = (await issuer.sign(intruder.user.id, randomUUID())).token;
+    for (const token of [borrowed, invented]) {
+      const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(token) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+    const own = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(victimSession.accessToken) });
+    expect(own.statusCode).toBe(200);
   });
 });
 
