@@ -6,7 +6,7 @@ import { TokenIssuer } from '../src/index.ts';
 import { bearer, JWT_SECRET, useApi } from './support.ts';
 
 const api = useApi({
-  api: { loginLimits: { loginPerEmail: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } } },
+  api: { authLimits: { loginPerAccountIp: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } } },
 });
 
 function login(email: string, password: string, ip = '10.0.0.1') {
@@ -87,13 +87,22 @@ describe('access tokens', () => {
 });
 
 describe('login rate limiting', () => {
-  it('answers 429 with Retry-After past the limit for one email, even with the right password', async () => {
+  it('answers 429 with Retry-After past the limit for one email from one address, even with the right password', async () => {
     const h = await household(api.cloud);
-    for (let i = 0; i < 3; i++) expect((await login(h.user.email, 'wrong password', `10.2.0.${i}`)).statusCode).toBe(401);
-    const limited = await login(h.user.email, h.password, '10.2.0.9');
+    for (let i = 0; i < 3; i++) expect((await login(h.user.email, 'wrong password', '10.2.0.1')).statusCode).toBe(401);
+    const limited = await login(h.user.email, h.password, '10.2.0.1');
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json().error.code).toBe('RATE_LIMITED');
+  });
+
+  it('does not lock the account\'s owner out: wrong passwords from one address leave another address\'s login alone', async () => {
+    const h = await household(api.cloud);
+    for (let i = 0; i < 6; i++) await login(h.user.email, 'wrong password', '10.2.1.1');
+    expect((await login(h.user.email, h.password, '10.2.1.1')).statusCode).toBe(429);
+    const owner = await login(h.user.email, h.password, '10.2.1.2');
+    expect(owner.statusCode).toBe(200);
+    expect(owner.json().accessToken).toEqual(expect.any(String));
   });
 
   it('answers 429 past the limit for one client address across many emails', async () => {
