@@ -9,6 +9,7 @@ export type CloudErrorCode =
   | 'FORBIDDEN'
   | 'ALREADY_MEMBER'
   | 'INVALID_REFRESH_TOKEN'
+  | 'SCHEDULE_TOO_FREQUENT'
   | 'CONFIG_INVALID';
 
 export class CloudError extends Error {
@@ -81,6 +82,13 @@ export class AlreadyMemberError extends CloudError {
 export class InvalidRefreshTokenError extends CloudError {
   constructor() {
     super('INVALID_REFRESH_TOKEN', 'the refresh token is not valid', 'refreshToken');
+  }
+}
+
+/** A schedule whose expression would fire more often than the minimum interval allows. */
+export class ScheduleTooFrequentError extends CloudError {
+  constructor(readonly minIntervalS: number) {
+    super('SCHEDULE_TOO_FREQUENT', `a schedule may fire at most once every ${minIntervalS} s: give the seconds field one value`, 'cron');
   }
 }
 
