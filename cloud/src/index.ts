@@ -13,7 +13,7 @@ export { DeviceService, type DeviceView, type DeviceRoute } from './services/dev
 export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './services/sessions.ts';
 export { ShadowService, type Shadow } from './services/shadow.ts';
 export { RateLimitService, type LimitRule, type LimitDecision, type LimitedKey, type WindowCount } from './services/rate-limits.ts';
-export { EventBus, type CloudEvent, type StateEvent, type CommandEvent } from './services/event-bus.ts';
+export { EventBus, type CloudEvent, type StateEvent, type CommandEvent, type MembershipChange } from './services/event-bus.ts';
 export { createMetrics, type CloudMetrics } from './metrics.ts';
 export {
   CommandService,

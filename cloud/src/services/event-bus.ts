@@ -36,6 +36,15 @@ export interface CommandEvent {
 
 export type CloudEvent = StateEvent | CommandEvent;
 
+/**
+ * Who may see a home changed: `userId` joined or left it (or changed role), or, with `userId` null,
+ * every member's access changed at once. Followers of a home's events read memberships again.
+ */
+export interface MembershipChange {
+  homeId: string;
+  userId: string | null;
+}
+
 export class EventBus {
   readonly #emitter = new EventEmitter();
   #stop: (() => Promise<void>) | undefined;
@@ -59,6 +68,7 @@ export class EventBus {
       if (!Array.isArray(wire)) return;
       for (const item of wire as WireEvent[]) {
         if (!Array.isArray(item) && item.type === 'session') this.#emitter.emit('session', item.familyId);
+        else if (!Array.isArray(item) && item.type === 'membership') this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId });
         else this.#emitter.emit('event', fromWire(item));
       }
     }, () => {
@@ -100,6 +110,12 @@ export class EventBus {
     return () => this.#emitter.removeListener('session', listener);
   }
 
+  /** Calls `listener` for every membership change, on any instance, in commit order with the events. */
+  onMembershipChanged(listener: (change: MembershipChange) => void): () => void {
+    this.#emitter.on('membership', listener);
+    return () => this.#emitter.removeListener('membership', listener);
+  }
+
   /**
    * Calls `listener` when this instance may have missed events (its listening session was lost and
    * is back): whoever follows events must read the current state again.
@@ -122,12 +138,24 @@ export class EventBus {
 type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, number | null, number];
 /** Not a device event: it never reaches `subscribe` listeners (live streams), only `onSessionEnded`. */
 type SessionWire = { type: 'session'; familyId: string };
-type WireEvent = StateWire | CommandEvent | SessionWire;
+/** Not a device event either: it reaches `onMembershipChanged` listeners only. */
+type MembershipWire = { type: 'membership'; homeId: string; userId: string | null };
+type WireEvent = StateWire | CommandEvent | SessionWire | MembershipWire;
 
 function toWire(event: CloudEvent): WireEvent {
   if (event.type !== 'state') return event;
   const on = event.state === null ? null : event.state.on ? 1 : 0;
   return ['s', event.deviceId, event.homeId, event.online ? 1 : 0, on, event.battery, event.rssi, event.version];
+}
+
+/**
+ * SQL that announces a membership change; run in the transaction that makes the change, the
+ * notification takes the change's place in commit order (PostgreSQL delivers notifications of a
+ * transaction when it commits, in commit order): every event heard after it was committed after it.
+ */
+export function notifyMembershipChangedSql(change: MembershipChange): SQL {
+  const wire: MembershipWire[] = [{ type: 'membership', homeId: change.homeId, userId: change.userId }];
+  return sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`;
 }
 
 function fromWire(item: StateWire | CommandEvent): CloudEvent {
