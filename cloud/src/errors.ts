@@ -88,7 +88,8 @@ export class InvalidRefreshTokenError extends CloudError {
 /** A schedule whose expression would fire more often than the minimum interval allows. */
 export class ScheduleTooFrequentError extends CloudError {
   constructor(readonly minIntervalS: number) {
-    super('SCHEDULE_TOO_FREQUENT', `a schedule may fire at most once every ${minIntervalS} s: give the seconds field one value`, 'cron');
+    const message = `a schedule may fire at most once every ${minIntervalS} s: give the seconds field one value`;
+    super('SCHEDULE_TOO_FREQUENT', message, 'cron');
   }
 }
 

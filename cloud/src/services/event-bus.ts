@@ -67,9 +67,11 @@ export class EventBus {
       }
       if (!Array.isArray(wire)) return;
       for (const item of wire as WireEvent[]) {
-        if (!Array.isArray(item) && item.type === 'session') this.#emitter.emit('session', item.familyId);
-        else if (!Array.isArray(item) && item.type === 'membership') this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId });
-        else this.#emitter.emit('event', fromWire(item));
+        if (Array.isArray(item) || item.type === 'command') this.#emitter.emit('event', fromWire(item));
+        else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
+        else if (item.type === 'membership') {
+          this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId } satisfies MembershipChange);
+        }
       }
     }, () => {
       this.logger.warn('event bus: listening again after its database session was lost; events sent meanwhile were missed');

@@ -1,9 +1,10 @@
 /**
- * Attempt budgets in fixed windows (logins per email, per client address), kept in the database so
- * that every cloud instance spends the same budget. One statement per attempt counts it against all
- * of its keys at once; the row lock of INSERT … ON CONFLICT DO UPDATE serializes concurrent attempts
- * on a key, so a burst spread over instances gets exactly the budget, and the database's clock is the
- * only clock (instances whose clocks differ agree on when a window ends).
+ * Attempt budgets in fixed windows (the API's login and registration limits, through
+ * @fastify/rate-limit), kept in the database so that every cloud instance spends the same budget.
+ * One statement per attempt counts it against all of its keys at once; the row lock of INSERT …
+ * ON CONFLICT DO UPDATE serializes concurrent attempts on a key, so a burst spread over instances
+ * gets exactly the budget, and the database's clock is the only clock (instances whose clocks
+ * differ agree on when a window ends).
  */
 import { createHash } from 'node:crypto';
 import { lte, sql } from 'drizzle-orm';
@@ -55,7 +56,8 @@ export class RateLimitService {
   async consume(keys: readonly LimitedKey[]): Promise<LimitDecision> {
     let retryAfterS = 0;
     for (const [i, window] of (await this.count(keys)).entries()) {
-      if (window.attempts > keys[i]!.rule.max) retryAfterS = Math.max(retryAfterS, Math.max(1, Math.ceil(window.remainingMs / 1000)));
+      if (window.attempts <= keys[i]!.rule.max) continue;
+      retryAfterS = Math.max(retryAfterS, Math.max(1, Math.ceil(window.remainingMs / 1000)));
     }
     return { allowed: retryAfterS === 0, retryAfterS };
   }

@@ -1,10 +1,11 @@
 /**
  * Schedules per switch: a cron expression (5 fields, or 6 with seconds) in an IANA time zone and an
- * action, firing at most once a minute (a 6-field expression names one second). Every cloud instance polls for due schedules, but an occurrence runs once: the row
- * (schedule_id, occurrence_at) in schedule_runs is inserted with ON CONFLICT DO NOTHING in the same
- * transaction that makes the command and advances next_run_at, and only the instance whose insert
- * succeeded goes on (the due rows are also taken FOR UPDATE SKIP LOCKED, so instances do not even
- * contend). Occurrences missed while no instance ran are skipped, not replayed late.
+ * action, firing at most once a minute (a 6-field expression names one second). Every cloud
+ * instance polls for due schedules, but an occurrence runs once: the row (schedule_id,
+ * occurrence_at) in schedule_runs is inserted with ON CONFLICT DO NOTHING in the same transaction
+ * that makes the command and advances next_run_at, and only the instance whose insert succeeded
+ * goes on (the due rows are also taken FOR UPDATE SKIP LOCKED, so instances do not even contend).
+ * Occurrences missed while no instance ran are skipped, not replayed late.
  */
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { and, asc, eq, sql } from 'drizzle-orm';

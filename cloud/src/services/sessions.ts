@@ -53,7 +53,9 @@ export class SessionService {
    */
   async isActive(familyId: string, userId: string): Promise<boolean> {
     const known = this.#known.get(familyId);
-    if (known && (!known.active || Date.now() - known.at < this.#recheckMs)) return known.active && known.userId === userId;
+    if (known && (!known.active || Date.now() - known.at < this.#recheckMs)) {
+      return known.active && known.userId === userId;
+    }
     if (!isUuid(familyId)) return false;
     const [family] = await this.db
       .select({ userId: refreshTokens.userId, ended: sql<boolean>`bool_or(${refreshTokens.revokedAt} is not null)` })

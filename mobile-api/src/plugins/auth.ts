@@ -42,7 +42,9 @@ export default fp(
         throw new UnauthorizedError((e as InvalidTokenError).message);
       }
       // The session must be the subject's own: a token naming another user's session is refused.
-      if (!(await app.cloud.sessions.isActive(claims.sid, claims.sub))) throw new UnauthorizedError('the session of this token has ended');
+      if (!(await app.cloud.sessions.isActive(claims.sid, claims.sub))) {
+        throw new UnauthorizedError('the session of this token has ended');
+      }
       request.userId = claims.sub;
       request.sessionId = claims.sid;
     });

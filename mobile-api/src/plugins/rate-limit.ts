@@ -53,7 +53,8 @@ export default fp(
     await app.register(rateLimit, {
       global: false,
       store: databaseStore(app.cloud.rateLimits),
-      errorResponseBuilder: (_request, context) => new RateLimitedError('too many attempts; retry later', retryAfterSeconds(context.ttl)),
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedError('too many attempts; retry later', retryAfterSeconds(context.ttl)),
     });
   },
   { name: 'rate-limits', fastify: '5.x', dependencies: ['cloud'] },

@@ -39,7 +39,11 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
       timeWindow: perAccountIp.windowMs,
       keyGenerator: (r) => `login:${normalizeEmail((r.body as { email: string }).email)}|${clientKey(r)}`,
     }),
-    app.createRateLimit({ max: perIp.max, timeWindow: perIp.windowMs, keyGenerator: (r) => `login-ip:${clientKey(r)}` }),
+    app.createRateLimit({
+      max: perIp.max,
+      timeWindow: perIp.windowMs,
+      keyGenerator: (r) => `login-ip:${clientKey(r)}`,
+    }),
   ];
   /** Both budgets are spent on every attempt, so neither a spray over many emails nor one email escapes. */
   const limitLogin = async (request: FastifyRequest) => {
@@ -47,7 +51,9 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     for (const limit of await Promise.all(loginLimits.map((check) => check(request)))) {
       if (!limit.isAllowed && limit.isExceeded) refusedForMs = Math.max(refusedForMs, limit.ttl, 1);
     }
-    if (refusedForMs > 0) throw new RateLimitedError('too many login attempts; retry later', retryAfterSeconds(refusedForMs));
+    if (refusedForMs > 0) {
+      throw new RateLimitedError('too many login attempts; retry later', retryAfterSeconds(refusedForMs));
+    }
   };
 
   const tokens = async (session: IssuedRefreshToken) => {
@@ -65,7 +71,11 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     '/register',
     {
       config: {
-        rateLimit: { max: registerPerIp.max, timeWindow: registerPerIp.windowMs, keyGenerator: (r) => `register-ip:${clientKey(r)}` },
+        rateLimit: {
+          max: registerPerIp.max,
+          timeWindow: registerPerIp.windowMs,
+          keyGenerator: (r) => `register-ip:${clientKey(r)}`,
+        },
       },
       schema: {
         tags: ['auth'],
@@ -75,7 +85,12 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
           'does not reveal which addresses are registered; an existing account is left unchanged (its password ' +
           'too). Log in next. Limited per client address; past the limit the answer is 429 with Retry-After.',
         body: RegisterBody,
-        response: { 202: RegisterAccepted, 400: errorResponses[400], 429: errorResponses[429], 500: errorResponses[500] },
+        response: {
+          202: RegisterAccepted,
+          400: errorResponses[400],
+          429: errorResponses[429],
+          500: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {

@@ -33,7 +33,11 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['events'],
         summary: 'Live stream (text/event-stream) of the caller\'s state changes and command outcomes',
         description:
-          'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, status, reason}. A comment line every 15 s keeps proxies from closing the stream. Scoped to the caller\'s homes as they are now: once the caller is removed from a home (on any instance), none of its later events are sent; a home joined meanwhile is added. The stream ends when the session ends, and when the cloud may have missed events (reconnect, then read the current state).',
+          'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, ' +
+          'status, reason}. A comment line every 15 s keeps proxies from closing the stream. Scoped to the ' +
+          'caller\'s homes as they are now: once the caller is removed from a home (on any instance), none of its ' +
+          'later events are sent; a home joined meanwhile is added. The stream ends when the session ends, and ' +
+          'when the cloud may have missed events (reconnect, then read the current state).',
         security: [{ bearerAuth: [] }],
         response: { 200: Type.String({
             description: 'text/event-stream',

@@ -18,7 +18,9 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: secured,
         summary: 'Add a schedule to a switch',
-        description: 'At most once a minute: an expression that would fire more often answers 400 with code SCHEDULE_TOO_FREQUENT.',
+        description:
+          'At most once a minute: an expression that would fire more often answers 400 with code ' +
+          'SCHEDULE_TOO_FREQUENT.',
         params: DeviceParams,
         body: ScheduleBody,
         response: { 201: Schedule, 400: e[400], 401: e[401], 404: e[404], 500: e[500] },

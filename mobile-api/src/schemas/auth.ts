@@ -14,7 +14,10 @@ export const LoginBody = Type.Object(
 );
 
 export const RegisterAccepted = Type.Object(
-  { email: Type.String({ description: 'The address as the account is keyed (trimmed, lower case)' }), message: Type.String() },
+  {
+    email: Type.String({ description: 'The address as the account is keyed (trimmed, lower case)' }),
+    message: Type.String(),
+  },
   {
     description: 'The same answer whether or not the address already had an account',
     examples: [{ email: 'ann@example.com', message: 'If this address had no account, it has one now: log in with it.' }],
