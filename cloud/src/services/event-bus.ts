@@ -37,12 +37,12 @@ export interface CommandEvent {
 export type CloudEvent = StateEvent | CommandEvent;
 
 /**
- * Who may see a home changed: `userId` joined or left it (or changed role), or, with `userId` null,
- * every member's access changed at once. Followers of a home's events read memberships again.
+ * Who may see a home changed: `userId` joined or left it. Whoever follows that user's homes (a live
+ * stream) reads them again.
  */
 export interface MembershipChange {
   homeId: string;
-  userId: string | null;
+  userId: string;
 }
 
 export class EventBus {
@@ -141,7 +141,7 @@ type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, numbe
 /** Not a device event: it never reaches `subscribe` listeners (live streams), only `onSessionEnded`. */
 type SessionWire = { type: 'session'; familyId: string };
 /** Not a device event either: it reaches `onMembershipChanged` listeners only. */
-type MembershipWire = { type: 'membership'; homeId: string; userId: string | null };
+type MembershipWire = { type: 'membership'; homeId: string; userId: string };
 type WireEvent = StateWire | CommandEvent | SessionWire | MembershipWire;
 
 function toWire(event: CloudEvent): WireEvent {

@@ -83,7 +83,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         for (const event of pending) write(event);
       };
       const stopMembership = app.cloud.events.onMembershipChanged((change) => {
-        if (change.userId === userId || (change.userId === null && homeIds.has(change.homeId))) void recheck();
+        if (change.userId === userId) void recheck();
       });
       const unsubscribe = app.cloud.events.subscribe(send);
       const sessionId = request.sessionId;
