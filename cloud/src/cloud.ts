@@ -157,6 +157,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // Registered before any waiter or live stream, so a view is dropped before anyone is told of its change.
     cleanups.push(bus.subscribe((event) => views.forgetDevice(event.deviceId)));
     cleanups.push(bus.onGap(() => views.clear()));
+    // A member removed on another instance must not go on reading this instance's cached views.
+    cleanups.push(bus.onMembershipChanged(() => views.clear()));
     const shadows = new ShadowService(db, bus);
 
     let embedded: EmbeddedBroker | undefined;

@@ -10,6 +10,7 @@ export type CloudErrorCode =
   | 'ALREADY_MEMBER'
   | 'NAME_TAKEN'
   | 'INVALID_REFRESH_TOKEN'
+  | 'SCHEDULE_TOO_FREQUENT'
   | 'CONFIG_INVALID';
 
 export class CloudError extends Error {
@@ -90,6 +91,14 @@ export class NameTakenError extends CloudError {
 export class InvalidRefreshTokenError extends CloudError {
   constructor() {
     super('INVALID_REFRESH_TOKEN', 'the refresh token is not valid', 'refreshToken');
+  }
+}
+
+/** A schedule whose expression would fire more often than the minimum interval allows. */
+export class ScheduleTooFrequentError extends CloudError {
+  constructor(readonly minIntervalS: number) {
+    const message = `a schedule may fire at most once every ${minIntervalS} s: give the seconds field one value`;
+    super('SCHEDULE_TOO_FREQUENT', message, 'cron');
   }
 }
 

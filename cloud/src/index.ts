@@ -12,8 +12,20 @@ export { GatewayService, type Gateway, type GatewayCredentials } from './service
 export { DeviceService, type DeviceView, type DeviceRoute } from './services/devices.ts';
 export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './services/sessions.ts';
 export { ShadowService, type Shadow } from './services/shadow.ts';
-export { RateLimitService, type LimitRule, type LimitDecision, type LimitedKey } from './services/rate-limits.ts';
-export { EventBus, type CloudEvent, type StateEvent, type CommandEvent } from './services/event-bus.ts';
+export {
+  RateLimitService,
+  type LimitRule,
+  type LimitDecision,
+  type LimitedKey,
+  type WindowCount,
+} from './services/rate-limits.ts';
+export {
+  EventBus,
+  type CloudEvent,
+  type StateEvent,
+  type CommandEvent,
+  type MembershipChange,
+} from './services/event-bus.ts';
 export { createMetrics, type CloudMetrics } from './metrics.ts';
 export {
   CommandService,

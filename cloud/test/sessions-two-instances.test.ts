@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { refreshTokens } from '../src/db/schema.ts';
@@ -14,14 +15,14 @@ it('ends a session on every instance as soon as one of them logs it out, before 
   // Instance two has already answered "active" and would not ask the database again for ten minutes:
   // only the notification can change its mind.
   const elsewhere = new SessionService(two.db, two.events, { activeRecheckMs: 600_000 });
-  expect(await elsewhere.isActive(session.familyId)).toBe(true);
+  expect(await elsewhere.isActive(session.familyId, h.user.id)).toBe(true);
   const other = await one.services.sessions.start(h.user.id);
-  expect(await elsewhere.isActive(other.familyId)).toBe(true);
+  expect(await elsewhere.isActive(other.familyId, h.user.id)).toBe(true);
 
   await one.services.sessions.revoke(session.refreshToken);
-  expect(await one.services.sessions.isActive(session.familyId)).toBe(false);
-  await eventually(async () => (await elsewhere.isActive(session.familyId)) === false);
-  expect(await elsewhere.isActive(other.familyId)).toBe(true);
+  expect(await one.services.sessions.isActive(session.familyId, h.user.id)).toBe(false);
+  await eventually(async () => (await elsewhere.isActive(session.familyId, h.user.id)) === false);
+  expect(await elsewhere.isActive(other.familyId, h.user.id)).toBe(true);
 });
 
 it('reads the database again once its answer is older than the recheck bound, so a lost notification costs at most that', async () => {
@@ -30,7 +31,21 @@ it('reads the database again once its answer is older than the recheck bound, so
   const session = await one.services.sessions.start(h.user.id);
   // No event bus: this instance can only learn of the end from the database.
   const deaf = new SessionService(one.db, undefined, { activeRecheckMs: 0 });
-  expect(await deaf.isActive(session.familyId)).toBe(true);
+  expect(await deaf.isActive(session.familyId, h.user.id)).toBe(true);
   await one.db.update(refreshTokens).set({ revokedAt: new Date() }).where(eq(refreshTokens.familyId, session.familyId));
-  expect(await deaf.isActive(session.familyId)).toBe(false);
+  expect(await deaf.isActive(session.familyId, h.user.id)).toBe(false);
+});
+
+it('answers a session as active only for the user who started it, and never for a session nobody started', async () => {
+  const { one, two } = clouds;
+  const owner = await household(one);
+  const intruder = await household(one);
+  const session = await one.services.sessions.start(owner.user.id);
+  for (const sessions of [one.services.sessions, two.services.sessions]) {
+    expect(await sessions.isActive(session.familyId, intruder.user.id)).toBe(false);
+    expect(await sessions.isActive(session.familyId, owner.user.id)).toBe(true);
+    // Asked again, from what the instance remembers, the answer still depends on whose session it is.
+    expect(await sessions.isActive(session.familyId, intruder.user.id)).toBe(false);
+    expect(await sessions.isActive(randomUUID(), owner.user.id)).toBe(false);
+  }
 });

@@ -14,6 +14,7 @@ import docs from './plugins/docs.ts';
 import errors, { sendError } from './plugins/errors.ts';
 import httpSemantics from './plugins/http-semantics.ts';
 import observability from './plugins/observability.ts';
+import rateLimits from './plugins/rate-limit.ts';
 import { randomUUID } from 'node:crypto';
 import authRoutes, { type AuthRouteOptions } from './routes/auth.ts';
 import commandRoutes from './routes/commands.ts';
@@ -35,8 +36,8 @@ export interface ApiOptions {
   logger?: FastifyBaseLogger | undefined;
   /** Access-token lifetime; default 15 minutes. */
   tokenTtlSeconds?: number | undefined;
-  /** Login attempt limits; defaults DEFAULT_LOGIN_PER_EMAIL / DEFAULT_LOGIN_PER_IP. */
-  loginLimits?: AuthRouteOptions | undefined;
+  /** Login and registration limits; defaults in routes/auth.ts (DEFAULT_LOGIN_PER_ACCOUNT_IP, …). */
+  authLimits?: AuthRouteOptions | undefined;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -58,11 +59,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(observability, { metrics: options.cloud.metrics });
   await app.register(cloudPlugin, { services: options.cloud.services, events: options.cloud.events });
+  await app.register(rateLimits);
   await app.register(auth, { tokens: new TokenIssuer(options.jwtSecret, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) });
   await app.register(commandWaits);
   await app.register(docs);
 
-  await app.register(authRoutes, { prefix: '/v1/auth', ...(options.loginLimits ?? {}) });
+  await app.register(authRoutes, { prefix: '/v1/auth', ...(options.authLimits ?? {}) });
   await app.register(deviceRoutes, { prefix: '/v1' });
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(shadowRoutes, { prefix: '/v1' });

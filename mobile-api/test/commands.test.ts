@@ -84,4 +84,20 @@ describe('schedules', () => {
     expect((await api.app.inject({ method: 'DELETE', url: `/v1/schedules/${created.json().id}`, headers: bearer(o.token) })).statusCode).toBe(204);
     await o.gateway.close();
   });
+
+  it('fire at most once a minute: an expression with several seconds answers 400 SCHEDULE_TOO_FREQUENT', async () => {
+    const o = await owner();
+    const url = `/v1/devices/${o.deviceId}/schedules`;
+    for (const cron of ['* * * * * *', '*/30 * * * * *', '0,1 7 * * * *']) {
+      const res = await api.app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron, timeZone: 'UTC', action: 'press' } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'SCHEDULE_TOO_FREQUENT', details: [{ field: 'cron' }] });
+    }
+    for (const cron of ['* * * * *', '15 * * * * *', '0 30 7 * * 1-5']) {
+      const res = await api.app.inject({ method: 'POST', url, headers: bearer(o.token), payload: { cron, timeZone: 'UTC', action: 'press' } });
+      expect(res.statusCode).toBe(201);
+    }
+    expect((await api.app.inject({ method: 'GET', url, headers: bearer(o.token) })).json()).toHaveLength(3);
+    await o.gateway.close();
+  });
 });

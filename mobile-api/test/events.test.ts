@@ -1,52 +1,13 @@
 import { cutListeningSessions } from '@switchfleet/cloud/testing/database';
 import { eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
 import { describe, expect, it } from 'vitest';
+import { openStream, stateEvent, type Sse } from './sse.ts';
 import { bearer, login, useApi } from './support.ts';
 
 const api = useApi({ listen: true });
 
-interface Sse {
-  events: { event: string; data: Record<string, unknown> }[];
-  /** True once the server ended the stream. */
-  readonly ended: boolean;
-  close(): void;
-}
-
-/** Opens the stream over real HTTP and parses events as they arrive. */
-async function stream(token: string): Promise<Sse> {
-  const abort = new AbortController();
-  const res = await fetch(`${api.base}/v1/events`, { headers: bearer(token), signal: abort.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream');
-  const events: Sse['events'] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let ended = false;
-  void (async () => {
-    try {
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      }
-      ended = true;
-    } catch {
-      // aborted by close()
-    }
-  })();
-  return {
-    events,
-    get ended() {
-      return ended;
-    },
-    close: () => abort.abort(),
-  };
+function stream(token: string): Promise<Sse> {
+  return openStream(api.base, token);
 }
 
 async function owner() {
@@ -114,5 +75,31 @@ describe('GET /v1/events', () => {
     theirs.close();
     await a.gateway.close();
     await b.gateway.close();
+  });
+
+  it('follows the caller\'s memberships: a home joined is heard at once, a home left is not heard again', async () => {
+    const home = await household(api.cloud);
+    const guest = await household(api.cloud);
+    const guestToken = await login(api.app, guest.user.email, guest.password);
+    const live = await stream(guestToken);
+    const invitation = await api.cloud.services.invitations.invite(home.user.id, home.home.id, guest.user.email);
+    const accepted = await api.app.inject({ method: 'POST', url: `/v1/invitations/${invitation.id}/accept`, headers: bearer(guestToken) });
+    expect(accepted.statusCode).toBe(200);
+    const joined = stateEvent(home.home.id, true);
+    await api.cloud.events.publish([joined]);
+    await eventually(async () => live.events.find((e) => e.data.deviceId === joined.deviceId));
+
+    const ownerToken = await login(api.app, home.user.email, home.password);
+    const removed = await api.app.inject({ method: 'DELETE', url: `/v1/homes/${home.home.id}/members/${guest.user.id}`, headers: bearer(ownerToken) });
+    expect(removed.statusCode).toBe(204);
+    const after = stateEvent(home.home.id, false);
+    const own = stateEvent(guest.home.id, true);
+    await api.cloud.events.publish([after]);
+    await api.cloud.events.publish([own]);
+    // The guest's own home's event was published later; by the time it arrives, the other would have.
+    await eventually(async () => live.events.find((e) => e.data.deviceId === own.deviceId));
+    expect(live.events.some((e) => e.data.deviceId === after.deviceId)).toBe(false);
+    expect(live.ended).toBe(false);
+    live.close();
   });
 });

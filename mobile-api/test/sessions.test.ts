@@ -1,9 +1,12 @@
 import { household } from '@switchfleet/cloud/testing/harness';
 import { describe, expect, it } from 'vitest';
-import { bearer, useApi } from './support.ts';
+import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { TokenIssuer } from '../src/index.ts';
+import { bearer, JWT_SECRET, useApi } from './support.ts';
 
 const api = useApi({
-  api: { loginLimits: { loginPerEmail: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } } },
+  api: { authLimits: { loginPerAccountIp: { max: 3, windowMs: 60_000 }, loginPerIp: { max: 8, windowMs: 60_000 } } },
 });
 
 function login(email: string, password: string, ip = '10.0.0.1') {
@@ -64,14 +67,42 @@ describe('refresh tokens', () => {
   });
 });
 
+describe('access tokens', () => {
+  it('are refused when their session is another user\'s or was never started, though validly signed', async () => {
+    const victim = await household(api.cloud);
+    const intruder = await household(api.cloud);
+    const victimSession = (await login(victim.user.email, victim.password, '10.1.0.6')).json();
+    const { sid } = decodeJwt(victimSession.accessToken);
+    const issuer = new TokenIssuer(JWT_SECRET);
+    const borrowed = (await issuer.sign(intruder.user.id, String(sid))).token;
+    const invented = (await issuer.sign(intruder.user.id, randomUUID())).token;
+    for (const token of [borrowed, invented]) {
+      const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(token) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+    const own = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(victimSession.accessToken) });
+    expect(own.statusCode).toBe(200);
+  });
+});
+
 describe('login rate limiting', () => {
-  it('answers 429 with Retry-After past the limit for one email, even with the right password', async () => {
+  it('answers 429 with Retry-After past the limit for one email from one address, even with the right password', async () => {
     const h = await household(api.cloud);
-    for (let i = 0; i < 3; i++) expect((await login(h.user.email, 'wrong password', `10.2.0.${i}`)).statusCode).toBe(401);
-    const limited = await login(h.user.email, h.password, '10.2.0.9');
+    for (let i = 0; i < 3; i++) expect((await login(h.user.email, 'wrong password', '10.2.0.1')).statusCode).toBe(401);
+    const limited = await login(h.user.email, h.password, '10.2.0.1');
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json().error.code).toBe('RATE_LIMITED');
+  });
+
+  it('does not lock the account\'s owner out: wrong passwords from one address leave another address\'s login alone', async () => {
+    const h = await household(api.cloud);
+    for (let i = 0; i < 6; i++) await login(h.user.email, 'wrong password', '10.2.1.1');
+    expect((await login(h.user.email, h.password, '10.2.1.1')).statusCode).toBe(429);
+    const owner = await login(h.user.email, h.password, '10.2.1.2');
+    expect(owner.statusCode).toBe(200);
+    expect(owner.json().accessToken).toEqual(expect.any(String));
   });
 
   it('answers 429 past the limit for one client address across many emails', async () => {

@@ -42,7 +42,9 @@ export function useApi(options: UseApiOptions = {}): ApiRig {
   let base: string | undefined;
   beforeAll(async () => {
     t = await startTestCloud(options.cloud);
-    app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET, ...options.api });
+    // Tests register many accounts from one address; a file that tests the limits sets its own.
+    const authLimits = { registerPerIp: { max: 10_000, windowMs: 60_000 } };
+    app = await buildApi({ cloud: t.cloud, jwtSecret: JWT_SECRET, authLimits, ...options.api });
     if (options.listen) base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

@@ -2,10 +2,10 @@
  * A per-instance read cache of `GET /v1/devices/:id` answers: the app reads a device far more often
  * than it changes. Only found views are cached (a miss always asks the database, so newly granted
  * access shows at once). Entries go when an event names the device (state reports, command
- * outcomes, shadow writes: the event bus reaches every instance), when this instance changes what
- * a view shows (rename, room, gateway presence) or who may see it (a member removed), and after
- * `ttlMs` at the latest: that bounds how long another instance's change without an event (a member
- * removed there, a gateway going offline there) can go unseen here.
+ * outcomes, shadow writes, membership changes: the event bus reaches every instance), when this
+ * instance changes what a view shows (rename, room, gateway presence) or who may see it (a member
+ * removed), and after `ttlMs` at the latest: that bounds how long another instance's change without
+ * an event (a gateway going offline there) can go unseen here.
  */
 import type { DeviceView } from './devices.ts';
 

@@ -36,6 +36,15 @@ export interface CommandEvent {
 
 export type CloudEvent = StateEvent | CommandEvent;
 
+/**
+ * Who may see a home changed: `userId` joined or left it. Whoever follows that user's homes (a live
+ * stream) reads them again.
+ */
+export interface MembershipChange {
+  homeId: string;
+  userId: string;
+}
+
 export class EventBus {
   readonly #emitter = new EventEmitter();
   #stop: (() => Promise<void>) | undefined;
@@ -58,8 +67,11 @@ export class EventBus {
       }
       if (!Array.isArray(wire)) return;
       for (const item of wire as WireEvent[]) {
-        if (!Array.isArray(item) && item.type === 'session') this.#emitter.emit('session', item.familyId);
-        else this.#emitter.emit('event', fromWire(item));
+        if (Array.isArray(item) || item.type === 'command') this.#emitter.emit('event', fromWire(item));
+        else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
+        else if (item.type === 'membership') {
+          this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId } satisfies MembershipChange);
+        }
       }
     }, () => {
       this.logger.warn('event bus: listening again after its database session was lost; events sent meanwhile were missed');
@@ -100,6 +112,12 @@ export class EventBus {
     return () => this.#emitter.removeListener('session', listener);
   }
 
+  /** Calls `listener` for every membership change, on any instance, in commit order with the events. */
+  onMembershipChanged(listener: (change: MembershipChange) => void): () => void {
+    this.#emitter.on('membership', listener);
+    return () => this.#emitter.removeListener('membership', listener);
+  }
+
   /**
    * Calls `listener` when this instance may have missed events (its listening session was lost and
    * is back): whoever follows events must read the current state again.
@@ -122,12 +140,24 @@ export class EventBus {
 type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, number | null, number];
 /** Not a device event: it never reaches `subscribe` listeners (live streams), only `onSessionEnded`. */
 type SessionWire = { type: 'session'; familyId: string };
-type WireEvent = StateWire | CommandEvent | SessionWire;
+/** Not a device event either: it reaches `onMembershipChanged` listeners only. */
+type MembershipWire = { type: 'membership'; homeId: string; userId: string };
+type WireEvent = StateWire | CommandEvent | SessionWire | MembershipWire;
 
 function toWire(event: CloudEvent): WireEvent {
   if (event.type !== 'state') return event;
   const on = event.state === null ? null : event.state.on ? 1 : 0;
   return ['s', event.deviceId, event.homeId, event.online ? 1 : 0, on, event.battery, event.rssi, event.version];
+}
+
+/**
+ * SQL that announces a membership change; run in the transaction that makes the change, the
+ * notification takes the change's place in commit order (PostgreSQL delivers notifications of a
+ * transaction when it commits, in commit order): every event heard after it was committed after it.
+ */
+export function notifyMembershipChangedSql(change: MembershipChange): SQL {
+  const wire: MembershipWire[] = [{ type: 'membership', homeId: change.homeId, userId: change.userId }];
+  return sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`;
 }
 
 function fromWire(item: StateWire | CommandEvent): CloudEvent {

@@ -1,7 +1,8 @@
 /**
  * Homes, their members and rooms. A home's creator is its owner and its first member. A user sees
  * only homes they belong to: anything else answers as absent (NotFoundError), so ids cannot be
- * probed; a member who may see a home but not change it gets ForbiddenError.
+ * probed; a member who may see a home but not change it gets ForbiddenError. A change of who belongs
+ * to a home is announced on the event bus, so live streams of every instance follow it at once.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -9,6 +10,7 @@ import { homeMembers, homes, rooms, users } from '../db/schema.ts';
 import { violatedUniqueKey } from '../db/constraint-errors.ts';
 import { ForbiddenError, InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { notifyMembershipChangedSql } from './event-bus.ts';
 
 export interface Home {
   id: string;
@@ -38,7 +40,7 @@ const ROOM_NAME_KEY = 'rooms_home_name_uq';
 export class HomeService {
   constructor(
     private readonly db: Db,
-    /** Called when someone loses access to a home, so cached views of its devices go. */
+    /** Called when someone loses access to a home, so this instance's cached views of its devices go at once. */
     private readonly onAccessRevoked: () => void = () => {},
   ) {}
 
@@ -106,10 +108,15 @@ export class HomeService {
   async removeMember(userId: string, homeId: string, memberId: string): Promise<void> {
     const home = await this.asOwner(userId, homeId, 'remove members');
     if (!isUuid(memberId) || memberId === home.ownerId) throw new NotFoundError('member');
-    const removed = await this.db
-      .delete(homeMembers)
-      .where(and(eq(homeMembers.homeId, homeId), eq(homeMembers.userId, memberId)))
-      .returning({ userId: homeMembers.userId });
+    const removed = await this.db.transaction(async (tx) => {
+      const rows = await tx
+        .delete(homeMembers)
+        .where(and(eq(homeMembers.homeId, homeId), eq(homeMembers.userId, memberId)))
+        .returning({ userId: homeMembers.userId });
+      // In the same transaction: every instance hears of it before any event committed after it.
+      if (rows.length > 0) await tx.execute(notifyMembershipChangedSql({ homeId, userId: memberId }));
+      return rows;
+    });
     if (removed.length === 0) throw new NotFoundError('member');
     this.onAccessRevoked();
   }

@@ -9,6 +9,7 @@ import { homeInvitations, homeMembers, homes, users } from '../db/schema.ts';
 import { AlreadyMemberError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { normalizeEmail } from './accounts.ts';
+import { notifyMembershipChangedSql } from './event-bus.ts';
 import type { HomeMembership, HomeService } from './homes.ts';
 
 export interface Invitation {
@@ -88,6 +89,8 @@ export class InvitationService {
         .returning({ homeId: homeInvitations.homeId });
       if (!invitation) return null;
       await tx.insert(homeMembers).values({ homeId: invitation.homeId, userId, role: 'member' }).onConflictDoNothing();
+      // The new member's open live streams widen to this home.
+      await tx.execute(notifyMembershipChangedSql({ homeId: invitation.homeId, userId }));
       return invitation.homeId;
     });
     if (!homeId) throw new NotFoundError('invitation');

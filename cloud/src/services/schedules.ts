@@ -1,17 +1,18 @@
 /**
  * Schedules per switch: a cron expression (5 fields, or 6 with seconds) in an IANA time zone and an
- * action. Every cloud instance polls for due schedules, but an occurrence runs once: the row
- * (schedule_id, occurrence_at) in schedule_runs is inserted with ON CONFLICT DO NOTHING in the same
- * transaction that makes the command and advances next_run_at, and only the instance whose insert
- * succeeded goes on (the due rows are also taken FOR UPDATE SKIP LOCKED, so instances do not even
- * contend). Occurrences missed while no instance ran are skipped, not replayed late.
+ * action, firing at most once a minute (a 6-field expression names one second). Every cloud
+ * instance polls for due schedules, but an occurrence runs once: the row (schedule_id,
+ * occurrence_at) in schedule_runs is inserted with ON CONFLICT DO NOTHING in the same transaction
+ * that makes the command and advances next_run_at, and only the instance whose insert succeeded
+ * goes on (the due rows are also taken FOR UPDATE SKIP LOCKED, so instances do not even contend).
+ * Occurrences missed while no instance ran are skipped, not replayed late.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type Db } from '../db/database.ts';
 import { devices, homeMembers, schedules } from '../db/schema.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { InvalidInputError, NotFoundError, ScheduleTooFrequentError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import type { CommandDispatcher } from './command-dispatch.ts';
 import type { DeviceService } from './devices.ts';
@@ -22,6 +23,8 @@ export const SCHEDULE_ACTIONS = ['on', 'off', 'toggle', 'press'] as const;
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
 /** A scheduled command may wait this long for an offline gateway. */
 const SCHEDULED_COMMAND_TTL_MS = 60_000;
+/** The shortest time between two occurrences of a schedule: its switch is a motor that wears. */
+export const MIN_SCHEDULE_INTERVAL_S = 60;
 /** An occurrence later than this behind schedule is skipped (the cloud was down). */
 const LATE_GRACE_MS = 60_000;
 
@@ -52,6 +55,10 @@ export class ScheduleService {
     if (!route) throw new NotFoundError('device');
     if (!SCHEDULE_ACTIONS.includes(input.action)) throw new InvalidInputError('action', `action must be one of ${SCHEDULE_ACTIONS.join(', ')}`);
     const next = nextOccurrence(input.cron, input.timeZone, new Date());
+    // A cron expression fires at most once a minute unless its seconds field names several seconds.
+    if (parseCron(input.cron, input.timeZone, next).fields.second.values.length > 1) {
+      throw new ScheduleTooFrequentError(MIN_SCHEDULE_INTERVAL_S);
+    }
     const [row] = await this.deps.db
       .insert(schedules)
       .values({ deviceId: route.deviceId, cron: input.cron, timeZone: input.timeZone, action: input.action, nextRunAt: next, createdBy: userId })
@@ -142,13 +149,22 @@ export class ScheduleService {
 
 /** The first occurrence strictly after `after`; InvalidInputError for a bad expression or zone. */
 export function nextOccurrence(cron: string, timeZone: string, after: Date): Date {
+  const expression = parseCron(cron, timeZone, after);
+  try {
+    return expression.next().toDate();
+  } catch (e) {
+    throw new InvalidInputError('cron', `invalid cron expression: ${(e as Error).message}`);
+  }
+}
+
+function parseCron(cron: string, timeZone: string, after: Date): CronExpression {
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch {
     throw new InvalidInputError('timeZone', `"${timeZone}" is not an IANA time zone`);
   }
   try {
-    return CronExpressionParser.parse(cron, { tz: timeZone, currentDate: after, strict: false }).next().toDate();
+    return CronExpressionParser.parse(cron, { tz: timeZone, currentDate: after, strict: false });
   } catch (e) {
     throw new InvalidInputError('cron', `invalid cron expression: ${(e as Error).message}`);
   }

@@ -10,7 +10,7 @@
  * database after ACTIVE_RECHECK_MS, which bounds the window should a notification be lost.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, gt, isNotNull, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { refreshTokens } from '../db/schema.ts';
 import { InvalidRefreshTokenError } from '../errors.ts';
@@ -31,8 +31,8 @@ export interface IssuedRefreshToken {
 }
 
 export class SessionService {
-  /** familyId → whether it was active, and when that was read (ended sessions stay ended). */
-  readonly #known = new Map<string, { active: boolean; at: number }>();
+  /** familyId → whether it was active, whose it is, and when that was read (ended sessions stay ended). */
+  readonly #known = new Map<string, { active: boolean; userId: string | null; at: number }>();
 
   readonly #ttlMs: number;
   readonly #recheckMs: number;
@@ -44,29 +44,36 @@ export class SessionService {
   ) {
     this.#ttlMs = options.refreshTtlMs ?? DEFAULT_REFRESH_TTL_MS;
     this.#recheckMs = options.activeRecheckMs ?? ACTIVE_RECHECK_MS;
-    bus?.onSessionEnded((familyId) => this.#remember(familyId, false));
+    bus?.onSessionEnded((familyId) => this.#remember(familyId, false, null));
   }
 
-  /** Whether access tokens of this session may still be honoured (false once it was logged out or revoked). */
-  async isActive(familyId: string): Promise<boolean> {
+  /**
+   * Whether access tokens of this session may still be honoured for this user: false once it was
+   * logged out or revoked, for a session nobody started, and for another user's session.
+   */
+  async isActive(familyId: string, userId: string): Promise<boolean> {
     const known = this.#known.get(familyId);
-    if (known && (!known.active || Date.now() - known.at < this.#recheckMs)) return known.active;
+    if (known && (!known.active || Date.now() - known.at < this.#recheckMs)) {
+      return known.active && known.userId === userId;
+    }
     if (!isUuid(familyId)) return false;
-    const [ended] = await this.db
-      .select({ id: refreshTokens.id })
+    const [family] = await this.db
+      .select({ userId: refreshTokens.userId, ended: sql<boolean>`bool_or(${refreshTokens.revokedAt} is not null)` })
       .from(refreshTokens)
-      .where(and(eq(refreshTokens.familyId, familyId), isNotNull(refreshTokens.revokedAt)))
+      .where(eq(refreshTokens.familyId, familyId))
+      .groupBy(refreshTokens.userId)
       .limit(1);
     // An ended session learnt of while the query ran stays ended.
     if (this.#known.get(familyId)?.active === false) return false;
-    this.#remember(familyId, !ended);
-    return !ended;
+    const active = family !== undefined && !family.ended;
+    this.#remember(familyId, active, family?.userId ?? null);
+    return active && family.userId === userId;
   }
 
-  #remember(familyId: string, active: boolean): void {
+  #remember(familyId: string, active: boolean, userId: string | null): void {
     this.#known.delete(familyId);
     if (this.#known.size >= MAX_CACHED_SESSIONS) this.#known.delete(this.#known.keys().next().value!);
-    this.#known.set(familyId, { active, at: Date.now() });
+    this.#known.set(familyId, { active, userId, at: Date.now() });
   }
 
   /** Starts a new session (family) for a user who just proved their password. */
@@ -108,7 +115,7 @@ export class SessionService {
       .update(refreshTokens)
       .set({ revokedAt: new Date() })
       .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
-    this.#remember(familyId, false);
+    this.#remember(familyId, false, null);
     await this.bus?.announceSessionEnded(familyId);
   }
 

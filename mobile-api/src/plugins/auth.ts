@@ -1,7 +1,8 @@
 /**
  * Bearer authentication: `app.tokens` issues and checks access tokens, `app.authenticate` is the
  * onRequest hook protected scopes add, and `request.userId` carries the verified subject. A token of
- * a session that ended (logout, or a refresh token presented twice) is refused although unexpired.
+ * a session that ended (logout, or a refresh token presented twice), or that is not its subject's, is
+ * refused although unexpired.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -36,11 +37,14 @@ export default fp(
       if (!match?.[1]) throw new UnauthorizedError('a Bearer access token is required');
       let claims;
       try {
-        claims = options.tokens.verify(match[1]);
+        claims = await options.tokens.verify(match[1]);
       } catch (e) {
         throw new UnauthorizedError((e as InvalidTokenError).message);
       }
-      if (!(await app.cloud.sessions.isActive(claims.sid))) throw new UnauthorizedError('the session of this token has ended');
+      // The session must be the subject's own: a token naming another user's session is refused.
+      if (!(await app.cloud.sessions.isActive(claims.sid, claims.sub))) {
+        throw new UnauthorizedError('the session of this token has ended');
+      }
       request.userId = claims.sub;
       request.sessionId = claims.sid;
     });

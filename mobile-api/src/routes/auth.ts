@@ -1,27 +1,63 @@
 /**
- * /v1/auth: register, login (rate-limited per email and per client IP), refresh (rotating refresh
- * tokens) and logout (revokes the session). The only /v1 routes without an access token.
+ * /v1/auth: register, login, refresh (rotating refresh tokens) and logout (revokes the session). The
+ * only /v1 routes without an access token. Register and login are rate-limited through the shared
+ * database store (plugins/rate-limit.ts), so every API instance spends one budget.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { normalizeEmail, type IssuedRefreshToken, type LimitRule } from '@switchfleet/cloud';
+import { EmailTakenError, normalizeEmail, type IssuedRefreshToken, type LimitRule } from '@switchfleet/cloud';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { RateLimitedError, UnauthorizedError } from '../http-errors.ts';
-import { errorResponses, LoginBody, RefreshBody, RegisterBody, TokenBody, UserBody } from '../schemas.ts';
+import { clientKey, retryAfterSeconds } from '../plugins/rate-limit.ts';
+import { errorResponses, LoginBody, RefreshBody, RegisterAccepted, RegisterBody, TokenBody } from '../schemas.ts';
 
 export interface AuthRouteOptions {
-  loginPerEmail?: LimitRule;
+  /** Login attempts per (email, client address): a guesser elsewhere does not lock the account's owner out. */
+  loginPerAccountIp?: LimitRule;
+  /** Login attempts per client address, whatever the email: a spray over many accounts. */
   loginPerIp?: LimitRule;
+  /** Registrations per client address. */
+  registerPerIp?: LimitRule;
 }
 
-export const DEFAULT_LOGIN_PER_EMAIL: LimitRule = { max: 5, windowMs: 60_000 };
+export const DEFAULT_LOGIN_PER_ACCOUNT_IP: LimitRule = { max: 5, windowMs: 60_000 };
 export const DEFAULT_LOGIN_PER_IP: LimitRule = { max: 100, windowMs: 60_000 };
+export const DEFAULT_REGISTER_PER_IP: LimitRule = { max: 10, windowMs: 3_600_000 };
+
+const REGISTER_ACCEPTED = 'If this address had no account, it has one now: log in with it.';
 
 const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, options) => {
-  const perEmail = options.loginPerEmail ?? DEFAULT_LOGIN_PER_EMAIL;
+  const perAccountIp = options.loginPerAccountIp ?? DEFAULT_LOGIN_PER_ACCOUNT_IP;
   const perIp = options.loginPerIp ?? DEFAULT_LOGIN_PER_IP;
+  const registerPerIp = options.registerPerIp ?? DEFAULT_REGISTER_PER_IP;
 
-  const tokens = (session: IssuedRefreshToken) => {
-    const { token, expiresIn } = app.tokens.sign(session.userId, session.familyId);
+  // Throttled by source, not by account (OWASP Authentication Cheat Sheet, "Login Throttling"): wrong
+  // passwords from one address cannot lock the account's owner out from theirs.
+  const loginLimits = [
+    app.createRateLimit({
+      max: perAccountIp.max,
+      timeWindow: perAccountIp.windowMs,
+      keyGenerator: (r) => `login:${normalizeEmail((r.body as { email: string }).email)}|${clientKey(r)}`,
+    }),
+    app.createRateLimit({
+      max: perIp.max,
+      timeWindow: perIp.windowMs,
+      keyGenerator: (r) => `login-ip:${clientKey(r)}`,
+    }),
+  ];
+  /** Both budgets are spent on every attempt, so neither a spray over many emails nor one email escapes. */
+  const limitLogin = async (request: FastifyRequest) => {
+    let refusedForMs = 0;
+    for (const limit of await Promise.all(loginLimits.map((check) => check(request)))) {
+      if (!limit.isAllowed && limit.isExceeded) refusedForMs = Math.max(refusedForMs, limit.ttl, 1);
+    }
+    if (refusedForMs > 0) {
+      throw new RateLimitedError('too many login attempts; retry later', retryAfterSeconds(refusedForMs));
+    }
+  };
+
+  const tokens = async (session: IssuedRefreshToken) => {
+    const { token, expiresIn } = await app.tokens.sign(session.userId, session.familyId);
     return {
       accessToken: token,
       tokenType: 'Bearer' as const,
@@ -34,42 +70,61 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
   app.post(
     '/register',
     {
+      config: {
+        rateLimit: {
+          max: registerPerIp.max,
+          timeWindow: registerPerIp.windowMs,
+          keyGenerator: (r) => `register-ip:${clientKey(r)}`,
+        },
+      },
       schema: {
         tags: ['auth'],
         operationId: 'register',
         security: [],
         summary: 'Create an account',
+        description:
+          'Answers 202 with the same body whether or not the address already had an account, so the endpoint ' +
+          'does not reveal which addresses are registered; an existing account is left unchanged (its password ' +
+          'too). Log in next. Limited per client address; past the limit the answer is 429 with Retry-After.',
         body: RegisterBody,
-        response: { 201: UserBody, 400: errorResponses[400], 409: errorResponses[409], 500: errorResponses[500] },
+        response: {
+          202: RegisterAccepted,
+          400: errorResponses[400],
+          429: errorResponses[429],
+          500: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {
-      const user = await app.cloud.accounts.register(request.body.email, request.body.password);
-      return reply.code(201).send(user);
+      // Both paths hash the password and run one INSERT, so their times do not tell them apart either.
+      const email = await app.cloud.accounts.register(request.body.email, request.body.password).then(
+        (user) => user.email,
+        (e: unknown) => {
+          if (e instanceof EmailTakenError) return normalizeEmail(request.body.email);
+          throw e;
+        },
+      );
+      return reply.code(202).send({ email, message: REGISTER_ACCEPTED });
     },
   );
 
   app.post(
     '/login',
     {
+      preHandler: limitLogin,
       schema: {
         tags: ['auth'],
         operationId: 'login',
         security: [],
         summary: 'Exchange email and password for an access token and a refresh token',
-        description: 'Limited per email and per client address; past the limit the answer is 429 with Retry-After.',
+        description:
+          'Limited per (email, client address) and per client address, never per account alone, so nobody can ' +
+          'lock an account\'s owner out; past a limit the answer is 429 with Retry-After.',
         body: LoginBody,
         response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401], 429: errorResponses[429], 500: errorResponses[500] },
       },
     },
     async (request) => {
-      // Both budgets are spent on every attempt, so neither a spray over many emails nor many IPs on
-      // one email escapes; they live in the database, so every API instance spends the same ones.
-      const limit = await app.cloud.rateLimits.consume([
-        { key: `login-email:${normalizeEmail(request.body.email)}`, rule: perEmail },
-        { key: `login-ip:${request.ip}`, rule: perIp },
-      ]);
-      if (!limit.allowed) throw new RateLimitedError('too many login attempts; retry later', limit.retryAfterS);
       const user = await app.cloud.accounts.verifyLogin(request.body.email, request.body.password);
       // One answer for an unknown email and a wrong password, so the endpoint does not reveal accounts.
       if (!user) throw new UnauthorizedError('email or password is wrong');

@@ -27,6 +27,9 @@ const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: secured,
         operationId: 'createSchedule',
         summary: 'Add a schedule to a switch',
+        description:
+          'At most once a minute: an expression that would fire more often answers 400 with code ' +
+          'SCHEDULE_TOO_FREQUENT.',
         params: DeviceParams,
         body: ScheduleBody,
         response: { 201: created(Schedule), 400: e[400], 401: e[401], 404: e[404], 500: e[500] },

@@ -15,7 +15,16 @@ export const LoginBody = Type.Object(
   { additionalProperties: false, examples: [{ email: 'ann@example.com', password: 'correct horse battery' }] },
 );
 
-export const UserBody = Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }, { examples: [{ id: EX.userId, email: 'ann@example.com' }] });
+export const RegisterAccepted = Type.Object(
+  {
+    email: Type.String({ description: 'The address as the account is keyed (trimmed, lower case)' }),
+    message: Type.String(),
+  },
+  {
+    description: 'The same answer whether or not the address already had an account',
+    examples: [{ email: 'ann@example.com', message: 'If this address had no account, it has one now: log in with it.' }],
+  },
+);
 
 export const TokenBody = Type.Object(
   {

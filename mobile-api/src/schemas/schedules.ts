@@ -7,7 +7,13 @@ const Action = Type.Enum(['on', 'off', 'toggle', 'press']);
 
 export const ScheduleBody = Type.Object(
   {
-    cron: Text({ minLength: 9, maxLength: 120, description: 'Cron expression, 5 fields (or 6 with seconds first)' }),
+    cron: Text({
+      minLength: 9,
+      maxLength: 120,
+      description:
+        'Cron expression, 5 fields (or 6 with seconds first). A schedule fires at most once a minute: with 6 fields ' +
+        'the seconds field must name a single second, or the answer is 400 SCHEDULE_TOO_FREQUENT.',
+    }),
     timeZone: Text({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' }),
     action: Action,
   },
