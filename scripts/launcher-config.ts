@@ -5,6 +5,10 @@ export interface LauncherConfig {
   gatewayId: string;
   /** Port of the local broker for the gateway's Zigbee2MQTT-style bridge; 0 turns it off. */
   localMqttPort: number;
+  /** SIM_GATEWAY_MQTT_URL: where the simulated gateway connects (behind mosquitto, its gateways' listener). */
+  gatewayMqttUrl: string | undefined;
+  /** MOSQUITTO_DIR: behind mosquitto, where its password files and ACL are written at start. */
+  mosquittoDir: string | undefined;
 }
 
 export class LauncherConfigError extends Error {
@@ -27,5 +31,11 @@ export function parseLauncherConfig(env: Readonly<Record<string, string | undefi
   if (!Number.isInteger(localMqttPort) || localMqttPort < 0 || localMqttPort > 65535) {
     throw new LauncherConfigError(`LOCAL_MQTT_PORT must be a port number (0 turns the local bridge off), got "${env.LOCAL_MQTT_PORT}"`);
   }
-  return { simSwitches: count, simSeed, gatewayId, localMqttPort };
+  const gatewayMqttUrl = env.SIM_GATEWAY_MQTT_URL || undefined;
+  if (gatewayMqttUrl !== undefined && !URL.canParse(gatewayMqttUrl)) {
+    throw new LauncherConfigError('SIM_GATEWAY_MQTT_URL is not a URL');
+  }
+  const mosquittoDir = env.MOSQUITTO_DIR || undefined;
+  if (mosquittoDir !== undefined && !env.MQTT_URL) throw new LauncherConfigError('MOSQUITTO_DIR needs MQTT_URL (the cloud behind mosquitto)');
+  return { simSwitches: count, simSeed, gatewayId, localMqttPort, gatewayMqttUrl, mosquittoDir };
 }

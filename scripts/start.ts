@@ -5,13 +5,14 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfig } from '@switchfleet/cloud';
+import { LOG_REDACT_PATHS, redactUrl } from '@switchfleet/protocol';
 import { parseLauncherConfig } from './launcher-config.ts';
 import { startPlainBroker } from './plain-broker.ts';
 import { startSystem } from './system.ts';
 
 const config = parseConfig(process.env);
 const launcher = parseLauncherConfig(process.env);
-const log = pino({ level: config.logLevel, base: undefined });
+const log = pino({ level: config.logLevel, base: undefined, redact: [...LOG_REDACT_PATHS] });
 
 // The household's own broker for the gateway's Zigbee2MQTT-style bridge and Home Assistant discovery.
 const localBroker = launcher.localMqttPort === 0 ? undefined : await startPlainBroker(launcher.localMqttPort, config.mqttHost);
@@ -28,6 +29,8 @@ const system = await startSystem({
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,
   gatewayId: launcher.gatewayId,
+  gatewayMqttUrl: launcher.gatewayMqttUrl,
+  mosquittoDir: launcher.mosquittoDir,
   gatewayDataDir: join(config.dataDir, 'gateway', launcher.gatewayId),
   localMqttUrl: localBroker?.url,
   switches: launcher.simSwitches,
@@ -41,7 +44,8 @@ const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${
 process.stdout.write(`
 switchfleet is running
   REST API      ${base}   (OpenAPI UI ${base}/docs)
-  MQTT broker   ${cloud.broker.url}
+  MQTT broker   ${redactUrl(cloud.broker.url)}${launcher.gatewayMqttUrl ? ` (gateways: ${redactUrl(launcher.gatewayMqttUrl)})` : ''}${
+    launcher.mosquittoDir ? `\n  mosquitto     files written to ${launcher.mosquittoDir}: reload mosquitto to admit gateway ${launcher.gatewayId}` : ''}
   local bridge  ${localBroker ? `${localBroker.url} (try: mosquitto_sub -h ${config.mqttHost} -p ${launcher.localMqttPort} -t 'switchfleet/#' -v)` : 'off (LOCAL_MQTT_PORT=0)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)

@@ -4,6 +4,7 @@
  * local bridge ends the process with EXIT_RESTART, which the unit restarts (RestartForceExitStatus).
  */
 import pino from 'pino';
+import { LOG_REDACT_PATHS } from '@switchfleet/protocol';
 import { gatewayConfigFromEnv } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { loadNoble } from './ble/noble-loader.ts';
@@ -18,7 +19,7 @@ try {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(78); // EX_CONFIG: systemd does not restart into the same bad configuration
 }
-const log = pino({ level: config.logLevel, base: { gateway: config.gatewayId } });
+const log = pino({ level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] });
 const notifier = new SystemdNotifier({ ...config.systemd, log });
 let stopping = false;
 

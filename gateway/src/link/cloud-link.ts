@@ -71,6 +71,10 @@ export class CloudLink {
       username,
       password,
       reconnectPeriod: 1000,
+      // mqtt.js stops for good after a refused CONNACK; a gateway not yet in the broker's password
+      // file (mosquitto reloads it on SIGHUP) or refused while the cloud's database is away must
+      // keep trying, as a service left running on a Pi has nobody to restart it.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       will: { topic: topicFor('gatewayStatus', { gatewayId }), payload: will, qos: 1, retain: true },
     });
