@@ -46,14 +46,16 @@ export async function writeMosquittoFiles(input: MosquittoFilesInput): Promise<M
     await rename(temporary, path);
     written.push(path);
   }
-  return { written, gateways: included.length, skipped: input.gateways.filter((g) => g.mosquittoHash === null).map((g) => g.gatewayId) };
+  const skipped = input.gateways.filter((g) => g.mosquittoHash === null).map((g) => g.gatewayId);
+  return { written, gateways: included.length, skipped };
 }
 
 /** The cloud's mosquitto account, from the credentials of its MQTT_URL. */
 export function cloudAccountFromUrl(mqttUrl: string | undefined): { username: string; password: string } {
   const { username, password } = mqttUrl ? splitUrlCredentials(mqttUrl) : {};
   if (username === undefined || password === undefined) {
-    throw new ConfigError([{ variable: 'MQTT_URL', message: "must carry the cloud's mosquitto account: mqtt://<user>:<password>@<host>:<port>" }]);
+    const message = "must carry the cloud's mosquitto account: mqtt://<user>:<password>@<host>:<port>";
+    throw new ConfigError([{ variable: 'MQTT_URL', message }]);
   }
   return { username, password };
 }

@@ -38,7 +38,11 @@ export interface MosquittoListenerOptions {
  */
 export function mosquittoListeners(options: MosquittoListenerOptions): string[] {
   const file = (name: string) => `${options.dir.replace(/\/$/, '')}/${name}`;
-  const security = (passwd: string) => ['allow_anonymous false', `password_file ${file(passwd)}`, `acl_file ${file(MOSQUITTO_FILES.acl)}`];
+  const security = (passwd: string) => [
+    'allow_anonymous false',
+    `password_file ${file(passwd)}`,
+    `acl_file ${file(MOSQUITTO_FILES.acl)}`,
+  ];
   return [
     'per_listener_settings true',
     `listener ${options.gateways}`,

@@ -61,7 +61,13 @@ async function dispatch(argv: readonly string[], io: CloudCliIo): Promise<void> 
   const [group, command, ...rest] = argv;
   const options = parseArgs({
     args: rest,
-    options: { id: { type: 'string' }, home: { type: 'string' }, dir: { type: 'string' }, gateways: { type: 'string' }, cloud: { type: 'string' } },
+    options: {
+      id: { type: 'string' },
+      home: { type: 'string' },
+      dir: { type: 'string' },
+      gateways: { type: 'string' },
+      cloud: { type: 'string' },
+    },
     strict: true,
   }).values;
   const need = (value: string | undefined, flag: string) => {
@@ -71,12 +77,14 @@ async function dispatch(argv: readonly string[], io: CloudCliIo): Promise<void> 
   const key = `${group} ${command}`;
   if (key === 'mosquitto conf') {
     const dir = resolve(io.cwd, need(options.dir, '--dir'));
-    const lines = mosquittoListeners({ gateways: options.gateways ?? '1883', cloud: options.cloud ?? '1884 127.0.0.1', dir });
+    const gatewaysAt = options.gateways ?? '1883';
+    const lines = mosquittoListeners({ gateways: gatewaysAt, cloud: options.cloud ?? '1884 127.0.0.1', dir });
     io.out([...lines, ...mosquittoSettings].join('\n'));
     return;
   }
   if (!['gateways provision', 'gateways rotate', 'mosquitto files'].includes(key)) {
-    throw new CliUsageError(group === undefined ? 'no command' : `unknown command "${[group, command].filter(Boolean).join(" ")}"`);
+    const named = [group, command].filter(Boolean).join(' ');
+    throw new CliUsageError(group === undefined ? 'no command' : `unknown command "${named}"`);
   }
   const config = parseConfig(io.env);
   // Checked before the database opens: a missing account must not leave a half-done run.
@@ -87,7 +95,8 @@ async function dispatch(argv: readonly string[], io: CloudCliIo): Promise<void> 
     const gateways = new GatewayService(database.db);
     if (key === 'gateways provision') {
       const gatewayId = options.id ?? `gw-${randomBytes(5).toString('hex')}`;
-      const made = await gateways.provisionGateway({ gatewayId, ...(options.home !== undefined ? { homeId: options.home } : {}) });
+      const home = options.home !== undefined ? { homeId: options.home } : {};
+      const made = await gateways.provisionGateway({ gatewayId, ...home });
       io.out(`gateway id  ${made.gatewayId}`);
       io.out(`secret      ${made.secret}   (shown once; give it to the gateway as MQTT_PASSWORD)`);
       if (made.claimCode) io.out(`claim code  ${made.claimCode}   (the owner claims the gateway with it, once)`);
@@ -97,9 +106,11 @@ async function dispatch(argv: readonly string[], io: CloudCliIo): Promise<void> 
       io.out(`gateway id  ${made.gatewayId}`);
       io.out(`secret      ${made.secret}   (shown once)`);
     } else {
-      const result = await writeMosquittoFiles({ dir: dir!, gateways: await gateways.brokerAccounts(), cloud: cloudAccount! });
+      const accounts = await gateways.brokerAccounts();
+      const result = await writeMosquittoFiles({ dir: dir!, gateways: accounts, cloud: cloudAccount! });
       for (const path of result.written) io.out(`wrote ${path}`);
-      io.out(`${result.gateways} gateway(s) and the cloud's account "${cloudAccount!.username}"; reload mosquitto to apply.`);
+      const who = `${result.gateways} gateway(s) and the cloud's account "${cloudAccount!.username}"`;
+      io.out(`${who}; reload mosquitto to apply.`);
       if (result.skipped.length > 0) {
         io.err(`left out, their secret predates mosquitto's hash form (rotate it): ${result.skipped.join(', ')}`);
       }
