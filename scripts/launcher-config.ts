@@ -7,6 +7,10 @@ export interface LauncherConfig {
   localMqttPort: number;
   /** 'pretty': readable lines (pino-pretty) for a person at a terminal; 'json': one JSON object a line. */
   logFormat: 'pretty' | 'json';
+  /** SIM_GATEWAY_MQTT_URL: where the simulated gateway connects (behind mosquitto, its gateways' listener). */
+  gatewayMqttUrl: string | undefined;
+  /** MOSQUITTO_DIR: behind mosquitto, where its password files and ACL are written at start. */
+  mosquittoDir: string | undefined;
 }
 
 /** What the launcher's output is connected to (process.stdout.isTTY), for LOG_FORMAT=auto. */
@@ -44,5 +48,13 @@ export function parseLauncherConfig(
     throw new LauncherConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${format}"`);
   }
   const logFormat = format === 'auto' ? (output.stdoutIsTTY ? 'pretty' : 'json') : (format as 'pretty' | 'json');
-  return { simSwitches: count, simSeed, gatewayId, localMqttPort, logFormat };
+  const gatewayMqttUrl = env.SIM_GATEWAY_MQTT_URL || undefined;
+  if (gatewayMqttUrl !== undefined && !URL.canParse(gatewayMqttUrl)) {
+    throw new LauncherConfigError('SIM_GATEWAY_MQTT_URL is not a URL');
+  }
+  const mosquittoDir = env.MOSQUITTO_DIR || undefined;
+  if (mosquittoDir !== undefined && !env.MQTT_URL) {
+    throw new LauncherConfigError('MOSQUITTO_DIR needs MQTT_URL (the cloud behind mosquitto)');
+  }
+  return { simSwitches: count, simSeed, gatewayId, localMqttPort, logFormat, gatewayMqttUrl, mosquittoDir };
 }

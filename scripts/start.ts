@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { parseConfig } from '@switchfleet/cloud';
+import { redactUrl } from '@switchfleet/protocol';
 import { parseLauncherConfig } from './launcher-config.ts';
 import { launcherLogger } from './launcher-log.ts';
 import { startPlainBroker } from './plain-broker.ts';
@@ -30,6 +31,8 @@ const system = await startSystem({
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,
   gatewayId: launcher.gatewayId,
+  gatewayMqttUrl: launcher.gatewayMqttUrl,
+  mosquittoDir: launcher.mosquittoDir,
   gatewayDataDir: join(config.dataDir, 'gateway', launcher.gatewayId),
   localMqttUrl: localBroker?.url,
   switches: launcher.simSwitches,
@@ -43,7 +46,8 @@ const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${
 process.stdout.write(`
 switchfleet is running
   REST API      ${base}   (OpenAPI UI ${base}/docs)
-  MQTT broker   ${cloud.broker.url}
+  MQTT broker   ${redactUrl(cloud.broker.url)}${launcher.gatewayMqttUrl ? ` (gateways: ${redactUrl(launcher.gatewayMqttUrl)})` : ''}${
+    launcher.mosquittoDir ? `\n  mosquitto     files written to ${launcher.mosquittoDir}: reload mosquitto to admit gateway ${launcher.gatewayId}` : ''}
   local bridge  ${localBroker ? `${localBroker.url} (try: mosquitto_sub -h ${config.mqttHost} -p ${launcher.localMqttPort} -t 'switchfleet/#' -v)` : 'off (LOCAL_MQTT_PORT=0)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)

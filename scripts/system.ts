@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { createCloud, ensureDemo, type Cloud, type DemoAccount } from '@switchfleet/cloud';
+import { cloudAccountFromUrl, createCloud, ensureDemo, writeMosquittoFiles, type Cloud, type DemoAccount } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { createSimRadio, type SimRadio, type SimRadioOptions } from '@switchfleet/firmware-sim';
 import { createGateway, loadNoble, resolveGatewayConfig, type Gateway, type GatewayConfigInput } from '@switchfleet/gateway';
@@ -28,6 +28,16 @@ export interface SystemOptions {
   demoEmail: string;
   demoPassword: string;
   gatewayId: string;
+  /**
+   * Where the simulated gateway connects; default the cloud's broker. Behind mosquitto, the gateways'
+   * listener (mosquittoListeners), as the cloud's own listener admits the cloud's account only.
+   */
+  gatewayMqttUrl?: string | undefined;
+  /**
+   * With mqttUrl: mosquitto's password files and ACL are written here (writeMosquittoFiles, as the
+   * operator's CLI does) once the simulated gateway is provisioned; mosquitto admits it once reloaded.
+   */
+  mosquittoDir?: string | undefined;
   /** The gateway's outbox and device names; a fresh temporary directory suits tests. */
   gatewayDataDir: string;
   /** Local broker for the gateway's Zigbee2MQTT-style bridge; absent turns the bridge off. */
@@ -64,6 +74,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
   const demo = await ensureDemo(cloud.services, { email: options.demoEmail, password: options.demoPassword, gatewayId: options.gatewayId });
 
+  if (options.mosquittoDir !== undefined) {
+    const account = cloudAccountFromUrl(options.mqttUrl);
+    await writeMosquittoFiles({ dir: options.mosquittoDir, gateways: await cloud.services.gateways.brokerAccounts(), cloud: account });
+  }
+
   const radio = createSimRadio(options.radio ?? {});
   for (let i = 0; i < options.switches; i++) radio.addSwitch();
 
@@ -72,7 +87,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       {
         gatewayId: options.gatewayId,
         dataDir: options.gatewayDataDir,
-        mqtt: { url: cloud.broker.url, username: demo.gateway.gatewayId, password: demo.gateway.secret },
+        // The gateway's own account, never the cloud's: the broker's ACL then applies to it.
+        mqtt: { url: options.gatewayMqttUrl ?? cloud.broker.url, username: demo.gateway.gatewayId, password: demo.gateway.secret },
         ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
         logLevel: log.level as 'info',
       },

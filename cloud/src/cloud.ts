@@ -4,7 +4,7 @@
  * hands back one `close()` that releases all of it in reverse order.
  */
 import { pino, type Logger } from 'pino';
-import { topicMap } from '@switchfleet/protocol';
+import { splitUrlCredentials, topicMap } from '@switchfleet/protocol';
 import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import type { Database, Db } from './db/database.ts';
@@ -101,7 +101,10 @@ export interface CloudServices {
 
 export interface BrokerInfo {
   mode: 'embedded' | 'external';
-  /** Where gateways connect, e.g. mqtt://127.0.0.1:1883. */
+  /**
+   * The broker the cloud connects to, without credentials (safe to print), e.g. mqtt://127.0.0.1:1883.
+   * Gateways connect there to the embedded broker; an external mosquitto has a listener of their own.
+   */
   url: string;
   /** The embedded broker's bound port (useful with mqttPort 0); null for an external broker. */
   port: number | null;
@@ -167,7 +170,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     let login: { url: string; username?: string; password?: string };
     if (config.mqttUrl) {
       login = { url: config.mqttUrl };
-      brokerInfo = { mode: 'external', url: config.mqttUrl, port: null };
+      brokerInfo = { mode: 'external', url: splitUrlCredentials(config.mqttUrl).url, port: null };
     } else {
       await gateways.markAllOffline();
       const internal = { username: '$cloud', password: newSecret() };

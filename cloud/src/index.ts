@@ -38,3 +38,5 @@ export { isTerminal, type CommandRecord, type CommandRowStatus } from './service
 export { IngestService, INGEST_FILTERS, type IngestStats } from './services/ingest.ts';
 export { HealthService, type HealthReport } from './services/health.ts';
 export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './services/demo.ts';
+export { writeMosquittoFiles, cloudAccountFromUrl, type MosquittoFilesResult } from './broker/mosquitto-files.ts';
+export { mosquittoListeners, mosquittoSettings, MOSQUITTO_FILES } from './broker/mosquitto-settings.ts';

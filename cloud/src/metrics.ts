@@ -21,7 +21,10 @@ export function createMetrics(options: { gatewaysConnected: () => Promise<number
     registry,
     ingestMessages: new Counter({
       name: 'sf_ingest_messages_total',
-      help: 'MQTT messages from gateways by kind and outcome (applied, duplicate, stale, malformed, rejected, failed)',
+      // The outcome label is the ingest's stat name (IngestStats); docs/mqtt-protocol.md "Metrics" explains each.
+      help:
+        'MQTT messages from gateways by kind (topic name) and outcome (applied: deviceStates, commandResults, ' +
+        'gatewayStatuses, gatewayHealth; not applied: duplicates, stale, malformed, rejected, failed)',
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { topicMap, type TopicName } from '@switchfleet/protocol';
-import { mosquittoSettings } from '../src/broker/mosquitto-settings.ts';
+import { mosquittoListeners, mosquittoSettings } from '../src/broker/mosquitto-settings.ts';
+import { createMetrics } from '../src/metrics.ts';
 import { describe, expect, it } from 'vitest';
 
 const doc = await readFile(new URL('../../docs/mqtt-protocol.md', import.meta.url), 'utf8');
@@ -19,11 +20,38 @@ function tableAfter(heading: string): string[][] {
   return rows.slice(1);
 }
 
+interface ObjectSchema {
+  properties: Record<string, { properties?: unknown; items?: { properties?: unknown } }>;
+  required?: string[];
+}
+
+/**
+ * Every field of an object schema with whether it is required, nested ones included: `device.model`
+ * for an object's field, `lastErrors[].ts` for a field of an array's objects (as the doc names them).
+ */
+function fieldsOf(schema: ObjectSchema, prefix = ''): Record<string, boolean> {
+  const required = new Set(schema.required ?? []);
+  const fields: Record<string, boolean> = {};
+  for (const [name, property] of Object.entries(schema.properties)) {
+    fields[`${prefix}${name}`] = required.has(name);
+    if (property.properties) Object.assign(fields, fieldsOf(property as ObjectSchema, `${prefix}${name}.`));
+    if (property.items?.properties) Object.assign(fields, fieldsOf(property.items as ObjectSchema, `${prefix}${name}[].`));
+  }
+  return fields;
+}
+
 describe('docs/mqtt-protocol.md', () => {
   it('gives operators the mosquitto settings the cloud runs its tests with', () => {
     const section = doc.slice(doc.indexOf('## Running the cloud behind mosquitto'));
     const block = section.slice(section.indexOf('```') + 4, section.indexOf('```', section.indexOf('```') + 3));
     expect(block.trim().split('\n')).toEqual([...mosquittoSettings]);
+  });
+
+  it('gives operators the listeners that bind client ids, as the tests run mosquitto', () => {
+    const section = doc.slice(doc.indexOf('## Running the cloud behind mosquitto'));
+    const blocks = [...section.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]!.trim().split('\n'));
+    const expected = mosquittoListeners({ gateways: '1883', cloud: '1884 127.0.0.1', dir: '/etc/mosquitto/switchfleet' });
+    expect(blocks).toContainEqual(expected);
   });
 
   it('lists exactly the topics of the topic map with their filter, direction, QoS and retain flag', () => {
@@ -35,14 +63,21 @@ describe('docs/mqtt-protocol.md', () => {
     expect(documented).toEqual(actual);
   });
 
-  it('documents every payload field of every topic, with whether it is required, and no field that does not exist', () => {
+  it('documents every payload field of every topic, nested ones included, with whether it is required, and no field that does not exist', () => {
     for (const name of Object.keys(topicMap) as TopicName[]) {
-      const schema = topicMap[name].schema as unknown as { properties: Record<string, unknown>; required?: string[] };
       const rows = tableAfter(`### ${name}`);
-      const documented = Object.fromEntries(rows.map(([field, , required]) => [field, required === 'yes']));
-      const required = new Set(schema.required ?? []);
-      const actual = Object.fromEntries(Object.keys(schema.properties).map((f) => [f, required.has(f)]));
-      expect(documented, name).toEqual(actual);
+      const documented = Object.fromEntries(rows.map(([field, , required]) => [field!, required === 'yes']));
+      expect(documented, name).toEqual(fieldsOf(topicMap[name].schema as unknown as ObjectSchema));
     }
+  });
+
+  it('names the outcomes the ingest counts in sf_ingest_messages_total as /metrics describes them', async () => {
+    const metrics = createMetrics({ gatewaysConnected: async () => 0 });
+    const help = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'sf_ingest_messages_total')!.help;
+    const named = [...help.matchAll(/(?:: |, )(\w+)/g)].map((m) => m[1]!).sort();
+    const section = doc.slice(doc.indexOf('## Metrics'));
+    const documented = [...section.matchAll(/^- `outcome="(\w+)"`/gm)].map((m) => m[1]!).sort();
+    expect(named.length).toBeGreaterThan(5);
+    expect(documented).toEqual(named);
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { splitUrlCredentials } from '@switchfleet/protocol';
 import { ConfigError } from './errors.ts';
 
 const Ms = Type.Integer({ minimum: 0 });
@@ -148,6 +149,8 @@ export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayCo
   const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), deepMerge({}, gatewayDefaults));
   // One directory per gateway id by default, so two gateways never share an outbox.
   if (merged.dataDir === undefined && typeof merged.gatewayId === 'string') merged.dataDir = `./data/gateway/${merged.gatewayId}`;
+  moveUrlCredentials(merged.mqtt);
+  moveUrlCredentials(merged.local);
   if (!check.Check(merged)) {
     const e = [...check.Errors(merged)][0];
     const where = (e?.instancePath || '/').slice(1).replace(/\//g, '.') || '(root)';
@@ -194,6 +197,20 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const id = fromEnv.gatewayId ?? file.gatewayId;
   if (id && !fromEnv.mqtt!.username && !file.mqtt?.username) layers.push({ mqtt: { username: id } });
   return resolveGatewayConfig(...layers);
+}
+
+/**
+ * Credentials written into a broker URL (`mqtt://user:pass@host`) move to username/password unless
+ * those are set, so the resolved configuration, which may be logged, holds no password in a URL.
+ */
+function moveUrlCredentials(section: unknown): void {
+  if (!section || typeof section !== 'object') return;
+  const s = section as { url?: unknown; username?: unknown; password?: unknown };
+  if (typeof s.url !== 'string') return;
+  const split = splitUrlCredentials(s.url);
+  s.url = split.url;
+  if (s.username === undefined && split.username !== undefined) s.username = split.username;
+  if (s.password === undefined && split.password !== undefined) s.password = split.password;
 }
 
 function boolean(name: string, value: string): boolean {

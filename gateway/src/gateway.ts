@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { SWITCHBOT_SCAN_UUIDS } from '@switchfleet/protocol';
+import { LOG_REDACT_PATHS, SWITCHBOT_SCAN_UUIDS } from '@switchfleet/protocol';
 import { ConnectionPool } from './ble/connections.ts';
 import { NobleCentral, type Noble } from './ble/noble-central.ts';
 import type { GatewayConfig } from './config.ts';
@@ -82,7 +82,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
   // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65,536 packet ids on first use
   // (about 6 MB of heap); on a Pi the RSS matters more than one tiny allocation per packet.
   mqttPacket.writeToStream.cacheNumbers = false;
-  const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId } });
+  const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] });
   // Both advertisement generations: before Bot firmware 6.4 and from it (see SWITCHBOT_SCAN_UUIDS).
   const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [...SWITCHBOT_SCAN_UUIDS] });
   const pool = new ConnectionPool({ central, maxConnections: config.ble.maxConnections, idleMs: config.ble.idleMs, responseMs: config.ble.responseMs, log });

@@ -6,3 +6,4 @@ export * from './mqtt/codec.ts';
 export * from './mqtt/trace.ts';
 export * as firmware from './firmware/index.ts';
 export * as smp from './smp/index.ts';
+export * from './redact.ts';

@@ -42,16 +42,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const { logger } = options;
   const principals = new WeakMap<Client, Principal>();
   const wills = new WeakMap<Client, string | undefined>();
-  /** client id → username that first used it; bounded by the number of distinct client ids seen. */
-  const clientOwners = new Map<string, string>();
   // aedes lets a new connection with an existing client id take over that session (and its queued
-  // commands), so a client id stays bound to the first principal that used it.
-  const claimClientId = (clientId: string, username: string): boolean => {
-    const owner = clientOwners.get(clientId);
-    if (owner !== undefined && owner !== username) return false;
-    clientOwners.set(clientId, username);
-    return true;
-  };
+  // commands, MQTT 3.1.1 §3.1.4), so a gateway's client id is its gateway id and nothing else; the
+  // cloud's own clients use ids under the prefix no gateway id may take (RESERVED_GATEWAY_PREFIX).
   const internalPassword = Buffer.from(options.internal.password);
 
   const broker = await Aedes.createBroker({
@@ -71,7 +64,6 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       if (username === options.internal.username) {
         const ok = password.length === internalPassword.length && timingSafeEqual(password, internalPassword);
         if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad internal credential');
-        if (!claimClientId(client.id, username)) return refuse(IDENTIFIER_REJECTED, 'client id belongs to another principal');
         principals.set(client, { kind: 'internal' });
         return done(null, true);
       }
@@ -80,7 +72,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
           if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown gateway or wrong secret');
           const who: Principal = { kind: 'gateway', gatewayId: username };
           if (!mayWill(who, wills.get(client))) return refuse(NOT_AUTHORIZED, 'last will must be the gateway status topic');
-          if (!claimClientId(client.id, username)) return refuse(IDENTIFIER_REJECTED, 'client id belongs to another principal');
+          if (client.id !== username) return refuse(IDENTIFIER_REJECTED, 'a gateway connects with its gateway id as client id');
           principals.set(client, who);
           done(null, true);
         },

@@ -1,7 +1,8 @@
 /**
  * Gateway provisioning, claiming and presence. A gateway's MQTT secret is returned once at
- * provisioning (or rotation) and stored only as a scrypt hash; the embedded broker checks
- * connections against it. A gateway provisioned without a home (at the factory) gets a one-time
+ * provisioning (or rotation) and stored only hashed, in mosquitto's own `$7$` form
+ * (mosquitto-passwd.ts): the embedded broker checks connections against it and the operator's CLI
+ * writes it unchanged into mosquitto's password file. Hashes from before (scrypt) still verify. A gateway provisioned without a home (at the factory) gets a one-time
  * claim code, printed on it; the home's owner claims it with that code, which then stops working.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,7 +13,22 @@ import type { Db } from '../db/database.ts';
 import { gateways, homeMembers, homes } from '../db/schema.ts';
 import { ForbiddenError, GatewayExistsError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { hashSecret, newSecret, verifySecret } from '../secrets.ts';
+import { hashForMosquitto, isMosquittoHash, verifyMosquittoHash } from '../broker/mosquitto-passwd.ts';
+import { newSecret, verifySecret } from '../secrets.ts';
+
+/**
+ * Client ids and usernames of the cloud's own MQTT clients start with this (client.ts, cloud.ts); a
+ * gateway named so would share a client id space with them on mosquitto, where a client id taken
+ * twice closes the older connection (MQTT 3.1.1 §3.1.4).
+ */
+export const RESERVED_GATEWAY_PREFIX = 'sf-cloud';
+
+/** A gateway's account as a broker's password file holds it. */
+export interface BrokerAccount {
+  gatewayId: string;
+  /** mosquitto `$7$` hash, or null for a secret hashed before that form (rotate it). */
+  mosquittoHash: string | null;
+}
 
 export interface GatewayCredentials {
   gatewayId: string;
@@ -54,7 +70,7 @@ export class GatewayService {
       .values({
         id: input.gatewayId,
         homeId: input.homeId ?? null,
-        secretHash: await hashSecret(secret),
+        secretHash: await hashForMosquitto(secret),
         claimCodeHash: claimCode ? hashClaimCode(claimCode) : null,
       })
       .onConflictDoNothing({ target: gateways.id })
@@ -101,7 +117,7 @@ export class GatewayService {
     const secret = newSecret();
     const [row] = await this.db
       .update(gateways)
-      .set({ secretHash: await hashSecret(secret) })
+      .set({ secretHash: await hashForMosquitto(secret) })
       .where(eq(gateways.id, gatewayId))
       .returning({ id: gateways.id });
     if (!row) throw new NotFoundError('gateway');
@@ -111,7 +127,14 @@ export class GatewayService {
   async verifySecret(gatewayId: string, secret: string): Promise<boolean> {
     if (!this.#validId.Check(gatewayId)) return false;
     const [row] = await this.db.select({ hash: gateways.secretHash }).from(gateways).where(eq(gateways.id, gatewayId));
-    return row ? verifySecret(secret, row.hash) : false;
+    if (!row) return false;
+    return isMosquittoHash(row.hash) ? verifyMosquittoHash(secret, row.hash) : verifySecret(secret, row.hash);
+  }
+
+  /** Every gateway's stored hash, for mosquitto's password file (mosquitto-files.ts). */
+  async brokerAccounts(): Promise<BrokerAccount[]> {
+    const rows = await this.db.select({ id: gateways.id, hash: gateways.secretHash }).from(gateways).orderBy(gateways.id);
+    return rows.map((r) => ({ gatewayId: r.id, mosquittoHash: isMosquittoHash(r.hash) ? r.hash : null }));
   }
 
   async get(gatewayId: string): Promise<Gateway | null> {
@@ -151,6 +174,9 @@ export class GatewayService {
   private assertId(gatewayId: string): void {
     if (!this.#validId.Check(gatewayId)) {
       throw new InvalidInputError('gatewayId', 'gateway id must be 1-63 lower-case letters, digits or dashes');
+    }
+    if (gatewayId.startsWith(RESERVED_GATEWAY_PREFIX)) {
+      throw new InvalidInputError('gatewayId', `gateway ids starting with "${RESERVED_GATEWAY_PREFIX}" are the cloud's own`);
     }
   }
 }

@@ -1,33 +1,41 @@
 /**
- * A real mosquitto for tests: started on an ephemeral port with a generated config (no anonymous
- * access, a password file written with mosquitto_passwd, the ACL from mosquittoAcl, the settings the
- * cloud needs from mosquittoSettings), stopped by close(). Gateways are added at run time: their line
- * goes into the password file and mosquitto re-reads it on SIGHUP.
+ * A real mosquitto for tests: started on two ephemeral ports with the shipped configuration
+ * (mosquittoListeners: a gateways' listener that binds client ids to usernames and a cloud's
+ * listener; no anonymous access; the settings the cloud needs from mosquittoSettings) and the files
+ * writeMosquittoFiles writes, as the operator's CLI does. Gateways are added at run time: the files
+ * are written again and mosquitto re-reads them on SIGHUP. Stopped by close().
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { mosquittoAcl } from '../broker/mosquitto-acl.ts';
-import { mosquittoSettings } from '../broker/mosquitto-settings.ts';
+import { writeMosquittoFiles } from '../broker/mosquitto-files.ts';
+import { hashForMosquitto } from '../broker/mosquitto-passwd.ts';
+import { mosquittoListeners, mosquittoSettings } from '../broker/mosquitto-settings.ts';
 import { newSecret } from '../secrets.ts';
-import type { GatewayCredentials } from '../services/gateways.ts';
+import type { BrokerAccount, GatewayCredentials } from '../services/gateways.ts';
 import { eventually } from './harness.ts';
 import { MqttGateway } from './mqtt-gateway.ts';
 import { freeFixedPort } from './ports.ts';
 
-const run = promisify(execFile);
-
 export interface TestMosquitto {
+  /** The gateways' listener. */
   port: number;
-  /** mqtt:// URL with the cloud's credentials, for CloudConfig.mqttUrl. */
+  /** The cloud's listener. */
+  cloudPort: number;
+  /** mqtt:// URL of the cloud's listener with the cloud's credentials, for CloudConfig.mqttUrl. */
   cloudUrl: string;
-  /** mqtt:// URL without credentials, for gateways. */
+  /** mqtt:// URL of the gateways' listener, without credentials. */
   url: string;
+  /** The directory of the password files and the ACL (MOSQUITTO_FILES). */
+  dir: string;
+  /** The cloud's account, as the files' writer needs it. */
+  cloud: { username: string; password: string };
   addUser(username: string, password: string): Promise<void>;
+  /** Sends SIGHUP (mosquitto re-reads its password files and ACL) and waits a moment for it. */
+  reload(): Promise<void>;
   /** Adds the gateway's credentials and connects it, retrying while mosquitto re-reads its password file. */
   connectGateway(credentials: Pick<GatewayCredentials, 'gatewayId' | 'secret'>): Promise<MqttGateway>;
   close(): Promise<void>;
@@ -36,16 +44,15 @@ export interface TestMosquitto {
 export async function startMosquitto(): Promise<TestMosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'sf-mosquitto-'));
   const port = await freeFixedPort();
-  const cloudUser = 'sf-cloud';
-  const cloudPassword = newSecret();
-  const passwd = join(dir, 'passwd');
-  const acl = join(dir, 'acl');
-  await run('mosquitto_passwd', ['-c', '-b', passwd, cloudUser, cloudPassword]);
-  await writeFile(acl, mosquittoAcl(cloudUser));
+  const cloudPort = await freeFixedPort();
+  const cloud = { username: 'sf-cloud', password: newSecret() };
+  const accounts = new Map<string, BrokerAccount>();
+  const writeFiles = () => writeMosquittoFiles({ dir, gateways: [...accounts.values()], cloud });
+  await writeFiles();
   const conf = join(dir, 'mosquitto.conf');
   await writeFile(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', 'log_dest none', ...mosquittoSettings,
+    [...mosquittoListeners({ gateways: `${port} 127.0.0.1`, cloud: `${cloudPort} 127.0.0.1`, dir }), 'persistence false', 'log_dest none', ...mosquittoSettings,
       // Started as root, mosquitto drops to the "mosquitto" user, which cannot read a private temp dir.
       `user ${userInfo().username}`, ''].join('\n'),
   );
@@ -53,6 +60,7 @@ export async function startMosquitto(): Promise<TestMosquitto> {
   const exited = once(child, 'exit');
   try {
     await waitForPort(port, 10_000);
+    await waitForPort(cloudPort, 10_000);
   } catch (e) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
@@ -60,17 +68,25 @@ export async function startMosquitto(): Promise<TestMosquitto> {
   }
   let closing: Promise<void> | undefined;
   const url = `mqtt://127.0.0.1:${port}`;
-  const addUser = async (username: string, password: string) => {
-    await run('mosquitto_passwd', ['-b', passwd, username, password]);
+  const reload = async () => {
     child.kill('SIGHUP');
     // mosquitto reloads asynchronously; a tiny settle is unavoidable, a connect retry covers the rest.
     await new Promise((resolve) => setTimeout(resolve, 200));
   };
+  const addUser = async (username: string, password: string) => {
+    accounts.set(username, { gatewayId: username, mosquittoHash: await hashForMosquitto(password) });
+    await writeFiles();
+    await reload();
+  };
   return {
     port,
+    cloudPort,
     url,
-    cloudUrl: `mqtt://${cloudUser}:${encodeURIComponent(cloudPassword)}@127.0.0.1:${port}`,
+    dir,
+    cloud,
+    cloudUrl: `mqtt://${cloud.username}:${encodeURIComponent(cloud.password)}@127.0.0.1:${cloudPort}`,
     addUser,
+    reload,
     async connectGateway({ gatewayId, secret }) {
       await addUser(gatewayId, secret);
       return eventually(() => MqttGateway.connect({ url, gatewayId, secret }).catch(() => null));

@@ -1,7 +1,9 @@
 /**
- * The gateway's MQTT link to the cloud: its own credentials, QoS 1, a persistent session (clean=false,
- * so commands queued while we were away are delivered: MQTT 3.1.1 §3.1.2.4), and a retained status
- * with a last will so the cloud sees us go offline even when we die (§3.1.2.5).
+ * The gateway's MQTT link to the cloud: its own credentials, client id = gateway id (the embedded
+ * broker refuses any other; mosquitto's gateway listener replaces any other with the username), QoS 1,
+ * a persistent session (clean=false, so commands the broker queued while we were away are delivered
+ * and a command delivered but not yet acknowledged comes again: MQTT 3.1.1 §3.1.2.4), and a retained
+ * status with a last will so the cloud sees us go offline even when we die (§3.1.2.5).
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -12,6 +14,8 @@ import {
   encodePayload,
   gatewayDownFilter,
   parseTopic,
+  redactUrl,
+  splitUrlCredentials,
   topicFor,
   topicMap,
   type PayloadOf,
@@ -59,20 +63,25 @@ export class CloudLink {
   async start(): Promise<void> {
     const { url, gatewayId, username, password, log } = this.options;
     const will = encodePayload('gatewayStatus', { v: 1, online: false, ts: new Date().toISOString() });
-    this.client = mqtt.connect(url, {
+    // mqtt.js lets credentials in the URL win over username/password: the configured ones must.
+    this.client = mqtt.connect(splitUrlCredentials(url).url, {
       protocolVersion: 4, // aedes 1.x speaks MQTT 3.1.1 only
-      clientId: `gw-${gatewayId}`,
+      clientId: gatewayId,
       clean: false,
       username,
       password,
       reconnectPeriod: 1000,
+      // mqtt.js stops for good after a refused CONNACK; a gateway not yet in the broker's password
+      // file (mosquitto reloads it on SIGHUP) or refused while the cloud's database is away must
+      // keep trying, as a service left running on a Pi has nobody to restart it.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       will: { topic: topicFor('gatewayStatus', { gatewayId }), payload: will, qos: 1, retain: true },
     });
     this.client.on('connect', () => {
       // Nagle's algorithm would hold small QoS 1 packets for the broker's delayed ACK (~40 ms a hop).
       (this.client?.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
-      log.info({ url }, 'cloud link up');
+      log.info({ url: redactUrl(url) }, 'cloud link up');
       void this.afterConnect();
     });
     this.client.on('close', () => {

@@ -7,6 +7,7 @@
  * through the local bridge (RestartForceExitStatus=75).
  */
 import pino, { type DestinationStream } from 'pino';
+import { LOG_REDACT_PATHS } from '@switchfleet/protocol';
 import type { Noble } from '../ble/noble-central.ts';
 import { gatewayConfigFromEnv, type GatewayConfig } from '../config.ts';
 import { createGateway } from '../gateway.ts';
@@ -40,7 +41,7 @@ export async function runGateway(o: RunOptions): Promise<RunningGateway | undefi
     o.exit(EXIT_CONFIG);
     return undefined;
   }
-  const options = { level: config.logLevel, base: { gateway: config.gatewayId } };
+  const options = { level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] };
   const log = o.destination ? pino(options, o.destination) : pino(options);
   let noble: Noble;
   try {

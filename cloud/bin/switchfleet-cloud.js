@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Plain JavaScript so `npx switchfleet-cloud` needs no build step: register tsx's loader, then load
+// the TypeScript CLI and hand it this process's streams, directory and environment.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCloudCli } = await import('../src/cli/main.ts');
+process.exitCode = await runCloudCli(process.argv.slice(2), {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  cwd: process.cwd(),
+  env: process.env,
+});
