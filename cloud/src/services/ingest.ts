@@ -21,6 +21,16 @@ export type { IngestStats } from './ingest-pipeline.ts';
 /** Stats that count something other than a message's outcome, so they stay out of sf_ingest_messages_total. */
 const NOT_OUTCOMES: ReadonlySet<keyof IngestStats> = new Set(['received', 'reportBatches']);
 
+/** The outcome label values of sf_ingest_messages_total: every stat but NOT_OUTCOMES. */
+export const INGEST_OUTCOMES = [
+  'deviceStates', 'commandResults', 'gatewayStatuses', 'gatewayHealth',
+  'duplicates', 'stale', 'malformed', 'rejected', 'overCap', 'failed',
+] as const satisfies readonly (keyof IngestStats)[];
+// A stat added to IngestStats must be named an outcome or a non-outcome: this fails to compile otherwise.
+type Unlabelled = Exclude<keyof IngestStats, (typeof INGEST_OUTCOMES)[number] | 'received' | 'reportBatches'>;
+const everyStatLabelled: [Unlabelled] extends [never] ? true : never = true;
+void everyStatLabelled;
+
 /** The topic filters ingest consumes: every "up" entry of the topic map. */
 export const INGEST_FILTERS: readonly string[] = Object.values(topicMap)
   .filter((t) => t.direction === 'up')
