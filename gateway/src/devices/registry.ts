@@ -60,6 +60,30 @@ export class DeviceRegistry {
     return this.devices.get(key) ?? this.all().find((d) => d.name === id);
   }
 
+  /**
+   * For a switch the book knows from an earlier run but not heard since this start (records are
+   * rebuilt on every start and fill as advertisements arrive): resolves with its record once heard,
+   * or undefined after `ms`. Undefined at once when the book does not know `id` either.
+   */
+  whenHeard(id: string, ms: number): Promise<DeviceRecord | undefined> | undefined {
+    const book = this.book;
+    const key = id.toLowerCase().replace(/^0x/, '').replace(/:/g, '');
+    const address = book?.known().find((a) => a === key || book.nameOf(a) === id);
+    if (!address) return undefined;
+    return new Promise((resolve) => {
+      const done = (found: DeviceRecord | undefined) => {
+        clearTimeout(timer);
+        this.events.off('added', onAdded);
+        resolve(found);
+      };
+      const onAdded = (added: DeviceRecord) => {
+        if (added.address === address) done(added);
+      };
+      const timer = setTimeout(() => done(undefined), ms).unref();
+      this.events.on('added', onAdded);
+    });
+  }
+
   all(): DeviceRecord[] {
     return [...this.devices.values()];
   }

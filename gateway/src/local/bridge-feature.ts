@@ -81,14 +81,16 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
     }
   };
 
-  const runLocal = async (rec: DeviceRecord, action: ReturnType<typeof parseSet> & { kind: 'command' }) => {
+  type SetCommand = ReturnType<typeof parseSet> & { kind: 'command' };
+  const runLocal = async (rec: DeviceRecord, action: SetCommand, arrived: number) => {
     // bot.md: a Bot in switch mode refuses a plain press; say so rather than relay its refusal.
     if (action.action === 'press' && rec.mode === 'switch') {
       return logError(`${rec.name}: press is not offered in switch mode; send state ON, OFF or TOGGLE`);
     }
     const commandId = `local-${randomUUID()}`;
     try {
-      const outcome = await runner.run({ commandId, action: action.action, deadline: deps.now() + config.local.commandTtlMs }, rec.address);
+      const deadline = arrived + config.local.commandTtlMs;
+      const outcome = await runner.run({ commandId, action: action.action, deadline }, rec.address);
       log.info({ commandId, address: rec.address, action: action.action, status: outcome.status, reason: outcome.reason }, 'local command done');
       if (outcome.status !== 'succeeded') logError(`${rec.name}: ${action.action} ${outcome.status} (${outcome.reason}): ${outcome.detail ?? ''}`, { commandId });
       else publishState(registry.get(rec.address) ?? rec);
@@ -188,13 +190,28 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
     const [name, verb, attribute, ...more] = rest.split('/');
     if (!name || (verb !== 'set' && verb !== 'get') || more.length > 0) return;
     if (payload.length > config.local.maxPayloadBytes) return logError(`${name}/${verb}: payload of ${payload.length} bytes exceeds ${config.local.maxPayloadBytes}`);
+    const arrived = deps.now();
     const rec = registry.resolve(name);
-    if (!rec) return logError(`${verb} for unknown device "${name.slice(0, 64)}"`);
+    if (rec) return serveDevice(rec, verb, attribute, payload, arrived);
+    // Known from an earlier run but not heard since this start: the bridge said online, so the
+    // request waits for the switch (within the command lifetime) rather than being refused.
+    const heard = registry.whenHeard(name, config.local.commandTtlMs);
+    if (!heard) return logError(`${verb} for unknown device "${name.slice(0, 64)}"`);
+    void heard.then((r) => {
+      if (r) serveDevice(r, verb, attribute, payload, arrived);
+      else logError(`${verb} for ${name}: not heard since the gateway started`);
+    });
+  };
+
+  const serveDevice = (
+    rec: DeviceRecord, verb: 'set' | 'get', attribute: string | undefined, payload: Buffer, arrived: number,
+  ) => {
     if (verb === 'get') return void refresh(rec);
     const set = parseSet(payload, attribute);
     const where = attribute === undefined ? 'set' : `set/${attribute}`;
     if (set.kind === 'invalid') return logError(`${rec.name}/${where}: ${set.reason}`);
-    void runLocal(rec, set);
+    // The command's lifetime counts from its arrival, also while the switch was not heard yet.
+    void runLocal(rec, set, arrived);
   };
 
   return {
