@@ -1,0 +1,54 @@
+/**
+ * `npm run cloud`: the cloud alone (database, broker or a link to an external one, ingest, commands,
+ * schedules and the REST API), configured by the environment as the README's settings table says and
+ * nothing simulated beside it: what an operator runs, one process per instance, behind mosquitto and
+ * PostgreSQL when there are several. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+ */
+import { createCloud, parseConfig } from '@switchfleet/cloud';
+import { buildApi } from '@switchfleet/mobile-api';
+import { redactUrl } from '@switchfleet/protocol';
+import { launcherLogger } from './launcher-log.ts';
+
+const config = parseConfig(process.env);
+const log = launcherLogger(config.logLevel, 'json');
+if (config.jwtSecretGenerated) {
+  // Each instance would sign with its own key and refuse the others' tokens.
+  log.warn('JWT_SECRET is not set: tokens are signed with a random key of this process alone');
+}
+
+const cloud = await createCloud({
+  dataDir: config.dataDir,
+  databaseUrl: config.databaseUrl,
+  mqttPort: config.mqttPort,
+  mqttHost: config.mqttHost,
+  mqttUrl: config.mqttUrl,
+  instanceId: config.instanceId,
+  sharedGroup: config.sharedGroup,
+  deviceOfflineAfterMs: config.deviceOfflineAfterMs,
+  gatewayMaxDevices: config.gatewayMaxDevices,
+  logger: log.child({ part: 'cloud' }),
+});
+const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
+await api.listen({ port: config.port, host: config.host });
+
+const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+process.stdout.write(`switchfleet cloud is running
+  REST API      ${base}   (OpenAPI UI ${base}/docs)
+  MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}
+  database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
+  instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    void (async () => {
+      await api.close();
+      await cloud.close();
+      process.exit(0);
+    })();
+  });
+}
