@@ -9,7 +9,7 @@
  */
 import { firmware } from '@switchfleet/protocol';
 import { buildSimImage } from '@switchfleet/firmware-sim';
-import { LinkRig } from '@switchfleet/firmware-sim/suite/index';
+import { LinkRig } from '@switchfleet/lab';
 import { measureUpload } from '@switchfleet/gateway';
 import type { Benchmark } from './harness.ts';
 

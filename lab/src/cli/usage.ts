@@ -1,4 +1,4 @@
-import { faultUsage } from '../image/index.ts';
+import { faultUsage } from '@switchfleet/firmware-sim';
 
 export const MAIN_USAGE = `usage: switchfleet <command> ...
 

@@ -8,7 +8,7 @@
  * release keys, and an update the suite proves must be one such a switch would accept.
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { buildSimImage } from '../image/sim-image.ts';
+import { buildSimImage } from '@switchfleet/firmware-sim';
 import { SuiteError, type ReleaseSuiteOptions, type SuiteReport } from './types.ts';
 
 /** The board a switch is made as when the image names none (it then fails image-verifies anyway). */

@@ -1,6 +1,6 @@
 /**
- * Behaviour specs of the fleet runner's `--fault`: which ready-made behaviour (switch/behaviours.ts)
- * and on how many switches, written `<name>[:<argument>][@<share>]`:
+ * Behaviour specs of the fleet runner's `--fault`: which ready-made behaviour (firmware-sim's
+ * switch/behaviours.ts) and on how many switches, written `<name>[:<argument>][@<share>]`:
  *
  *   slow:800@25%        a quarter of the switches answer 800 ms late
  *   drops-link-after:30000@2   two switches end every link after 30 s
@@ -10,10 +10,8 @@
  */
 import {
   busyFor, dies, drainsBattery, dropsLinkAfter, dropsNotifications, invertedRelay, lowBattery, noNotifications, refusesConnections,
-  slow, wrongBattery,
-} from '../switch/behaviours.ts';
-import type { Behaviour } from '../switch/behaviour.ts';
-import { statusOnlyAnswers, uuidUpdate } from '../switch/variants.ts';
+  slow, statusOnlyAnswers, uuidUpdate, wrongBattery, type Behaviour,
+} from '@switchfleet/firmware-sim';
 
 export class BehaviourSpecError extends Error {
   readonly code = 'BAD_BEHAVIOUR_SPEC';

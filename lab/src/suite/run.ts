@@ -5,7 +5,7 @@
  * (SuiteError); everything the image does wrong is a failed case.
  */
 import { performance } from 'node:perf_hooks';
-import { randomSeed, Rng } from '../rng.ts';
+import { randomSeed, Rng } from '@switchfleet/firmware-sim';
 import { CaseScope, type SuiteCase, type SuiteSettings } from './case.ts';
 import { SUITE_CASES } from './cases/index.ts';
 import { SuiteCloud } from './cloud.ts';

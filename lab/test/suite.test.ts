@@ -4,7 +4,7 @@
  */
 import { firmware } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
-import { buildSimImage, UPDATE_POWER_CUTS } from '../src/index.ts';
+import { buildSimImage, UPDATE_POWER_CUTS } from '@switchfleet/firmware-sim';
 import { baselineVersion, caseNames, runReleaseSuite, SuiteError } from '../src/suite/index.ts';
 
 const HW = 'sf-sw1-r1';

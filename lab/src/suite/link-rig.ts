@@ -5,14 +5,10 @@
  * time makes a 15-minute window take milliseconds and latencies exact, free of machine noise.
  */
 import { compactAddress, SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR } from '@switchfleet/protocol';
-import { loadNoble } from '@switchfleet/gateway';
-import { NobleCentral } from '@switchfleet/gateway/ble/noble-central';
-import type { BleLink } from '@switchfleet/gateway/ble/port';
-import { SimFirmware } from '../boot/firmware.ts';
-import { ClockError, VirtualClock } from '../clock.ts';
-import type { SimRadioOptions } from '../radio/options.ts';
-import { createSimRadio, type SimRadio } from '../radio/sim-radio.ts';
-import type { SimSwitch } from '../switch/sim-switch.ts';
+import { loadNoble, NobleCentral, type BleLink } from '@switchfleet/gateway';
+import {
+  ClockError, createSimRadio, SimFirmware, VirtualClock, type SimRadio, type SimRadioOptions, type SimSwitch,
+} from '@switchfleet/firmware-sim';
 import { bootTrouble } from './lab.ts';
 import { CaseFailure } from './types.ts';
 

@@ -4,7 +4,7 @@
  * state across reboot and power loss, and it reports its battery truthfully.
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { Rng } from '../../rng.ts';
+import { Rng } from '@switchfleet/firmware-sim';
 import { defineCase } from '../case.ts';
 import { bootTrouble, describeBoot } from '../lab.ts';
 import { CaseFailure } from '../types.ts';

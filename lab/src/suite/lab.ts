@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactAddress, type CommandAction, type CommandResult, type DeviceReport, type switchbot } from '@switchfleet/protocol';
 import { createGateway, loadNoble, resolveGatewayConfig, updateSwitch, type Gateway, type OtaResult } from '@switchfleet/gateway';
-import { SimFirmware } from '../boot/firmware.ts';
-import type { SimRadio } from '../radio/sim-radio.ts';
-import { createSimRadio } from '../radio/sim-radio.ts';
-import type { SimSwitch } from '../switch/sim-switch.ts';
+import { createSimRadio, SimFirmware, type SimRadio, type SimSwitch } from '@switchfleet/firmware-sim';
 import type { GatewayView, SuiteCloud } from './cloud.ts';
 import { waitUntil } from './wait.ts';
 

@@ -5,7 +5,7 @@
  */
 import { firmware } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
-import { buildSimImage, FAULT_KINDS } from '../src/index.ts';
+import { buildSimImage, FAULT_KINDS } from '@switchfleet/firmware-sim';
 import { CATCHES, runReleaseSuite } from '../src/suite/index.ts';
 
 const HW = 'sf-sw1-r1';

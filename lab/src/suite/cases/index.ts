@@ -2,7 +2,7 @@
  * Every case of the release suite, in report order, and the fault each one is there to catch (the
  * image faults of `switchfleet firmware build --fault`).
  */
-import type { FaultKind } from '../../image/faults.ts';
+import type { FaultKind } from '@switchfleet/firmware-sim';
 import type { SuiteCase } from '../case.ts';
 import { batteryReporting, bootAndAdvertise, control, imageVerifies, stateSurvivesReboot } from './basics.ts';
 import { linkStability, notifications, responseLatency } from './link.ts';

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { decodeProgram, formatFault } from '../../image/index.ts';
+import { decodeProgram, formatFault } from '@switchfleet/firmware-sim';
 import { CliFailure, ExitCode, imageArgs, parseOrUsage, readIn, readTrustedKeys, showUsage, UsageError, type CliIo } from '../io.ts';
 import { VERIFY_USAGE } from '../usage.ts';
 

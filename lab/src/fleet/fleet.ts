@@ -8,10 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, loadNoble, resolveGatewayConfig, type Gateway } from '@switchfleet/gateway';
-import { createSimRadio, type SimRadio } from '../radio/sim-radio.ts';
-import type { SimRadioOptions } from '../radio/options.ts';
-import { randomSeed, Rng } from '../rng.ts';
-import type { SimSwitch } from '../switch/sim-switch.ts';
+import { createSimRadio, randomSeed, Rng, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
 import { assignBehaviours, type BehaviourSpec } from './behaviour-spec.ts';
 import type { GatewayCredentials, LogLevel } from './options.ts';
 

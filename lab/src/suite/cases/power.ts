@@ -6,7 +6,7 @@
  * and the gateway's result must say truthfully which one runs.
  */
 import type { OtaResult } from '@switchfleet/gateway';
-import { UPDATE_POWER_CUTS, type PowerCutPlan } from '../../boot/power-cut.ts';
+import { UPDATE_POWER_CUTS, type PowerCutPlan } from '@switchfleet/firmware-sim';
 import { defineCase, type SuiteCase } from '../case.ts';
 import { describeBoot } from '../lab.ts';
 import { expectThat } from '../wait.ts';

@@ -3,11 +3,10 @@
  * for cases that must look between them (is the new image on trial? does confirm hold?).
  */
 import { createHash } from 'node:crypto';
-import { BleError } from '@switchfleet/gateway/errors';
-import { OtaError, SmpClient } from '@switchfleet/gateway/ota/index';
+import {
+  BleError, confirmRunning, markForTest, OtaError, readImageState, resetAndAwaitDrop, SmpClient, uploadImage,
+} from '@switchfleet/gateway';
 import type { smp } from '@switchfleet/protocol';
-import { confirmRunning, markForTest, readImageState, resetAndAwaitDrop } from '@switchfleet/gateway/ota/image-ops';
-import { uploadImage } from '@switchfleet/gateway/ota/upload';
 import type { GatewayLab, LabSwitch } from './lab.ts';
 import { SUITE_OTA_TIMEOUTS } from './lab.ts';
 import { sleep } from './wait.ts';

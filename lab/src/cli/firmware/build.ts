@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { buildSimImage, FaultError, formatFault, parseFaults, ProgramError } from '../../image/index.ts';
+import { buildSimImage, FaultError, formatFault, parseFaults, ProgramError } from '@switchfleet/firmware-sim';
 import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, readIn, showUsage, UsageError, type CliIo } from '../io.ts';
 import { BUILD_USAGE } from '../usage.ts';
 
