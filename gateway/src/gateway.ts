@@ -10,20 +10,21 @@ import { LOG_REDACT_PATHS, SWITCHBOT_SCAN_UUIDS } from '@switchfleet/protocol';
 import { ConnectionPool } from './ble/connections.ts';
 import { NobleCentral, type Noble } from './ble/noble-central.ts';
 import type { GatewayConfig } from './config.ts';
-import type { Feature, GatewayDeps } from './deps.ts';
+import type { GatewayDeps } from './deps.ts';
 import { DeviceBook } from './devices/book.ts';
 import { DeviceRegistry } from './devices/registry.ts';
 import { availability } from './features/availability.ts';
-import { bridge } from './features/bridge.ts';
+import { cloudReport } from './features/cloud-report.ts';
 import { CommandRunner } from './features/command-runner.ts';
 import { commands } from './features/commands.ts';
 import { discovery } from './features/discovery.ts';
+import type { Feature } from './features/feature.ts';
+import { healthFeature } from './features/health.ts';
+import { localBridge } from './features/local-bridge.ts';
+import { ota, type OtaFeature } from './features/ota.ts';
 import { HealthMonitor } from './health/health.ts';
-import { healthFeature } from './health/health-feature.ts';
 import { CloudLink } from './link/cloud-link.ts';
-import { localBridge } from './local/bridge-feature.ts';
 import { LocalLink } from './local/local-link.ts';
-import { ota } from './ota/index.ts';
 import { Outbox } from './outbox/outbox.ts';
 import mqttPacket from 'mqtt-packet';
 
@@ -40,9 +41,18 @@ export interface GatewayOptions {
   onRestartRequested?: () => void;
 }
 
+/** The infrastructure and the parts features share, as the controller built them. */
+export interface GatewayParts extends GatewayDeps {
+  ota: OtaFeature;
+  runner: CommandRunner;
+  health: HealthMonitor;
+  /** The local Zigbee2MQTT-style bridge's broker link, when LOCAL_MQTT_URL is set. */
+  local?: LocalLink;
+}
+
 export interface Gateway {
   /** Available once start() resolved. */
-  readonly deps: GatewayDeps;
+  readonly deps: GatewayParts;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,7 +94,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
   mqttPacket.writeToStream.cacheNumbers = false;
   const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] });
   // Both advertisement generations: before Bot firmware 6.4 and from it (see SWITCHBOT_SCAN_UUIDS).
-  const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [...SWITCHBOT_SCAN_UUIDS] });
+  const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [...SWITCHBOT_SCAN_UUIDS], log });
   const pool = new ConnectionPool({ central, maxConnections: config.ble.maxConnections, idleMs: config.ble.idleMs, responseMs: config.ble.responseMs, log });
   const cloud = new CloudLink({
     url: config.mqtt.url,
@@ -96,7 +106,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
   });
   const now = Date.now;
   const book = new DeviceBook(config.dataDir, log);
-  const registry = new DeviceRegistry(book, now);
+  const registry = new DeviceRegistry(book, now, log);
   const local = config.local.url
     ? new LocalLink({
         url: config.local.url,
@@ -108,7 +118,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
         ...(config.local.password ? { password: config.local.password } : {}),
       })
     : undefined;
-  let deps: GatewayDeps | undefined;
+  let deps: GatewayParts | undefined;
   let features: Feature[] = [];
   let started = false;
 
@@ -147,7 +157,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
       };
       features = [
         availability(deps),
-        bridge(deps),
+        cloudReport(deps),
         commands(deps),
         deps.ota,
         ...(local ? [localBridge(deps, local)] : []),

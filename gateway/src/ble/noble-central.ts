@@ -2,10 +2,10 @@
  * BleCentral over noble's public API. The same code drives a Pi's HCI socket and the simulator's
  * bindings; only the noble instance handed in differs (see noble-loader.ts).
  */
-import { EventEmitter } from 'node:events';
 import type * as NobleModule from '@abandonware/noble';
 import { compactAddress } from '@switchfleet/protocol';
 import { BleError } from '../errors.ts';
+import { TypedEvents, type ListenerErrorLog, type Off } from '../events.ts';
 import type { Advertisement, BleCentral, BleLink, BleTimeouts } from './port.ts';
 import { NobleLink } from './noble-link.ts';
 import { withTimeout } from './timeout.ts';
@@ -18,11 +18,13 @@ export interface NobleCentralOptions {
   timeouts: BleTimeouts;
   /** Only advertisements listing one of these services are passed on; empty passes all. */
   serviceUuids: string[];
+  /** Where a failing advertisement or disconnect listener is reported. */
+  log?: ListenerErrorLog;
 }
 
 export class NobleCentral implements BleCentral {
   private readonly noble: Noble;
-  private readonly events = new EventEmitter();
+  private readonly events: TypedEvents<{ advertisement: [ad: Advertisement] }>;
   private readonly peripherals = new Map<string, Peripheral>();
   private wantScanning = false;
   private pauses = 0;
@@ -30,7 +32,7 @@ export class NobleCentral implements BleCentral {
 
   constructor(private readonly options: NobleCentralOptions) {
     this.noble = options.noble;
-    this.events.setMaxListeners(0);
+    this.events = new TypedEvents('ble central', options.log);
   }
 
   get scanning(): boolean {
@@ -88,9 +90,8 @@ export class NobleCentral implements BleCentral {
       : withTimeout(this.noble.stopScanningAsync(), connectMs, 'stop scanning');
   }
 
-  onAdvertisement(listener: (ad: Advertisement) => void): () => void {
-    this.events.on('advertisement', listener);
-    return () => this.events.off('advertisement', listener);
+  onAdvertisement(listener: (ad: Advertisement) => void): Off {
+    return this.events.on('advertisement', listener);
   }
 
   async connect(address: string): Promise<BleLink> {
@@ -117,7 +118,7 @@ export class NobleCentral implements BleCentral {
         timeouts.discoverMs,
         `discover services of ${address}`,
       );
-      return new NobleLink(address, peripheral, services, timeouts);
+      return new NobleLink(address, peripheral, services, timeouts, this.options.log);
     } catch (err) {
       await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect ${address}`).catch(() => undefined);
       throw err;

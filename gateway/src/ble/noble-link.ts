@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import type * as NobleModule from '@abandonware/noble';
 import { BleError } from '../errors.ts';
+import { TypedEvents, type ListenerErrorLog, type Off } from '../events.ts';
 import type { BleLink, BleTimeouts } from './port.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -11,7 +11,7 @@ type Service = NobleModule.Service;
 /** One connected switch, as seen through noble. */
 export class NobleLink implements BleLink {
   private readonly chars = new Map<string, Characteristic>();
-  private readonly events = new EventEmitter();
+  private readonly events: TypedEvents<{ disconnect: [reason: string] }>;
   private isConnected = true;
   private disconnectReason = '';
 
@@ -20,7 +20,9 @@ export class NobleLink implements BleLink {
     private readonly peripheral: Peripheral,
     services: Service[],
     private readonly timeouts: BleTimeouts,
+    log?: ListenerErrorLog,
   ) {
+    this.events = new TypedEvents('ble link', log);
     for (const s of services) for (const c of s.characteristics ?? []) this.chars.set(key(s.uuid, c.uuid), c);
     peripheral.once('disconnect', (reason: unknown) => {
       this.isConnected = false;
@@ -60,13 +62,12 @@ export class NobleLink implements BleLink {
     await this.guard(c.subscribeAsync(), this.timeouts.writeMs, `subscribe ${characteristic} of ${this.address}`);
   }
 
-  onDisconnect(listener: (reason: string) => void): () => void {
+  onDisconnect(listener: (reason: string) => void): Off {
     if (!this.isConnected) {
       queueMicrotask(() => listener(this.disconnectReason));
       return () => undefined;
     }
-    this.events.on('disconnect', listener);
-    return () => this.events.off('disconnect', listener);
+    return this.events.on('disconnect', listener);
   }
 
   async disconnect(): Promise<void> {

@@ -4,7 +4,7 @@
  * before it was proven to exist. Names and removals made through the local bridge persist in the
  * DeviceBook; a removed switch is ignored until it is let in again while joining is permitted.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEvents, type ListenerErrorLog, type Off } from '../events.ts';
 import type { DeviceBook } from './book.ts';
 
 export interface DeviceRecord {
@@ -33,16 +33,24 @@ export interface DeviceRecord {
 
 export type DeviceChange = 'identity' | 'state' | 'availability' | 'rssi';
 
+interface RegistryEvents {
+  change: [rec: DeviceRecord, change: DeviceChange];
+  added: [rec: DeviceRecord];
+  renamed: [rec: DeviceRecord, oldName: string];
+  removed: [rec: DeviceRecord];
+}
+
 export class DeviceRegistry {
   private readonly devices = new Map<string, DeviceRecord>();
-  private readonly events = new EventEmitter();
+  private readonly events: TypedEvents<RegistryEvents>;
   private permitJoinUntil = 0;
 
   constructor(
     private readonly book?: DeviceBook,
     private readonly now: () => number = Date.now,
+    log?: ListenerErrorLog,
   ) {
-    this.events.setMaxListeners(0);
+    this.events = new TypedEvents<RegistryEvents>('registry', log);
   }
 
   /** True for a switch removed through the local bridge (until it is let in again). */
@@ -73,14 +81,14 @@ export class DeviceRegistry {
     return new Promise((resolve) => {
       const done = (found: DeviceRecord | undefined) => {
         clearTimeout(timer);
-        this.events.off('added', onAdded);
+        off();
         resolve(found);
       };
       const onAdded = (added: DeviceRecord) => {
         if (added.address === address) done(added);
       };
       const timer = setTimeout(() => done(undefined), ms).unref();
-      this.events.on('added', onAdded);
+      const off = this.events.on('added', onAdded);
     });
   }
 
@@ -159,24 +167,20 @@ export class DeviceRegistry {
     return rec;
   }
 
-  onChange(listener: (rec: DeviceRecord, change: DeviceChange) => void): () => void {
-    this.events.on('change', listener);
-    return () => this.events.off('change', listener);
+  onChange(listener: (rec: DeviceRecord, change: DeviceChange) => void): Off {
+    return this.events.on('change', listener);
   }
 
-  onAdded(listener: (rec: DeviceRecord) => void): () => void {
-    this.events.on('added', listener);
-    return () => this.events.off('added', listener);
+  onAdded(listener: (rec: DeviceRecord) => void): Off {
+    return this.events.on('added', listener);
   }
 
-  onRenamed(listener: (rec: DeviceRecord, oldName: string) => void): () => void {
-    this.events.on('renamed', listener);
-    return () => this.events.off('renamed', listener);
+  onRenamed(listener: (rec: DeviceRecord, oldName: string) => void): Off {
+    return this.events.on('renamed', listener);
   }
 
-  onRemoved(listener: (rec: DeviceRecord) => void): () => void {
-    this.events.on('removed', listener);
-    return () => this.events.off('removed', listener);
+  onRemoved(listener: (rec: DeviceRecord) => void): Off {
+    return this.events.on('removed', listener);
   }
 
   private emit(rec: DeviceRecord, change: DeviceChange): void {

@@ -2,9 +2,10 @@
  * A switch is online once heard and goes offline when it has not been heard for `offlineAfterMs`
  * (a Bot advertises about once a second, so a long silence means out of range or out of power).
  */
-import type { Feature, GatewayDeps } from '../deps.ts';
+import type { GatewayDeps } from '../deps.ts';
+import type { Feature } from './feature.ts';
 
-export function availability(deps: GatewayDeps): Feature {
+export function availability(deps: Pick<GatewayDeps, 'registry' | 'now' | 'config'>): Feature {
   const { registry, now, config } = deps;
   let timer: NodeJS.Timeout | undefined;
   return {

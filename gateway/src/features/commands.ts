@@ -6,10 +6,17 @@
  * with the very same result (same seq, which the cloud dedupes).
  */
 import { encodePayload, type CommandRequest, type CommandResult } from '@switchfleet/protocol';
-import type { Feature, GatewayDeps } from '../deps.ts';
-import { CommandHandedBack, type Outcome } from './command-runner.ts';
+import type { GatewayDeps } from '../deps.ts';
+import type { HealthMonitor } from '../health/health.ts';
+import { CommandHandedBack, type CommandRunner, type Outcome } from './command-runner.ts';
+import type { Feature } from './feature.ts';
 
-export function commands(deps: GatewayDeps): Feature {
+export interface CommandsDeps extends Pick<GatewayDeps, 'cloud' | 'outbox' | 'log' | 'registry' | 'now'> {
+  runner: CommandRunner;
+  health: Pick<HealthMonitor, 'error'>;
+}
+
+export function commands(deps: CommandsDeps): Feature {
   const { cloud, outbox, runner, log, registry } = deps;
   const running = new Map<string, Promise<CommandResult | undefined>>();
   let stopping = false;

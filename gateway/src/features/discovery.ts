@@ -5,12 +5,15 @@
  */
 import { switchbot } from '@switchfleet/protocol';
 import type { Advertisement } from '../ble/port.ts';
-import type { Feature, GatewayDeps } from '../deps.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { Subscriptions } from '../events.ts';
+import type { Feature } from './feature.ts';
 
-export function discovery(deps: GatewayDeps): Feature {
+export type DiscoveryDeps = Pick<GatewayDeps, 'central' | 'registry' | 'pool' | 'log' | 'now' | 'config'>;
+
+export function discovery(deps: DiscoveryDeps): Feature {
   const { central, registry, pool, log, now } = deps;
-  let offAds = () => {};
-  let offAdded = () => {};
+  const subs = new Subscriptions();
   let stopped = false;
   const interviews = new Set<string>();
   /** Exponentially smoothed RSSI per switch: single advertisements jitter by several dB. */
@@ -55,14 +58,13 @@ export function discovery(deps: GatewayDeps): Feature {
   return {
     name: 'discovery',
     async start() {
-      offAds = central.onAdvertisement(onAdvertisement);
-      offAdded = registry.onAdded((rec) => void interview(rec.address));
+      subs.add(central.onAdvertisement(onAdvertisement));
+      subs.add(registry.onAdded((rec) => void interview(rec.address)));
       await central.startScanning();
     },
     async stop() {
       stopped = true;
-      offAds();
-      offAdded();
+      subs.clear();
       await central.stopScanning().catch(() => undefined);
     },
   };

@@ -5,7 +5,7 @@
  * and a command delivered but not yet acknowledged comes again: MQTT 3.1.1 §3.1.2.4), and a retained
  * status with a last will so the cloud sees us go offline even when we die (§3.1.2.5).
  */
-import { EventEmitter } from 'node:events';
+import { TypedEvents, type Off } from '../events.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
@@ -44,7 +44,7 @@ export type InvalidCommand = (commandId: string, address: string, reason: string
 
 export class CloudLink {
   private client: MqttClient | undefined;
-  private readonly events = new EventEmitter();
+  private readonly events: TypedEvents<{ up: []; down: [] }>;
   private inFlight = 0;
   private readonly slotWaiters: (() => void)[] = [];
   private ready = false;
@@ -53,7 +53,9 @@ export class CloudLink {
   /** Malformed or unknown messages received, for health reports. */
   rejected = 0;
 
-  constructor(private readonly options: CloudLinkOptions) {}
+  constructor(private readonly options: CloudLinkOptions) {
+    this.events = new TypedEvents('cloud link', options.log);
+  }
 
   /** True once connected, subscribed and announced online (so upward messages follow the status). */
   get connected(): boolean {
@@ -109,8 +111,8 @@ export class CloudLink {
   }
 
   /** Called after every (re)connect, once our subscription and online status are in place. */
-  onUp(listener: () => void): void {
-    this.events.on('up', listener);
+  onUp(listener: () => void): Off {
+    return this.events.on('up', listener);
   }
 
   async publish<T extends UpTopic>(name: T, address: string | undefined, payload: PayloadOf<T>): Promise<void> {

@@ -4,7 +4,7 @@
  * saying offline (MQTT 3.1.1 §3.1.2.5), and nothing queued while the broker is away: the bridge
  * republishes its whole retained view after every reconnect instead.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEvents, type Off } from '../events.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 
@@ -24,10 +24,10 @@ export const OFFLINE = JSON.stringify({ state: 'offline' });
 
 export class LocalLink {
   private client: MqttClient | undefined;
-  private readonly events = new EventEmitter();
+  private readonly events: TypedEvents<{ up: []; message: [topic: string, payload: Buffer] }>;
 
   constructor(private readonly options: LocalLinkOptions) {
-    this.events.setMaxListeners(0);
+    this.events = new TypedEvents('local link', options.log);
   }
 
   get connected(): boolean {
@@ -56,12 +56,12 @@ export class LocalLink {
     this.client.on('message', (topic, payload) => this.events.emit('message', topic, payload));
   }
 
-  onUp(listener: () => void): void {
-    this.events.on('up', listener);
+  onUp(listener: () => void): Off {
+    return this.events.on('up', listener);
   }
 
-  onMessage(listener: (topic: string, payload: Buffer) => void): void {
-    this.events.on('message', listener);
+  onMessage(listener: (topic: string, payload: Buffer) => void): Off {
+    return this.events.on('message', listener);
   }
 
   /** Publishes when connected; otherwise drops it (the retained view is rebuilt on reconnect). */

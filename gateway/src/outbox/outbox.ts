@@ -15,7 +15,7 @@
  *   {t:'c', id, a, c}           a command taken
  *   {t:'d', id, a, p}           a command's result, kept to answer redeliveries
  */
-import { EventEmitter } from 'node:events';
+import { TypedEvents, type Off } from '../events.ts';
 import type { Logger } from 'pino';
 import { encodePayload, type CommandRequest, type CommandResult, type PayloadOf } from '@switchfleet/protocol';
 import { SegmentLog, type ReplayStats } from './segment-log.ts';
@@ -60,7 +60,7 @@ export interface OutboxStats {
 export class Outbox {
   /** Durable, unsent sequence numbers in ascending order. */
   private queue: number[] = [];
-  private readonly events = new EventEmitter();
+  private readonly events: TypedEvents<{ stored: [seq: number] }>;
   private readonly state: OutboxState;
   private inFlight = 0;
   private delivered = 0;
@@ -75,7 +75,7 @@ export class Outbox {
   firstSeq = 0;
 
   private constructor(private readonly options: OutboxOptions) {
-    this.events.setMaxListeners(0);
+    this.events = new TypedEvents('outbox', options.log);
     this.state = new OutboxState(options.rememberResults, () => this.now(), options.log);
   }
 
@@ -147,9 +147,8 @@ export class Outbox {
   }
 
   /** Called with each sequence number once its message is on disk. */
-  onStored(listener: (seq: number) => void): () => void {
-    this.events.on('stored', listener);
-    return () => this.events.off('stored', listener);
+  onStored(listener: (seq: number) => void): Off {
+    return this.events.on('stored', listener);
   }
 
   attach(sink: OutboxSink): void {

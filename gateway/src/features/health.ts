@@ -4,11 +4,25 @@
  * to <base>/bridge/health in Zigbee2MQTT's shape with our figures beside it.
  */
 import { encodePayload, type GatewayHealth } from '@switchfleet/protocol';
-import type { Feature, GatewayDeps } from '../deps.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { Subscriptions } from '../events.ts';
+import type { HealthMonitor } from '../health/health.ts';
+import type { LocalLink } from '../local/local-link.ts';
+import type { CommandRunner } from './command-runner.ts';
+import type { Feature } from './feature.ts';
 
-export function healthFeature(deps: GatewayDeps): Feature {
+export interface HealthFeatureDeps
+  extends Pick<GatewayDeps, 'config' | 'cloud' | 'log' | 'pool' | 'registry' | 'outbox'> {
+  health: HealthMonitor;
+  runner: CommandRunner;
+  /** The local bridge's link, when it runs. */
+  local?: LocalLink;
+}
+
+export function healthFeature(deps: HealthFeatureDeps): Feature {
   const { config, cloud, local, log } = deps;
   let timer: NodeJS.Timeout | undefined;
+  const subs = new Subscriptions();
 
   const snapshot = (): GatewayHealth =>
     deps.health.snapshot({
@@ -39,13 +53,14 @@ export function healthFeature(deps: GatewayDeps): Feature {
   return {
     name: 'health',
     start() {
-      cloud.onUp(publish);
-      local?.onUp(publish);
+      subs.add(cloud.onUp(publish));
+      if (local) subs.add(local.onUp(publish));
       timer = setInterval(publish, config.health.intervalMs);
       timer.unref();
     },
     stop() {
       clearInterval(timer);
+      subs.clear();
     },
   };
 }

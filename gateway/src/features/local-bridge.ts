@@ -7,26 +7,34 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { firmware } from '@switchfleet/protocol';
-import type { Feature, GatewayDeps } from '../deps.ts';
+import type { GatewayDeps } from '../deps.ts';
 import type { DeviceRecord } from '../devices/registry.ts';
-import { CommandHandedBack } from '../features/command-runner.ts';
-import { discoveryMessages, discoveryTopics, type DiscoveryContext } from './homeassistant.ts';
-import { bridgeDiscoveryMessages } from './homeassistant-bridge.ts';
-import type { LocalLink } from './local-link.ts';
-import { OFFLINE, ONLINE } from './local-link.ts';
-import { deviceEntry, deviceState, ieeeOf, parseSet, type UpdateState } from './payloads.ts';
-import { BridgeRequestError, bridgeRequests, type RequestBody } from './requests.ts';
+import { Subscriptions } from '../events.ts';
+import { discoveryMessages, discoveryTopics, type DiscoveryContext } from '../local/homeassistant.ts';
+import { bridgeDiscoveryMessages } from '../local/homeassistant-bridge.ts';
+import { OFFLINE, ONLINE, type LocalLink } from '../local/local-link.ts';
+import { deviceEntry, deviceState, ieeeOf, parseSet, type UpdateState } from '../local/payloads.ts';
+import { BridgeRequestError, bridgeRequests, type RequestBody } from '../local/requests.ts';
+import { CommandHandedBack, type CommandRunner } from './command-runner.ts';
+import type { Feature } from './feature.ts';
+import type { OtaFeature } from './ota.ts';
+
+export interface LocalBridgeDeps
+  extends Pick<GatewayDeps, 'config' | 'registry' | 'log' | 'pool' | 'book' | 'now' | 'requestRestart'> {
+  runner: CommandRunner;
+  ota: Pick<OtaFeature, 'update'>;
+}
 
 export const GATEWAY_VERSION = '0.1.0';
 
-export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
+export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
   const { config, registry, log, runner, pool } = deps;
   const base = config.local.baseTopic;
   const ha: DiscoveryContext = { prefix: config.local.discoveryPrefix, base, gatewayId: config.gatewayId, version: GATEWAY_VERSION };
   const updates = new Map<string, UpdateState>();
   /** The mode each switch's discovery and device entry were last published for. */
   const publishedMode = new Map<string, DeviceRecord['mode']>();
-  const offs: (() => void)[] = [];
+  const subs = new Subscriptions();
   let joinTimer: NodeJS.Timeout | undefined;
 
   const publishState = (rec: DeviceRecord) => link.publish(`${base}/${rec.name}`, deviceState(rec, updates.get(rec.address)), true);
@@ -217,9 +225,9 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
   return {
     name: 'local-bridge',
     start() {
-      link.onUp(republishAll);
-      link.onMessage(onMessage);
-      offs.push(
+      subs.add(link.onUp(republishAll));
+      subs.add(link.onMessage(onMessage));
+      for (const off of [
         registry.onChange((rec, change) => {
           publishState(rec);
           // A mode heard for the first time or changed changes what the switch offers.
@@ -252,12 +260,12 @@ export function localBridge(deps: GatewayDeps, link: LocalLink): Feature {
           event('device_leave', { friendly_name: rec.name, ieee_address: ieeeOf(rec.address) });
           publishDevices();
         }),
-      );
+      ]) subs.add(off);
       link.start();
     },
     async stop() {
       clearTimeout(joinTimer);
-      for (const off of offs.splice(0)) off();
+      subs.clear();
       await link.stop();
     },
   };

@@ -1,10 +1,17 @@
 /**
- * Reports every meaningful change of a switch to the cloud through the durable outbox, and the whole
+ * The cloud report: reports every meaningful change of a switch to the cloud through the durable outbox, and the whole
  * inventory after each (re)connect so the cloud's view is rebuilt even if it lost ours.
  */
 import type { DeviceReport } from '@switchfleet/protocol';
-import type { Feature, GatewayDeps } from '../deps.ts';
+import type { GatewayDeps } from '../deps.ts';
 import type { DeviceRecord } from '../devices/registry.ts';
+import { Subscriptions } from '../events.ts';
+import type { HealthMonitor } from '../health/health.ts';
+import type { Feature } from './feature.ts';
+
+export interface CloudReportDeps extends Pick<GatewayDeps, 'registry' | 'cloud' | 'log' | 'outbox' | 'config'> {
+  health: Pick<HealthMonitor, 'error'>;
+}
 
 export function toReport(rec: DeviceRecord, seq: number): DeviceReport {
   const device: DeviceReport['device'] = { address: rec.address, model: rec.model, name: rec.name };
@@ -22,9 +29,9 @@ export function toReport(rec: DeviceRecord, seq: number): DeviceReport {
   return report;
 }
 
-export function bridge(deps: GatewayDeps): Feature {
+export function cloudReport(deps: CloudReportDeps): Feature {
   const { registry, cloud, log, outbox } = deps;
-  let off = () => {};
+  const subs = new Subscriptions();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   /** The lastSeen each switch's latest report carried. */
@@ -41,12 +48,14 @@ export function bridge(deps: GatewayDeps): Feature {
   };
 
   return {
-    name: 'bridge',
+    name: 'cloud-report',
     start() {
-      off = registry.onChange((rec) => publish(rec));
-      cloud.onUp(() => {
-        for (const rec of registry.all()) publish(rec);
-      });
+      subs.add(registry.onChange((rec) => publish(rec)));
+      subs.add(
+        cloud.onUp(() => {
+          for (const rec of registry.all()) publish(rec);
+        }),
+      );
       // Advertisements alone report nothing, so a switch that is heard but idle would look gone to
       // the cloud, which takes a switch not reported for a while as offline: each switch heard since
       // its last report is reported again every reportEveryMs.
@@ -60,7 +69,7 @@ export function bridge(deps: GatewayDeps): Feature {
     stop() {
       stopped = true;
       clearInterval(timer);
-      off();
+      subs.clear();
     },
   };
 }

@@ -4,10 +4,11 @@
  * step it was at, still boots its old or its new image).
  */
 import { compactAddress } from '@switchfleet/protocol';
-import type { Feature, GatewayDeps } from '../deps.ts';
-import type { OtaProgress } from './progress.ts';
-import type { OtaResult, OtaTimeouts } from './options.ts';
-import { updateSwitch } from './update.ts';
+import type { GatewayDeps } from '../deps.ts';
+import type { OtaProgress } from '../ota/progress.ts';
+import type { OtaResult, OtaTimeouts } from '../ota/options.ts';
+import { updateSwitch } from '../ota/update.ts';
+import type { Feature } from './feature.ts';
 
 export interface OtaFeatureOptions {
   /** SPKI PEM public keys images must be signed with. */
@@ -29,7 +30,6 @@ export interface OtaFeature extends Feature {
   readonly active: readonly string[];
 }
 
-/** Takes the gateway's deps (only pool, log and now are used). */
 export function ota(deps: Pick<GatewayDeps, 'pool' | 'log' | 'now'>, options: OtaFeatureOptions): OtaFeature {
   const running = new Map<string, { result: Promise<OtaResult>; abort: AbortController }>();
   let stopping = false;
