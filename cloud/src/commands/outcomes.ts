@@ -7,8 +7,8 @@ import type { FailureReason } from '@switchfleet/protocol';
 import { and, eq, inArray, lte, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { commands, devices } from '../db/schema.ts';
-import { OPEN_STATUSES, type CommandRecord } from './command-record.ts';
-import type { EventBus } from './event-bus.ts';
+import { OPEN_STATUSES, type CommandRecord } from './record.ts';
+import type { EventBus } from '../events/bus.ts';
 
 export interface Outcome {
   status: 'succeeded' | 'failed' | 'expired';

@@ -14,10 +14,10 @@ import { rowsOf, type Db } from '../db/database.ts';
 import { devices, homeMembers, schedules } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError, ScheduleTooFrequentError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import type { CommandDispatcher } from './command-dispatch.ts';
-import type { DeviceService } from './devices.ts';
-import type { ShadowService } from './shadow.ts';
-import { runEvery } from './periodic.ts';
+import type { CommandDispatcher } from './dispatch.ts';
+import type { DeviceService } from '../devices/devices.ts';
+import type { ShadowService } from '../devices/shadow.ts';
+import { runEvery } from '../periodic.ts';
 
 export const SCHEDULE_ACTIONS = ['on', 'off', 'toggle', 'press'] as const;
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];

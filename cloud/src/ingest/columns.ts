@@ -1,9 +1,9 @@
 /**
- * A batch of device reports as the batched write sends it (ingest-sql.ts): one array literal per
+ * A batch of device reports as the batched write sends it (sql.ts): one array literal per
  * column and one identity per switch.
  */
 import { ArrayLiteral } from '../db/array-literal.ts';
-import type { ReportRow } from './ingest-sql.ts';
+import type { ReportRow } from './sql.ts';
 
 type IdentityField = 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial';
 type Identity = Pick<ReportRow, IdentityField>;

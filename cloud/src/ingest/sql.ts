@@ -18,8 +18,8 @@
 import { sql } from 'drizzle-orm';
 import { DEFAULT_GATEWAY_MAX_DEVICES } from '../config.ts';
 import { rowsOf, type Db } from '../db/database.ts';
-import { notifyStateEventsSql } from './event-bus.ts';
-import { columns, type Columns } from './ingest-columns.ts';
+import { notifyStateEventsSql } from '../events/bus.ts';
+import { columns, type Columns } from './columns.ts';
 
 /** One device report, flattened. */
 export interface ReportRow {
@@ -206,7 +206,7 @@ async function writeColumns(db: Db, c: Columns, maxDevices: number, redeliveries
       end
       returning device_id, online, "on", battery, rssi, version
     ), announced as (
-      -- every cloud instance hears the new states (event-bus.ts), delivered when this statement commits
+      -- every cloud instance hears the new states (events/bus.ts), delivered when this statement commits
       ${notifyStateEventsSql(sql`select w.device_id, r.home_id, w.online, w."on", w.battery, w.rssi, w.version from written w join registered r on r.id = w.device_id`)}
     )${redeliveries ? sql`, stored as (select device_id, count(*)::integer as n from hist group by device_id)` : sql``}
     -- rows written by a CTE are invisible to the rest of the statement except through RETURNING;

@@ -1,22 +1,22 @@
 /**
- * Gateway → cloud traffic. The pipeline (ingest-pipeline.ts: decode, batch, write) runs in the ingest
- * worker thread (ingest-thread.ts), off the event loop of the broker, commands and API; this service
+ * Gateway → cloud traffic. The pipeline (pipeline.ts: decode, batch, write) runs in the ingest
+ * worker thread (thread.ts), off the event loop of the broker, commands and API; this service
  * is its main-thread side: it keeps the counts and the metrics, the latest health per gateway, and
  * applies what needs the cloud's services, gateway statuses and command results, in the order the
  * worker received them.
  */
 import { topicMap, type GatewayHealth } from '@switchfleet/protocol';
 import type { Logger } from 'pino';
-import type { CommandService } from './commands.ts';
-import type { GatewayService } from './gateways.ts';
-import { forgetGatewaySeq } from './ingest-sql.ts';
-import { IngestThread, type WorkerStart } from './ingest-thread.ts';
-import type { AppliedMessage } from './ingest-messages.ts';
-import type { IngestStats } from './ingest-pipeline.ts';
+import type { CommandService } from '../commands/commands.ts';
+import type { GatewayService } from '../devices/gateways.ts';
+import { forgetGatewaySeq } from './sql.ts';
+import { IngestThread, type WorkerStart } from './thread.ts';
+import type { AppliedMessage } from './messages.ts';
+import type { IngestStats } from './pipeline.ts';
 import type { Db } from '../db/database.ts';
 import type { CloudMetrics } from '../metrics.ts';
 
-export type { IngestStats } from './ingest-pipeline.ts';
+export type { IngestStats } from './pipeline.ts';
 
 /** Stats that count something other than a message's outcome, so they stay out of sf_ingest_messages_total. */
 const NOT_OUTCOMES: ReadonlySet<keyof IngestStats> = new Set(['received', 'reportBatches']);

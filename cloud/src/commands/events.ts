@@ -4,8 +4,8 @@
  * when the bus says it may have missed events, they re-read at once instead of at their timeout.
  */
 import { EventEmitter } from 'node:events';
-import { isTerminal, type CommandRowStatus } from './command-record.ts';
-import type { EventBus } from './event-bus.ts';
+import { isTerminal, type CommandRowStatus } from './record.ts';
+import type { EventBus } from '../events/bus.ts';
 
 /** The emitter's event for a gap: a symbol, so that no command id can name it. */
 const GAP = Symbol('gap');

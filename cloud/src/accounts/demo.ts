@@ -5,7 +5,7 @@
  */
 import { CloudError, EmailTakenError, GatewayExistsError } from '../errors.ts';
 import type { AccountService, User } from './accounts.ts';
-import type { GatewayCredentials, GatewayService } from './gateways.ts';
+import type { GatewayCredentials, GatewayService } from '../devices/gateways.ts';
 import type { Home, HomeService } from './homes.ts';
 
 export interface DemoSeed {

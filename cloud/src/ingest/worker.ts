@@ -3,16 +3,16 @@
  * (decode, batch, write) and its own handle on the database, so that none of that runs on the event
  * loop that also carries the embedded broker, the command path and the HTTP API. What the pipeline
  * does not write itself (statuses, command results, health) and its counts go to the main thread,
- * which owns the services they need (ingest-thread.ts). Messages are typed in ingest-thread.ts.
+ * which owns the services they need (thread.ts). Messages are typed in thread.ts.
  */
 import { parentPort } from 'node:worker_threads';
 import type { MqttClient } from 'mqtt';
 import { connectCloudClient } from '../broker/client.ts';
 import { acknowledgeWhenDone, OrderedAcks } from '../broker/ordered-acks.ts';
 import { openShared, type SharedDb } from '../db/shared.ts';
-import { NO_TICKET, type AppliedMessage } from './ingest-messages.ts';
-import { IngestPipeline, type IngestSink, type IngestStats } from './ingest-pipeline.ts';
-import type { FromWorker, ToWorker, WorkerStart } from './ingest-thread.ts';
+import { NO_TICKET, type AppliedMessage } from './messages.ts';
+import { IngestPipeline, type IngestSink, type IngestStats } from './pipeline.ts';
+import type { FromWorker, ToWorker, WorkerStart } from './thread.ts';
 
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
@@ -71,7 +71,7 @@ const sink: IngestSink = {
     sink.log('error', { err: error instanceof Error ? error.message : String(error), unwritten },
       'ingest: the database stayed unavailable; reports not yet written are left unacknowledged to the broker, which sends them again to the restarted worker');
     // Unless the cloud is stopping anyway, this worker ends and the main thread starts a new one
-    // (ingest-thread.ts): the broker sends what a session left unacknowledged only when it connects
+    // (thread.ts): the broker sends what a session left unacknowledged only when it connects
     // again (MQTT 3.1.1 §4.4), and the new worker takes it from the start.
     if (!stopping) setImmediate(() => process.exit(1));
   },

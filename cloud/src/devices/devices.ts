@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import { devices, deviceState, deviceStateHistory, gateways, homeMembers, rooms } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { DeviceViewCache } from './device-view-cache.ts';
+import { DeviceViewCache } from './view-cache.ts';
 
 export interface DeviceView {
   id: string;

@@ -16,19 +16,19 @@ import { rowsOf, type Db } from '../db/database.ts';
 import { commands, devices, homeMembers } from '../db/schema.ts';
 import { IdempotencyKeyReusedError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import type { CommandDispatcher } from './command-dispatch.ts';
-import type { CommandEvents } from './command-events.ts';
-import type { CommandOutcomes } from './command-outcomes.ts';
-import { isTerminal, type CommandRecord } from './command-record.ts';
+import type { CommandDispatcher } from './dispatch.ts';
+import type { CommandEvents } from './events.ts';
+import type { CommandOutcomes } from './outcomes.ts';
+import { isTerminal, type CommandRecord } from './record.ts';
 import type { CloudMetrics } from '../metrics.ts';
-import type { DeviceService } from './devices.ts';
-import type { Shadow, ShadowService } from './shadow.ts';
-import { runEvery } from './periodic.ts';
+import type { DeviceService } from '../devices/devices.ts';
+import type { Shadow, ShadowService } from '../devices/shadow.ts';
+import { runEvery } from '../periodic.ts';
 
 export const DEFAULT_COMMAND_TTL_MS = 30_000;
 export const MAX_COMMAND_TTL_MS = 10 * 60_000;
 
-export type { CommandPublisher } from './command-dispatch.ts';
+export type { CommandPublisher } from './dispatch.ts';
 
 export interface CreateCommandOptions {
   ttlMs?: number;

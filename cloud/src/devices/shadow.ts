@@ -9,7 +9,7 @@ import { rowsOf, type Db } from '../db/database.ts';
 import { devices, deviceState, homeMembers } from '../db/schema.ts';
 import { NotFoundError, VersionConflictError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { notifyStateEventsSql, type EventBus } from './event-bus.ts';
+import { notifyStateEventsSql, type EventBus } from '../events/bus.ts';
 
 type Stamp = { timestamp: string };
 

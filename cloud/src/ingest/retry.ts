@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/database.ts';
 import { isDataDbError, isTransientDbError } from '../db/transient-errors.ts';
-import { mergeOutcomes, writeDeviceReports, type BatchOutcome, type ReportRow } from './ingest-sql.ts';
+import { mergeOutcomes, writeDeviceReports, type BatchOutcome, type ReportRow } from './sql.ts';
 
 /** First pause before a batch is written again, doubled per attempt up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 100;
@@ -19,7 +19,7 @@ export interface RetryOptions {
   /** The budget; default RETRY_FOR_MS, at most RETRY_STOPPING_MS once `stopping()`. */
   retryForMs: number | undefined;
   stopping(): boolean;
-  /** A gateway's device cap (ingest-sql.ts); default DEFAULT_GATEWAY_MAX_DEVICES (config.ts). */
+  /** A gateway's device cap (sql.ts); default DEFAULT_GATEWAY_MAX_DEVICES (config.ts). */
   maxDevices?: number | undefined;
   log(level: 'info' | 'warn', fields: Record<string, unknown>, message: string): void;
 }

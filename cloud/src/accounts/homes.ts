@@ -10,7 +10,7 @@ import { homeMembers, homes, rooms, users } from '../db/schema.ts';
 import { violatedUniqueKey } from '../db/constraint-errors.ts';
 import { ForbiddenError, InvalidInputError, NameTakenError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { notifyMembershipChangedSql } from './event-bus.ts';
+import { notifyMembershipChangedSql } from '../events/bus.ts';
 
 export interface Home {
   id: string;

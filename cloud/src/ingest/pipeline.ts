@@ -1,9 +1,9 @@
 /**
  * The ingest pipeline: what happens to every message on an "up" topic, wherever it runs (the ingest
- * worker thread, see ingest-thread.ts). Each message is decoded against the topic map; a bad one is
+ * worker thread, see thread.ts). Each message is decoded against the topic map; a bad one is
  * counted, logged and dropped, and the messages around it go on. Decoded messages are applied in
  * arrival order by one drain loop; runs of consecutive device reports are written by ONE batched
- * statement (ingest-sql.ts), never an INSERT per message. Redelivered reports (same gateway, seq and
+ * statement (sql.ts), never an INSERT per message. Redelivered reports (same gateway, seq and
  * time) are stored once and reordered ones never overwrite newer state; both are decided in the
  * database, so they hold across restarts and across cloud instances. Gateway statuses and command
  * results are handed to `sink.apply` in their place in that order, and the loop waits for them.
@@ -13,9 +13,9 @@
 import { decodePayload, parseTopic, topicMap, type GatewayHealth } from '@switchfleet/protocol';
 import type { Db } from '../db/database.ts';
 import { isTransientDbError } from '../db/transient-errors.ts';
-import { NO_TICKET, toMessage, type AppliedMessage, type IngestStats, type Message } from './ingest-messages.ts';
-import { writeIsolating } from './ingest-retry.ts';
-import type { ReportRow } from './ingest-sql.ts';
+import { NO_TICKET, toMessage, type AppliedMessage, type IngestStats, type Message } from './messages.ts';
+import { writeIsolating } from './retry.ts';
+import type { ReportRow } from './sql.ts';
 
 /**
  * How long a drain step under load keeps gathering arriving messages. A statement costs a few
@@ -36,11 +36,11 @@ const BATCH_MAX = 2000;
  * gateway clock that is wrong (a report cannot be observed in the future), and kept, it would sit
  * at the end of the switch's history for years; it is counted malformed and dropped. Within the
  * allowance it is stored as dated, and the shadow orders it by its time clamped to the cloud's
- * (ingest-sql.ts), so it never outranks a report that comes after it.
+ * (sql.ts), so it never outranks a report that comes after it.
  */
 export const MAX_AHEAD_MS = 5 * 60_000;
 
-export type { IngestStats } from './ingest-messages.ts';
+export type { IngestStats } from './messages.ts';
 
 /** Where the pipeline's outcomes go. */
 export interface IngestSink {

@@ -1,10 +1,10 @@
 /**
- * The main thread's side of the ingest worker (ingest-worker.ts): starts it, answers it, and starts
+ * The main thread's side of the ingest worker (worker.ts): starts it, answers it, and starts
  * it again when it dies. The worker holds its own MQTT subscription and database handle; this side
  * only sees its counts, its logs, the statuses and command results it hands over in arrival order
  * (answered with `applied` once done, so the worker's order holds), and the health snapshots.
  *
- * The worker runs a bundle of ingest-worker.ts (worker-bundle.ts); loading it still takes a few
+ * The worker runs a bundle of worker.ts (worker-bundle.ts); loading it still takes a few
  * hundred milliseconds, so the cloud boots it first and starts it once database and broker are up.
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
@@ -12,8 +12,8 @@ import type { GatewayHealth } from '@switchfleet/protocol';
 import type { ClientLogger } from '../broker/client.ts';
 import { workerBundle } from '../worker-bundle.ts';
 import type { SharedDatabase } from '../db/database.ts';
-import type { AppliedMessage } from './ingest-messages.ts';
-import type { IngestStats } from './ingest-pipeline.ts';
+import type { AppliedMessage } from './messages.ts';
+import type { IngestStats } from './pipeline.ts';
 
 export interface WorkerStart {
   mqtt: {
@@ -25,9 +25,9 @@ export interface WorkerStart {
     sessionId?: string | undefined;
   };
   database: SharedDatabase;
-  /** How long a batch is written again while the database is unavailable (ingest-pipeline.ts). */
+  /** How long a batch is written again while the database is unavailable (pipeline.ts). */
   retryForMs?: number | undefined;
-  /** How many switches a gateway may have (ingest-sql.ts). */
+  /** How many switches a gateway may have (sql.ts). */
   maxDevicesPerGateway?: number | undefined;
 }
 
@@ -182,8 +182,8 @@ class Booted {
   }
 }
 
-/** The worker's module: a bundle of ingest-worker.ts. */
-const ENTRY = new URL('./ingest-worker.ts', import.meta.url);
+/** The worker's module: a bundle of worker.ts. */
+const ENTRY = new URL('./worker.ts', import.meta.url);
 
 /**
  * The ingest worker as a lasting service: `boot` at once, `start` when the cloud is ready, and from

@@ -1,8 +1,8 @@
 /**
- * The messages the ingest pipeline queues, as it makes them from decoded payloads (ingest-pipeline.ts).
+ * The messages the ingest pipeline queues, as it makes them from decoded payloads (pipeline.ts).
  */
 import type { CommandResult, DeviceReport, GatewayStatus, topicMap } from '@switchfleet/protocol';
-import type { ReportRow } from './ingest-sql.ts';
+import type { ReportRow } from './sql.ts';
 
 /** `handle`'s ticket for a message with no acknowledgement to hold (QoS 0, or one sent at once). */
 export const NO_TICKET = -1;
@@ -78,6 +78,6 @@ export interface IngestStats {
    * retry budget without a kept session (with one, such reports are left to the broker instead).
    */
   failed: number;
-  /** Batched device-report writes (one statement each, see ingest-sql.ts), whatever their outcome. */
+  /** Batched device-report writes (one statement each, see sql.ts), whatever their outcome. */
   reportBatches: number;
 }

@@ -11,7 +11,7 @@ import { lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type Db } from '../db/database.ts';
 import { rateLimitWindows } from '../db/schema.ts';
-import { runEvery } from './periodic.ts';
+import { runEvery } from '../periodic.ts';
 
 export interface LimitRule {
   /** Attempts allowed per window. */

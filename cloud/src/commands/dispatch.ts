@@ -10,7 +10,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type Db } from '../db/database.ts';
-import type { CommandOutcomes } from './command-outcomes.ts';
+import type { CommandOutcomes } from './outcomes.ts';
 
 /** The one thing commands need from the broker: a QoS 1 publish that resolves on PUBACK. */
 export interface CommandPublisher {

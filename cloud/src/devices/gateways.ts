@@ -13,6 +13,7 @@ import type { Db } from '../db/database.ts';
 import { gateways, homeMembers, homes } from '../db/schema.ts';
 import { ForbiddenError, GatewayExistsError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import type { BrokerAccount } from '../broker/mosquitto-files.ts';
 import { hashForMosquitto, isMosquittoHash, verifyMosquittoHash } from '../broker/mosquitto-passwd.ts';
 import { newSecret, verifySecret } from '../secrets.ts';
 
@@ -22,13 +23,6 @@ import { newSecret, verifySecret } from '../secrets.ts';
  * twice closes the older connection (MQTT 3.1.1 §3.1.4).
  */
 export const RESERVED_GATEWAY_PREFIX = 'sf-cloud';
-
-/** A gateway's account as a broker's password file holds it. */
-export interface BrokerAccount {
-  gatewayId: string;
-  /** mosquitto `$7$` hash, or null for a secret hashed before that form (rotate it). */
-  mosquittoHash: string | null;
-}
 
 export interface GatewayCredentials {
   gatewayId: string;

@@ -15,7 +15,7 @@ import type { Db } from '../db/database.ts';
 import { refreshTokens } from '../db/schema.ts';
 import { InvalidRefreshTokenError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import type { EventBus } from './event-bus.ts';
+import type { EventBus } from '../events/bus.ts';
 
 export const DEFAULT_REFRESH_TTL_MS = 30 * 24 * 3600_000;
 /** How long an instance trusts that a session is still active without asking the database again. */

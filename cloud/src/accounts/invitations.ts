@@ -9,7 +9,7 @@ import { homeInvitations, homeMembers, homes, users } from '../db/schema.ts';
 import { AlreadyMemberError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { normalizeEmail } from './accounts.ts';
-import { notifyMembershipChangedSql } from './event-bus.ts';
+import { notifyMembershipChangedSql } from '../events/bus.ts';
 import type { HomeMembership, HomeService } from './homes.ts';
 
 export interface Invitation {
