@@ -1,7 +1,7 @@
 /**
  * A PostgreSQL session that is opened again when it is lost. Some state lives in a session and dies
  * with it (LISTEN, session advisory locks); when the server restarts or fails over, or the
- * connection is cut, node-postgres only reports the end. Used by pg-listen.ts and pg-claim.ts.
+ * connection is cut, node-postgres only reports the end. Used by listen.ts and claim.ts.
  */
 import pg from 'pg';
 

@@ -6,12 +6,12 @@
 //
 // Messages in:  { id, op: 'query' | 'begin' | 'end' | 'listen' | 'unlisten' | 'close' | 'attach', ... }
 // Messages out: { id, ok: true, result } | { id, ok: false, error } | { notify, payload } | { ready } | { failed }
-// The protocol is owned by ./pglite-client.ts. 'attach' hands over a MessagePort that another thread
+// The protocol is owned by client.ts. 'attach' hands over a MessagePort that another thread
 // (the ingest worker) holds: its queries and transactions are served on that port like the parent's,
 // while LISTEN and close stay with the parent, which owns the database.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { StatementCache } from './pglite-statements.mjs';
+import { StatementCache } from './statements.mjs';
 
 const port = parentPort;
 /** Open transactions by id: the function that ends each, and its end. Their statements run through `statements`. */

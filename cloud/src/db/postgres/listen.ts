@@ -6,7 +6,7 @@
  * listened are lost; `onGap` says so once listening again.
  */
 import pg from 'pg';
-import { keepSession, sessionClient } from './pg-kept-session.ts';
+import { keepSession, sessionClient } from './kept-session.ts';
 
 export interface KeptListen {
   url: string;

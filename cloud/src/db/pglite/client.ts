@@ -1,5 +1,5 @@
 /**
- * The parent side of the PGlite thread (pglite-thread.mjs): a client with the part of PGlite's
+ * The parent side of the PGlite thread (thread.mjs): a client with the part of PGlite's
  * interface drizzle's pglite driver uses (`query`, `transaction`) plus `listen` and `close`,
  * each call a message to the thread. Statements run there, off this event loop.
  *
@@ -66,7 +66,7 @@ export class PgliteThreadClient implements TransactionHandle {
 
   /** Starts the thread and resolves once PGlite is open there (or rejects with why it is not). */
   static async start(options: { dataDir?: string | undefined; setup?: string[] }): Promise<PgliteThreadClient> {
-    const worker = new Worker(new URL('./pglite-thread.mjs', import.meta.url), { workerData: options });
+    const worker = new Worker(new URL('./thread.mjs', import.meta.url), { workerData: options });
     const client = new PgliteThreadClient(worker);
     await new Promise<void>((resolve, reject) => {
       const early = (e: Error) => reject(e);

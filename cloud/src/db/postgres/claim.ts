@@ -6,7 +6,7 @@
  * So a lost session takes the lock again on a new one; if another holder got there first, `onLost`
  * says so, once.
  */
-import { keepSession, sessionClient } from './pg-kept-session.ts';
+import { keepSession, sessionClient } from './kept-session.ts';
 
 export interface KeptClaim {
   url: string;

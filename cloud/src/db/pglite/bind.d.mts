@@ -1,2 +1,2 @@
-/** See pglite-bind.mjs. */
+/** See bind.mjs. */
 export declare function bindExecuteSync(statement: string, values: readonly (string | Uint8Array | null)[]): Buffer;

@@ -1,15 +1,15 @@
 /**
  * PGlite adapter: PostgreSQL compiled to WASM, run in a worker thread of this process (see
- * pglite-thread.mjs for why), with files under a data dir or in memory.
+ * thread.mjs for why), with files under a data dir or in memory.
  */
 import { mkdir } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
-import type { Database, Db } from './database.ts';
-import { migrationsFolder } from './migrations-folder.ts';
-import { PgliteThreadClient } from './pglite-client.ts';
-import { schema } from './schema.ts';
+import type { Database, Db } from '../database.ts';
+import { migrationsFolder } from '../migrations-folder.ts';
+import { PgliteThreadClient } from './client.ts';
+import { schema } from '../schema.ts';
 
 export interface PgliteOptions {
   /** Directory for the database files; omitted means in memory (tests). */

@@ -8,8 +8,8 @@
 // execProtocolStream, under the same locks PGlite's own query() takes, and builds results with
 // PGlite's own parser, so callers see what query() returns.
 import { parse, protocol } from '@electric-sql/pglite';
-import { bindExecuteSync } from './pglite-bind.mjs';
-import { MAX_PREPARED, PLAN_CHANGED } from './prepared.mjs';
+import { bindExecuteSync } from './bind.mjs';
+import { MAX_PREPARED, PLAN_CHANGED } from '../prepared.mjs';
 
 const { serialize } = protocol;
 

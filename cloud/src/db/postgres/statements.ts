@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { MAX_PREPARED, PLAN_CHANGED } from './prepared.mjs';
+import { MAX_PREPARED, PLAN_CHANGED } from '../prepared.mjs';
 
 /** Statement names by text, shared by the clients of one pool; texts that must not be named map to null. */
 export class StatementNames {

@@ -2,12 +2,12 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import type { Database, Db } from './database.ts';
-import { migrationsFolder } from './migrations-folder.ts';
-import { claimKept } from './pg-claim.ts';
-import { listenKept } from './pg-listen.ts';
-import { namingClient, StatementNames } from './pg-statements.ts';
-import { schema } from './schema.ts';
+import type { Database, Db } from '../database.ts';
+import { migrationsFolder } from '../migrations-folder.ts';
+import { claimKept } from './claim.ts';
+import { listenKept } from './listen.ts';
+import { namingClient, StatementNames } from './statements.ts';
+import { schema } from '../schema.ts';
 
 /** Arbitrary but fixed key: every cloud process migrating the same database takes the same lock. */
 const MIGRATION_LOCK_KEY = 0x5f1ee7;
@@ -55,11 +55,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     share: async () => ({ kind: 'postgres', url: options.url }),
     async listen(channel, onPayload, onGap) {
       // LISTEN belongs to a session, so it needs its own connection outside the pool, one that is
-      // opened again when it is lost (pg-listen.ts).
+      // opened again when it is lost (listen.ts).
       return kept(await listenKept({ url: options.url, channel, onPayload, onGap: onGap ?? (() => {}) }));
     },
     async claim(name, onLost) {
-      // A session advisory lock on a connection of its own, taken again when that connection is lost (pg-claim.ts).
+      // A session advisory lock on a connection of its own, taken again when that connection is lost (claim.ts).
       const release = await claimKept({ url: options.url, name, onLost: onLost ?? (() => {}) });
       return release && kept(release);
     },
