@@ -4,28 +4,28 @@ export { parseConfig, type AppConfig } from './config.ts';
 export * from './errors.ts';
 export type { Database, Db } from './db/database.ts';
 export { openDatabase, type DatabaseOptions } from './db/open.ts';
-export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './services/accounts.ts';
-export { HomeService, type Home, type HomeMembership, type Member, type Room } from './services/homes.ts';
-export { InvitationService, type Invitation } from './services/invitations.ts';
-export { ScheduleService, SCHEDULE_ACTIONS, nextOccurrence, type Schedule, type ScheduleAction } from './services/schedules.ts';
-export { GatewayService, type Gateway, type GatewayCredentials } from './services/gateways.ts';
-export { DeviceService, type DeviceView, type DeviceRoute } from './services/devices.ts';
-export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './services/sessions.ts';
-export { ShadowService, type Shadow } from './services/shadow.ts';
+export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './accounts/accounts.ts';
+export { HomeService, type Home, type HomeMembership, type Member, type Room } from './accounts/homes.ts';
+export { InvitationService, type Invitation } from './accounts/invitations.ts';
+export { ScheduleService, SCHEDULE_ACTIONS, nextOccurrence, type Schedule, type ScheduleAction } from './commands/schedules.ts';
+export { GatewayService, type Gateway, type GatewayCredentials } from './devices/gateways.ts';
+export { DeviceService, type DeviceView, type DeviceRoute } from './devices/devices.ts';
+export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './accounts/sessions.ts';
+export { ShadowService, type Shadow } from './devices/shadow.ts';
 export {
   RateLimitService,
   type LimitRule,
   type LimitDecision,
   type LimitedKey,
   type WindowCount,
-} from './services/rate-limits.ts';
+} from './accounts/rate-limits.ts';
 export {
   EventBus,
   type CloudEvent,
   type StateEvent,
   type CommandEvent,
   type MembershipChange,
-} from './services/event-bus.ts';
+} from './events/bus.ts';
 export { createMetrics, type CloudMetrics } from './metrics.ts';
 export {
   CommandService,
@@ -33,10 +33,10 @@ export {
   MAX_COMMAND_TTL_MS,
   type CommandPublisher,
   type CreateCommandOptions,
-} from './services/commands.ts';
-export { isTerminal, type CommandRecord, type CommandRowStatus } from './services/command-record.ts';
-export { IngestService, INGEST_FILTERS, type IngestStats } from './services/ingest.ts';
-export { HealthService, type HealthReport } from './services/health.ts';
-export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './services/demo.ts';
+} from './commands/commands.ts';
+export { isTerminal, type CommandRecord, type CommandRowStatus } from './commands/record.ts';
+export { IngestService, INGEST_FILTERS, type IngestStats } from './ingest/ingest.ts';
+export { HealthService, type HealthReport } from './devices/health.ts';
+export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './accounts/demo.ts';
 export { writeMosquittoFiles, cloudAccountFromUrl, type MosquittoFilesResult } from './broker/mosquitto-files.ts';
 export { mosquittoListeners, mosquittoSettings, MOSQUITTO_FILES } from './broker/mosquitto-settings.ts';

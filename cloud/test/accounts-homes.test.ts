@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailTakenError, GatewayExistsError, InvalidInputError, NotFoundError } from '../src/errors.ts';
-import { ensureDemo } from '../src/services/demo.ts';
+import { ensureDemo } from '../src/accounts/demo.ts';
 import { connectGateway, eventually, household, randomAddress, startTestCloud, unique, type TestCloud } from '../src/testing/harness.ts';
 
 let t: TestCloud;

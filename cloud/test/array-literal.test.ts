@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArrayLiteral, ArrayValueError } from '../src/db/array-literal.ts';
-import { PgliteThreadClient } from '../src/db/pglite-client.ts';
+import { PgliteThreadClient } from '../src/db/pglite/client.ts';
 
 let client: PgliteThreadClient;
 beforeAll(async () => {

@@ -5,7 +5,7 @@
  * or PostgreSQL with DATABASE_URL), over the embedded broker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StateEvent } from '../src/services/event-bus.ts';
+import type { StateEvent } from '../src/events/bus.ts';
 import { eventually, gatewayWithSwitch, household, randomAddress, startTestCloud } from '../src/testing/harness.ts';
 import type { TestCloud } from '../src/testing/harness.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceViewCache } from '../src/services/device-view-cache.ts';
-import type { DeviceView } from '../src/services/devices.ts';
+import { DeviceViewCache } from '../src/devices/view-cache.ts';
+import type { DeviceView } from '../src/devices/devices.ts';
 import { gatewayWithSwitch, household, startTestCloud } from '../src/testing/harness.ts';
 
 const view = (name: string): DeviceView => ({

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
-import type { CloudEvent } from '../src/services/event-bus.ts';
+import type { CloudEvent } from '../src/events/bus.ts';
 import { cutListeningSessions } from '../src/testing/database.ts';
 import { eventually, gatewayWithSwitch, household, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
 

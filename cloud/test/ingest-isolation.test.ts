@@ -8,7 +8,7 @@ import { decodePayload, encodePayload, topicFor } from '@switchfleet/protocol';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.ts';
-import { IngestPipeline, type IngestSink, type IngestStats } from '../src/services/ingest-pipeline.ts';
+import { IngestPipeline, type IngestSink, type IngestStats } from '../src/ingest/pipeline.ts';
 import { household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
 
 let t: TestCloud;

@@ -8,7 +8,7 @@ import { encodePayload, topicFor } from '@switchfleet/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
-import { IngestPipeline, type IngestSink } from '../src/services/ingest-pipeline.ts';
+import { IngestPipeline, type IngestSink } from '../src/ingest/pipeline.ts';
 import { randomAddress } from '../src/testing/harness.ts';
 
 let database: Database;

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devices, deviceState } from '../src/db/schema.ts';
-import { writeDeviceReports, type ReportRow } from '../src/services/ingest-sql.ts';
+import { writeDeviceReports, type ReportRow } from '../src/ingest/sql.ts';
 import { household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
 
 let t: TestCloud;

@@ -1,6 +1,6 @@
 import { topicFor } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StateEvent } from '../src/services/event-bus.ts';
+import type { StateEvent } from '../src/events/bus.ts';
 import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 import { connectGateway, eventually, household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { topicMap, type TopicName } from '@switchfleet/protocol';
 import { mosquittoListeners, mosquittoSettings } from '../src/broker/mosquitto-settings.ts';
 import { createMetrics } from '../src/metrics.ts';
-import { INGEST_OUTCOMES } from '../src/services/ingest.ts';
+import { INGEST_OUTCOMES } from '../src/ingest/ingest.ts';
 import { describe, expect, it } from 'vitest';
 
 const doc = await readFile(new URL('../../docs/mqtt-protocol.md', import.meta.url), 'utf8');

@@ -1,10 +1,10 @@
 /**
- * The PGlite thread writes Bind…Sync itself (pglite-bind.mjs) instead of through PGlite's serializer.
+ * The PGlite thread writes Bind…Sync itself (db/pglite/bind.mjs) instead of through PGlite's serializer.
  * The bytes must be the ones that serializer writes, for every kind of parameter it accepts.
  */
 import { protocol } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { bindExecuteSync } from '../src/db/pglite-bind.mjs';
+import { bindExecuteSync } from '../src/db/pglite/bind.mjs';
 
 const { serialize } = protocol;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseClosedError, PgliteThreadClient } from '../src/db/pglite-client.ts';
+import { DatabaseClosedError, PgliteThreadClient } from '../src/db/pglite/client.ts';
 
 describe('PGlite on its own thread', () => {
   let client: PgliteThreadClient;

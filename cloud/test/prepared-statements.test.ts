@@ -1,14 +1,14 @@
 /**
- * Both database adapters keep parameterized statements prepared by their text (pglite-statements.mjs,
- * pg-statements.ts). Runs on the PostgreSQL of DATABASE_URL when it is set (one connection, so that
+ * Both database adapters keep parameterized statements prepared by their text (db/pglite/statements.mjs,
+ * db/postgres/statements.ts). Runs on the PostgreSQL of DATABASE_URL when it is set (one connection, so that
  * the session's prepared statements are the ones asked about), otherwise on PGlite.
  */
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, type Database } from '../src/db/database.ts';
-import { openPglite } from '../src/db/pglite.ts';
-import { openPostgres } from '../src/db/postgres.ts';
+import { openPglite } from '../src/db/pglite/pglite.ts';
+import { openPostgres } from '../src/db/postgres/postgres.ts';
 import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
 
 let scratch: ScratchDatabase;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { refreshTokens } from '../src/db/schema.ts';
-import { SessionService } from '../src/services/sessions.ts';
+import { SessionService } from '../src/accounts/sessions.ts';
 import { eventually, household } from '../src/testing/harness.ts';
 import { useTwoInstances } from '../src/testing/two-instances.ts';
 

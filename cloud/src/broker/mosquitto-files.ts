@@ -8,10 +8,16 @@ import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { splitUrlCredentials } from '@switchfleet/protocol';
 import { ConfigError } from '../errors.ts';
-import type { BrokerAccount } from '../services/gateways.ts';
 import { mosquittoAcl } from './mosquitto-acl.ts';
 import { hashForMosquitto, passwordLine } from './mosquitto-passwd.ts';
 import { MOSQUITTO_FILES } from './mosquitto-settings.ts';
+
+/** A gateway's account as a broker's password file holds it. */
+export interface BrokerAccount {
+  gatewayId: string;
+  /** mosquitto `$7$` hash, or null for a secret hashed before that form (rotate it). */
+  mosquittoHash: string | null;
+}
 
 export interface MosquittoFilesInput {
   dir: string;

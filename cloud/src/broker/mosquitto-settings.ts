@@ -8,7 +8,7 @@
  */
 export const mosquittoSettings: readonly string[] = [
   // The cloud acknowledges a delivery once it is stored, a batch of up to a few thousand at a time
-  // (ingest-pipeline.ts), so a window of 20 would leave it writing 20 reports per statement.
+  // (ingest/pipeline.ts), so a window of 20 would leave it writing 20 reports per statement.
   'max_inflight_messages 0',
   // What waits for a cloud session that is away (restarting, under CLOUD_INSTANCE_ID) or behind:
   // about 100 s of 1000 reports a second. Size it to the rate times the longest gap to ride out.

@@ -11,7 +11,7 @@ import { mosquittoListeners, mosquittoSettings } from '../broker/mosquitto-setti
 import { parseConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { CloudError } from '../errors.ts';
-import { GatewayService } from '../services/gateways.ts';
+import { GatewayService } from '../devices/gateways.ts';
 
 export interface CloudCliIo {
   out(text: string): void;

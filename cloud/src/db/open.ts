@@ -1,7 +1,7 @@
 /** Chooses the Database adapter at the edge: a DATABASE_URL means PostgreSQL, otherwise PGlite. */
 import type { Database } from './database.ts';
-import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
+import { openPglite } from './pglite/pglite.ts';
+import { openPostgres } from './postgres/postgres.ts';
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;

@@ -1,4 +1,4 @@
-// What the two statement caches (pg-statements.ts, pglite-statements.mjs) agree on. Plain JavaScript:
+// What the two statement caches (postgres/statements.ts, pglite/statements.mjs) agree on. Plain JavaScript:
 // the PGlite thread starts without the TypeScript loader the parent may run under.
 
 /** Statement texts kept prepared; later ones run unnamed (a bound on the memory the server keeps for them). */

@@ -5,9 +5,9 @@
  * threads' statements run in the one PGlite. Migrations have run already; nothing here runs them.
  */
 import type { Db, SharedDatabase } from './database.ts';
-import { PgliteThreadClient } from './pglite-client.ts';
-import { drizzleOver } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
+import { PgliteThreadClient } from './pglite/client.ts';
+import { drizzleOver } from './pglite/pglite.ts';
+import { openPostgres } from './postgres/postgres.ts';
 
 export interface SharedDb {
   db: Db;

@@ -9,9 +9,9 @@ import { pino, type Logger } from 'pino';
 import type { DeviceIdentity, DeviceReport } from '@switchfleet/protocol';
 import { createCloud, type Cloud, type CloudConfig } from '../cloud.ts';
 import { parseConfig } from '../config.ts';
-import type { User } from '../services/accounts.ts';
-import type { GatewayCredentials } from '../services/gateways.ts';
-import type { Home } from '../services/homes.ts';
+import type { User } from '../accounts/accounts.ts';
+import type { GatewayCredentials } from '../devices/gateways.ts';
+import type { Home } from '../accounts/homes.ts';
 import { scratchDatabase } from './database.ts';
 import { MqttGateway } from './mqtt-gateway.ts';
 

@@ -1,2 +1,0 @@
-/** See pglite-bind.mjs. */
-export declare function bindExecuteSync(statement: string, values: readonly (string | Uint8Array | null)[]): Buffer;
