@@ -8,6 +8,7 @@ import { createCloud, parseConfig } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { redactUrl } from '@switchfleet/protocol';
 import { launcherLogger } from './launcher-log.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 
 const config = parseConfig(process.env);
 const log = launcherLogger(config.logLevel, 'json');
@@ -39,16 +40,7 @@ process.stdout.write(`switchfleet cloud is running
   instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}
 `);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    void (async () => {
-      await api.close();
-      await cloud.close();
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignals(log, async () => {
+  await api.close();
+  await cloud.close();
+});

@@ -7,6 +7,7 @@ import { parseConfig } from '@switchfleet/cloud';
 import { redactUrl } from '@switchfleet/protocol';
 import { parseLauncherConfig } from './launcher-config.ts';
 import { launcherLogger } from './launcher-log.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 import { startPlainBroker } from './plain-broker.ts';
 import { startSystem } from './system.ts';
 
@@ -63,16 +64,7 @@ Try:
 Ctrl-C stops everything.
 `);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    void (async () => {
-      await system.close();
-      await localBroker?.close();
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignals(log, async () => {
+  await system.close();
+  await localBroker?.close();
+});

@@ -14,7 +14,7 @@ export interface SmpServerDeps {
   images: ImageManager;
   /** Called after a reset request is answered; the switch reboots after its reset delay. */
   reset(): void;
-  /** What the switch reports as its SMP buffer (os group "MCUmgr parameters"); absent: not implemented. */
+  /** What the switch reports as its SMP buffer (os group "MCUmgr parameters"); absent: the command is left out. */
   buffer?: { size: number; count: number };
 }
 
