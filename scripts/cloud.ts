@@ -4,7 +4,7 @@
  * nothing simulated beside it: what an operator runs, one process per instance, behind mosquitto and
  * PostgreSQL when there are several. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
  */
-import { createCloud, parseConfig } from '@switchfleet/cloud';
+import { cloudSettings, createCloud, parseConfig } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { redactUrl } from '@switchfleet/protocol';
 import { launcherLogger } from './launcher-log.ts';
@@ -17,18 +17,7 @@ if (config.jwtSecretGenerated) {
   log.warn('JWT_SECRET is not set: tokens are signed with a random key of this process alone');
 }
 
-const cloud = await createCloud({
-  dataDir: config.dataDir,
-  databaseUrl: config.databaseUrl,
-  mqttPort: config.mqttPort,
-  mqttHost: config.mqttHost,
-  mqttUrl: config.mqttUrl,
-  instanceId: config.instanceId,
-  sharedGroup: config.sharedGroup,
-  deviceOfflineAfterMs: config.deviceOfflineAfterMs,
-  gatewayMaxDevices: config.gatewayMaxDevices,
-  logger: log.child({ part: 'cloud' }),
-});
+const cloud = await createCloud({ ...cloudSettings(config), logger: log.child({ part: 'cloud' }) });
 const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
 await api.listen({ port: config.port, host: config.host });
 

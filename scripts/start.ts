@@ -3,7 +3,7 @@
  * simulated radio with SIM_SWITCHES switches, already in the demo account's home. Ctrl-C stops all.
  */
 import { join } from 'node:path';
-import { parseConfig } from '@switchfleet/cloud';
+import { cloudSettings, parseConfig } from '@switchfleet/cloud';
 import { redactUrl } from '@switchfleet/protocol';
 import { parseLauncherConfig } from './launcher-config.ts';
 import { launcherLogger } from './launcher-log.ts';
@@ -19,15 +19,7 @@ const log = launcherLogger(config.logLevel, launcher.logFormat);
 const localBroker = launcher.localMqttPort === 0 ? undefined : await startPlainBroker(launcher.localMqttPort, config.mqttHost);
 
 const system = await startSystem({
-  databaseUrl: config.databaseUrl,
-  dataDir: config.dataDir,
-  mqttPort: config.mqttPort,
-  mqttHost: config.mqttHost,
-  mqttUrl: config.mqttUrl,
-  instanceId: config.instanceId,
-  sharedGroup: config.sharedGroup,
-  deviceOfflineAfterMs: config.deviceOfflineAfterMs,
-  gatewayMaxDevices: config.gatewayMaxDevices,
+  ...cloudSettings(config),
   jwtSecret: config.jwtSecret,
   demoEmail: config.demoEmail,
   demoPassword: config.demoPassword,

@@ -140,3 +140,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }
+
+/** What of the settings shapes the cloud itself (createCloud's options), for the processes that start one. */
+export function cloudSettings(config: AppConfig) {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    mqttPort: config.mqttPort,
+    mqttHost: config.mqttHost,
+    mqttUrl: config.mqttUrl,
+    instanceId: config.instanceId,
+    sharedGroup: config.sharedGroup,
+    deviceOfflineAfterMs: config.deviceOfflineAfterMs,
+    gatewayMaxDevices: config.gatewayMaxDevices,
+  };
+}

@@ -1,6 +1,6 @@
 /** Public surface of the cloud workspace: the composition root, configuration, services and errors. */
 export { createCloud, type Cloud, type CloudConfig, type CloudServices, type BrokerInfo } from './cloud.ts';
-export { parseConfig, type AppConfig } from './config.ts';
+export { cloudSettings, parseConfig, type AppConfig } from './config.ts';
 export * from './errors.ts';
 export type { Database, Db } from './db/database.ts';
 export { openDatabase, type DatabaseOptions } from './db/open.ts';
