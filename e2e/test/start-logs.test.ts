@@ -30,7 +30,9 @@ async function runStart(terminal: boolean): Promise<string[]> {
     LOCAL_MQTT_PORT: '0',
   };
   delete env.LOG_FORMAT;
-  const command = `'${process.execPath}' --import tsx scripts/start.ts`;
+  // `exec`: without SHELL, `script` runs the command under dash, which would not hand the terminal's
+  // SIGINT to node but die of it itself (exit 130).
+  const command = `exec '${process.execPath}' --import tsx scripts/start.ts`;
   const child = terminal
     ? spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
