@@ -20,7 +20,9 @@ export async function bundle(entry: string, outfile: string): Promise<void> {
     target: 'node20',
     external: EXTERNAL,
     // CommonJS dependencies inside an ESM bundle still call require().
-    banner: { js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);",
+    },
     logLevel: 'error',
     legalComments: 'none',
     minify: true,

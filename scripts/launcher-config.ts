@@ -35,13 +35,17 @@ export function parseLauncherConfig(
   let simSeed: number | undefined;
   if (env.SIM_SEED !== undefined && env.SIM_SEED !== '') {
     simSeed = Number(env.SIM_SEED);
-    if (!Number.isInteger(simSeed) || simSeed < 0) throw new LauncherConfigError(`SIM_SEED must be a non-negative integer, got "${env.SIM_SEED}"`);
+    if (!Number.isInteger(simSeed) || simSeed < 0)
+      throw new LauncherConfigError(`SIM_SEED must be a non-negative integer, got "${env.SIM_SEED}"`);
   }
   const gatewayId = env.SIM_GATEWAY_ID ?? 'sim-gw-1';
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(gatewayId)) throw new LauncherConfigError(`SIM_GATEWAY_ID "${gatewayId}" is not a valid gateway id`);
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(gatewayId))
+    throw new LauncherConfigError(`SIM_GATEWAY_ID "${gatewayId}" is not a valid gateway id`);
   const localMqttPort = Number(env.LOCAL_MQTT_PORT ?? '1884');
   if (!Number.isInteger(localMqttPort) || localMqttPort < 0 || localMqttPort > 65535) {
-    throw new LauncherConfigError(`LOCAL_MQTT_PORT must be a port number (0 turns the local bridge off), got "${env.LOCAL_MQTT_PORT}"`);
+    throw new LauncherConfigError(
+      `LOCAL_MQTT_PORT must be a port number (0 turns the local bridge off), got "${env.LOCAL_MQTT_PORT}"`,
+    );
   }
   const format = env.LOG_FORMAT || 'auto';
   if (!(LOG_FORMATS as readonly string[]).includes(format)) {

@@ -6,7 +6,10 @@ import { Aedes } from 'aedes';
  * Zigbee2MQTT-style bridge (as a household's mosquitto would be), and a shared broker for benchmarks.
  * Port 0 picks a free one.
  */
-export async function startPlainBroker(port = 0, host = '127.0.0.1'): Promise<{ url: string; port: number; aedes: Aedes; close(): Promise<void> }> {
+export async function startPlainBroker(
+  port = 0,
+  host = '127.0.0.1',
+): Promise<{ url: string; port: number; aedes: Aedes; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server = createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve, reject) => {

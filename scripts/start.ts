@@ -16,7 +16,8 @@ const launcher = parseLauncherConfig(process.env, { stdoutIsTTY: process.stdout.
 const log = launcherLogger(config.logLevel, launcher.logFormat);
 
 // The household's own broker for the gateway's Zigbee2MQTT-style bridge and Home Assistant discovery.
-const localBroker = launcher.localMqttPort === 0 ? undefined : await startPlainBroker(launcher.localMqttPort, config.mqttHost);
+const localBroker =
+  launcher.localMqttPort === 0 ? undefined : await startPlainBroker(launcher.localMqttPort, config.mqttHost);
 
 const system = await startSystem({
   ...cloudSettings(config),
@@ -40,7 +41,10 @@ process.stdout.write(`
 switchfleet is running
   REST API      ${base}   (OpenAPI UI ${base}/docs)
   MQTT broker   ${redactUrl(cloud.broker.url)}${launcher.gatewayMqttUrl ? ` (gateways: ${redactUrl(launcher.gatewayMqttUrl)})` : ''}${
-    launcher.mosquittoDir ? `\n  mosquitto     files written to ${launcher.mosquittoDir}: reload mosquitto to admit gateway ${launcher.gatewayId}` : ''}
+    launcher.mosquittoDir
+      ? `\n  mosquitto     files written to ${launcher.mosquittoDir}: reload mosquitto to admit gateway ${launcher.gatewayId}`
+      : ''
+  }
   local bridge  ${localBroker ? `${localBroker.url} (try: mosquitto_sub -h ${config.mqttHost} -p ${launcher.localMqttPort} -t 'switchfleet/#' -v)` : 'off (LOCAL_MQTT_PORT=0)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)

@@ -6,10 +6,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { cloudAccountFromUrl, createCloud, ensureDemo, writeMosquittoFiles, type Cloud, type DemoAccount } from '@switchfleet/cloud';
+import {
+  cloudAccountFromUrl,
+  createCloud,
+  ensureDemo,
+  writeMosquittoFiles,
+  type Cloud,
+  type DemoAccount,
+} from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { createSimRadio, type SimRadio, type SimRadioOptions } from '@switchfleet/firmware-sim';
-import { createGateway, loadNoble, resolveGatewayConfig, type Gateway, type GatewayConfigInput } from '@switchfleet/gateway';
+import {
+  createGateway,
+  loadNoble,
+  resolveGatewayConfig,
+  type Gateway,
+  type GatewayConfigInput,
+} from '@switchfleet/gateway';
 
 export interface SystemOptions {
   databaseUrl?: string | undefined;
@@ -72,11 +85,19 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     gatewayMaxDevices: options.gatewayMaxDevices,
     logger: log.child({ part: 'cloud' }),
   });
-  const demo = await ensureDemo(cloud.services, { email: options.demoEmail, password: options.demoPassword, gatewayId: options.gatewayId });
+  const demo = await ensureDemo(cloud.services, {
+    email: options.demoEmail,
+    password: options.demoPassword,
+    gatewayId: options.gatewayId,
+  });
 
   if (options.mosquittoDir !== undefined) {
     const account = cloudAccountFromUrl(options.mqttUrl);
-    await writeMosquittoFiles({ dir: options.mosquittoDir, gateways: await cloud.services.gateways.brokerAccounts(), cloud: account });
+    await writeMosquittoFiles({
+      dir: options.mosquittoDir,
+      gateways: await cloud.services.gateways.brokerAccounts(),
+      cloud: account,
+    });
   }
 
   const radio = createSimRadio(options.radio ?? {});
@@ -88,7 +109,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         gatewayId: options.gatewayId,
         dataDir: options.gatewayDataDir,
         // The gateway's own account, never the cloud's: the broker's ACL then applies to it.
-        mqtt: { url: options.gatewayMqttUrl ?? cloud.broker.url, username: demo.gateway.gatewayId, password: demo.gateway.secret },
+        mqtt: {
+          url: options.gatewayMqttUrl ?? cloud.broker.url,
+          username: demo.gateway.gatewayId,
+          password: demo.gateway.secret,
+        },
         ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
         logLevel: log.level as 'info',
       },

@@ -12,7 +12,9 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+const brokenFiles = (report.testResults ?? []).filter(
+  (f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed'),
+).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

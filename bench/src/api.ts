@@ -45,9 +45,14 @@ const bench: Benchmark = {
       const h = await household(cloud);
       const gateway = await connectGateway(cloud, h.credentials);
       await gateway.announce();
-      await gateway.report({ address: randomAddress(), model: 'WoHand', name: 'Lamp' }, { state: { on: true }, battery: 90, rssi: -60 });
+      await gateway.report(
+        { address: randomAddress(), model: 'WoHand', name: 'Lamp' },
+        { state: { on: true }, battery: 90, rssi: -60 },
+      );
       let device: { id: string } | undefined;
-      while (!device) device = (await cloud.services.devices.listForUser(h.user.id))[0] ?? (await new Promise((r) => setTimeout(r, 20)));
+      while (!device)
+        device =
+          (await cloud.services.devices.listForUser(h.user.id))[0] ?? (await new Promise((r) => setTimeout(r, 20)));
       const view = await cloud.services.devices.getForUser(h.user.id, device.id);
       bare.get('/bare/:id', async () => view);
       await api.listen({ port: 0, host: '127.0.0.1' });

@@ -7,7 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
 
-const client = await mqtt.connectAsync(workerData.url, { protocolVersion: 4, clientId: 'ceiling-sub-thread', log: () => {} });
+const client = await mqtt.connectAsync(workerData.url, {
+  protocolVersion: 4,
+  clientId: 'ceiling-sub-thread',
+  log: () => {},
+});
 client.stream.setNoDelay?.(true);
 let received = 0;
 let target = Infinity;

@@ -19,8 +19,16 @@ import { startPlainBroker } from '../../scripts/plain-broker.ts';
 const COMMANDS = 2000;
 const WARMUP = 100;
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -65,11 +73,17 @@ const bench: Benchmark = {
     const floor = `http://127.0.0.1:${(floorApp.server.address() as AddressInfo).port}/floor`;
 
     try {
-      const login = await post(`${api}/v1/auth/login`, { email: 'bench@switchfleet.local', password: 'bench-password' });
+      const login = await post(`${api}/v1/auth/login`, {
+        email: 'bench@switchfleet.local',
+        password: 'bench-password',
+      });
       const headers = { authorization: `Bearer ${(login.json as { accessToken: string }).accessToken}` };
       let deviceId: string | undefined;
       for (let i = 0; i < 200 && !deviceId; i++) {
-        const list = (await (await fetch(`${api}/v1/devices`, { headers })).json()) as { id: string; online: boolean }[];
+        const list = (await (await fetch(`${api}/v1/devices`, { headers })).json()) as {
+          id: string;
+          online: boolean;
+        }[];
         deviceId = list.find((d) => d.online)?.id;
         if (!deviceId) await new Promise((r) => setTimeout(r, 50));
       }

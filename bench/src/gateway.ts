@@ -48,7 +48,13 @@ async function child(args: ChildArgs): Promise<void> {
   const sample = (): Sample => {
     const cpu = process.cpuUsage();
     const mem = process.memoryUsage();
-    return { rssMb: mem.rss / 1048576, heapMb: mem.heapUsed / 1048576, cpuUs: cpu.user + cpu.system, updates, at: performance.now() };
+    return {
+      rssMb: mem.rss / 1048576,
+      heapMb: mem.heapUsed / 1048576,
+      cpuUs: cpu.user + cpu.system,
+      updates,
+      at: performance.now(),
+    };
   };
   process.stdout.write('ready\n');
   createInterface({ input: process.stdin }).on('line', (line) => {
@@ -61,7 +67,13 @@ let updates = 0;
 
 async function runSim(args: ChildArgs): Promise<void> {
   const { createSimRadio } = await import('@switchfleet/firmware-sim');
-  const radio = createSimRadio({ seed: 7, connectLatencyMs: 5, gattLatencyMs: 2, actuationMs: 20, advertisingIntervalMs: 500 });
+  const radio = createSimRadio({
+    seed: 7,
+    connectLatencyMs: 5,
+    gattLatencyMs: 2,
+    actuationMs: 20,
+    advertisingIntervalMs: 500,
+  });
   for (let i = 0; i < SWITCHES; i++) radio.addSwitch({ distanceM: 2 + (i % 5) });
   if (args.gateway) {
     const { createGateway, loadNoble, resolveGatewayConfig } = await import('@switchfleet/gateway');
@@ -74,7 +86,9 @@ async function runSim(args: ChildArgs): Promise<void> {
     });
     const gateway = createGateway({ config, noble: await loadNoble(radio.bindings), log: pino({ level: 'silent' }) });
     await gateway.start();
-    gateway.deps.registry.onChange(() => void (updates += 1));
+    gateway.deps.registry.onChange(() => {
+      updates += 1;
+    });
   }
 }
 
@@ -84,7 +98,9 @@ interface Driver {
 }
 
 async function spawnChild(args: ChildArgs): Promise<Driver> {
-  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, CHILD_BUNDLE, '--child', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, CHILD_BUNDLE, '--child', JSON.stringify(args)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
   createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -92,7 +108,8 @@ async function spawnChild(args: ChildArgs): Promise<Driver> {
     if (w) w(line);
     else lines.push(line);
   });
-  const next = () => new Promise<string>((resolve) => (lines.length > 0 ? resolve(lines.shift()!) : waiters.push(resolve)));
+  const next = () =>
+    new Promise<string>((resolve) => (lines.length > 0 ? resolve(lines.shift()!) : waiters.push(resolve)));
   const first = await next();
   if (first !== 'ready') throw new Error(`gateway child said ${first}`);
   return {

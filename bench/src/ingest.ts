@@ -51,7 +51,8 @@ async function until(probe: () => boolean, timeoutMs: number): Promise<void> {
 
 const bench: Benchmark = {
   name: 'ingest',
-  description: 'device reports through broker and cloud into the database vs. the broker ceiling and one statement per message',
+  description:
+    'device reports through broker and cloud into the database vs. the broker ceiling and one statement per message',
   async run(report) {
     const { databaseUrl } = benchConfig();
     const broker = await startPlainBroker();
@@ -63,15 +64,32 @@ const bench: Benchmark = {
     try {
       report.figure('database', dataDir ? 'pglite (data directory)' : cloud.database.kind);
       const h = await household(cloud);
-      const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
+      const gateway = await MqttGateway.connect({
+        url: broker.url,
+        gatewayId: h.credentials.gatewayId,
+        secret: h.credentials.secret,
+      });
       await gateway.announce();
       const addresses = Array.from({ length: SWITCHES }, () => randomAddress());
       let seq = 0;
       const messages = (n: number) =>
         Array.from({ length: n }, (_, i) => {
           const address = addresses[i % SWITCHES]!;
-          const value = { v: 1 as const, seq: ++seq, ts: new Date().toISOString(), device: { address, model: 'WoHand' }, online: true, state: { on: i % 2 === 0 }, battery: 50 + (i % 50), rssi: -60 };
-          return { topic: topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }), payload: encodePayload('deviceState', value), value };
+          const value = {
+            v: 1 as const,
+            seq: ++seq,
+            ts: new Date().toISOString(),
+            device: { address, model: 'WoHand' },
+            online: true,
+            state: { on: i % 2 === 0 },
+            battery: 50 + (i % 50),
+            rssi: -60,
+          };
+          return {
+            topic: topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }),
+            payload: encodePayload('deviceState', value),
+            value,
+          };
         });
 
       // Warm-up: registers the switches, then runs the ingest path until it is compiled and warm.
@@ -92,7 +110,9 @@ const bench: Benchmark = {
         if (reached && received >= reached.count) reached.resolve();
       });
       await sub.subscribeAsync('bench/ceiling/#', { qos: 1 });
-      const threaded = new Worker(new URL('./ceiling-subscriber.mjs', import.meta.url), { workerData: { url: broker.url, filter: 'bench/threaded/#' } });
+      const threaded = new Worker(new URL('./ceiling-subscriber.mjs', import.meta.url), {
+        workerData: { url: broker.url, filter: 'bench/threaded/#' },
+      });
       let receivedThreaded = 0;
       let reachedThreaded: (() => void) | undefined;
       await new Promise<void>((resolve, reject) => {
@@ -113,7 +133,9 @@ const bench: Benchmark = {
                 threaded.postMessage(receivedThreaded + n);
               });
         const start = performance.now();
-        await Promise.all(batch.map((m) => pub.publishAsync(`bench/${prefix}/${m.value.device.address}`, m.payload, { qos: 1 })));
+        await Promise.all(
+          batch.map((m) => pub.publishAsync(`bench/${prefix}/${m.value.device.address}`, m.payload, { qos: 1 })),
+        );
         await done;
         return n / ((performance.now() - start) / 1000);
       };
@@ -150,9 +172,13 @@ const bench: Benchmark = {
       await new Promise((resolve) => threaded.once('exit', resolve));
       const ceiling = percentile(ceilings, 50);
       const ingest = percentile(ingests, 50);
-      const vsBroker = percentile(ingests.map((rate, i) => rate / Math.max(ceilings[i]!, threadedCeilings[i]!)), 50);
+      const vsBroker = percentile(
+        ingests.map((rate, i) => rate / Math.max(ceilings[i]!, threadedCeilings[i]!)),
+        50,
+      );
       const statsAfter = cloud.services.ingest.stats();
-      const perStatement = (statsAfter.deviceStates - statsBefore.deviceStates) / (statsAfter.reportBatches - statsBefore.reportBatches);
+      const perStatement =
+        (statsAfter.deviceStates - statsBefore.deviceStates) / (statsAfter.reportBatches - statsBefore.reportBatches);
 
       // (b) naive: the same write, one statement per message, one message at a time.
       const naive = messages(NAIVE_MESSAGES);

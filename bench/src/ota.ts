@@ -55,9 +55,12 @@ async function uploadRate(mtu: number, publicKeyPem: string, factory: Buffer, im
     const m = await rig.run(measureUpload({ link, image, now: () => rig.clock.now(), responseMs: FAR }), 3_600_000);
     if (m.mtu !== mtu) throw new Error(`the link settled on an ATT MTU of ${m.mtu}, not ${mtu}`);
     if (m.bytes !== image.length || rig.fw.received.imageBytes !== image.length) {
-      throw new Error(`upload incomplete: ${m.bytes} of ${image.length} bytes acknowledged, ${rig.fw.received.imageBytes} in flash`);
+      throw new Error(
+        `upload incomplete: ${m.bytes} of ${image.length} bytes acknowledged, ${rig.fw.received.imageBytes} in flash`,
+      );
     }
-    if (rig.fw.imageManager.states().find((s) => s.slot === 1)?.version !== '1.1.0') throw new Error('the switch does not hold the uploaded image');
+    if (rig.fw.imageManager.states().find((s) => s.slot === 1)?.version !== '1.1.0')
+      throw new Error('the switch does not hold the uploaded image');
     await rig.run(link.disconnect(), 10_000).catch(() => undefined);
     return m.bytesPerSecond;
   } finally {

@@ -143,7 +143,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     const ingest = new IngestService(logger);
     // Ends the worker should the cloud not come up; once started, it stops in its place below.
     cleanups.push(() => ingest.stop());
-    const database = config.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    const database =
+      config.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
     if (!config.database) cleanups.push(() => database.close());
     logger.info({ kind: database.kind }, 'database ready');
     const { db } = database;
@@ -221,14 +222,19 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // A session kept at an external broker; the embedded broker ends with this process anyway.
     const sessionId = config.mqttUrl && config.instanceId ? `sf-cloud-ingest-${config.instanceId}` : undefined;
     if (config.mqttUrl && !sessionId) {
-      logger.warn('CLOUD_INSTANCE_ID is not set: what gateways publish while this instance is down is not kept for it by the broker');
+      logger.warn(
+        'CLOUD_INSTANCE_ID is not set: what gateways publish while this instance is down is not kept for it by the broker',
+      );
     }
     if (sessionId) {
       const release = await database.claim(sessionId, () => {
         // Another instance started under this id while this one's database session was away: two
         // clients under one MQTT client id would take the session from each other at every
         // reconnect, so this one lets go (its health then reports the broker down).
-        logger.error({ instanceId: config.instanceId }, 'another instance took CLOUD_INSTANCE_ID while the database session holding it was lost; this instance stops its ingest');
+        logger.error(
+          { instanceId: config.instanceId },
+          'another instance took CLOUD_INSTANCE_ID while the database session holding it was lost; this instance stops its ingest',
+        );
         void ingest.stop().catch(() => {});
       });
       if (!release) throw new InstanceIdInUseError(config.instanceId!);
@@ -249,7 +255,14 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // at most a quarter of the period late.
     const offlineSweepMs = Math.max(100, Math.min(offlineAfterMs / 4, OFFLINE_SWEEP_MAX_MS));
     cleanups.push(runEvery(offlineSweepMs, () => shadows.markSilentOffline(offlineAfterMs), logger, 'offline sweep'));
-    const schedules = new ScheduleService({ db, devices, shadows, dispatcher, logger, onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }) });
+    const schedules = new ScheduleService({
+      db,
+      devices,
+      shadows,
+      dispatcher,
+      logger,
+      onRun: () => metrics.commandsCreated.inc({ source: 'schedule' }),
+    });
     cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
     const rateLimits = new RateLimitService(db);
     cleanups.push(rateLimits.startPruning(RATE_LIMIT_PRUNE_MS, logger));
@@ -264,7 +277,20 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       db,
       database,
       broker: brokerInfo,
-      services: { accounts, sessions: new SessionService(db, bus), rateLimits, invitations: new InvitationService(db, homes), schedules, homes, gateways, devices, commands, ingest, health, shadows },
+      services: {
+        accounts,
+        sessions: new SessionService(db, bus),
+        rateLimits,
+        invitations: new InvitationService(db, homes),
+        schedules,
+        homes,
+        gateways,
+        devices,
+        commands,
+        ingest,
+        health,
+        shadows,
+      },
       metrics,
       events: bus,
       close() {

@@ -82,7 +82,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
       issues.push({ variable: name, message: 'is not a URL' });
       return undefined;
     }
-    if (!schemes.includes(scheme)) issues.push({ variable: name, message: `scheme must be one of ${schemes.join(', ')}` });
+    if (!schemes.includes(scheme))
+      issues.push({ variable: name, message: `scheme must be one of ${schemes.join(', ')}` });
     return text;
   };
 
@@ -98,12 +99,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (demoPassword.length < 8) issues.push({ variable: 'DEMO_PASSWORD', message: 'must have at least 8 characters' });
   const instanceId = read('CLOUD_INSTANCE_ID');
   if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) {
-    issues.push({ variable: 'CLOUD_INSTANCE_ID', message: 'must be 1-40 characters of a-z, 0-9 and -, starting with a letter or digit' });
+    issues.push({
+      variable: 'CLOUD_INSTANCE_ID',
+      message: 'must be 1-40 characters of a-z, 0-9 and -, starting with a letter or digit',
+    });
   }
   const groupText = read('MQTT_SHARED_GROUP') ?? 'sf-cloud';
   // A topic level of its own in `$share/<group>/<filter>` (MQTT 5 §4.8.2): no wildcard, no separator.
   if (groupText !== 'off' && !/^[A-Za-z0-9_-]{1,64}$/.test(groupText)) {
-    issues.push({ variable: 'MQTT_SHARED_GROUP', message: 'must be "off" or 1-64 characters of A-Z, a-z, 0-9, _ and -' });
+    issues.push({
+      variable: 'MQTT_SHARED_GROUP',
+      message: 'must be "off" or 1-64 characters of A-Z, a-z, 0-9, _ and -',
+    });
   }
   const whole = (name: string, fallback: number, min: number, max: number): number => {
     const text = read(name);
@@ -116,7 +123,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     return n;
   };
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
+  if (!LOG_LEVELS.includes(logLevel))
+    issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
 
   const config: AppConfig = {
     databaseUrl,

@@ -105,7 +105,11 @@ export class ScheduleTooFrequentError extends CloudError {
 /** Every problem found in the environment at once, one per line, each naming its variable. */
 export class ConfigError extends CloudError {
   constructor(readonly issues: readonly { variable: string; message: string }[]) {
-    super('CONFIG_INVALID', `invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`, issues[0]?.variable);
+    super(
+      'CONFIG_INVALID',
+      `invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`,
+      issues[0]?.variable,
+    );
   }
 }
 
@@ -116,7 +120,9 @@ export class ConfigError extends CloudError {
 export class InstanceIdInUseError extends Error {
   readonly code = 'INSTANCE_ID_IN_USE';
   constructor(readonly instanceId: string) {
-    super(`CLOUD_INSTANCE_ID "${instanceId}" is held by another running cloud instance on this database; give each instance its own`);
+    super(
+      `CLOUD_INSTANCE_ID "${instanceId}" is held by another running cloud instance on this database; give each instance its own`,
+    );
     this.name = 'InstanceIdInUseError';
   }
 }

@@ -7,7 +7,13 @@ export { openDatabase, type DatabaseOptions } from './db/open.ts';
 export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './accounts/accounts.ts';
 export { HomeService, type Home, type HomeMembership, type Member, type Room } from './accounts/homes.ts';
 export { InvitationService, type Invitation } from './accounts/invitations.ts';
-export { ScheduleService, SCHEDULE_ACTIONS, nextOccurrence, type Schedule, type ScheduleAction } from './commands/schedules.ts';
+export {
+  ScheduleService,
+  SCHEDULE_ACTIONS,
+  nextOccurrence,
+  type Schedule,
+  type ScheduleAction,
+} from './commands/schedules.ts';
 export { GatewayService, type Gateway, type GatewayCredentials } from './devices/gateways.ts';
 export { DeviceService, type DeviceView, type DeviceRoute } from './devices/devices.ts';
 export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './accounts/sessions.ts';

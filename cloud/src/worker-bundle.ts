@@ -61,7 +61,12 @@ const npmPackagesAsFileImports: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.path.startsWith('@switchfleet/') || args.pluginData === RESOLVING) return undefined;
-      const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING });
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: RESOLVING,
+      });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       // Node's built-in modules are external already and stay as written.
       if (resolved.external) return { path: args.path, external: true };

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailTakenError, GatewayExistsError, InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { ensureDemo } from '../src/accounts/demo.ts';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, unique, type TestCloud } from '../src/testing/harness.ts';
+import {
+  connectGateway,
+  eventually,
+  household,
+  randomAddress,
+  startTestCloud,
+  unique,
+  type TestCloud,
+} from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -51,11 +59,15 @@ describe('homes and gateways', () => {
   it('refuse a gateway id twice, an id that cannot be a topic level, and an unknown home', async () => {
     const { home, credentials } = await household(t.cloud);
     const { gateways } = t.cloud.services;
-    await expect(gateways.provisionGateway({ gatewayId: credentials.gatewayId, homeId: home.id })).rejects.toBeInstanceOf(GatewayExistsError);
-    await expect(gateways.provisionGateway({ gatewayId: 'Bad/Id', homeId: home.id })).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(gateways.provisionGateway({ gatewayId: unique('gw'), homeId: '00000000-0000-4000-8000-000000000000' })).rejects.toBeInstanceOf(
-      NotFoundError,
+    await expect(
+      gateways.provisionGateway({ gatewayId: credentials.gatewayId, homeId: home.id }),
+    ).rejects.toBeInstanceOf(GatewayExistsError);
+    await expect(gateways.provisionGateway({ gatewayId: 'Bad/Id', homeId: home.id })).rejects.toBeInstanceOf(
+      InvalidInputError,
     );
+    await expect(
+      gateways.provisionGateway({ gatewayId: unique('gw'), homeId: '00000000-0000-4000-8000-000000000000' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('make the creator of a home its owner', async () => {

@@ -25,7 +25,12 @@ describe('an array literal', () => {
   it('reads back integers beyond 32 bits, booleans and NULLs', async () => {
     const ints = new ArrayLiteral();
     for (const v of [0, -60, 1_767_225_600_123, null]) ints.int(v);
-    expect((await roundTrip(ints, 'bigint')).map((v) => (v === null ? null : Number(v)))).toEqual([0, -60, 1_767_225_600_123, null]);
+    expect((await roundTrip(ints, 'bigint')).map((v) => (v === null ? null : Number(v)))).toEqual([
+      0,
+      -60,
+      1_767_225_600_123,
+      null,
+    ]);
     const bools = new ArrayLiteral();
     for (const v of [true, false, null]) bools.bool(v);
     expect(await roundTrip(bools, 'boolean')).toEqual([true, false, null]);

@@ -3,7 +3,14 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayPublish, maySubscribe, mayWill } from '../src/broker/acl.ts';
 import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import {
+  connectGateway,
+  eventually,
+  household,
+  randomAddress,
+  startTestCloud,
+  type TestCloud,
+} from '../src/testing/harness.ts';
 
 describe('the ACL rules', () => {
   const a = { kind: 'gateway', gatewayId: 'gw-a' } as const;
@@ -50,12 +57,18 @@ describe('the embedded broker', () => {
 
   it('refuses a gateway with the wrong secret', async () => {
     const { credentials } = await household(t.cloud);
-    await expect(connectGateway(t.cloud, { ...credentials, secret: 'not-the-secret' })).rejects.toThrow(/bad username or password/i);
+    await expect(connectGateway(t.cloud, { ...credentials, secret: 'not-the-secret' })).rejects.toThrow(
+      /bad username or password/i,
+    );
   });
 
   it('refuses an unknown gateway and a client without credentials', async () => {
-    await expect(connectGateway(t.cloud, { gatewayId: 'never-provisioned', secret: 'whatever' })).rejects.toThrow(/bad username or password/i);
-    await expect(mqtt.connectAsync(t.cloud.broker.url, { protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(/bad username or password/i);
+    await expect(connectGateway(t.cloud, { gatewayId: 'never-provisioned', secret: 'whatever' })).rejects.toThrow(
+      /bad username or password/i,
+    );
+    await expect(mqtt.connectAsync(t.cloud.broker.url, { protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(
+      /bad username or password/i,
+    );
   });
 
   it('refuses a gateway whose last will names another gateway', async () => {
@@ -81,7 +94,11 @@ describe('the embedded broker', () => {
     const a = await household(t.cloud);
     const b = await household(t.cloud);
     const gatewayB = await connectGateway(t.cloud, b.credentials);
-    const impostor = MqttGateway.connect({ url: t.cloud.broker.url, ...a.credentials, clientId: b.credentials.gatewayId });
+    const impostor = MqttGateway.connect({
+      url: t.cloud.broker.url,
+      ...a.credentials,
+      clientId: b.credentials.gatewayId,
+    });
     await expect(impostor).rejects.toThrow(/identifier rejected/i);
     expect(gatewayB.client.connected).toBe(true);
     await gatewayB.close();
@@ -91,9 +108,13 @@ describe('the embedded broker', () => {
     const a = await household(t.cloud);
     const b = await household(t.cloud);
     const gatewayA = await connectGateway(t.cloud, a.credentials);
-    await expect(gatewayA.client.subscribeAsync(gatewayDownFilter(b.credentials.gatewayId), { qos: 1 })).rejects.toThrow(/subscribe error/i);
+    await expect(
+      gatewayA.client.subscribeAsync(gatewayDownFilter(b.credentials.gatewayId), { qos: 1 }),
+    ).rejects.toThrow(/subscribe error/i);
     await expect(gatewayA.client.subscribeAsync('sf/v1/gw/#', { qos: 1 })).rejects.toThrow(/subscribe error/i);
-    await expect(gatewayA.client.subscribeAsync(gatewayDownFilter(a.credentials.gatewayId), { qos: 1 })).resolves.toBeDefined();
+    await expect(
+      gatewayA.client.subscribeAsync(gatewayDownFilter(a.credentials.gatewayId), { qos: 1 }),
+    ).resolves.toBeDefined();
     await gatewayA.close();
   });
 
@@ -111,7 +132,9 @@ describe('the embedded broker', () => {
       device: { address: forged, model: 'WoHand' },
       online: true,
     });
-    gatewayA.client.publish(topicFor('deviceState', { gatewayId: b.credentials.gatewayId, address: forged }), report, { qos: 1 });
+    gatewayA.client.publish(topicFor('deviceState', { gatewayId: b.credentials.gatewayId, address: forged }), report, {
+      qos: 1,
+    });
     await closed;
 
     // B's own report goes through the same ingest after A's attempt: once it is in, A's would be too.

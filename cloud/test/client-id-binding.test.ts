@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { capturedLogger, connectGateway, eventually, household, randomAddress, type Household } from '../src/testing/harness.ts';
+import {
+  capturedLogger,
+  connectGateway,
+  eventually,
+  household,
+  randomAddress,
+  type Household,
+} from '../src/testing/harness.ts';
 import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
 import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 
@@ -28,7 +35,14 @@ interface Rig {
 /** Connects as gateway `who` under `clientId` with a clean session; resolves with the refusal, if any. */
 async function intrude(url: string, who: Household, clientId: string): Promise<Error | null> {
   const client = await mqtt
-    .connectAsync(url, { protocolVersion: 4, clientId, clean: true, username: who.credentials.gatewayId, password: who.credentials.secret, reconnectPeriod: 0 })
+    .connectAsync(url, {
+      protocolVersion: 4,
+      clientId,
+      clean: true,
+      username: who.credentials.gatewayId,
+      password: who.credentials.secret,
+      reconnectPeriod: 0,
+    })
     .catch((e: Error) => e);
   if (client instanceof Error) return client;
   // Long enough for the broker to act on the takeover, had it taken place.
@@ -74,7 +88,14 @@ function suite(kind: 'aedes' | 'mosquitto', setUp: () => Promise<Rig>, tearDown:
       else expect(refused).toBeNull();
       // The session still delivers: a report published after the attempt is stored.
       const address = randomAddress();
-      const state = encodePayload('deviceState', { v: 1, seq: 1, ts: new Date().toISOString(), device: { address, model: 'WoHand' }, online: true, state: { on: true } });
+      const state = encodePayload('deviceState', {
+        v: 1,
+        seq: 1,
+        ts: new Date().toISOString(),
+        device: { address, model: 'WoHand' },
+        online: true,
+        state: { on: true },
+      });
       await reporter.publish(topicFor('deviceState', { gatewayId: b.credentials.gatewayId, address }), state);
       await eventually(async () => (await rig.cloud.services.devices.listForUser(b.user.id)).length === 1);
       expect(rig.messages.filter((m) => /cloud mqtt client (offline|reconnecting)/.test(m)).length).toBe(before);
@@ -109,9 +130,20 @@ suite(
     const { logger, messages } = capturedLogger();
     broker = await startMosquitto();
     mosquittoScratch = await scratchDatabase(parseConfig().databaseUrl);
-    mosquittoCloud = await createCloud({ databaseUrl: mosquittoScratch.url, mqttUrl: broker.cloudUrl, instanceId: INSTANCE, sharedGroup: null, logger });
+    mosquittoCloud = await createCloud({
+      databaseUrl: mosquittoScratch.url,
+      mqttUrl: broker.cloudUrl,
+      instanceId: INSTANCE,
+      sharedGroup: null,
+      logger,
+    });
     const mosquitto = broker;
-    return { cloud: mosquittoCloud, messages, gatewayUrl: mosquitto.url, connect: (h) => mosquitto.connectGateway(h.credentials) };
+    return {
+      cloud: mosquittoCloud,
+      messages,
+      gatewayUrl: mosquitto.url,
+      connect: (h) => mosquitto.connectGateway(h.credentials),
+    };
   },
   async () => {
     await mosquittoCloud?.close();

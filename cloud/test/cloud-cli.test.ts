@@ -60,12 +60,16 @@ it('provisions a gateway that mosquitto admits once the files are written, with 
   expect(rows[0]!.hash).not.toContain(secret);
 
   // Not in mosquitto's files yet: refused.
-  await expect(MqttGateway.connect({ url: broker.url, gatewayId: 'cli-gw-1', secret })).rejects.toThrow(/not authori[sz]ed/i);
+  await expect(MqttGateway.connect({ url: broker.url, gatewayId: 'cli-gw-1', secret })).rejects.toThrow(
+    /not authori[sz]ed/i,
+  );
   const files = await cli('mosquitto', 'files', '--dir', broker.dir);
   expect(files.code).toBe(0);
   expect(files.out).toContain("1 gateway(s) and the cloud's account");
   await broker.reload();
-  const gateway = await eventually(() => MqttGateway.connect({ url: broker.url, gatewayId: 'cli-gw-1', secret }).catch(() => null));
+  const gateway = await eventually(() =>
+    MqttGateway.connect({ url: broker.url, gatewayId: 'cli-gw-1', secret }).catch(() => null),
+  );
   await gateway.subscribeCommands();
   await gateway.announce();
   await gateway.close();
@@ -73,9 +77,16 @@ it('provisions a gateway that mosquitto admits once the files are written, with 
   const cloud = await mqtt.connectAsync(broker.cloudUrl, { protocolVersion: 4, reconnectPeriod: 0 });
   await cloud.endAsync();
   const cloudPort = `mqtt://127.0.0.1:${broker.cloudPort}`;
-  await expect(MqttGateway.connect({ url: cloudPort, gatewayId: 'cli-gw-1', secret })).rejects.toThrow(/not authori[sz]ed/i);
+  await expect(MqttGateway.connect({ url: cloudPort, gatewayId: 'cli-gw-1', secret })).rejects.toThrow(
+    /not authori[sz]ed/i,
+  );
   await expect(
-    mqtt.connectAsync(broker.url, { protocolVersion: 4, reconnectPeriod: 0, username: broker.cloud.username, password: broker.cloud.password }),
+    mqtt.connectAsync(broker.url, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      username: broker.cloud.username,
+      password: broker.cloud.password,
+    }),
   ).rejects.toThrow(/not authori[sz]ed/i);
 }, 240_000);
 
@@ -85,7 +96,12 @@ it('refuses what it cannot do with a reason and an exit code, and never prints a
   expect((await cli('gateways', 'frobnicate')).code).toBe(2);
   const noAccount = { ...env, MQTT_URL: `mqtt://127.0.0.1:${broker.cloudPort}` };
   let err = '';
-  const code = await runCloudCli(['mosquitto', 'files', '--dir', broker.dir], { out: () => {}, err: (t) => (err += t), cwd: dir, env: noAccount });
+  const code = await runCloudCli(['mosquitto', 'files', '--dir', broker.dir], {
+    out: () => {},
+    err: (t) => (err += t),
+    cwd: dir,
+    env: noAccount,
+  });
   expect(code).toBe(1);
   expect(err).toMatch(/MQTT_URL/);
   const rotated = await cli('gateways', 'rotate', '--id', 'cli-gw-1');

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError } from '../src/errors.ts';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import {
+  connectGateway,
+  eventually,
+  household,
+  randomAddress,
+  startTestCloud,
+  type TestCloud,
+} from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -62,8 +69,14 @@ describe('on and off', () => {
 describe('an Idempotency-Key', () => {
   it('makes a retried request return the first command instead of a second one', async () => {
     const { h, deviceId } = await offlineSwitch();
-    const first = await t.cloud.services.commands.create(h.user.id, deviceId, 'off', { idempotencyKey: 'tap-1', ttlMs: 5000 });
-    const retry = await t.cloud.services.commands.create(h.user.id, deviceId, 'off', { idempotencyKey: 'tap-1', ttlMs: 5000 });
+    const first = await t.cloud.services.commands.create(h.user.id, deviceId, 'off', {
+      idempotencyKey: 'tap-1',
+      ttlMs: 5000,
+    });
+    const retry = await t.cloud.services.commands.create(h.user.id, deviceId, 'off', {
+      idempotencyKey: 'tap-1',
+      ttlMs: 5000,
+    });
     expect(retry.id).toBe(first.id);
     const concurrent = await Promise.all(
       [1, 2, 3].map(() => t.cloud.services.commands.create(h.user.id, deviceId, 'toggle', { idempotencyKey: 'tap-2' })),
@@ -74,10 +87,14 @@ describe('an Idempotency-Key', () => {
   it('is refused when reused for a different request, and is scoped to its user', async () => {
     const { h, deviceId } = await offlineSwitch();
     await t.cloud.services.commands.create(h.user.id, deviceId, 'on', { idempotencyKey: 'k' });
-    await expect(t.cloud.services.commands.create(h.user.id, deviceId, 'off', { idempotencyKey: 'k' })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(
+      t.cloud.services.commands.create(h.user.id, deviceId, 'off', { idempotencyKey: 'k' }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
 
     const other = await offlineSwitch();
-    const theirs = await t.cloud.services.commands.create(other.h.user.id, other.deviceId, 'on', { idempotencyKey: 'k' });
+    const theirs = await t.cloud.services.commands.create(other.h.user.id, other.deviceId, 'on', {
+      idempotencyKey: 'k',
+    });
     expect(theirs.deviceId).toBe(other.deviceId);
   });
 });

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../src/errors.ts';
-import { eventually, gatewayWithSwitch, household, startTestCloud, type GatewayWithSwitch, type Household, type TestCloud } from '../src/testing/harness.ts';
+import {
+  eventually,
+  gatewayWithSwitch,
+  household,
+  startTestCloud,
+  type GatewayWithSwitch,
+  type Household,
+  type TestCloud,
+} from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -40,7 +48,11 @@ describe('commands', () => {
     const { h, gateway, address, deviceId } = await rig();
     const created = await t.cloud.services.commands.create(h.user.id, deviceId, 'toggle');
     await gateway.nextCommand((c) => c.request.commandId === created.id);
-    await gateway.result(address, created.id, { status: 'failed', reason: 'out_of_range', detail: 'no advertisement for 30 s' });
+    await gateway.result(address, created.id, {
+      status: 'failed',
+      reason: 'out_of_range',
+      detail: 'no advertisement for 30 s',
+    });
     const done = await t.cloud.services.commands.waitForTerminal(created.id, 10_000);
     expect(done).toMatchObject({ status: 'failed', reason: 'out_of_range', detail: 'no advertisement for 30 s' });
     await gateway.close();
@@ -92,8 +104,12 @@ describe('commands', () => {
   it('are refused for a switch of another home, as if it did not exist', async () => {
     const mine = await rig();
     const stranger = await household(t.cloud);
-    await expect(t.cloud.services.commands.create(stranger.user.id, mine.deviceId, 'on')).rejects.toBeInstanceOf(NotFoundError);
-    await expect(t.cloud.services.commands.create(stranger.user.id, 'not-a-uuid', 'on')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(t.cloud.services.commands.create(stranger.user.id, mine.deviceId, 'on')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(t.cloud.services.commands.create(stranger.user.id, 'not-a-uuid', 'on')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     await mine.gateway.close();
   });
 });

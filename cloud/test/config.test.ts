@@ -57,13 +57,27 @@ describe('parseConfig', () => {
   it('reports every bad variable at once, each by name', () => {
     let error: unknown;
     try {
-      parseConfig({ DATABASE_URL: 'mysql://x', MQTT_PORT: 'abc', PORT: '70000', JWT_SECRET: 'short', CLOUD_INSTANCE_ID: 'Cloud A', MQTT_SHARED_GROUP: 'a/#' });
+      parseConfig({
+        DATABASE_URL: 'mysql://x',
+        MQTT_PORT: 'abc',
+        PORT: '70000',
+        JWT_SECRET: 'short',
+        CLOUD_INSTANCE_ID: 'Cloud A',
+        MQTT_SHARED_GROUP: 'a/#',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const variables = (error as ConfigError).issues.map((i) => i.variable);
-    expect(variables).toEqual(['DATABASE_URL', 'JWT_SECRET', 'CLOUD_INSTANCE_ID', 'MQTT_SHARED_GROUP', 'MQTT_PORT', 'PORT']);
+    expect(variables).toEqual([
+      'DATABASE_URL',
+      'JWT_SECRET',
+      'CLOUD_INSTANCE_ID',
+      'MQTT_SHARED_GROUP',
+      'MQTT_PORT',
+      'PORT',
+    ]);
     expect((error as ConfigError).message).toContain('MQTT_PORT: "abc" is not a port number');
   });
 

@@ -21,7 +21,11 @@ const rig = useTwoInstances();
 async function connect(h: Household): Promise<MqttGateway> {
   // mosquitto re-reads its password file asynchronously after addUser: retry the first connect.
   const gateway = await eventually(() =>
-    MqttGateway.connect({ url: rig.broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret }).catch(() => null),
+    MqttGateway.connect({
+      url: rig.broker.url,
+      gatewayId: h.credentials.gatewayId,
+      secret: h.credentials.secret,
+    }).catch(() => null),
   );
   await gateway.subscribeCommands();
   await gateway.announce();
@@ -111,7 +115,9 @@ describe('a gateway reconnecting while two cloud instances run', () => {
     expect(stored.map((c) => [c.source, c.action])).toEqual([['delta', 'on']]);
 
     await back.result(address, delta.request.commandId, { status: 'succeeded', state: { on: true } });
-    await eventually(async () => (await rig.two.services.shadows.getForUser(h.user.id, deviceId))?.state.reported.on === true);
+    await eventually(
+      async () => (await rig.two.services.shadows.getForUser(h.user.id, deviceId))?.state.reported.on === true,
+    );
     expect((await rig.two.services.shadows.getForUser(h.user.id, deviceId))?.state.delta).toBeUndefined();
     await back.close();
   });

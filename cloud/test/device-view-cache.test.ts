@@ -4,7 +4,16 @@ import type { DeviceView } from '../src/devices/devices.ts';
 import { gatewayWithSwitch, household, startTestCloud } from '../src/testing/harness.ts';
 
 const view = (name: string): DeviceView => ({
-  id: 'd1', name, model: 'WoHand', firmwareVersion: '1.0.0', online: true, state: { on: true }, battery: 90, rssi: -60, lastSeen: null, roomId: null,
+  id: 'd1',
+  name,
+  model: 'WoHand',
+  firmwareVersion: '1.0.0',
+  online: true,
+  state: { on: true },
+  battery: 90,
+  rssi: -60,
+  lastSeen: null,
+  roomId: null,
 });
 
 describe('the device view cache', () => {

@@ -29,38 +29,47 @@ const event = (commandId: string): CloudEvent => ({
   reason: null,
 });
 
-it.runIf(databaseUrl)('hears events again after its listening session is cut, and tells its followers some may have been missed', async () => {
-  const bus = t.cloud.events;
-  const heard: string[] = [];
-  let gaps = 0;
-  const unsubscribe = bus.subscribe((e) => e.type === 'command' && heard.push(e.commandId));
-  const stopGaps = bus.onGap(() => (gaps += 1));
-  try {
-    await bus.publish([event('before')]);
-    await eventually(async () => heard.includes('before'));
+it.runIf(databaseUrl)(
+  'hears events again after its listening session is cut, and tells its followers some may have been missed',
+  async () => {
+    const bus = t.cloud.events;
+    const heard: string[] = [];
+    let gaps = 0;
+    const unsubscribe = bus.subscribe((e) => e.type === 'command' && heard.push(e.commandId));
+    const stopGaps = bus.onGap(() => (gaps += 1));
+    try {
+      await bus.publish([event('before')]);
+      await eventually(async () => heard.includes('before'));
 
-    expect(await cutListeningSessions(t.cloud.database)).toBeGreaterThan(0);
-    await eventually(async () => gaps === 1);
-    await bus.publish([event('after')]);
-    await eventually(async () => heard.includes('after'));
-    expect(gaps).toBe(1);
-  } finally {
-    unsubscribe();
-    stopGaps();
-  }
-});
+      expect(await cutListeningSessions(t.cloud.database)).toBeGreaterThan(0);
+      await eventually(async () => gaps === 1);
+      await bus.publish([event('after')]);
+      await eventually(async () => heard.includes('after'));
+      expect(gaps).toBe(1);
+    } finally {
+      unsubscribe();
+      stopGaps();
+    }
+  },
+);
 
-it.runIf(databaseUrl)('ends a wait for a command whose outcome went by unheard as soon as it listens again, not at the wait\'s timeout', async () => {
-  const h = await household(t.cloud);
-  const { gateway, deviceId } = await gatewayWithSwitch(t.cloud, h);
-  try {
-    const command = await t.cloud.services.commands.create(h.user.id, deviceId, 'on');
-    const waited = t.cloud.services.commands.waitForTerminal(command.id, 60_000);
-    // The outcome is stored with no notification, as one sent while the bus was not listening.
-    await t.cloud.db.execute(sql`update commands set status = 'succeeded', completed_at = now() where id = ${command.id}`);
-    expect(await cutListeningSessions(t.cloud.database)).toBeGreaterThan(0);
-    expect(await waited).toMatchObject({ id: command.id, status: 'succeeded' });
-  } finally {
-    await gateway.close();
-  }
-}, 20_000);
+it.runIf(databaseUrl)(
+  "ends a wait for a command whose outcome went by unheard as soon as it listens again, not at the wait's timeout",
+  async () => {
+    const h = await household(t.cloud);
+    const { gateway, deviceId } = await gatewayWithSwitch(t.cloud, h);
+    try {
+      const command = await t.cloud.services.commands.create(h.user.id, deviceId, 'on');
+      const waited = t.cloud.services.commands.waitForTerminal(command.id, 60_000);
+      // The outcome is stored with no notification, as one sent while the bus was not listening.
+      await t.cloud.db.execute(
+        sql`update commands set status = 'succeeded', completed_at = now() where id = ${command.id}`,
+      );
+      expect(await cutListeningSessions(t.cloud.database)).toBeGreaterThan(0);
+      expect(await waited).toMatchObject({ id: command.id, status: 'succeeded' });
+    } finally {
+      await gateway.close();
+    }
+  },
+  20_000,
+);

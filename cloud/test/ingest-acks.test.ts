@@ -69,10 +69,16 @@ function acknowledged(): string[] {
 it('acknowledges deliveries once handled, in the order received, and loses none when the worker dies before writing them', async () => {
   const { ingest, devices } = cloud.services;
   const h = await household(cloud);
-  const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
+  const gateway = await MqttGateway.connect({
+    url: broker.url,
+    gatewayId: h.credentials.gatewayId,
+    secret: h.credentials.secret,
+  });
   const history = async () => {
     const [device] = await devices.listForUser(h.user.id);
-    const entries = device ? await devices.historyForUser(h.user.id, device.id, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000)) : [];
+    const entries = device
+      ? await devices.historyForUser(h.user.id, device.id, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000))
+      : [];
     return (entries ?? []).map((e) => e.battery).sort();
   };
   let release: (() => Promise<void>) | undefined;
@@ -89,10 +95,16 @@ it('acknowledges deliveries once handled, in the order received, and loses none 
     release = await holdHistory();
     const before = ingest.stats();
     await gateway.report({ address, model: 'WoHand' }, { battery: 11 });
-    await gateway.client.publishAsync(topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }), 'not json', { qos: 1 });
+    await gateway.client.publishAsync(
+      topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }),
+      'not json',
+      { qos: 1 },
+    );
     await gateway.report({ address, model: 'WoHand' }, { battery: 12 });
     // All three reached the ingest, and the malformed one is dealt with (counted)...
-    await eventually(async () => ingest.stats().received - before.received === 3 && ingest.stats().malformed - before.malformed === 1);
+    await eventually(
+      async () => ingest.stats().received - before.received === 3 && ingest.stats().malformed - before.malformed === 1,
+    );
     // ...yet nothing is acknowledged: the reports wait for their batch, and the malformed one behind
     // the report that came before it. (A PUBACK sent on receipt reaches the broker within a few ms.)
     await new Promise((resolve) => setTimeout(resolve, 300));

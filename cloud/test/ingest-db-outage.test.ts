@@ -53,7 +53,9 @@ async function cutIngestMidStatement(sessions: number, forMs = 0): Promise<numbe
          and state = 'active' and wait_event_type = 'Lock' and query like '%with input as%from unnest(%'`,
       );
       if (waiting[0]) {
-        const { rows } = await admin.query<{ cut: boolean }>('select pg_terminate_backend($1) as cut', [waiting[0].pid]);
+        const { rows } = await admin.query<{ cut: boolean }>('select pg_terminate_backend($1) as cut', [
+          waiting[0].pid,
+        ]);
         if (rows[0]?.cut) cut += 1;
         continue;
       }
@@ -68,59 +70,94 @@ async function cutIngestMidStatement(sessions: number, forMs = 0): Promise<numbe
   return cut;
 }
 
-it.runIf(databaseUrl)('writes every report that arrives while its database connection is cut mid-statement, none counted failed', async () => {
-  const h = await household(cloud);
-  const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
-  try {
-    await gateway.announce();
-    const address = randomAddress();
-    await gateway.report({ address, model: 'WoHand' }, { battery: 0 });
-    await eventually(async () => cloud.services.ingest.stats().deviceStates >= 1);
+it.runIf(databaseUrl)(
+  'writes every report that arrives while its database connection is cut mid-statement, none counted failed',
+  async () => {
+    const h = await household(cloud);
+    const gateway = await MqttGateway.connect({
+      url: broker.url,
+      gatewayId: h.credentials.gatewayId,
+      secret: h.credentials.secret,
+    });
+    try {
+      await gateway.announce();
+      const address = randomAddress();
+      await gateway.report({ address, model: 'WoHand' }, { battery: 0 });
+      await eventually(async () => cloud.services.ingest.stats().deviceStates >= 1);
 
-    // The statement is cut twice (its first attempt and its first retry) while reports keep arriving.
-    const cutting = cutIngestMidStatement(2);
-    const reports = 200;
-    for (let i = 1; i <= reports; i++) await gateway.report({ address, model: 'WoHand' }, { battery: i % 100 });
-    expect(await cutting).toBe(2);
+      // The statement is cut twice (its first attempt and its first retry) while reports keep arriving.
+      const cutting = cutIngestMidStatement(2);
+      const reports = 200;
+      for (let i = 1; i <= reports; i++) await gateway.report({ address, model: 'WoHand' }, { battery: i % 100 });
+      expect(await cutting).toBe(2);
 
-    await eventually(async () => cloud.services.ingest.stats().deviceStates >= reports + 1 || cloud.services.ingest.stats().failed > 0, 30_000);
-    await cloud.services.ingest.idle();
-    expect(cloud.services.ingest.stats().failed).toBe(0);
-    const [stored] = rowsOf<{ n: number }>(await cloud.db.execute(sql`select count(*)::integer as n from device_state_history h join devices d on d.id = h.device_id where d.address = ${address}`));
-    expect(stored!.n).toBe(reports + 1);
-  } finally {
-    await gateway.close();
-  }
-}, 60_000);
+      await eventually(
+        async () =>
+          cloud.services.ingest.stats().deviceStates >= reports + 1 || cloud.services.ingest.stats().failed > 0,
+        30_000,
+      );
+      await cloud.services.ingest.idle();
+      expect(cloud.services.ingest.stats().failed).toBe(0);
+      const [stored] = rowsOf<{ n: number }>(
+        await cloud.db.execute(
+          sql`select count(*)::integer as n from device_state_history h join devices d on d.id = h.device_id where d.address = ${address}`,
+        ),
+      );
+      expect(stored!.n).toBe(reports + 1);
+    } finally {
+      await gateway.close();
+    }
+  },
+  60_000,
+);
 
-it.runIf(databaseUrl)('leaves what it could not write to the broker when the database stays away past its budget, and stores it all once back (kept session)', async () => {
-  // A broker of its own: the other cloud of this file would store the same reports.
-  const ownBroker = await startPlainBroker();
-  const { logger, messages: logged } = capturedLogger();
-  const kept = await createCloud({ databaseUrl: scratch.url, mqttUrl: ownBroker.url, sharedGroup: null, instanceId: 'db-outage', ingestRetryForMs: 300, logger });
-  const h = await household(kept);
-  const gateway = await MqttGateway.connect({ url: ownBroker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
-  try {
-    await gateway.announce();
-    const address = randomAddress();
-    await gateway.report({ address, model: 'WoHand' }, { battery: 0 });
-    await eventually(async () => kept.services.ingest.stats().deviceStates >= 1);
+it.runIf(databaseUrl)(
+  'leaves what it could not write to the broker when the database stays away past its budget, and stores it all once back (kept session)',
+  async () => {
+    // A broker of its own: the other cloud of this file would store the same reports.
+    const ownBroker = await startPlainBroker();
+    const { logger, messages: logged } = capturedLogger();
+    const kept = await createCloud({
+      databaseUrl: scratch.url,
+      mqttUrl: ownBroker.url,
+      sharedGroup: null,
+      instanceId: 'db-outage',
+      ingestRetryForMs: 300,
+      logger,
+    });
+    const h = await household(kept);
+    const gateway = await MqttGateway.connect({
+      url: ownBroker.url,
+      gatewayId: h.credentials.gatewayId,
+      secret: h.credentials.secret,
+    });
+    try {
+      await gateway.announce();
+      const address = randomAddress();
+      await gateway.report({ address, model: 'WoHand' }, { battery: 0 });
+      await eventually(async () => kept.services.ingest.stats().deviceStates >= 1);
 
-    // Every statement is cut for 3 s, ten times the budget: the batch is given up at least once.
-    const cutting = cutIngestMidStatement(1, 3000);
-    const reports = 100;
-    for (let i = 1; i <= reports; i++) await gateway.report({ address, model: 'WoHand' }, { battery: i % 100 });
-    expect(await cutting).toBeGreaterThan(1);
+      // Every statement is cut for 3 s, ten times the budget: the batch is given up at least once.
+      const cutting = cutIngestMidStatement(1, 3000);
+      const reports = 100;
+      for (let i = 1; i <= reports; i++) await gateway.report({ address, model: 'WoHand' }, { battery: i % 100 });
+      expect(await cutting).toBeGreaterThan(1);
 
-    const stored = async () =>
-      rowsOf<{ n: number }>(await kept.db.execute(sql`select count(*)::integer as n from device_state_history h join devices d on d.id = h.device_id where d.address = ${address}`))[0]!.n;
-    await eventually(async () => (await stored()) === reports + 1 || kept.services.ingest.stats().failed > 0, 30_000);
-    expect(kept.services.ingest.stats().failed).toBe(0);
-    expect(await stored()).toBe(reports + 1);
-    expect(logged.some((m) => m.includes('left unacknowledged to the broker'))).toBe(true);
-  } finally {
-    await gateway.close();
-    await kept.close();
-    await ownBroker.close();
-  }
-}, 60_000);
+      const stored = async () =>
+        rowsOf<{ n: number }>(
+          await kept.db.execute(
+            sql`select count(*)::integer as n from device_state_history h join devices d on d.id = h.device_id where d.address = ${address}`,
+          ),
+        )[0]!.n;
+      await eventually(async () => (await stored()) === reports + 1 || kept.services.ingest.stats().failed > 0, 30_000);
+      expect(kept.services.ingest.stats().failed).toBe(0);
+      expect(await stored()).toBe(reports + 1);
+      expect(logged.some((m) => m.includes('left unacknowledged to the broker'))).toBe(true);
+    } finally {
+      await gateway.close();
+      await kept.close();
+      await ownBroker.close();
+    }
+  },
+  60_000,
+);

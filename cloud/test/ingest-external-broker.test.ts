@@ -26,7 +26,11 @@ it('writes every report its ingest acknowledged when the cloud stops in the midd
   });
   const cloud = await createCloud({ databaseUrl: scratch.url, mqttUrl: broker.url, sharedGroup: null });
   const h = await household(cloud);
-  const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
+  const gateway = await MqttGateway.connect({
+    url: broker.url,
+    gatewayId: h.credentials.gatewayId,
+    secret: h.credentials.secret,
+  });
   try {
     await gateway.announce();
     await eventually(async () => (await cloud.services.gateways.get(h.credentials.gatewayId))?.online);
@@ -34,7 +38,9 @@ it('writes every report its ingest acknowledged when the cloud stops in the midd
     await eventually(async () => acknowledged === 1);
     acknowledged = 0; // from here on the gateway sends device reports only
     const address = randomAddress();
-    const burst = Array.from({ length: 4000 }, (_, i) => gateway.report({ address, model: 'WoHand' }, { battery: i % 100 }));
+    const burst = Array.from({ length: 4000 }, (_, i) =>
+      gateway.report({ address, model: 'WoHand' }, { battery: i % 100 }),
+    );
     await eventually(async () => cloud.services.ingest.stats().deviceStates > 0);
     await cloud.close();
     await Promise.all(burst);

@@ -68,16 +68,23 @@ async function batchWithOneBad(bad: (gatewayId: string, address: string) => [str
 describe('a bad report among good ones', () => {
   const cases: [string, (gateway: string, address: string) => ReturnType<typeof reportJson>][] = [
     ['a seq past what the database column holds is refused as malformed', (g, a) => reportJson(g, a, '1e30')],
-    ['a report the database itself refuses (a NUL in a text field) is isolated', (g, a) => reportJson(g, a, 1, 'bad\u0000name')],
+    [
+      'a report the database itself refuses (a NUL in a text field) is isolated',
+      (g, a) => reportJson(g, a, 1, 'bad\u0000name'),
+    ],
   ];
-  it.each(cases)('%s: only it is malformed, the 99 reports around it stored', async (_name, bad) => {
-    const { counts, stored, badStored } = await batchWithOneBad(bad);
-    expect(stored).toBe(99);
-    expect(badStored).toBe(0);
-    expect(counts.malformed).toBe(1);
-    expect(counts.deviceStates).toBe(99);
-    expect(counts.failed ?? 0).toBe(0);
-  }, 30_000);
+  it.each(cases)(
+    '%s: only it is malformed, the 99 reports around it stored',
+    async (_name, bad) => {
+      const { counts, stored, badStored } = await batchWithOneBad(bad);
+      expect(stored).toBe(99);
+      expect(badStored).toBe(0);
+      expect(counts.malformed).toBe(1);
+      expect(counts.deviceStates).toBe(99);
+      expect(counts.failed ?? 0).toBe(0);
+    },
+    30_000,
+  );
 });
 
 describe('payload bounds', () => {

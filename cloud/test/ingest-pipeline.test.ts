@@ -24,12 +24,26 @@ const address = randomAddress();
 let seq = 0;
 function report(): [string, Buffer] {
   seq += 1;
-  const value = { v: 1 as const, seq, ts: new Date().toISOString(), device: { address, model: 'WoHand' }, online: true, state: { on: seq % 2 === 0 } };
+  const value = {
+    v: 1 as const,
+    seq,
+    ts: new Date().toISOString(),
+    device: { address, model: 'WoHand' },
+    online: true,
+    state: { on: seq % 2 === 0 },
+  };
   return [topicFor('deviceState', { gatewayId, address }), encodePayload('deviceState', value)];
 }
 function result(commandId: string): [string, Buffer] {
   seq += 1;
-  const value = { v: 1 as const, seq, ts: new Date().toISOString(), commandId, status: 'succeeded' as const, state: { on: true } };
+  const value = {
+    v: 1 as const,
+    seq,
+    ts: new Date().toISOString(),
+    commandId,
+    status: 'succeeded' as const,
+    state: { on: true },
+  };
   return [topicFor('commandResult', { gatewayId, address }), encodePayload('commandResult', value)];
 }
 const turn = () => new Promise((resolve) => setImmediate(resolve));

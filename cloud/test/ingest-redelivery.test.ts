@@ -40,7 +40,12 @@ async function history(address: string) {
     .from(devices)
     .innerJoin(deviceState, eq(deviceState.deviceId, devices.id))
     .where(eq(devices.address, address));
-  const entries = await t.cloud.services.devices.historyForUser(h.user.id, shadow!.id, new Date(base - 1000), new Date());
+  const entries = await t.cloud.services.devices.historyForUser(
+    h.user.id,
+    shadow!.id,
+    new Date(base - 1000),
+    new Date(),
+  );
   return { shadow: shadow!, states: entries!.map((e) => e.state?.on) };
 }
 
@@ -50,7 +55,11 @@ describe('a batch that carries reports already stored (the gateway outbox delive
     const first = await writeDeviceReports(t.cloud.db, [report(address, 1, true), report(address, 2, false)]);
     expect(first.stored.get(address)).toBe(2);
 
-    const again = await writeDeviceReports(t.cloud.db, [report(address, 2, false), report(address, 3, true), report(address, 4, false)]);
+    const again = await writeDeviceReports(t.cloud.db, [
+      report(address, 2, false),
+      report(address, 3, true),
+      report(address, 4, false),
+    ]);
     expect(again.registered.has(address)).toBe(true);
     expect(again.stored.get(address)).toBe(2);
     expect(again.moved.has(address)).toBe(true);
@@ -74,7 +83,11 @@ describe('a batch that carries reports already stored (the gateway outbox delive
 
   it('stores a report that appears twice in one batch once', async () => {
     const address = randomAddress();
-    const outcome = await writeDeviceReports(t.cloud.db, [report(address, 1, true), report(address, 1, true), report(address, 2, false)]);
+    const outcome = await writeDeviceReports(t.cloud.db, [
+      report(address, 1, true),
+      report(address, 1, true),
+      report(address, 2, false),
+    ]);
     expect(outcome.stored.get(address)).toBe(2);
     expect((await history(address)).states).toEqual([true, false]);
   });
@@ -83,7 +96,11 @@ describe('a batch that carries reports already stored (the gateway outbox delive
 describe('a batch of reports none of which was stored before', () => {
   it('stores every one and moves the shadow to the newest, whatever order they arrived in', async () => {
     const address = randomAddress();
-    const outcome = await writeDeviceReports(t.cloud.db, [report(address, 3, false), report(address, 1, true), report(address, 2, true)]);
+    const outcome = await writeDeviceReports(t.cloud.db, [
+      report(address, 3, false),
+      report(address, 1, true),
+      report(address, 2, true),
+    ]);
     expect(outcome.stored.get(address)).toBe(3);
     expect(outcome.moved.has(address)).toBe(true);
     const { shadow, states } = await history(address);

@@ -35,7 +35,16 @@ const start = (config: CloudConfig) => createCloud({ databaseUrl: scratch.url, d
 async function historyLength(cloud: Cloud, userId: string): Promise<number> {
   const [device] = await cloud.services.devices.listForUser(userId);
   if (!device) return 0;
-  return (await cloud.services.devices.historyForUser(userId, device.id, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000)))?.length ?? 0;
+  return (
+    (
+      await cloud.services.devices.historyForUser(
+        userId,
+        device.id,
+        new Date(Date.now() - 60_000),
+        new Date(Date.now() + 60_000),
+      )
+    )?.length ?? 0
+  );
 }
 
 it('stores the reports a gateway published while the instance restarted (aedes)', async () => {
@@ -43,7 +52,11 @@ it('stores the reports a gateway published while the instance restarted (aedes)'
   const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'restart-aedes' };
   let cloud = await start(config);
   const h = await household(cloud);
-  const gateway = await MqttGateway.connect({ url: broker.url, gatewayId: h.credentials.gatewayId, secret: h.credentials.secret });
+  const gateway = await MqttGateway.connect({
+    url: broker.url,
+    gatewayId: h.credentials.gatewayId,
+    secret: h.credentials.secret,
+  });
   try {
     await gateway.announce();
     const address = randomAddress();
@@ -83,7 +96,8 @@ it('applies a command result and stores the reports a gateway published while th
 
     await cloud.close();
     await gateway.result(address, command.id, { status: 'succeeded', state: { on: true } });
-    for (let i = 0; i < 3; i++) await gateway.report({ address, model: 'WoHand' }, { state: { on: true }, battery: 90 + i });
+    for (let i = 0; i < 3; i++)
+      await gateway.report({ address, model: 'WoHand' }, { state: { on: true }, battery: 90 + i });
     cloud = await start(config);
 
     await eventually(async () => (await cloud.services.commands.get(command.id))?.status === 'succeeded');
@@ -149,7 +163,9 @@ const HOLDERS = `select l.pid from pg_locks l
 async function cutClaim(instanceId: string, thenHold: boolean): Promise<pg.Client> {
   const admin = new pg.Client({ connectionString: scratch.url });
   await admin.connect();
-  const { rows } = await admin.query<{ cut: boolean }>(`select pg_terminate_backend(pid) as cut from (${HOLDERS}) h`, [claimKey(instanceId)]);
+  const { rows } = await admin.query<{ cut: boolean }>(`select pg_terminate_backend(pid) as cut from (${HOLDERS}) h`, [
+    claimKey(instanceId),
+  ]);
   expect(rows.map((r) => r.cut)).toEqual([true]);
   // Waits for the ended session to let go.
   if (thenHold) await admin.query('select pg_advisory_lock(hashtextextended($1, 0))', [claimKey(instanceId)]);
@@ -157,34 +173,38 @@ async function cutClaim(instanceId: string, thenHold: boolean): Promise<pg.Clien
 }
 
 // A claim is a PostgreSQL session; PGlite runs in this process and has none to cut.
-it.runIf(parseConfig().databaseUrl)('takes its instance id again when the session holding it is cut, and stops its ingest when another holder took it meanwhile', async () => {
-  const broker = await startPlainBroker();
-  const { logger, messages: logged } = capturedLogger();
-  const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'kept-claim', logger };
-  const first = await start(config);
-  try {
-    // Cut: the instance takes the id again on a new session, so a second instance under it is refused.
-    const admin = await cutClaim('kept-claim', false);
+it.runIf(parseConfig().databaseUrl)(
+  'takes its instance id again when the session holding it is cut, and stops its ingest when another holder took it meanwhile',
+  async () => {
+    const broker = await startPlainBroker();
+    const { logger, messages: logged } = capturedLogger();
+    const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'kept-claim', logger };
+    const first = await start(config);
     try {
-      await eventually(async () => (await admin.query(HOLDERS, [claimKey('kept-claim')])).rows.length === 1);
-    } finally {
-      await admin.end();
-    }
-    await expect(start({ ...config, logger: undefined })).rejects.toBeInstanceOf(InstanceIdInUseError);
-    expect(first.services.ingest.up).toBe(true);
+      // Cut: the instance takes the id again on a new session, so a second instance under it is refused.
+      const admin = await cutClaim('kept-claim', false);
+      try {
+        await eventually(async () => (await admin.query(HOLDERS, [claimKey('kept-claim')])).rows.length === 1);
+      } finally {
+        await admin.end();
+      }
+      await expect(start({ ...config, logger: undefined })).rejects.toBeInstanceOf(InstanceIdInUseError);
+      expect(first.services.ingest.up).toBe(true);
 
-    // Cut, and another holder takes the id first: this instance lets its ingest go.
-    const other = await cutClaim('kept-claim', true);
-    try {
-      await eventually(async () => !first.services.ingest.up);
-      // An operator sees it: the instance reports its broker side down.
-      expect((await first.services.health.check()).broker).toBe('down');
-      expect(logged.some((m) => m.includes('another instance took CLOUD_INSTANCE_ID'))).toBe(true);
+      // Cut, and another holder takes the id first: this instance lets its ingest go.
+      const other = await cutClaim('kept-claim', true);
+      try {
+        await eventually(async () => !first.services.ingest.up);
+        // An operator sees it: the instance reports its broker side down.
+        expect((await first.services.health.check()).broker).toBe('down');
+        expect(logged.some((m) => m.includes('another instance took CLOUD_INSTANCE_ID'))).toBe(true);
+      } finally {
+        await other.end();
+      }
     } finally {
-      await other.end();
+      await first.close();
+      await broker.close();
     }
-  } finally {
-    await first.close();
-    await broker.close();
-  }
-}, 60_000);
+  },
+  60_000,
+);

@@ -51,7 +51,7 @@ describe('report times', () => {
     await gateway.close();
   }, 30_000);
 
-  it('a report dated a little ahead is stored, but ordered at the cloud\'s time, so the next report wins', async () => {
+  it("a report dated a little ahead is stored, but ordered at the cloud's time, so the next report wins", async () => {
     const h = await household(t.cloud);
     const { gateway, address, deviceId } = await gatewayWithSwitch(t.cloud, h);
     await reportAt(gateway, address, 1000, new Date(Date.now() + 60_000), true);

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import {
+  connectGateway,
+  eventually,
+  household,
+  randomAddress,
+  startTestCloud,
+  type TestCloud,
+} from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {

@@ -2,7 +2,15 @@ import { topicFor } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateEvent } from '../src/events/bus.ts';
 import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { connectGateway, eventually, household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
+import {
+  connectGateway,
+  eventually,
+  household,
+  randomAddress,
+  startTestCloud,
+  type Household,
+  type TestCloud,
+} from '../src/testing/harness.ts';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -57,7 +65,10 @@ describe('ingest', () => {
   it('updates a registered switch when it reports new firmware and keeps it when a report leaves it out', async () => {
     const { h, gateway } = await onlineHousehold();
     const address = randomAddress();
-    await gateway.report({ address, model: 'WoHand', name: 'Desk lamp', firmwareVersion: '6.3' }, { state: { on: false } });
+    await gateway.report(
+      { address, model: 'WoHand', name: 'Desk lamp', firmwareVersion: '6.3' },
+      { state: { on: false } },
+    );
     await deviceNamed(h.user.id, 'Desk lamp');
     await gateway.report({ address, model: 'WoHand', firmwareVersion: '6.4' }, { state: { on: true } });
     await eventually(async () => (await deviceNamed(h.user.id, 'Desk lamp')).firmwareVersion === '6.4' || undefined);
@@ -77,7 +88,10 @@ describe('ingest', () => {
     const address = randomAddress();
     const topic = topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address });
     await gateway.publish(topic, '{ not json');
-    await gateway.publish(topic, JSON.stringify({ v: 1, seq: 1, ts: 'yesterday', device: { address, model: 'WoHand' }, online: 'yes' }));
+    await gateway.publish(
+      topic,
+      JSON.stringify({ v: 1, seq: 1, ts: 'yesterday', device: { address, model: 'WoHand' }, online: 'yes' }),
+    );
     await gateway.report({ address, model: 'WoHand', name: 'After the garbage' }, { state: { on: false } });
 
     const device = await deviceNamed(h.user.id, 'After the garbage');
@@ -92,8 +106,18 @@ describe('ingest', () => {
     const before = t.cloud.services.ingest.stats();
     const report = (name: string, ts: string) => {
       const address = randomAddress();
-      const payload = { v: 1, seq: 1, ts, device: { address, model: 'WoHand', name }, online: true, state: { on: true } };
-      return gateway.publish(topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }), JSON.stringify(payload));
+      const payload = {
+        v: 1,
+        seq: 1,
+        ts,
+        device: { address, model: 'WoHand', name },
+        online: true,
+        state: { on: true },
+      };
+      return gateway.publish(
+        topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }),
+        JSON.stringify(payload),
+      );
     };
     // Published together, so that they travel in one batch.
     await Promise.all([
@@ -118,7 +142,13 @@ describe('ingest', () => {
     const address = randomAddress();
     await gateway.publish(
       topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address }),
-      JSON.stringify({ v: 1, seq: 1, ts: new Date().toISOString(), device: { address: randomAddress(), model: 'WoHand' }, online: true }),
+      JSON.stringify({
+        v: 1,
+        seq: 1,
+        ts: new Date().toISOString(),
+        device: { address: randomAddress(), model: 'WoHand' },
+        online: true,
+      }),
     );
     await eventually(async () => t.cloud.services.ingest.stats().rejected > before);
     await t.cloud.services.ingest.idle();
@@ -131,7 +161,14 @@ describe('ingest', () => {
     const address = randomAddress();
     const topic = topicFor('deviceState', { gatewayId: h.credentials.gatewayId, address });
     const report = (seq: number, on: boolean) =>
-      JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), device: { address, model: 'WoHand', name: 'Seq' }, online: true, state: { on } });
+      JSON.stringify({
+        v: 1,
+        seq,
+        ts: new Date().toISOString(),
+        device: { address, model: 'WoHand', name: 'Seq' },
+        online: true,
+        state: { on },
+      });
     await gateway.publish(topic, report(10, true));
     await deviceNamed(h.user.id, 'Seq');
     const staleBefore = t.cloud.services.ingest.stats().stale;
@@ -164,7 +201,9 @@ describe('ingest', () => {
     await gateway.report({ address, model: 'WoHand', name: 'Flaky' }, { state: { on: true } });
     const seen = await deviceNamed(h.user.id, 'Flaky');
     await gateway.report({ address, model: 'WoHand' }, { online: false });
-    const lost = await eventually(async () => (await t.cloud.services.devices.listForUser(h.user.id)).find((d) => !d.online));
+    const lost = await eventually(async () =>
+      (await t.cloud.services.devices.listForUser(h.user.id)).find((d) => !d.online),
+    );
     expect(lost).toMatchObject({ name: 'Flaky', state: { on: true }, lastSeen: seen.lastSeen });
     await gateway.close();
   });
@@ -174,7 +213,10 @@ describe('ingest', () => {
     const before = t.cloud.services.ingest.stats().deviceStates;
     const addresses = Array.from({ length: 200 }, () => randomAddress());
     await inWindow(
-      addresses.map((address, i) => () => gateway.report({ address, model: 'WoHand' }, { state: { on: i % 2 === 0 }, battery: i % 101 })),
+      addresses.map(
+        (address, i) => () =>
+          gateway.report({ address, model: 'WoHand' }, { state: { on: i % 2 === 0 }, battery: i % 101 }),
+      ),
       20,
     );
     const devices = await eventually(async () => {
@@ -189,10 +231,13 @@ describe('ingest', () => {
   });
 
   it('writes a burst of reports in batches, not one statement per report', async () => {
-    const { h, gateway } = await onlineHousehold();
+    const { gateway } = await onlineHousehold();
     const before = t.cloud.services.ingest.stats();
     const addresses = Array.from({ length: 20 }, () => randomAddress());
-    const reports = Array.from({ length: 600 }, (_, i) => () => gateway.report({ address: addresses[i % 20]!, model: 'WoHand' }, { state: { on: i % 2 === 0 } }));
+    const reports = Array.from(
+      { length: 600 },
+      (_, i) => () => gateway.report({ address: addresses[i % 20]!, model: 'WoHand' }, { state: { on: i % 2 === 0 } }),
+    );
     await inWindow(reports, 50);
     await eventually(async () => t.cloud.services.ingest.stats().deviceStates - before.deviceStates >= 600);
     await t.cloud.services.ingest.idle();
@@ -212,7 +257,13 @@ describe('ingest', () => {
       // More switches than one notification carries, so the statement sends several.
       const addresses = Array.from({ length: 130 }, () => randomAddress());
       await inWindow(
-        addresses.map((address, i) => () => gateway.report({ address, model: 'WoHand' }, { state: { on: i % 3 === 0 }, battery: i % 101, rssi: -40 - (i % 50) })),
+        addresses.map(
+          (address, i) => () =>
+            gateway.report(
+              { address, model: 'WoHand' },
+              { state: { on: i % 3 === 0 }, battery: i % 101, rssi: -40 - (i % 50) },
+            ),
+        ),
         25,
       );
       await eventually(async () => heard.size === addresses.length);
@@ -234,7 +285,10 @@ describe('ingest', () => {
     const received = ingest.stats().received;
     const address = randomAddress();
     await inWindow(
-      Array.from({ length: 50 }, (_, i) => () => gateway.report({ address, model: 'WoHand', name: 'Busy' }, { battery: i + 1 })),
+      Array.from(
+        { length: 50 },
+        (_, i) => () => gateway.report({ address, model: 'WoHand', name: 'Busy' }, { battery: i + 1 }),
+      ),
       10,
     );
     await eventually(async () => ingest.stats().received - received >= 50);

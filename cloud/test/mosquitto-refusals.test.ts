@@ -30,7 +30,17 @@ afterAll(async () => {
 });
 
 const connectA = (options: mqtt.IClientOptions = {}) =>
-  eventually(() => mqtt.connectAsync(broker.url, { protocolVersion: 4, username: 'refusal-a', password: 'secret-a', reconnectPeriod: 0, ...options }).catch(() => null));
+  eventually(() =>
+    mqtt
+      .connectAsync(broker.url, {
+        protocolVersion: 4,
+        username: 'refusal-a',
+        password: 'secret-a',
+        reconnectPeriod: 0,
+        ...options,
+      })
+      .catch(() => null),
+  );
 
 it('grants a forbidden subscription and delivers nothing on it', async () => {
   const a = await connectA();
@@ -48,7 +58,12 @@ it('grants a forbidden subscription and delivers nothing on it', async () => {
 
 it('accepts a forbidden last will at CONNECT and never publishes it', async () => {
   const willTopic = topicFor('gatewayStatus', { gatewayId: 'refusal-b' });
-  const will = { topic: willTopic, payload: encodePayload('gatewayStatus', { v: 1, online: false, ts: new Date().toISOString() }), qos: 1 as const, retain: false };
+  const will = {
+    topic: willTopic,
+    payload: encodePayload('gatewayStatus', { v: 1, online: false, ts: new Date().toISOString() }),
+    qos: 1 as const,
+    retain: false,
+  };
   const a = await connectA({ will });
   expect(a.connected).toBe(true);
   // An ungraceful end (no DISCONNECT) is what makes a broker publish the will.

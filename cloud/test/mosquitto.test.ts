@@ -28,7 +28,14 @@ async function gatewayFor(cloud: Cloud) {
 describe('mosquitto with per-gateway credentials and the generated ACL', () => {
   it('refuses a gateway with a wrong password', async () => {
     const { h, gateway } = await gatewayFor(rig.one);
-    await expect(MqttGateway.connect({ url: rig.broker.url, gatewayId: h.credentials.gatewayId, secret: 'wrong', clientId: 'intruder' })).rejects.toThrow();
+    await expect(
+      MqttGateway.connect({
+        url: rig.broker.url,
+        gatewayId: h.credentials.gatewayId,
+        secret: 'wrong',
+        clientId: 'intruder',
+      }),
+    ).rejects.toThrow();
     await gateway.close();
   });
 
@@ -39,9 +46,19 @@ describe('mosquitto with per-gateway credentials and the generated ACL', () => {
     await b.gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
     const device = await eventually(async () => (await rig.one.services.devices.listForUser(b.h.user.id))[0]);
 
-    await a.gateway.client.subscribeAsync(topicFor('command', { gatewayId: b.h.credentials.gatewayId, address }), { qos: 1 }).catch(() => undefined);
-    const forged = encodePayload('deviceState', { v: 1, seq: 99, ts: new Date().toISOString(), device: { address, model: 'WoHand', name: 'Forged' }, online: true });
-    await a.gateway.publish(topicFor('deviceState', { gatewayId: b.h.credentials.gatewayId, address }), forged).catch(() => undefined);
+    await a.gateway.client
+      .subscribeAsync(topicFor('command', { gatewayId: b.h.credentials.gatewayId, address }), { qos: 1 })
+      .catch(() => undefined);
+    const forged = encodePayload('deviceState', {
+      v: 1,
+      seq: 99,
+      ts: new Date().toISOString(),
+      device: { address, model: 'WoHand', name: 'Forged' },
+      online: true,
+    });
+    await a.gateway
+      .publish(topicFor('deviceState', { gatewayId: b.h.credentials.gatewayId, address }), forged)
+      .catch(() => undefined);
 
     const command = await rig.one.services.commands.create(b.h.user.id, device.id, 'on');
     await b.gateway.nextCommand((c) => c.request.commandId === command.id);
@@ -58,16 +75,29 @@ describe('two cloud instances on one database and one broker', () => {
     const address = randomAddress();
     const before = rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates;
     const duplicatesBefore = rig.one.services.ingest.stats().duplicates + rig.two.services.ingest.stats().duplicates;
-    for (let i = 0; i < 40; i++) await gateway.report({ address, model: 'WoHand' }, { state: { on: i % 2 === 0 }, battery: 50 + i });
-    await eventually(async () => rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates - before >= 40);
+    for (let i = 0; i < 40; i++)
+      await gateway.report({ address, model: 'WoHand' }, { state: { on: i % 2 === 0 }, battery: 50 + i });
+    await eventually(
+      async () =>
+        rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates - before >= 40,
+    );
     await rig.one.services.ingest.idle();
     await rig.two.services.ingest.idle();
     const device = (await rig.one.services.devices.listForUser(h.user.id))[0]!;
-    const history = await rig.one.services.devices.historyForUser(h.user.id, device.id, new Date(0), new Date(Date.now() + 60_000));
+    const history = await rig.one.services.devices.historyForUser(
+      h.user.id,
+      device.id,
+      new Date(0),
+      new Date(Date.now() + 60_000),
+    );
     expect(history).toHaveLength(40);
-    expect(rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates - before).toBe(40);
+    expect(rig.one.services.ingest.stats().deviceStates + rig.two.services.ingest.stats().deviceStates - before).toBe(
+      40,
+    );
     // A shared subscription hands each message to one instance: nobody saw a report twice.
-    expect(rig.one.services.ingest.stats().duplicates + rig.two.services.ingest.stats().duplicates).toBe(duplicatesBefore);
+    expect(rig.one.services.ingest.stats().duplicates + rig.two.services.ingest.stats().duplicates).toBe(
+      duplicatesBefore,
+    );
     // The newest report wins, whichever instance applied it.
     expect(device.battery).toBe(89);
     await gateway.close();
@@ -80,10 +110,14 @@ describe('two cloud instances on one database and one broker', () => {
     // Well past what mosquitto holds for a client by default (20 in flight, 1000 queued): the
     // instances acknowledge a report once it is stored, and drop nothing they were sent.
     await Promise.all(
-      Array.from({ length: burst }, (_, i) => gateway.report({ address: addresses[i % addresses.length]!, model: 'WoHand' }, { battery: i % 100 })),
+      Array.from({ length: burst }, (_, i) =>
+        gateway.report({ address: addresses[i % addresses.length]!, model: 'WoHand' }, { battery: i % 100 }),
+      ),
     );
     const stored = async () => {
-      const result = await rig.one.database.db.execute(sql`select count(*)::integer as n from device_state_history where gateway_id = ${h.credentials.gatewayId}`);
+      const result = await rig.one.database.db.execute(
+        sql`select count(*)::integer as n from device_state_history where gateway_id = ${h.credentials.gatewayId}`,
+      );
       return rowsOf<{ n: number }>(result)[0]!.n;
     };
     await eventually(async () => (await stored()) === burst, 20_000);
@@ -96,7 +130,9 @@ describe('two cloud instances on one database and one broker', () => {
     await gateway.report({ address, model: 'WoHand' }, { state: { on: false } });
     const device = await eventually(async () => (await rig.one.services.devices.listForUser(h.user.id))[0]);
     const created = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? rig.one : rig.two).services.commands.create(h.user.id, device.id, 'press', { ttlMs: 30_000 })),
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 === 0 ? rig.one : rig.two).services.commands.create(h.user.id, device.id, 'press', { ttlMs: 30_000 }),
+      ),
     );
     for (const c of created) await gateway.nextCommand((r) => r.request.commandId === c.id);
     // Both sweepers keep trying to dispatch pending commands; give them a few rounds to misbehave.
@@ -123,7 +159,14 @@ describe('schedules with two cloud instances', () => {
     // many occurrences within seconds.
     const [schedule] = await db
       .insert(schedules)
-      .values({ deviceId: device.id, cron: '* * * * * *', timeZone: 'Europe/Paris', action: 'press', nextRunAt: new Date(), createdBy: h.user.id })
+      .values({
+        deviceId: device.id,
+        cron: '* * * * * *',
+        timeZone: 'Europe/Paris',
+        action: 'press',
+        nextRunAt: new Date(),
+        createdBy: h.user.id,
+      })
       .returning({ id: schedules.id });
     if (!schedule) throw new Error('the schedule was not inserted');
     const runs = () => db.query.scheduleRuns.findMany({ where: (r, { eq }) => eq(r.scheduleId, schedule.id) });
@@ -131,7 +174,9 @@ describe('schedules with two cloud instances', () => {
     // Disable rather than delete: deleting would cascade to the runs this test counts.
     await db.update(schedules).set({ enabled: false }).where(eq(schedules.id, schedule.id));
 
-    const scheduled = await db.query.commands.findMany({ where: (c, { and, eq }) => and(eq(c.deviceId, device.id), eq(c.source, 'schedule')) });
+    const scheduled = await db.query.commands.findMany({
+      where: (c, { and, eq }) => and(eq(c.deviceId, device.id), eq(c.source, 'schedule')),
+    });
     const occurrences = await runs();
     expect(scheduled.length).toBeGreaterThanOrEqual(3);
     expect(occurrences).toHaveLength(scheduled.length);

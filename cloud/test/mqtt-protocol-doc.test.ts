@@ -16,7 +16,12 @@ function tableAfter(heading: string): string[][] {
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith('#')) break;
     if (!line.startsWith('|') || /^\|[-| ]+\|$/.test(line)) continue;
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/`/g, '')));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim().replace(/`/g, '')),
+    );
   }
   return rows.slice(1);
 }
@@ -36,7 +41,8 @@ function fieldsOf(schema: ObjectSchema, prefix = ''): Record<string, boolean> {
   for (const [name, property] of Object.entries(schema.properties)) {
     fields[`${prefix}${name}`] = required.has(name);
     if (property.properties) Object.assign(fields, fieldsOf(property as ObjectSchema, `${prefix}${name}.`));
-    if (property.items?.properties) Object.assign(fields, fieldsOf(property.items as ObjectSchema, `${prefix}${name}[].`));
+    if (property.items?.properties)
+      Object.assign(fields, fieldsOf(property.items as ObjectSchema, `${prefix}${name}[].`));
   }
   return fields;
 }
@@ -51,15 +57,27 @@ describe('docs/mqtt-protocol.md', () => {
   it('gives operators the listeners that bind client ids, as the tests run mosquitto', () => {
     const section = doc.slice(doc.indexOf('## Running the cloud behind mosquitto'));
     const blocks = [...section.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]!.trim().split('\n'));
-    const expected = mosquittoListeners({ gateways: '1883', cloud: '1884 127.0.0.1', dir: '/etc/mosquitto/switchfleet' });
+    const expected = mosquittoListeners({
+      gateways: '1883',
+      cloud: '1884 127.0.0.1',
+      dir: '/etc/mosquitto/switchfleet',
+    });
     expect(blocks).toContainEqual(expected);
   });
 
   it('lists exactly the topics of the topic map with their filter, direction, QoS and retain flag', () => {
     const rows = tableAfter('## Topics');
-    const documented = Object.fromEntries(rows.map(([name, filter, direction, qos, retain]) => [name, { filter, direction, qos: Number(qos), retain: retain === 'yes' }]));
+    const documented = Object.fromEntries(
+      rows.map(([name, filter, direction, qos, retain]) => [
+        name,
+        { filter, direction, qos: Number(qos), retain: retain === 'yes' },
+      ]),
+    );
     const actual = Object.fromEntries(
-      Object.entries(topicMap).map(([name, s]) => [name, { filter: s.filter, direction: s.direction, qos: s.qos, retain: s.retain }]),
+      Object.entries(topicMap).map(([name, s]) => [
+        name,
+        { filter: s.filter, direction: s.direction, qos: s.qos, retain: s.retain },
+      ]),
     );
     expect(documented).toEqual(actual);
   });

@@ -119,9 +119,13 @@ describe('PGlite on its own thread', () => {
   it('keeps LISTEN for the owner: an attached port is refused', async () => {
     const other = PgliteThreadClient.overPort(await client.attach());
     try {
-      await expect(other.listen('sf_port', () => {})).rejects.toThrow('listen is for the thread that opened the database');
+      await expect(other.listen('sf_port', () => {})).rejects.toThrow(
+        'listen is for the thread that opened the database',
+      );
       // Refused again, not taken as listening by a failed first attempt.
-      await expect(other.listen('sf_port', () => {})).rejects.toThrow('listen is for the thread that opened the database');
+      await expect(other.listen('sf_port', () => {})).rejects.toThrow(
+        'listen is for the thread that opened the database',
+      );
     } finally {
       await other.close();
     }
@@ -141,7 +145,9 @@ describe('PGlite on its own thread', () => {
       .catch(() => {});
     await opened;
     await other.close();
-    expect((await client.query<{ n: number }>('select count(*)::int as n from t where id = 21')).rows).toEqual([{ n: 0 }]);
+    expect((await client.query<{ n: number }>('select count(*)::int as n from t where id = 21')).rows).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('delivers NOTIFY payloads to listeners until they stop', async () => {

@@ -26,7 +26,9 @@ afterAll(async () => {
 
 async function runsOf(text: string): Promise<number> {
   const rows = rowsOf<{ runs: number }>(
-    await database.db.execute(sql`select (generic_plans + custom_plans)::int as runs from pg_prepared_statements where statement = ${text}`),
+    await database.db.execute(
+      sql`select (generic_plans + custom_plans)::int as runs from pg_prepared_statements where statement = ${text}`,
+    ),
   );
   return rows[0]?.runs ?? 0;
 }
@@ -56,8 +58,12 @@ describe(`prepared statements on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       await tx.execute(insert(1));
     });
     await expect(failure).rejects.toMatchObject({ cause: { code: '23505' } });
-    expect(rowsOf(await database.db.execute(sql`select count(*)::int as n from once where id > ${0}`))).toEqual([{ n: 0 }]);
+    expect(rowsOf(await database.db.execute(sql`select count(*)::int as n from once where id > ${0}`))).toEqual([
+      { n: 0 },
+    ]);
     await database.db.execute(insert(1));
-    expect(rowsOf(await database.db.execute(sql`select count(*)::int as n from once where id > ${0}`))).toEqual([{ n: 1 }]);
+    expect(rowsOf(await database.db.execute(sql`select count(*)::int as n from once where id > ${0}`))).toEqual([
+      { n: 1 },
+    ]);
   });
 });

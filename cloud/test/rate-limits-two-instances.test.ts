@@ -33,8 +33,22 @@ it('refuses when any one of the keys is past its budget, and counts the attempt 
   const email = fresh();
   const ip = `login-ip:${randomUUID()}`;
   const tight = { max: 1, windowMs: 60_000 };
-  expect((await one.services.rateLimits.consume([{ key: email, rule }, { key: ip, rule: tight }])).allowed).toBe(true);
-  expect((await one.services.rateLimits.consume([{ key: email, rule }, { key: ip, rule: tight }])).allowed).toBe(false);
+  expect(
+    (
+      await one.services.rateLimits.consume([
+        { key: email, rule },
+        { key: ip, rule: tight },
+      ])
+    ).allowed,
+  ).toBe(true);
+  expect(
+    (
+      await one.services.rateLimits.consume([
+        { key: email, rule },
+        { key: ip, rule: tight },
+      ])
+    ).allowed,
+  ).toBe(false);
   // The email's budget (3) took both attempts: one more is all it has left.
   expect((await one.services.rateLimits.consume([{ key: email, rule }])).allowed).toBe(true);
   expect((await one.services.rateLimits.consume([{ key: email, rule }])).allowed).toBe(false);
@@ -50,7 +64,9 @@ it('opens a new window once the old one ends, and prunes ended windows', async (
   expect((await two.services.rateLimits.consume([{ key, rule: short }])).allowed).toBe(true);
   await new Promise((resolve) => setTimeout(resolve, 400));
   expect(await one.services.rateLimits.prune()).toBeGreaterThanOrEqual(1);
-  const left = rowsOf<{ n: number }>(await one.db.execute(sql`select count(*)::integer as n from rate_limit_windows where expires_at <= now()`));
+  const left = rowsOf<{ n: number }>(
+    await one.db.execute(sql`select count(*)::integer as n from rate_limit_windows where expires_at <= now()`),
+  );
   expect(left[0]!.n).toBe(0);
 });
 

@@ -17,7 +17,7 @@ import { openDatabase } from '../src/db/open.ts';
 import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
 import { eventually, household, type Household } from '../src/testing/harness.ts';
 import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
 
 const logger = pino({ level: 'silent' });
 let broker: TestMosquitto;
@@ -83,20 +83,29 @@ describe('gateway status with several instances', () => {
     const one = await startCloud();
     const two = await startCloud();
     const { gateway } = await announcedGateway(one);
-    await eventually(async () => one.services.ingest.stats().gatewayStatuses >= 1 && two.services.ingest.stats().gatewayStatuses >= 1);
+    await eventually(
+      async () => one.services.ingest.stats().gatewayStatuses >= 1 && two.services.ingest.stats().gatewayStatuses >= 1,
+    );
     await one.services.ingest.idle();
     await two.services.ingest.idle();
     const before = [one.services.ingest.stats().gatewayStatuses, two.services.ingest.stats().gatewayStatuses];
     await gateway.announce();
-    await eventually(async () => one.services.ingest.stats().gatewayStatuses > before[0]! && two.services.ingest.stats().gatewayStatuses > before[1]!);
+    await eventually(
+      async () =>
+        one.services.ingest.stats().gatewayStatuses > before[0]! &&
+        two.services.ingest.stats().gatewayStatuses > before[1]!,
+    );
     // Give a second copy (an overlapping shared subscription would deliver one) time to arrive.
     await new Promise((resolve) => setTimeout(resolve, 300));
     await one.services.ingest.idle();
     await two.services.ingest.idle();
-    expect([one.services.ingest.stats().gatewayStatuses, two.services.ingest.stats().gatewayStatuses]).toEqual([before[0]! + 1, before[1]! + 1]);
+    expect([one.services.ingest.stats().gatewayStatuses, two.services.ingest.stats().gatewayStatuses]).toEqual([
+      before[0]! + 1,
+      before[1]! + 1,
+    ]);
   });
 
-  it('is taken again from the retained message each time the cloud\'s client reconnects', async () => {
+  it("is taken again from the retained message each time the cloud's client reconnects", async () => {
     const cloud = await startCloud();
     const { h } = await announcedGateway(cloud);
     const topic = topicFor('gatewayStatus', { gatewayId: h.credentials.gatewayId });

@@ -52,7 +52,11 @@ async function startCloud(env: Record<string, string>): Promise<Instance> {
 }
 
 async function post(base: string, path: string, body: unknown): Promise<Response> {
-  return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function login(base: string, email: string, password: string): Promise<string> {
@@ -78,7 +82,9 @@ it('runs the cloud alone on PGlite with the embedded broker: the API serves, no 
   const health = await fetch(`${cloud.base}/health`);
   expect(health.status).toBe(503);
   expect(await health.json()).toEqual({ status: 'degraded', db: 'up', broker: 'up', gatewaysOnline: 0 });
-  expect((await post(cloud.base, '/v1/auth/register', { email: 'alone@example.com', password: 'alone-password' })).status).toBe(202);
+  expect(
+    (await post(cloud.base, '/v1/auth/register', { email: 'alone@example.com', password: 'alone-password' })).status,
+  ).toBe(202);
   const token = await login(cloud.base, 'alone@example.com', 'alone-password');
   const devices = await fetch(`${cloud.base}/v1/devices`, { headers: { authorization: `Bearer ${token}` } });
   expect(devices.status).toBe(200);
@@ -101,7 +107,9 @@ it.runIf(process.env.DATABASE_URL)(
     };
     const a = await startCloud({ ...shared, CLOUD_INSTANCE_ID: 'entry-a', DATA_DIR: await tempDir() });
     const b = await startCloud({ ...shared, CLOUD_INSTANCE_ID: 'entry-b', DATA_DIR: await tempDir() });
-    expect((await post(a.base, '/v1/auth/register', { email: 'two@example.com', password: 'two-password' })).status).toBe(202);
+    expect(
+      (await post(a.base, '/v1/auth/register', { email: 'two@example.com', password: 'two-password' })).status,
+    ).toBe(202);
     const token = await login(b.base, 'two@example.com', 'two-password');
     for (const instance of [a, b]) {
       const homes = await fetch(`${instance.base}/v1/homes`, { headers: { authorization: `Bearer ${token}` } });

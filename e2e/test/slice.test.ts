@@ -44,7 +44,9 @@ afterAll(async () => {
 
 const auth = () => ({ authorization: `Bearer ${token}` });
 
-async function devices(): Promise<{ id: string; online: boolean; firmwareVersion: string | null; state: { on: boolean } | null }[]> {
+async function devices(): Promise<
+  { id: string; online: boolean; firmwareVersion: string | null; state: { on: boolean } | null }[]
+> {
   const res = await system.api.inject({ method: 'GET', url: '/v1/devices', headers: auth() });
   expect(res.statusCode).toBe(200);
   return res.json();
@@ -52,7 +54,9 @@ async function devices(): Promise<{ id: string; online: boolean; firmwareVersion
 
 describe('a tap in the app reaches the switch and comes back', () => {
   it('lists the eight switches the gateway found, online, with their firmware', async () => {
-    await expect.poll(async () => (await devices()).filter((d) => d.online && d.firmwareVersion).length, { timeout: 15_000 }).toBe(8);
+    await expect
+      .poll(async () => (await devices()).filter((d) => d.online && d.firmwareVersion).length, { timeout: 15_000 })
+      .toBe(8);
   });
 
   it('toggles a switch with wait=true, and both the API and the switch show the new state', async () => {

@@ -27,7 +27,10 @@ let child: ChildProcess | undefined;
 
 /** Starts `npm start` and resolves once it says it is running. */
 async function launch(): Promise<ChildProcess> {
-  const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   started.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   started.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -78,15 +81,31 @@ it('stores what a gateway published while the instance was stopped, once it is s
   // The instance is down: a report of a switch it has never seen, acknowledged by the broker.
   const address = randomAddress();
   const gateway = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'e2e-publisher' });
-  const report = { v: 1 as const, seq: 1_000_000, ts: new Date().toISOString(), device: { address, model: 'WoHand' }, online: true, state: { on: true }, battery: 37, rssi: -61 };
-  await gateway.publishAsync(topicFor('deviceState', { gatewayId: GATEWAY, address }), encodePayload('deviceState', report), { qos: 1 });
+  const report = {
+    v: 1 as const,
+    seq: 1_000_000,
+    ts: new Date().toISOString(),
+    device: { address, model: 'WoHand' },
+    online: true,
+    state: { on: true },
+    battery: 37,
+    rssi: -61,
+  };
+  await gateway.publishAsync(
+    topicFor('deviceState', { gatewayId: GATEWAY, address }),
+    encodePayload('deviceState', report),
+    { qos: 1 },
+  );
   await gateway.endAsync();
 
   child = await launch();
   const headers = await demoLogin(base);
   // A switch is named after its model and the end of its address until someone renames it.
   type Device = { name: string; battery: number | null; rssi: number | null; state: { on: boolean } | null };
-  const stored = async () => ((await (await fetch(`${base}/v1/devices`, { headers })).json()) as Device[]).find((d) => d.name === `WoHand ${address.slice(-4)}`);
+  const stored = async () =>
+    ((await (await fetch(`${base}/v1/devices`, { headers })).json()) as Device[]).find(
+      (d) => d.name === `WoHand ${address.slice(-4)}`,
+    );
   await expect.poll(stored, { timeout: 15_000 }).toMatchObject({ battery: 37, rssi: -61, state: { on: true } });
   expect(await stop(child)).toBe(0);
 }, 90_000);

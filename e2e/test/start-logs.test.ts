@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { LauncherConfigError, parseLauncherConfig } from '../../scripts/launcher-config.ts';
 
 const PRETTY = /^\[\d{2}:\d{2}:\d{2}\.\d{3}\] (INFO|WARN|ERROR)/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes this strips
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /**
@@ -86,6 +87,10 @@ describe('npm start logging', () => {
     const settings = [...new Set([...source.matchAll(/env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!))];
     expect(settings).toContain('SIM_GATEWAY_ID');
     const rows = readme.split('\n').filter((l) => l.startsWith('| `'));
-    for (const name of settings) expect(rows.some((r) => r.includes(`\`${name}\``)), name).toBe(true);
+    for (const name of settings)
+      expect(
+        rows.some((r) => r.includes(`\`${name}\``)),
+        name,
+      ).toBe(true);
   });
 });

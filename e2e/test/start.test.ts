@@ -11,7 +11,6 @@ import mqtt from 'mqtt';
 import { demoLogin } from './demo-login.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-
 let child: ChildProcess;
 let output = '';
 let dataDir: string;
@@ -24,12 +23,23 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   localPort = await freeFixedPort();
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freeFixedPort()), DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', SIM_SWITCHES: '8', LOCAL_MQTT_PORT: String(localPort) },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      MQTT_PORT: String(await freeFixedPort()),
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'warn',
+      SIM_SWITCHES: '8',
+      LOCAL_MQTT_PORT: String(localPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`npm start exited ${code}:\n${output}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`npm start exited ${code}:\n${output}`))),
+  );
   const ready = new Promise<void>((resolve) => {
     const check = () => (output.includes('switchfleet is running') ? resolve() : setTimeout(check, 50));
     check();
@@ -71,7 +81,8 @@ describe('npm start', () => {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${localPort}`, { protocolVersion: 4 });
     const retained = new Map<string, { state?: string }>();
     client.on('message', (topic, payload, packet) => {
-      if (packet.retain && /^switchfleet\/[^/]+$/.test(topic) && topic !== 'switchfleet/bridge') retained.set(topic, JSON.parse(payload.toString()));
+      if (packet.retain && /^switchfleet\/[^/]+$/.test(topic) && topic !== 'switchfleet/bridge')
+        retained.set(topic, JSON.parse(payload.toString()));
     });
     await client.subscribeAsync('switchfleet/+', { qos: 1 });
     try {

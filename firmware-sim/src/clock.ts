@@ -87,7 +87,13 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: VirtualTimer = { clockTimer: true, at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    const timer: VirtualTimer = {
+      clockTimer: true,
+      at: this.t + Math.max(0, ms),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.push(timer);
     return timer;
   }
@@ -134,7 +140,11 @@ export class VirtualClock implements Clock {
     await settle();
     while (!settled) {
       const next = this.peek();
-      if (!next) throw new ClockError('CLOCK_IDLE', `nothing scheduled at ${this.t} ms and the awaited operation is still pending`);
+      if (!next)
+        throw new ClockError(
+          'CLOCK_IDLE',
+          `nothing scheduled at ${this.t} ms and the awaited operation is still pending`,
+        );
       if (next.at > deadline) {
         this.t = deadline;
         throw new ClockError('CLOCK_DEADLINE', `still pending after ${maxMs} ms of virtual time`);

@@ -2,8 +2,16 @@ import { createHash } from 'node:crypto';
 import { firmware, smp } from '@switchfleet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  buildSimImage, createSimRadio, PowerCut, SimFirmware, UPDATE_POWER_CUTS, VirtualClock, writeSlot,
-  type PowerCutPlan, type SimRadio, type SimSwitch,
+  buildSimImage,
+  createSimRadio,
+  PowerCut,
+  SimFirmware,
+  UPDATE_POWER_CUTS,
+  VirtualClock,
+  writeSlot,
+  type PowerCutPlan,
+  type SimRadio,
+  type SimSwitch,
 } from '../src/index.ts';
 
 const HW = 'sf-sw1-r1';
@@ -65,7 +73,9 @@ describe('the simulated MCUboot', () => {
     const { fw, sw } = rig();
     expect(fw.running).toMatchObject({ version: '1.0.0', confirmed: true, selfTestPassed: true });
     expect(sw.state.firmwareVersion).toBe('1.0.0');
-    expect(fw.imageManager.states()).toEqual([expect.objectContaining({ slot: 0, version: '1.0.0', active: true, confirmed: true })]);
+    expect(fw.imageManager.states()).toEqual([
+      expect.objectContaining({ slot: 0, version: '1.0.0', active: true, confirmed: true }),
+    ]);
   });
 
   it('swaps a tested image in on reset and runs it unconfirmed, keeping the old one in the secondary slot', () => {
@@ -145,21 +155,32 @@ describe('the simulated MCUboot', () => {
 describe('images the switch refuses', () => {
   const cases: [string, Buffer, string][] = [
     ['unsigned', buildSimImage({ version: '1.1.0', hardwareId: HW, sizeBytes: 2000 }), 'UNSIGNED'],
-    ['signed by an unknown key', buildSimImage({ version: '1.1.0', hardwareId: HW, privateKeyPem: otherKey.privateKeyPem }), 'UNKNOWN_KEY'],
-    ['built for other hardware', buildSimImage({ version: '1.1.0', hardwareId: 'sf-sw2-r1', privateKeyPem: key.privateKeyPem }), 'WRONG_HARDWARE'],
+    [
+      'signed by an unknown key',
+      buildSimImage({ version: '1.1.0', hardwareId: HW, privateKeyPem: otherKey.privateKeyPem }),
+      'UNKNOWN_KEY',
+    ],
+    [
+      'built for other hardware',
+      buildSimImage({ version: '1.1.0', hardwareId: 'sf-sw2-r1', privateKeyPem: key.privateKeyPem }),
+      'WRONG_HARDWARE',
+    ],
     ['older than the running one', image('0.9.0'), 'DOWNGRADE'],
     ['tampered after signing', tamper(v110), 'BAD_HASH'],
   ];
 
-  it.each(cases)('refuses an image %s with the verify code in the SMP reason, and keeps nothing of it', (_name, img, code) => {
-    const { fw, sw } = rig();
-    const reply = upload(fw, img);
-    expect(reply.ok).toBe(false);
-    expect(!reply.ok && reply.error.rsn?.split(':')[0]).toBe(code);
-    expect(fw.imageManager.states()).toHaveLength(1);
-    sw.reboot();
-    expect(fw.running?.version).toBe('1.0.0');
-  });
+  it.each(cases)(
+    'refuses an image %s with the verify code in the SMP reason, and keeps nothing of it',
+    (_name, img, code) => {
+      const { fw, sw } = rig();
+      const reply = upload(fw, img);
+      expect(reply.ok).toBe(false);
+      expect(!reply.ok && reply.error.rsn?.split(':')[0]).toBe(code);
+      expect(fw.imageManager.states()).toHaveLength(1);
+      sw.reboot();
+      expect(fw.running?.version).toBe('1.0.0');
+    },
+  );
 
   it('resumes an upload from the persisted offset after a power cycle', async () => {
     const { fw, sw, clock } = rig();
@@ -169,7 +190,10 @@ describe('images the switch refuses', () => {
     await clock.until(sw.powerCycle(10));
     const again = fw.imageManager.upload({ off: 0, len: v110.length, sha, data: v110.subarray(0, 500) });
     expect(again).toEqual({ ok: true, value: { off: 500 } });
-    expect(fw.imageManager.upload({ off: 900, data: v110.subarray(900, 1000) })).toEqual({ ok: true, value: { off: 500 } });
+    expect(fw.imageManager.upload({ off: 900, data: v110.subarray(900, 1000) })).toEqual({
+      ok: true,
+      value: { off: 500 },
+    });
   });
 });
 
@@ -279,7 +303,11 @@ describe('power loss during an update', () => {
         expect(['1.0.0', '1.1.0']).toContain(fw.running?.version);
         for (let i = 0; i < 2 && fw.running?.version !== '1.0.0'; i++) sw.reboot();
         expect(fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
-        expect(firmware.verifyImage(Buffer.from(fw.flash.primary.subarray(0, v100.length)), { publicKeyPem: key.publicKeyPem }).ok).toBe(true);
+        expect(
+          firmware.verifyImage(Buffer.from(fw.flash.primary.subarray(0, v100.length)), {
+            publicKeyPem: key.publicKeyPem,
+          }).ok,
+        ).toBe(true);
       }
     }
   });

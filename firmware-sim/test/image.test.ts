@@ -1,7 +1,15 @@
 import { firmware } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
 import {
-  buildSimImage, decodeProgram, encodeProgram, faultOf, FaultError, formatFault, parseFault, readSimImage, type Fault,
+  buildSimImage,
+  decodeProgram,
+  encodeProgram,
+  faultOf,
+  FaultError,
+  formatFault,
+  parseFault,
+  readSimImage,
+  type Fault,
 } from '../src/image/index.ts';
 
 const everyFault: { text: string; fault: Fault }[] = [
@@ -42,19 +50,33 @@ describe('faults', () => {
   });
 
   it('refuses missing, malformed and unexpected arguments', () => {
-    for (const text of ['drop-after', 'drop-after:', 'drop-after:-1', 'slow-notify:fast', 'wrong-battery:101', 'no-notify:3']) {
+    for (const text of [
+      'drop-after',
+      'drop-after:',
+      'drop-after:-1',
+      'slow-notify:fast',
+      'wrong-battery:101',
+      'no-notify:3',
+    ]) {
       expect(() => parseFault(text), text).toThrow(expect.objectContaining({ code: 'BAD_FAULT_ARGUMENT' }));
     }
   });
 
   it('refuses the same fault twice in one program', () => {
-    expect(() => encodeProgram({ faults: ['slow-notify', 'slow-notify:10'] })).toThrow(expect.objectContaining({ code: 'DUPLICATE_FAULT' }));
+    expect(() => encodeProgram({ faults: ['slow-notify', 'slow-notify:10'] })).toThrow(
+      expect.objectContaining({ code: 'DUPLICATE_FAULT' }),
+    );
   });
 });
 
 describe('programs', () => {
   it('carries version, hardware and several faults, padded to the requested size', () => {
-    const payload = encodeProgram({ version: '2.0.1', hardwareId: 'sb-bot-r2', faults: ['inverted-relay', 'drop-after:12'], sizeBytes: 256 * 1024 });
+    const payload = encodeProgram({
+      version: '2.0.1',
+      hardwareId: 'sb-bot-r2',
+      faults: ['inverted-relay', 'drop-after:12'],
+      sizeBytes: 256 * 1024,
+    });
     expect(payload).toHaveLength(256 * 1024);
     const program = decodeProgram(payload);
     expect(program).toMatchObject({ version: '2.0.1', hardwareId: 'sb-bot-r2', sizeBytes: 256 * 1024 });
@@ -69,20 +91,32 @@ describe('programs', () => {
   });
 
   it('refuses a size too small for the descriptor', () => {
-    expect(() => encodeProgram({ version: '1.0.0', sizeBytes: 10 })).toThrow(expect.objectContaining({ code: 'BAD_SIZE' }));
+    expect(() => encodeProgram({ version: '1.0.0', sizeBytes: 10 })).toThrow(
+      expect.objectContaining({ code: 'BAD_SIZE' }),
+    );
   });
 
   it('refuses a payload that is not a program', () => {
-    expect(() => decodeProgram(Buffer.from('not a program at all'))).toThrow(expect.objectContaining({ code: 'BAD_MAGIC' }));
+    expect(() => decodeProgram(Buffer.from('not a program at all'))).toThrow(
+      expect.objectContaining({ code: 'BAD_MAGIC' }),
+    );
     const cut = encodeProgram({ version: '1.0.0' });
-    expect(() => decodeProgram(cut.subarray(0, cut.length - 1))).toThrow(expect.objectContaining({ code: 'TRUNCATED' }));
+    expect(() => decodeProgram(cut.subarray(0, cut.length - 1))).toThrow(
+      expect.objectContaining({ code: 'TRUNCATED' }),
+    );
   });
 });
 
 describe('simulated images', () => {
   it('builds a signed 256 KiB image whose program and signature read back', () => {
     const key = firmware.generateSigningKey();
-    const buf = buildSimImage({ version: '1.3.0', hardwareId: 'sb-bot-r2', privateKeyPem: key.privateKeyPem, faults: ['no-notify'], sizeBytes: 256 * 1024 });
+    const buf = buildSimImage({
+      version: '1.3.0',
+      hardwareId: 'sb-bot-r2',
+      privateKeyPem: key.privateKeyPem,
+      faults: ['no-notify'],
+      sizeBytes: 256 * 1024,
+    });
     const verified = firmware.verifyImage(buf, { publicKeyPem: key.publicKeyPem, hardwareId: 'sb-bot-r2' });
     expect(verified.ok).toBe(true);
     const { image, program } = readSimImage(buf);

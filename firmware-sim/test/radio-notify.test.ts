@@ -14,7 +14,11 @@ const ECHO_CHAR = 'f00dfeed00000000000000000000000b';
 
 const rig = radioRigs({ seed: 11 });
 
-async function connect(r: RadioRig, sw: SimSwitch, charUuid: string): Promise<{ peripheral: Peripheral; char: Characteristic }> {
+async function connect(
+  r: RadioRig,
+  sw: SimSwitch,
+  charUuid: string,
+): Promise<{ peripheral: Peripheral; char: Characteristic }> {
   const peripheral = await findSwitch(r, sw);
   await r.run(peripheral.connectAsync());
   const { characteristics } = await r.run(peripheral.discoverAllServicesAndCharacteristicsAsync());
@@ -29,7 +33,10 @@ function burst(payloads: Buffer[]): Behaviour {
     name: 'burst()',
     gatt: () => [
       {
-        service: { uuid: ECHO_SERVICE, characteristics: [{ uuid: ECHO_CHAR, properties: ['writeWithoutResponse', 'notify'] }] },
+        service: {
+          uuid: ECHO_SERVICE,
+          characteristics: [{ uuid: ECHO_CHAR, properties: ['writeWithoutResponse', 'notify'] }],
+        },
         write: (_charUuid, _data, ctx) => {
           for (const p of payloads) ctx.notify(ECHO_SERVICE, ECHO_CHAR, p);
           return true;
@@ -50,9 +57,11 @@ describe('notifications on a slow link', () => {
       if (isNotification) received.push(data);
     });
     await r.run(char.writeAsync(Buffer.from([0]), true));
-    await r.run((async () => {
-      while (received.length < 3) await r.clock.sleep(1);
-    })());
+    await r.run(
+      (async () => {
+        while (received.length < 3) await r.clock.sleep(1);
+      })(),
+    );
     expect(received.map((b) => b[0])).toEqual([1, 2, 3]);
   });
 
@@ -66,9 +75,11 @@ describe('notifications on a slow link', () => {
     });
     await r.run(char.writeAsync(Buffer.from([0]), true));
     const written = r.clock.now();
-    await r.run((async () => {
-      while (at.length < 2) await r.clock.sleep(1);
-    })());
+    await r.run(
+      (async () => {
+        while (at.length < 2) await r.clock.sleep(1);
+      })(),
+    );
     // 23 bytes on air each at 1 byte/ms: the second leaves when the first is through.
     expect(at[0]! - written).toBeCloseTo(23, 0);
     expect(at[1]! - at[0]!).toBeCloseTo(23, 0);
@@ -84,9 +95,12 @@ describe('notifications on a slow link', () => {
     const { frames, fragments } = collectSmpFrames(char);
     const request = smp.stateReadFrame(7, 1);
     for (let at = 0; at < request.length; at += 20) await r.run(char.writeAsync(request.subarray(at, at + 20), true));
-    await r.run((async () => {
-      while (frames.length === 0) await r.clock.sleep(5);
-    })(), 10_000);
+    await r.run(
+      (async () => {
+        while (frames.length === 0) await r.clock.sleep(5);
+      })(),
+      10_000,
+    );
 
     expect(fragments()).toBeGreaterThan(2);
     expect(frames[0]!.seq).toBe(7);

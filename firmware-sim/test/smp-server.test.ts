@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Characteristic } from '@abandonware/noble';
-import { FIRMWARE_REVISION_CHAR, firmware, SMP_CHAR, SMP_SERVICE, smp } from '@switchfleet/protocol';
+import { FIRMWARE_REVISION_CHAR, firmware, SMP_CHAR, smp } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
 import { buildSimImage, SimFirmware, type SimSwitch } from '../src/index.ts';
 import { collectSmpFrames, findSwitch, radioRigs } from './support.ts';
@@ -44,10 +44,16 @@ async function openSmp(r: Rig, sw: SimSwitch) {
       const seq = frame[6]!;
       const size = peripheral.mtu! - 3;
       for (let at = 0; at < frame.length; at += size) await r.run(char.writeAsync(frame.subarray(at, at + size), true));
-      await r.run((async () => {
-        while (!answers.some((a) => a.seq === seq)) await r.clock.sleep(5);
-      })(), 5000);
-      return answers.splice(answers.findIndex((a) => a.seq === seq), 1)[0]!;
+      await r.run(
+        (async () => {
+          while (!answers.some((a) => a.seq === seq)) await r.clock.sleep(5);
+        })(),
+        5000,
+      );
+      return answers.splice(
+        answers.findIndex((a) => a.seq === seq),
+        1,
+      )[0]!;
     },
   };
 }
@@ -68,14 +74,16 @@ function uploadAll(call: (frame: Buffer) => Promise<smp.SmpFrame>, img: Buffer, 
   })();
 }
 
-describe('the switch\'s SMP server', () => {
+describe("the switch's SMP server", () => {
   it('answers an image state read, split over several notifications when the MTU is small', async () => {
     const r = rig(23);
     const s = await openSmp(r, r.sw);
     const rsp = await s.call(smp.stateReadFrame(7));
     expect(rsp).toMatchObject({ op: smp.Op.readRsp, group: smp.Group.image, id: smp.ImageCmd.state, seq: 7 });
     const state = smp.parseStateResponse(rsp.body);
-    expect(state.ok && state.value).toEqual([expect.objectContaining({ slot: 0, version: '1.0.0', active: true, confirmed: true })]);
+    expect(state.ok && state.value).toEqual([
+      expect.objectContaining({ slot: 0, version: '1.0.0', active: true, confirmed: true }),
+    ]);
     expect(s.notifications()).toBeGreaterThan(1);
   });
 

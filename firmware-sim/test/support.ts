@@ -6,7 +6,12 @@
 import withBindings from '@abandonware/noble/with-bindings';
 import type { Characteristic, Peripheral } from '@abandonware/noble';
 import {
-  smp, SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SCAN_UUIDS, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR, switchbot,
+  smp,
+  SWITCHBOT_NOTIFY_CHAR,
+  SWITCHBOT_SCAN_UUIDS,
+  SWITCHBOT_SERVICE,
+  SWITCHBOT_WRITE_CHAR,
+  switchbot,
 } from '@switchfleet/protocol';
 import { afterEach } from 'vitest';
 import { createSimRadio, type SimRadio, type SimRadioOptions, type SimSwitch, VirtualClock } from '../src/index.ts';
@@ -80,7 +85,10 @@ export async function openControl(r: Central, sw: SimSwitch) {
   const peripheral = await findSwitch(r, sw);
   await run(peripheral.connectAsync());
   const { characteristics } = await run(
-    peripheral.discoverSomeServicesAndCharacteristicsAsync([SWITCHBOT_SERVICE], [SWITCHBOT_WRITE_CHAR, SWITCHBOT_NOTIFY_CHAR]),
+    peripheral.discoverSomeServicesAndCharacteristicsAsync(
+      [SWITCHBOT_SERVICE],
+      [SWITCHBOT_WRITE_CHAR, SWITCHBOT_NOTIFY_CHAR],
+    ),
   );
   const write = characteristics.find((c) => c.uuid === SWITCHBOT_WRITE_CHAR)!;
   const notify = characteristics.find((c) => c.uuid === SWITCHBOT_NOTIFY_CHAR)!;

@@ -137,7 +137,12 @@ describe('faulty switches', () => {
     const { request } = await connectedSwitch({ behaviours: [dropsNotifications(0.5)] });
     const outcomes: string[] = [];
     for (let i = 0; i < 30; i++) {
-      outcomes.push(await request(frame.info(), 5_000).then((r) => r.status, () => 'lost'));
+      outcomes.push(
+        await request(frame.info(), 5_000).then(
+          (r) => r.status,
+          () => 'lost',
+        ),
+      );
     }
     expect(outcomes).toContain('ok');
     expect(outcomes).toContain('lost');

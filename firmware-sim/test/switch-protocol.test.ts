@@ -25,7 +25,7 @@ async function rawClient(opts: AddSwitchOptions = {}) {
 }
 
 describe('action answers (bot.md "0x01 Execute an Action")', () => {
-  it('answers an executed press 01 FF 00, as the document\'s example', async () => {
+  it("answers an executed press 01 FF 00, as the document's example", async () => {
     const { sw, ask } = await rawClient({ mode: 'press' });
     expect(await ask('570100')).toBe('01ff00');
     expect(sw.state.pressCount).toBe(1);
@@ -55,7 +55,7 @@ describe('action answers (bot.md "0x01 Execute an Action")', () => {
 });
 
 describe('settings (bot.md "0x03 Set Device Basic Info", "0x0f Extended Command")', () => {
-  it('sets the mode as the document\'s example: 57036310 answered 01 63 00, strength then 0x63', async () => {
+  it("sets the mode as the document's example: 57036310 answered 01 63 00, strength then 0x63", async () => {
     const { sw, ask, infoByte } = await rawClient({ mode: 'press' });
     expect(await ask('57036310')).toBe('016300');
     expect(sw.state).toMatchObject({ mode: 'switch', inverse: false, strength: 0x63 });
@@ -75,7 +75,7 @@ describe('settings (bot.md "0x03 Set Device Basic Info", "0x0f Extended Command"
 });
 
 describe('time management (bot.md "0x08" and "0x09")', () => {
-  it('keeps the number of timers as the document\'s examples: 57090203 → 01, 570802 → 01 03', async () => {
+  it("keeps the number of timers as the document's examples: 57090203 → 01, 570802 → 01 03", async () => {
     const { ask, infoByte } = await rawClient();
     expect(await ask('57090203')).toBe('01');
     expect(await ask('570802')).toBe('0103');

@@ -146,9 +146,13 @@ const check = Compile(GatewayConfigSchema);
 
 /** Merges layers (later wins) and validates; throws ConfigError naming the first bad setting. */
 export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayConfig {
-  const merged = layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer as Record<string, unknown>), deepMerge({}, gatewayDefaults));
+  const merged = layers.reduce<Record<string, unknown>>(
+    (acc, layer) => deepMerge(acc, layer as Record<string, unknown>),
+    deepMerge({}, gatewayDefaults),
+  );
   // One directory per gateway id by default, so two gateways never share an outbox.
-  if (merged.dataDir === undefined && typeof merged.gatewayId === 'string') merged.dataDir = `./data/gateway/${merged.gatewayId}`;
+  if (merged.dataDir === undefined && typeof merged.gatewayId === 'string')
+    merged.dataDir = `./data/gateway/${merged.gatewayId}`;
   moveUrlCredentials(merged.mqtt);
   moveUrlCredentials(merged.local);
   if (!check.Check(merged)) {
@@ -156,7 +160,11 @@ export function resolveGatewayConfig(...layers: GatewayConfigInput[]): GatewayCo
     const where = (e?.instancePath || '/').slice(1).replace(/\//g, '.') || '(root)';
     const extra = (e?.params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
     // TypeBox reports an additional property as a "false" schema at the property's own path.
-    const what = extra?.length ? `has unknown setting(s) ${extra.join(', ')}` : e?.message === 'schema is false' ? 'is not a known setting' : (e?.message ?? 'is invalid');
+    const what = extra?.length
+      ? `has unknown setting(s) ${extra.join(', ')}`
+      : e?.message === 'schema is false'
+        ? 'is not a known setting'
+        : (e?.message ?? 'is invalid');
     throw new ConfigError(`gateway config: ${where} ${what}`);
   }
   return merged as GatewayConfig;
@@ -185,13 +193,16 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   if (env.LOCAL_MQTT_USERNAME) fromEnv.local!.username = env.LOCAL_MQTT_USERNAME;
   if (env.LOCAL_MQTT_PASSWORD) fromEnv.local!.password = env.LOCAL_MQTT_PASSWORD;
   if (env.LOCAL_MQTT_BASE_TOPIC) fromEnv.local!.baseTopic = env.LOCAL_MQTT_BASE_TOPIC;
-  if (env.HOMEASSISTANT_DISCOVERY) fromEnv.local!.homeassistant = boolean('HOMEASSISTANT_DISCOVERY', env.HOMEASSISTANT_DISCOVERY);
+  if (env.HOMEASSISTANT_DISCOVERY)
+    fromEnv.local!.homeassistant = boolean('HOMEASSISTANT_DISCOVERY', env.HOMEASSISTANT_DISCOVERY);
   if (env.OTA_IMAGE_FILE) fromEnv.ota = { imageFile: env.OTA_IMAGE_FILE };
-  if (env.OTA_TRUSTED_KEY_FILES) fromEnv.ota = { ...fromEnv.ota, trustedKeyFiles: env.OTA_TRUSTED_KEY_FILES.split(',').filter(Boolean) };
+  if (env.OTA_TRUSTED_KEY_FILES)
+    fromEnv.ota = { ...fromEnv.ota, trustedKeyFiles: env.OTA_TRUSTED_KEY_FILES.split(',').filter(Boolean) };
   if (env.HEALTH_INTERVAL_MS) fromEnv.health!.intervalMs = integer('HEALTH_INTERVAL_MS', env.HEALTH_INTERVAL_MS);
   // Set by systemd for Type=notify units (sd_notify(3)); WATCHDOG_USEC only when WatchdogSec= is set.
   if (env.NOTIFY_SOCKET) fromEnv.systemd!.notifySocket = env.NOTIFY_SOCKET;
-  if (env.WATCHDOG_USEC) fromEnv.systemd!.watchdogMs = Math.max(1, Math.floor(integer('WATCHDOG_USEC', env.WATCHDOG_USEC) / 1000));
+  if (env.WATCHDOG_USEC)
+    fromEnv.systemd!.watchdogMs = Math.max(1, Math.floor(integer('WATCHDOG_USEC', env.WATCHDOG_USEC) / 1000));
   const layers = [file, fromEnv];
   // The MQTT username defaults to the gateway id: the broker authenticates gateways that way.
   const id = fromEnv.gatewayId ?? file.gatewayId;

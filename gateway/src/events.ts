@@ -25,7 +25,10 @@ export class TypedEvents<M extends { [K in keyof M]: unknown[] }> {
 
   on<K extends keyof M>(event: K, listener: Listener<M[K]>): Off {
     let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
     // Wrapped so the same function added twice is two listeners, each removed by its own Off.
     const entry: Listener<M[K]> = (...args) => listener(...args);
     set.add(entry as Listener<never>);

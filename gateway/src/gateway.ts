@@ -92,10 +92,17 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
   // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65,536 packet ids on first use
   // (about 6 MB of heap); on a Pi the RSS matters more than one tiny allocation per packet.
   mqttPacket.writeToStream.cacheNumbers = false;
-  const log = options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] });
+  const log =
+    options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] });
   // Both advertisement generations: before Bot firmware 6.4 and from it (see SWITCHBOT_SCAN_UUIDS).
   const central = new NobleCentral({ noble, timeouts: config.ble, serviceUuids: [...SWITCHBOT_SCAN_UUIDS], log });
-  const pool = new ConnectionPool({ central, maxConnections: config.ble.maxConnections, idleMs: config.ble.idleMs, responseMs: config.ble.responseMs, log });
+  const pool = new ConnectionPool({
+    central,
+    maxConnections: config.ble.maxConnections,
+    idleMs: config.ble.idleMs,
+    responseMs: config.ble.responseMs,
+    log,
+  });
   const cloud = new CloudLink({
     url: config.mqtt.url,
     gatewayId: config.gatewayId,
@@ -181,7 +188,8 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
       await pool.closeAll();
       await central.stop();
       const flushed = await deps.outbox.drain(cloud.connected ? config.outbox.drainMs : 0);
-      if (!flushed) log.warn({ pending: deps.outbox.stats().records }, 'outbox not empty at stop; it is sent after the next start');
+      if (!flushed)
+        log.warn({ pending: deps.outbox.stats().records }, 'outbox not empty at stop; it is sent after the next start');
       await cloud.stop();
       await deps.outbox.close();
       await book.flush();

@@ -4,20 +4,41 @@ import { useBridgeRig, type LocalBroker } from './local-broker.ts';
 
 const rig = useBridgeRig();
 
-const errorsLogged = (l: LocalBroker) => l.messages.filter((m) => m.topic === 'switchfleet/bridge/logging').map((m) => (JSON.parse(m.text) as { message: string }).message);
+const errorsLogged = (l: LocalBroker) =>
+  l.messages
+    .filter((m) => m.topic === 'switchfleet/bridge/logging')
+    .map((m) => (JSON.parse(m.text) as { message: string }).message);
 
 describe('bad input on the local bridge and the cloud link', () => {
   it('answers unknown operations, malformed and oversized requests with an error response, and keeps serving', async () => {
     const l = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{ on: false }], gateway: { local: { url: l.url, homeassistant: false, maxPayloadBytes: 1024 } } });
+    const bench = await rig.startBench({
+      switches: [{ on: false }],
+      gateway: { local: { url: l.url, homeassistant: false, maxPayloadBytes: 1024 } },
+    });
     const name = `switch-${compact(bench.switches[0]!.address).slice(-4)}`;
     await l.waitFor(`switchfleet/${name}`);
 
-    expect(await l.request('self_destruct', {})).toMatchObject({ status: 'error', error: 'unknown operation "self_destruct"' });
-    expect(await l.request('device/rename', '{"from": ')).toMatchObject({ status: 'error', error: 'payload is not valid JSON' });
-    expect(await l.request('device/remove', { id: 'x'.repeat(2000) })).toMatchObject({ status: 'error', error: expect.stringMatching(/exceeds 1024/) });
-    expect(await l.request('device/remove', { id: 'no-such-switch' })).toMatchObject({ status: 'error', error: 'device "no-such-switch" does not exist' });
-    expect(await l.request('device/rename', '["not","an","object"]')).toMatchObject({ status: 'error', error: 'payload must be a JSON object' });
+    expect(await l.request('self_destruct', {})).toMatchObject({
+      status: 'error',
+      error: 'unknown operation "self_destruct"',
+    });
+    expect(await l.request('device/rename', '{"from": ')).toMatchObject({
+      status: 'error',
+      error: 'payload is not valid JSON',
+    });
+    expect(await l.request('device/remove', { id: 'x'.repeat(2000) })).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/exceeds 1024/),
+    });
+    expect(await l.request('device/remove', { id: 'no-such-switch' })).toMatchObject({
+      status: 'error',
+      error: 'device "no-such-switch" does not exist',
+    });
+    expect(await l.request('device/rename', '["not","an","object"]')).toMatchObject({
+      status: 'error',
+      error: 'payload must be a JSON object',
+    });
 
     await l.watcher.publishAsync('switchfleet/ghost/set', '{"state":"ON"}');
     await l.watcher.publishAsync(`switchfleet/${name}/set`, '{"state":"EXPLODE"}');

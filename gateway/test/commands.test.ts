@@ -5,7 +5,10 @@ const rig = useBench();
 
 describe('commands and the radio schedule', () => {
   it('gives a freed radio slot to a user command before a waiting read', async () => {
-    const bench = await rig.startBench({ switches: [{}, {}, {}], gateway: { ble: { maxConnections: 1, idleMs: 5000 } } });
+    const bench = await rig.startBench({
+      switches: [{}, {}, {}],
+      gateway: { ble: { maxConnections: 1, idleMs: 5000 } },
+    });
     await Promise.all(bench.switches.map((sw) => bench.reportFor(sw, (r) => r.device.firmwareVersion !== undefined)));
     const [a, b, c] = bench.switches.map((sw) => compact(sw.address));
     const { pool } = bench.gateway.deps;
@@ -27,7 +30,17 @@ describe('commands and the radio schedule', () => {
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
     const topic = `sf/v1/gw/${bench.gatewayId}/dev/${compact(sw!.address)}/cmd`;
-    await bench.cloud.publishAsync(topic, JSON.stringify({ v: 1, commandId: 'bad-1', action: 'explode', issuedAt: new Date().toISOString(), expiresAt: new Date().toISOString() }), { qos: 1 });
+    await bench.cloud.publishAsync(
+      topic,
+      JSON.stringify({
+        v: 1,
+        commandId: 'bad-1',
+        action: 'explode',
+        issuedAt: new Date().toISOString(),
+        expiresAt: new Date().toISOString(),
+      }),
+      { qos: 1 },
+    );
     const failed = await bench.resultFor('bad-1');
     expect(failed).toMatchObject({ status: 'failed', reason: 'unsupported' });
     expect(failed.detail).toMatch(/action/);

@@ -23,7 +23,9 @@ interface Child {
 }
 
 function spawnGateway(args: object): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const stored: number[] = [];
   const ready = new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`gateway child exited with ${code}`)));
@@ -49,7 +51,10 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
     const server = createServer(broker.handle);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())), () => new Promise<void>((r) => broker.close(() => r())));
+    cleanups.push(
+      () => new Promise<void>((r) => server.close(() => r())),
+      () => new Promise<void>((r) => broker.close(() => r())),
+    );
     const dataDir = mkdtempSync(join(tmpdir(), 'sf-crash-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -100,7 +105,9 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
 
     const second = spawnGateway(args);
     const firstSeqAfter = await second.ready;
-    await expect.poll(() => ids.filter((id) => !results.some((r) => r.commandId === id)), { timeout: 30_000 }).toEqual([]);
+    await expect
+      .poll(() => ids.filter((id) => !results.some((r) => r.commandId === id)), { timeout: 30_000 })
+      .toEqual([]);
     await expect.poll(() => storedBeforeCrash.filter((s) => !arrived.has(s)), { timeout: 15_000 }).toEqual([]);
 
     expect(answeredBeforeCrash).toBeLessThan(40);

@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 describe('a throwing listener', () => {
-  it('is logged while the other listeners and the emitter\'s caller go on', () => {
+  it("is logged while the other listeners and the emitter's caller go on", () => {
     const log = { error: vi.fn() };
     const registry = new DeviceRegistry(undefined, () => 1000, log);
     const seen: string[] = [];
@@ -52,7 +52,9 @@ describe('a throwing listener', () => {
     events.on('tick', (n) => void got.push(n));
     events.emit('tick', 7);
     expect(got).toEqual([7]);
-    await vi.waitFor(() => expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ err: 'later' }), 'event listener failed'));
+    await vi.waitFor(() =>
+      expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ err: 'later' }), 'event listener failed'),
+    );
   });
 });
 

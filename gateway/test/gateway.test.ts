@@ -6,7 +6,12 @@ const rig = useBench();
 
 describe('the gateway on a simulated radio', () => {
   it('reports every switch it hears, with the identity read in its interview', async () => {
-    const bench = await rig.startBench({ switches: [{ firmwareVersion: '1.0.3', on: true }, { firmwareVersion: '1.0.3', on: false }] });
+    const bench = await rig.startBench({
+      switches: [
+        { firmwareVersion: '1.0.3', on: true },
+        { firmwareVersion: '1.0.3', on: false },
+      ],
+    });
     for (const sw of bench.switches) {
       const report = await bench.reportFor(sw, (r) => r.device.firmwareVersion === '1.0.3');
       expect(report.online).toBe(true);
@@ -84,7 +89,9 @@ describe('the gateway on a simulated radio', () => {
       gateway: { ble: { maxConnections: 3 } },
     });
     await Promise.all(bench.switches.map((sw) => bench.reportFor(sw)));
-    const ids = await Promise.all(Array.from({ length: 100 }, (_, i) => bench.command(bench.switches[i % 20]!, 'toggle', { ttlMs: 20_000 })));
+    const ids = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => bench.command(bench.switches[i % 20]!, 'toggle', { ttlMs: 20_000 })),
+    );
     const results = await Promise.all(ids.map((id) => bench.resultFor(id, 25_000)));
     expect(results.filter((r) => r.status !== 'succeeded')).toEqual([]);
     expect(bench.gateway.deps.pool.peak).toBeLessThanOrEqual(3);
@@ -97,7 +104,11 @@ describe('the gateway on a simulated radio', () => {
     const bench = await rig.startBench({ switches: [{ on: false }] });
     const [sw] = bench.switches;
     await bench.reportFor(sw!);
-    await bench.cloud.publishAsync(`sf/v1/gw/${bench.gatewayId}/dev/${compact(sw!.address)}/cmd`, '{"v":1,"action":"explode"', { qos: 1 });
+    await bench.cloud.publishAsync(
+      `sf/v1/gw/${bench.gatewayId}/dev/${compact(sw!.address)}/cmd`,
+      '{"v":1,"action":"explode"',
+      { qos: 1 },
+    );
     const result = await bench.resultFor(await bench.command(sw!, 'on'));
     expect(result.status).toBe('succeeded');
     expect(bench.gateway.deps.cloud.rejected).toBe(1);

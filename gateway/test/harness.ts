@@ -11,9 +11,24 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { afterEach } from 'vitest';
-import { createSimRadio, type AddSwitchOptions, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
-import { commandRequest, decodePayload, encodePayload, newTraceparent, topicFor, type CommandAction, type CommandResult, type DeviceReport } from '@switchfleet/protocol';
-import { startProxy, type Proxy } from './proxy.ts';
+import {
+  createSimRadio,
+  type AddSwitchOptions,
+  type SimRadio,
+  type SimRadioOptions,
+  type SimSwitch,
+} from '@switchfleet/firmware-sim';
+import {
+  commandRequest,
+  decodePayload,
+  encodePayload,
+  newTraceparent,
+  topicFor,
+  type CommandAction,
+  type CommandResult,
+  type DeviceReport,
+} from '@switchfleet/protocol';
+import { startProxy, type TcpProxy } from './proxy.ts';
 import { createGateway, loadNoble, resolveGatewayConfig, type Gateway, type GatewayConfigInput } from '../src/index.ts';
 
 export interface Bench {
@@ -27,7 +42,7 @@ export interface Bench {
   arrivals: number[];
   brokerUrl: string;
   /** The gateway's uplink to the broker; cut() takes the cloud link down. */
-  uplink: Proxy;
+  uplink: TcpProxy;
   dataDir: string;
   switches: SimSwitch[];
   command(sw: SimSwitch, action: CommandAction, opts?: { commandId?: string; ttlMs?: number }): Promise<string>;
@@ -71,7 +86,13 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const radio = createSimRadio({ seed: 1234 + counter, connectLatencyMs: 2, gattLatencyMs: 1, actuationMs: 5, ...options.radio });
+  const radio = createSimRadio({
+    seed: 1234 + counter,
+    connectLatencyMs: 2,
+    gattLatencyMs: 1,
+    actuationMs: 5,
+    ...options.radio,
+  });
   const switches = (options.switches ?? [{}]).map((s) => radio.addSwitch(s));
   const gatewayId = `gw-test-${++counter}`;
 
@@ -99,7 +120,15 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
       gatewayId,
       dataDir,
       mqtt: { url: uplink.url, username: gatewayId, password: 'test-secret' },
-      ble: { connectMs: 1000, discoverMs: 1000, readMs: 500, writeMs: 500, responseMs: 500, idleMs: 200, interviewRetryMs: 200 },
+      ble: {
+        connectMs: 1000,
+        discoverMs: 1000,
+        readMs: 500,
+        writeMs: 500,
+        responseMs: 500,
+        idleMs: 200,
+        interviewRetryMs: 200,
+      },
       availability: { offlineAfterMs: 1000 },
       commands: { retryBaseMs: 20, retryMaxMs: 100 },
       logLevel: 'silent',
@@ -135,13 +164,21 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     switches,
     async command(sw, action, opts = {}) {
       const commandId = opts.commandId ?? `cmd-${Math.random().toString(36).slice(2)}`;
-      const payload = encodePayload('command', commandRequest(commandId, action, opts.ttlMs ?? 5000, { traceparent: newTraceparent() }));
+      const payload = encodePayload(
+        'command',
+        commandRequest(commandId, action, opts.ttlMs ?? 5000, { traceparent: newTraceparent() }),
+      );
       await cloud.publishAsync(topicFor('command', { gatewayId, address: compact(sw.address) }), payload, { qos: 1 });
       return commandId;
     },
-    resultFor: (commandId, timeoutMs = 10_000) => waitFor(() => results.find((r) => r.commandId === commandId), timeoutMs, `result of ${commandId}`),
+    resultFor: (commandId, timeoutMs = 10_000) =>
+      waitFor(() => results.find((r) => r.commandId === commandId), timeoutMs, `result of ${commandId}`),
     reportFor: (sw, predicate = () => true, timeoutMs = 10_000) =>
-      waitFor(() => [...reports].reverse().find((r) => r.device.address === compact(sw.address) && predicate(r)), timeoutMs, `report of ${sw.address}`),
+      waitFor(
+        () => [...reports].reverse().find((r) => r.device.address === compact(sw.address) && predicate(r)),
+        timeoutMs,
+        `report of ${sw.address}`,
+      ),
     async restartGateway() {
       await bench.gateway.stop();
       bench.gateway = createGateway({ config, noble, log });

@@ -9,7 +9,10 @@ const rig = useBridgeRig();
 describe('health and logs', () => {
   it('publishes health to the cloud and to the local bridge: uptime, connections, queues, outbox and errors', async () => {
     const local = await rig.startLocalBroker();
-    const bench = await rig.startBench({ switches: [{}, {}], gateway: { health: { intervalMs: 200 }, local: { url: local.url, homeassistant: false } } });
+    const bench = await rig.startBench({
+      switches: [{}, {}],
+      gateway: { health: { intervalMs: 200 }, local: { url: local.url, homeassistant: false } },
+    });
     const health: GatewayHealth[] = [];
     bench.cloud.on('message', (topic, payload) => {
       if (!topic.endsWith('/health')) return;
@@ -24,7 +27,11 @@ describe('health and logs', () => {
     expect(h.links.local).toBe(true);
     expect(h.outbox.delivered).toBeGreaterThan(0);
     expect(h.rssMb).toBeGreaterThan(0);
-    const bridgeHealth = JSON.parse(await local.waitFor('switchfleet/bridge/health')) as { healthy: boolean; process: { uptime_sec: number }; outbox: unknown };
+    const bridgeHealth = JSON.parse(await local.waitFor('switchfleet/bridge/health')) as {
+      healthy: boolean;
+      process: { uptime_sec: number };
+      outbox: unknown;
+    };
     expect(bridgeHealth.healthy).toBe(true);
     expect(bridgeHealth.process.uptime_sec).toBeGreaterThanOrEqual(0);
     expect(bridgeHealth.outbox).toBeDefined();
@@ -41,7 +48,11 @@ describe('health and logs', () => {
       const d = topic.endsWith('/health') ? decodePayload('gatewayHealth', payload) : undefined;
       if (d?.ok) seen.push(d.value);
     });
-    await expect.poll(() => seen.some((h) => h.lastErrors.some((e) => e.message.startsWith(`command ${id} expired (out_of_range)`)))).toBe(true);
+    await expect
+      .poll(() =>
+        seen.some((h) => h.lastErrors.some((e) => e.message.startsWith(`command ${id} expired (out_of_range)`))),
+      )
+      .toBe(true);
   });
 
   it('writes the command id and traceparent on the log lines of a command', async () => {

@@ -27,7 +27,9 @@ const current = (l: LocalBroker) =>
   );
 
 const configsOf = (l: LocalBroker, address: string) =>
-  l.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.includes(`/switchfleet_${address}/`) && m.text !== '');
+  l.messages.filter(
+    (m) => m.topic.startsWith('homeassistant/') && m.topic.includes(`/switchfleet_${address}/`) && m.text !== '',
+  );
 
 describe('Home Assistant MQTT discovery', () => {
   // Each entity with unique_id, default_entity_id, device, availability and origin.
@@ -44,7 +46,10 @@ describe('Home Assistant MQTT discovery', () => {
       ids.add(c.unique_id);
       expect(c.device.identifiers).toEqual([`switchfleet_${address}`]);
       expect(c.device.manufacturer).toBe('SwitchBot');
-      expect(c.availability.map((a) => a.topic)).toEqual(['switchfleet/bridge/state', `switchfleet/${c.device.name}/availability`]);
+      expect(c.availability.map((a) => a.topic)).toEqual([
+        'switchfleet/bridge/state',
+        `switchfleet/${c.device.name}/availability`,
+      ]);
       expect(c.origin.name).toMatch(/SwitchFleet/);
       expect(c.state_topic).toBe(`switchfleet/${c.device.name}`);
       // object_id is deprecated since HA 2025.10; default_entity_id is "<domain>.<object id>".

@@ -23,10 +23,16 @@ describe('the local Zigbee2MQTT-compatible bridge', () => {
     expect(await l.waitFor(`switchfleet/${names[0]}/availability`)).toBe('{"state":"online"}');
     expect(l.json('switchfleet/bridge/state')).toEqual({ state: 'online' });
     await l.waitFor('switchfleet/bridge/devices', (t) => JSON.parse(t).length === 2);
-    const devices = l.json<{ friendly_name: string; manufacturer: string; definition: { exposes: unknown[] } }[]>('switchfleet/bridge/devices')!;
+    const devices =
+      l.json<{ friendly_name: string; manufacturer: string; definition: { exposes: unknown[] } }[]>(
+        'switchfleet/bridge/devices',
+      )!;
     expect(devices.map((d) => d.friendly_name).sort()).toEqual([...names].sort());
     expect(devices[0]!.definition.exposes.length).toBeGreaterThan(0);
-    expect(l.json('switchfleet/bridge/info')).toMatchObject({ permit_join: false, config: { mqtt: { base_topic: 'switchfleet' } } });
+    expect(l.json('switchfleet/bridge/info')).toMatchObject({
+      permit_join: false,
+      config: { mqtt: { base_topic: 'switchfleet' } },
+    });
   });
 
   it('switches a switch from <base>/<name>/set while the cloud link is down, and reports it to the cloud later', async () => {
@@ -47,7 +53,9 @@ describe('the local Zigbee2MQTT-compatible bridge', () => {
     expect(b.switches[0]!.state.on).toBe(false);
     const before = l.messages.filter((m) => m.topic === `switchfleet/${names[0]}`).length;
     await l.watcher.publishAsync(`switchfleet/${names[0]}/get`, '{"state":""}');
-    await expect.poll(() => l.messages.filter((m) => m.topic === `switchfleet/${names[0]}`).length).toBeGreaterThan(before);
+    await expect
+      .poll(() => l.messages.filter((m) => m.topic === `switchfleet/${names[0]}`).length)
+      .toBeGreaterThan(before);
   });
 
   it('answers bridge requests with status, data and the caller transaction', async () => {
@@ -84,7 +92,9 @@ describe('the local Zigbee2MQTT-compatible bridge', () => {
     expect(res.status).toBe('ok');
     await l.waitFor('switchfleet/bridge/devices', (t) => JSON.parse(t).length === 1);
     await l.waitFor(`switchfleet/${names[0]}/availability`, (t) => t === '');
-    expect(l.messages.some((m) => m.topic === 'switchfleet/bridge/event' && JSON.parse(m.text).type === 'device_leave')).toBe(true);
+    expect(
+      l.messages.some((m) => m.topic === 'switchfleet/bridge/event' && JSON.parse(m.text).type === 'device_leave'),
+    ).toBe(true);
     // Still advertising, yet not let back in while joining is closed.
     await new Promise((r) => setTimeout(r, 300));
     expect(b.gateway.deps.registry.get(b.switches[0]!.address.replace(/:/g, '').toLowerCase())).toBeUndefined();

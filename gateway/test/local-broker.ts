@@ -12,7 +12,7 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach } from 'vitest';
 import { startBench, type Bench, type BenchOptions } from './harness.ts';
-import { startProxy, type Proxy } from './proxy.ts';
+import { startProxy, type TcpProxy } from './proxy.ts';
 
 export interface Message {
   topic: string;
@@ -25,14 +25,18 @@ export interface LocalBroker {
   url: string;
   /** The broker itself, for watchers. */
   directUrl: string;
-  link: Proxy;
+  link: TcpProxy;
   watcher: MqttClient;
   messages: Message[];
   /** Last payload seen per topic ('' means a retained message was cleared). */
   last: Map<string, string>;
   json<T = Record<string, unknown>>(topic: string): T | undefined;
   waitFor(topic: string, predicate?: (text: string) => boolean, timeoutMs?: number): Promise<string>;
-  request(op: string, body: unknown, timeoutMs?: number): Promise<{ status: string; data: unknown; error?: string; transaction?: unknown }>;
+  request(
+    op: string,
+    body: unknown,
+    timeoutMs?: number,
+  ): Promise<{ status: string; data: unknown; error?: string; transaction?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -136,16 +140,24 @@ export async function startLocalBroker(kind: 'aedes' | 'mosquitto' = 'aedes'): P
     async request(op, body, timeoutMs = 10_000) {
       const transaction = `t-${++transactions}`;
       const withTransaction = typeof body === 'object' && body !== null && !Array.isArray(body);
-      const payload = withTransaction ? JSON.stringify({ ...body, transaction }) : typeof body === 'string' ? body : JSON.stringify(body);
+      const payload = withTransaction
+        ? JSON.stringify({ ...body, transaction })
+        : typeof body === 'string'
+          ? body
+          : JSON.stringify(body);
       const from = messages.length;
       await watcher.publishAsync(`switchfleet/bridge/request/${op}`, payload, { qos: 1 });
       const topic = `switchfleet/bridge/response/${op}`;
       // Without a transaction (or when the gateway could not read it) the next response counts.
-      const matches = (m: Message) => m.topic === topic && (!withTransaction || [transaction, undefined].includes((JSON.parse(m.text) as { transaction?: string }).transaction));
+      const matches = (m: Message) =>
+        m.topic === topic &&
+        (!withTransaction ||
+          [transaction, undefined].includes((JSON.parse(m.text) as { transaction?: string }).transaction));
       const until = Date.now() + timeoutMs;
       for (;;) {
         const found = messages.slice(from).find(matches);
-        if (found) return JSON.parse(found.text) as { status: string; data: unknown; error?: string; transaction?: unknown };
+        if (found)
+          return JSON.parse(found.text) as { status: string; data: unknown; error?: string; transaction?: unknown };
         if (Date.now() > until) throw new Error(`no response to ${op}`);
         await new Promise((r) => setTimeout(r, 10));
       }

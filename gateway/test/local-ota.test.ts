@@ -9,7 +9,8 @@ import { startLocalBroker, type LocalBroker } from './local-broker.ts';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
-const image = (version: string) => buildSimImage({ version, hardwareId: HW, privateKeyPem: key.privateKeyPem, faults: [], sizeBytes: 16 * 1024 });
+const image = (version: string) =>
+  buildSimImage({ version, hardwareId: HW, privateKeyPem: key.privateKeyPem, faults: [], sizeBytes: 16 * 1024 });
 
 let bench: Bench | undefined;
 let local: LocalBroker | undefined;
@@ -29,20 +30,36 @@ describe('OTA through the local bridge', () => {
     writeFileSync(join(dir, 'fw.img'), image('1.1.0'));
     writeFileSync(join(dir, 'release.pub.pem'), key.publicKeyPem);
     local = await startLocalBroker();
-    const fw = new SimFirmware({ image: image('1.0.0'), trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50 });
+    const fw = new SimFirmware({
+      image: image('1.0.0'),
+      trustedKeys: [key.publicKeyPem],
+      resetDelayMs: 20,
+      watchdogMs: 50,
+    });
     bench = await startBench({
       radio: { mtu: 247, supervisionTimeoutMs: 100 },
       switches: [{ hardwareId: HW, advertisingIntervalMs: 20, behaviours: [fw] }],
-      gateway: { local: { url: local.url, homeassistant: false }, ota: { imageFile: join(dir, 'fw.img'), trustedKeyFiles: [join(dir, 'release.pub.pem')] } },
+      gateway: {
+        local: { url: local.url, homeassistant: false },
+        ota: { imageFile: join(dir, 'fw.img'), trustedKeyFiles: [join(dir, 'release.pub.pem')] },
+      },
     });
     const l = local;
     const name = `switch-${compact(bench.switches[0]!.address).slice(-4)}`;
     await l.waitFor(`switchfleet/${name}`, (t) => JSON.parse(t).update?.installed_version === '1.0.0');
 
     const res = await l.request('device/ota_update/update', { id: name }, 30_000);
-    expect(res).toMatchObject({ status: 'ok', data: { id: name, from: { software_build_id: '1.0.0' }, to: { software_build_id: '1.1.0' } } });
-    const updates = l.messages.filter((m) => m.topic === `switchfleet/${name}`).map((m) => (JSON.parse(m.text) as { update: { state: string; progress?: number } }).update);
+    expect(res).toMatchObject({
+      status: 'ok',
+      data: { id: name, from: { software_build_id: '1.0.0' }, to: { software_build_id: '1.1.0' } },
+    });
+    const updates = l.messages
+      .filter((m) => m.topic === `switchfleet/${name}`)
+      .map((m) => (JSON.parse(m.text) as { update: { state: string; progress?: number } }).update);
     expect(updates.some((u) => u.state === 'updating' && (u.progress ?? 0) > 0)).toBe(true);
-    await l.waitFor(`switchfleet/${name}`, (t) => JSON.parse(t).update?.installed_version === '1.1.0' && JSON.parse(t).update?.state === 'idle');
+    await l.waitFor(
+      `switchfleet/${name}`,
+      (t) => JSON.parse(t).update?.installed_version === '1.1.0' && JSON.parse(t).update?.state === 'idle',
+    );
   });
 });

@@ -12,10 +12,15 @@ async function retained(url: string, filter: string): Promise<Map<string, string
   const { hostname, port } = new URL(url);
   const out = await new Promise<string>((resolve, reject) => {
     // -W: stop after a second; with --retained-only it exits at once on the first live message.
-    execFile('mosquitto_sub', ['-h', hostname, '-p', port, '-V', 'mqttv311', '-v', '--retained-only', '-W', '1', '-t', filter], (err, stdout) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error('mosquitto_sub is not installed (apt-get install mosquitto-clients)'));
-      else resolve(stdout);
-    });
+    execFile(
+      'mosquitto_sub',
+      ['-h', hostname, '-p', port, '-V', 'mqttv311', '-v', '--retained-only', '-W', '1', '-t', filter],
+      (err, stdout) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT')
+          reject(new Error('mosquitto_sub is not installed (apt-get install mosquitto-clients)'));
+        else resolve(stdout);
+      },
+    );
   });
   const seen = new Map<string, string>();
   for (const line of out.split('\n').filter(Boolean)) {
@@ -28,7 +33,10 @@ async function retained(url: string, filter: string): Promise<Map<string, string
 describe('the local bridge on mosquitto across a gateway restart', () => {
   it('keeps retained state for every switch, and shows no availability for a switch not heard since', async () => {
     const l = await rig.startLocalBroker('mosquitto');
-    const bench = await rig.startBench({ switches: [{ on: true }, { on: false }, {}], gateway: { local: { url: l.url, homeassistant: false } } });
+    const bench = await rig.startBench({
+      switches: [{ on: true }, { on: false }, {}],
+      gateway: { local: { url: l.url, homeassistant: false } },
+    });
     const names = bench.switches.map((sw) => `switch-${sw.address.replace(/:/g, '').toLowerCase().slice(-4)}`);
     for (const n of names) await l.waitFor(`switchfleet/${n}/availability`, (t) => t === '{"state":"online"}');
 
@@ -51,10 +59,15 @@ describe('the local bridge on mosquitto across a gateway restart', () => {
 
   it('leaves the bridge state offline when the gateway stops', async () => {
     const local = await rig.startLocalBroker('mosquitto');
-    const bench = await rig.startBench({ switches: [{}], gateway: { local: { url: local.url, homeassistant: false } } });
+    const bench = await rig.startBench({
+      switches: [{}],
+      gateway: { local: { url: local.url, homeassistant: false } },
+    });
     await local.waitFor('switchfleet/bridge/state', (t) => t === '{"state":"online"}');
     await bench.gateway.stop();
     await local.waitFor('switchfleet/bridge/state', (t) => t === '{"state":"offline"}');
-    expect((await retained(local.directUrl, 'switchfleet/bridge/state')).get('switchfleet/bridge/state')).toBe('{"state":"offline"}');
+    expect((await retained(local.directUrl, 'switchfleet/bridge/state')).get('switchfleet/bridge/state')).toBe(
+      '{"state":"offline"}',
+    );
   });
 });

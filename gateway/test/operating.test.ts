@@ -31,16 +31,40 @@ describe('configuration', () => {
   it('layers defaults, a JSON file and the environment, the environment winning', () => {
     const dir = tempDir();
     const file = join(dir, 'gateway.json');
-    writeFileSync(file, JSON.stringify({ gatewayId: 'gw-file', ble: { maxConnections: 4 }, local: { baseTopic: 'home' } }));
-    const config = gatewayConfigFromEnv({ GATEWAY_CONFIG: file, MQTT_PASSWORD: 's3cret', BLE_MAX_CONNECTIONS: '6', LOCAL_MQTT_URL: 'mqtt://127.0.0.1:1884', NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '30000000' });
-    expect(config).toMatchObject({ gatewayId: 'gw-file', ble: { maxConnections: 6 }, mqtt: { username: 'gw-file', password: 's3cret' }, local: { url: 'mqtt://127.0.0.1:1884', baseTopic: 'home' }, systemd: { notifySocket: '/run/systemd/notify', watchdogMs: 30_000 } });
+    writeFileSync(
+      file,
+      JSON.stringify({ gatewayId: 'gw-file', ble: { maxConnections: 4 }, local: { baseTopic: 'home' } }),
+    );
+    const config = gatewayConfigFromEnv({
+      GATEWAY_CONFIG: file,
+      MQTT_PASSWORD: 's3cret',
+      BLE_MAX_CONNECTIONS: '6',
+      LOCAL_MQTT_URL: 'mqtt://127.0.0.1:1884',
+      NOTIFY_SOCKET: '/run/systemd/notify',
+      WATCHDOG_USEC: '30000000',
+    });
+    expect(config).toMatchObject({
+      gatewayId: 'gw-file',
+      ble: { maxConnections: 6 },
+      mqtt: { username: 'gw-file', password: 's3cret' },
+      local: { url: 'mqtt://127.0.0.1:1884', baseTopic: 'home' },
+      systemd: { notifySocket: '/run/systemd/notify', watchdogMs: 30_000 },
+    });
   });
 
   it('refuses bad settings with an error that names them', () => {
-    expect(() => resolveGatewayConfig({ gatewayId: 'gw', mqtt: { username: 'u', password: 'p' }, ble: { maxConnections: 0 } })).toThrow(/ble\.maxConnections/);
-    expect(() => resolveGatewayConfig({ gatewayId: 'gw', mqtt: { username: 'u', password: 'p' }, blee: 1 } as never)).toThrow(/blee is not a known setting/);
-    expect(() => gatewayConfigFromEnv({ GATEWAY_ID: 'gw', MQTT_PASSWORD: 'p', BLE_MAX_CONNECTIONS: 'five' })).toThrow(ConfigError);
-    expect(() => gatewayConfigFromEnv({ GATEWAY_ID: 'gw', MQTT_PASSWORD: 'p', HOMEASSISTANT_DISCOVERY: 'maybe' })).toThrow(/HOMEASSISTANT_DISCOVERY/);
+    expect(() =>
+      resolveGatewayConfig({ gatewayId: 'gw', mqtt: { username: 'u', password: 'p' }, ble: { maxConnections: 0 } }),
+    ).toThrow(/ble\.maxConnections/);
+    expect(() =>
+      resolveGatewayConfig({ gatewayId: 'gw', mqtt: { username: 'u', password: 'p' }, blee: 1 } as never),
+    ).toThrow(/blee is not a known setting/);
+    expect(() => gatewayConfigFromEnv({ GATEWAY_ID: 'gw', MQTT_PASSWORD: 'p', BLE_MAX_CONNECTIONS: 'five' })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      gatewayConfigFromEnv({ GATEWAY_ID: 'gw', MQTT_PASSWORD: 'p', HOMEASSISTANT_DISCOVERY: 'maybe' }),
+    ).toThrow(/HOMEASSISTANT_DISCOVERY/);
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.json'), '{ not json');
     expect(() => gatewayConfigFromEnv({ GATEWAY_CONFIG: join(dir, 'bad.json') })).toThrow(/GATEWAY_CONFIG/);

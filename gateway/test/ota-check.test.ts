@@ -33,7 +33,7 @@ function refusedAs(img: Buffer): string {
   return 'accepted';
 }
 
-describe('the gateway\'s image check', () => {
+describe("the gateway's image check", () => {
   it('refuses a signature with no KEYHASH, or before it, with the code the switch would send', () => {
     expect(refusedAs(withUnprotected([sha, sig]))).toBe('NO_KEYHASH');
     expect(refusedAs(withUnprotected([sha, sig, kh]))).toBe('SIGNATURE_BEFORE_KEYHASH');
@@ -45,8 +45,10 @@ describe('the gateway\'s image check', () => {
   });
 
   it('passes an image with a second key hash and signature pair, and one padded by imgtool --pad', () => {
-    const second = [{ type: firmware.TlvType.keyHash, value: keyHash(other) },
-      { type: firmware.TlvType.ed25519, value: sign(null, parsed.hash!, createPrivateKey(other.privateKeyPem)) }];
+    const second = [
+      { type: firmware.TlvType.keyHash, value: keyHash(other) },
+      { type: firmware.TlvType.ed25519, value: sign(null, parsed.hash!, createPrivateKey(other.privateKeyPem)) },
+    ];
     expect(refusedAs(withUnprotected([sha, ...second, kh, sig]))).toBe('accepted');
     const padded = Buffer.alloc(16 * 1024, 0xff);
     v110.copy(padded);

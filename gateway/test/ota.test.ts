@@ -7,7 +7,13 @@ import withBindings from '@abandonware/noble/with-bindings';
 import pino from 'pino';
 import { compactAddress, firmware, SWITCHBOT_SERVICE } from '@switchfleet/protocol';
 import {
-  buildSimImage, createSimRadio, SimFirmware, type PowerCutPlan, type SimFirmwareOptions, type SimRadio, type SimSwitch,
+  buildSimImage,
+  createSimRadio,
+  SimFirmware,
+  type PowerCutPlan,
+  type SimFirmwareOptions,
+  type SimRadio,
+  type SimSwitch,
 } from '@switchfleet/firmware-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionPool } from '../src/ble/connections.ts';
@@ -17,7 +23,11 @@ import { ota, updateSwitch, type OtaProgress, type OtaResult, type UpdateSwitchO
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
 const stranger = firmware.generateSigningKey();
-const image = (version: string, faults: string[] = [], opts: { hardwareId?: string; privateKeyPem?: string | null } = {}) =>
+const image = (
+  version: string,
+  faults: string[] = [],
+  opts: { hardwareId?: string; privateKeyPem?: string | null } = {},
+) =>
   buildSimImage({
     version,
     hardwareId: opts.hardwareId ?? HW,
@@ -53,15 +63,30 @@ interface RigOptions {
 /** A switch on 1.0.0 with MCUboot, heard by a gateway central; update() runs the OTA module. */
 async function rig(opts: RigOptions = {}): Promise<Rig> {
   const mtu = opts.mtu ?? 247;
-  const radio = createSimRadio({ seed: 4242, mtu, connectLatencyMs: 2, gattLatencyMs: 1, supervisionTimeoutMs: 100, actuationMs: 5 });
+  const radio = createSimRadio({
+    seed: 4242,
+    mtu,
+    connectLatencyMs: 2,
+    gattLatencyMs: 1,
+    supervisionTimeoutMs: 100,
+    actuationMs: 5,
+  });
   cleanups.push(() => radio.close());
   const fw = new SimFirmware({
-    image: v100, trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50, maxMtu: mtu,
+    image: v100,
+    trustedKeys: [key.publicKeyPem],
+    resetDelayMs: 20,
+    watchdogMs: 50,
+    maxMtu: mtu,
     ...(opts.smpBuffer ? { smpBuffer: opts.smpBuffer } : {}),
   });
   const sw = radio.addSwitch({ hardwareId: HW, advertisingIntervalMs: 20, maxMtu: mtu, behaviours: [fw] });
   const log = pino({ level: 'silent' });
-  const central = new NobleCentral({ noble: withBindings(radio.bindings), timeouts, serviceUuids: [SWITCHBOT_SERVICE] });
+  const central = new NobleCentral({
+    noble: withBindings(radio.bindings),
+    timeouts,
+    serviceUuids: [SWITCHBOT_SERVICE],
+  });
   const pool = new ConnectionPool({ central, maxConnections: 3, idleMs: 200, responseMs: 1000, log });
   cleanups.push(async () => {
     await pool.closeAll();
@@ -104,13 +129,21 @@ describe('updating a switch over the air', () => {
   it('takes a switch from 1.0.0 to 1.1.0: uploaded, tested, rebooted, confirmed', async () => {
     const r = await rig();
     const result = await r.update(v110);
-    expect(result).toMatchObject({ status: 'succeeded', fromVersion: '1.0.0', toVersion: '1.1.0', runningVersion: '1.1.0' });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      fromVersion: '1.0.0',
+      toVersion: '1.1.0',
+      runningVersion: '1.1.0',
+    });
     expect(r.fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
     expect(r.sw.state.firmwareVersion).toBe('1.1.0');
     expect(r.fw.received.imageBytes).toBe(v110.length);
     const phases = r.progress.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
     expect(phases).toEqual(['uploading', 'testing', 'rebooting', 'confirming', 'done']);
-    expect(r.progress.filter((p) => p.phase === 'uploading').at(-1)).toMatchObject({ percent: 100, bytesSent: v110.length });
+    expect(r.progress.filter((p) => p.phase === 'uploading').at(-1)).toMatchObject({
+      percent: 100,
+      bytesSent: v110.length,
+    });
   });
 
   // The upload's SMP packets span several ATT writes, within the buffer the switch states.
@@ -203,7 +236,7 @@ describe('updating a switch over the air', () => {
     expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
   });
 
-  it('brings the new image\'s faults with it: an inverted-relay release drives the relay backwards after the update', async () => {
+  it("brings the new image's faults with it: an inverted-relay release drives the relay backwards after the update", async () => {
     const r = await rig();
     expect((await r.update(image('1.1.0', ['inverted-relay']))).status).toBe('succeeded');
     expect(r.sw.state.on).toBe(!r.sw.state.reportedOn);
@@ -213,7 +246,10 @@ describe('updating a switch over the air', () => {
 describe('the OTA feature', () => {
   it('runs one update per switch: a second one at the same time is refused as busy', async () => {
     const r = await rig();
-    const feature = ota({ pool: r.pool, log: pino({ level: 'silent' }), now: Date.now }, { trustedKeys: [key.publicKeyPem] });
+    const feature = ota(
+      { pool: r.pool, log: pino({ level: 'silent' }), now: Date.now },
+      { trustedKeys: [key.publicKeyPem] },
+    );
     const first = feature.update(r.address, v110);
     const second = await feature.update(r.address, v110);
     expect(second).toMatchObject({ status: 'failed', reason: 'BUSY' });
@@ -224,7 +260,10 @@ describe('the OTA feature', () => {
 
   it('aborts updates in progress when the gateway stops, leaving the switch on its old image', async () => {
     const r = await rig();
-    const feature = ota({ pool: r.pool, log: pino({ level: 'silent' }), now: Date.now }, { trustedKeys: [key.publicKeyPem] });
+    const feature = ota(
+      { pool: r.pool, log: pino({ level: 'silent' }), now: Date.now },
+      { trustedKeys: [key.publicKeyPem] },
+    );
     let stopped: Promise<void> | undefined;
     const result = feature.update(r.address, v110, {
       onProgress: (p) => {
@@ -248,25 +287,28 @@ describe('power loss during an over-the-air update', () => {
     { at: 'confirm' },
   ];
 
-  it.each(cuts.map((c) => [c.at, c] as const))('a cut at %s leaves a switch booting 1.0.0 or 1.1.0, and the result says which', async (_name, cut) => {
-    const r = await rig();
-    r.fw.armPowerCut(cut);
-    // Power comes back 150 ms after it goes, while the gateway keeps retrying.
-    const watch = setInterval(() => {
-      if (!r.sw.state.powered) setTimeout(() => r.sw.powerOn(), 150);
-    }, 20);
-    cleanups.push(() => clearInterval(watch));
-    const result = await r.update(v110);
-    expect(r.fw.cuts.fired).toEqual([cut.at]);
-    expect(r.fw.boots.some((b) => b.outcome === 'no-bootable-image')).toBe(false);
-    if (result.status === 'succeeded') {
-      expect(r.fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
-    } else {
-      expect(result.reason).toBe('REVERTED');
-      expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
-    }
-    expect(result.runningVersion).toBe(r.fw.running?.version);
-  });
+  it.each(cuts.map((c) => [c.at, c] as const))(
+    'a cut at %s leaves a switch booting 1.0.0 or 1.1.0, and the result says which',
+    async (_name, cut) => {
+      const r = await rig();
+      r.fw.armPowerCut(cut);
+      // Power comes back 150 ms after it goes, while the gateway keeps retrying.
+      const watch = setInterval(() => {
+        if (!r.sw.state.powered) setTimeout(() => r.sw.powerOn(), 150);
+      }, 20);
+      cleanups.push(() => clearInterval(watch));
+      const result = await r.update(v110);
+      expect(r.fw.cuts.fired).toEqual([cut.at]);
+      expect(r.fw.boots.some((b) => b.outcome === 'no-bootable-image')).toBe(false);
+      if (result.status === 'succeeded') {
+        expect(r.fw.running).toMatchObject({ version: '1.1.0', confirmed: true });
+      } else {
+        expect(result.reason).toBe('REVERTED');
+        expect(r.fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+      }
+      expect(result.runningVersion).toBe(r.fw.running?.version);
+    },
+  );
 });
 
 function flipPayloadByte(img: Buffer): Buffer {

@@ -27,7 +27,9 @@ describe('the cloud link going down under load', () => {
       if (!cloud.connected) storedOffline.push(seq);
     });
 
-    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => b.command(b.switches[i % 10]!, 'toggle', { ttlMs: 30_000 })));
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => b.command(b.switches[i % 10]!, 'toggle', { ttlMs: 30_000 })),
+    );
     await expect.poll(() => b.results.length).toBeGreaterThan(0);
     await b.uplink.cut();
     await expect.poll(() => cloud.connected).toBe(false);

@@ -14,7 +14,16 @@ afterEach(() => {
 function options(overrides: Partial<OutboxOptions> = {}): OutboxOptions {
   const dir = mkdtempSync(join(tmpdir(), 'sf-outbox-'));
   dirs.push(dir);
-  return { dir, maxBytes: 1 << 20, segmentBytes: 1 << 16, window: 8, rememberResults: 100, fsync: true, log: pino({ level: 'silent' }), ...overrides };
+  return {
+    dir,
+    maxBytes: 1 << 20,
+    segmentBytes: 1 << 16,
+    window: 8,
+    rememberResults: 100,
+    fsync: true,
+    log: pino({ level: 'silent' }),
+    ...overrides,
+  };
 }
 
 const report = (seq: number, address = 'c0ffee000001'): DeviceReport => ({
@@ -35,7 +44,9 @@ const command = (commandId: string): CommandRequest => ({
 });
 
 function segmentsOf(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort();
 }
 
 describe('the durable outbox on disk', () => {
@@ -79,7 +90,13 @@ describe('the durable outbox on disk', () => {
     const box = await Outbox.open(opts);
     await box.takeCommand('c0ffee000001', command('taken-only'));
     await box.takeCommand('c0ffee000002', command('finished'));
-    await box.put('commandResult', 'c0ffee000002', (seq) => ({ v: 1, seq, ts: new Date().toISOString(), commandId: 'finished', status: 'succeeded' })).stored;
+    await box.put('commandResult', 'c0ffee000002', (seq) => ({
+      v: 1,
+      seq,
+      ts: new Date().toISOString(),
+      commandId: 'finished',
+      status: 'succeeded',
+    })).stored;
     await box.close();
     const reopened = await Outbox.open(opts);
     expect(reopened.takenCommands().map((t) => t.cmd.commandId)).toEqual(['taken-only']);
@@ -101,7 +118,13 @@ describe('the durable outbox on disk', () => {
   it('stays within its size bound by dropping the oldest state reports, never a command result', async () => {
     const opts = options({ maxBytes: 8192 });
     const box = await Outbox.open(opts);
-    const result = box.put('commandResult', 'c0ffee000001', (seq) => ({ v: 1, seq, ts: new Date().toISOString(), commandId: 'keep-me', status: 'succeeded' }));
+    const result = box.put('commandResult', 'c0ffee000001', (seq) => ({
+      v: 1,
+      seq,
+      ts: new Date().toISOString(),
+      commandId: 'keep-me',
+      status: 'succeeded',
+    }));
     for (let i = 0; i < 200; i++) box.put('deviceState', 'c0ffee000001', report);
     await result.stored;
     await box.put('deviceState', 'c0ffee000001', report).stored;

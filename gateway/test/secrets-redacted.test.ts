@@ -11,7 +11,10 @@ import { gatewayConfigFromEnv } from '../src/config.ts';
 
 describe('broker passwords in the gateway', () => {
   it('takes credentials out of MQTT_URL into the MQTT settings', () => {
-    const config = gatewayConfigFromEnv({ GATEWAY_ID: 'gw-redact', MQTT_URL: 'mqtt://gw-redact:s%40cret-1@broker.example:1883' });
+    const config = gatewayConfigFromEnv({
+      GATEWAY_ID: 'gw-redact',
+      MQTT_URL: 'mqtt://gw-redact:s%40cret-1@broker.example:1883',
+    });
     expect(config.mqtt.url).toBe('mqtt://broker.example:1883');
     expect(config.mqtt.password).toBe('s@cret-1');
     expect(config.mqtt.username).toBe('gw-redact');
@@ -22,7 +25,15 @@ describe('broker passwords in the gateway', () => {
     expect(redactUrl('mqtt://sf-cloud:hunter2@127.0.0.1:1884')).toBe('mqtt://sf-cloud:***@127.0.0.1:1884');
     expect(redactUrl('mqtt://127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
     const lines: string[] = [];
-    const log = pino({ redact: [...LOG_REDACT_PATHS] }, new Writable({ write: (l, _e, done) => (lines.push(String(l)), done()) }));
+    const log = pino(
+      { redact: [...LOG_REDACT_PATHS] },
+      new Writable({
+        write: (l, _e, done) => {
+          lines.push(String(l));
+          done();
+        },
+      }),
+    );
     log.info({ mqtt: { url: 'mqtt://h', username: 'gw', password: 'hunter2' }, secret: 'hunter3' }, 'config');
     expect(lines.join('')).not.toMatch(/hunter[23]/);
   });

@@ -36,7 +36,20 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'switchfleet-cli-'));
   const keygen = await switchfleet('firmware', 'keygen', '-o', 'key.pem');
   expect(keygen.code, keygen.stderr).toBe(0);
-  const build = await switchfleet('firmware', 'build', '--version', '1.2.0', '--hw', 'sb-bot-r2', '--key', 'key.pem', '--size', '16k', '-o', 'fw.img');
+  const build = await switchfleet(
+    'firmware',
+    'build',
+    '--version',
+    '1.2.0',
+    '--hw',
+    'sb-bot-r2',
+    '--key',
+    'key.pem',
+    '--size',
+    '16k',
+    '-o',
+    'fw.img',
+  );
   expect(build.code, build.stderr).toBe(0);
 });
 
@@ -57,7 +70,17 @@ describe('switchfleet firmware', () => {
   });
 
   it('verify accepts the image it built and summarises it', async () => {
-    const run = await switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--hw', 'sb-bot-r2', '--running', '1.1.0');
+    const run = await switchfleet(
+      'firmware',
+      'verify',
+      'fw.img',
+      '--pub',
+      'key.pub',
+      '--hw',
+      'sb-bot-r2',
+      '--running',
+      '1.1.0',
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('version 1.2.0');
     expect(run.stdout).toContain('faults: none');
@@ -82,7 +105,9 @@ describe('switchfleet firmware', () => {
 
     const stripped = await writeVariant('unsigned.img', (img) => {
       const parsed = firmware.parseImage(img);
-      const hashOnly = firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, [{ type: firmware.TlvType.sha256, value: parsed.hash! }]);
+      const hashOnly = firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, [
+        { type: firmware.TlvType.sha256, value: parsed.hash! },
+      ]);
       return Buffer.concat([img.subarray(0, parsed.hashedLength), hashOnly]);
     });
     const unsigned = await switchfleet('firmware', 'verify', stripped, '--pub', 'key.pub');
@@ -134,7 +159,7 @@ describe('switchfleet firmware', () => {
     expect(run.stdout).toMatch(/padded with \d+ bytes of 0xff ending in an MCUboot trailer .*image_ok set/);
   });
 
-  it('verify --counter refuses an image below the device\'s security counter', async () => {
+  it("verify --counter refuses an image below the device's security counter", async () => {
     const counter = firmware.parseImage(await readFile(join(dir, 'fw.img'))).securityCounter!;
     const verifyWith = (n: string) => switchfleet('firmware', 'verify', 'fw.img', '--pub', 'key.pub', '--counter', n);
     const equal = await verifyWith(String(counter));
@@ -146,8 +171,22 @@ describe('switchfleet firmware', () => {
   });
 
   it('build injects the faults it is given, and verify shows them', async () => {
-    const build = await switchfleet('firmware', 'build', '--version', '1.2.1', '--hw', 'sb-bot-r2', '--key', 'key.pem',
-      '--fault', 'inverted-relay', '--fault', 'slow-notify:900', '-o', 'faulty.img');
+    const build = await switchfleet(
+      'firmware',
+      'build',
+      '--version',
+      '1.2.1',
+      '--hw',
+      'sb-bot-r2',
+      '--key',
+      'key.pem',
+      '--fault',
+      'inverted-relay',
+      '--fault',
+      'slow-notify:900',
+      '-o',
+      'faulty.img',
+    );
     expect(build.code, build.stderr).toBe(0);
     const run = await switchfleet('firmware', 'verify', 'faulty.img', '--pub', 'key.pub');
     expect(run.code, run.stderr).toBe(0);
@@ -156,7 +195,20 @@ describe('switchfleet firmware', () => {
   });
 
   it('build exits 2 naming an unknown fault, and writes nothing', async () => {
-    const run = await switchfleet('firmware', 'build', '--version', '1.2.0', '--hw', 'sb-bot-r2', '--key', 'key.pem', '--fault', 'explode', '-o', 'never.img');
+    const run = await switchfleet(
+      'firmware',
+      'build',
+      '--version',
+      '1.2.0',
+      '--hw',
+      'sb-bot-r2',
+      '--key',
+      'key.pem',
+      '--fault',
+      'explode',
+      '-o',
+      'never.img',
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown fault "explode"');
     await expect(stat(join(dir, 'never.img'))).rejects.toThrow();

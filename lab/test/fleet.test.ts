@@ -65,18 +65,36 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
-const switchesSeen = (c: Cloud, gatewayId: string) => new Set((c.reports.get(gatewayId) ?? []).filter((r) => r.online).map((r) => r.device.address));
+const switchesSeen = (c: Cloud, gatewayId: string) =>
+  new Set((c.reports.get(gatewayId) ?? []).filter((r) => r.online).map((r) => r.device.address));
 
 describe('the fleet runner', () => {
   it('starts every gateway with its switches against the cloud, prints the seed, and stops cleanly on Ctrl-C', async () => {
     const c = await cloud();
     const dir = await mkdtemp(join(tmpdir(), 'sf-fleet-test-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'credentials.json'), JSON.stringify({ 'fleet-a': 'secret-a', 'fleet-b': 'secret-b', 'fleet-c': 'unused' }));
+    await writeFile(
+      join(dir, 'credentials.json'),
+      JSON.stringify({ 'fleet-a': 'secret-a', 'fleet-b': 'secret-b', 'fleet-c': 'unused' }),
+    );
 
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', 'tsx', SIM, '--mqtt-url', c.url, '--credentials', join(dir, 'credentials.json'), '--gateways', '2', '--switches', '5', '--seed', '99'],
+      [
+        '--import',
+        'tsx',
+        SIM,
+        '--mqtt-url',
+        c.url,
+        '--credentials',
+        join(dir, 'credentials.json'),
+        '--gateways',
+        '2',
+        '--switches',
+        '5',
+        '--seed',
+        '99',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     cleanups.push(() => {
@@ -88,7 +106,11 @@ describe('the fleet runner', () => {
 
     await until(() => stdout.includes('Ctrl-C'), 20_000, 'the fleet to start');
     expect(stdout).toContain('seed 99');
-    await until(() => switchesSeen(c, 'fleet-a').size === 3 && switchesSeen(c, 'fleet-b').size === 2, 15_000, 'reports of all five switches');
+    await until(
+      () => switchesSeen(c, 'fleet-a').size === 3 && switchesSeen(c, 'fleet-b').size === 2,
+      15_000,
+      'reports of all five switches',
+    );
     expect(c.statuses.get('fleet-a')?.at(-1)?.online).toBe(true);
     expect(c.statuses.get('fleet-b')?.at(-1)?.online).toBe(true);
     expect(c.statuses.has('fleet-c')).toBe(false);
@@ -125,8 +147,14 @@ describe('the fleet runner', () => {
   });
 
   it('refuses a behaviour it does not know and credentials given twice', () => {
-    expect(() => parseFleetArgs(['--mqtt-url', 'mqtt://x', '--gateway-id', 'g', '--secret', 's', '--fault', 'explodes'])).toThrow(/unknown behaviour "explodes"/);
-    expect(() => parseFleetArgs(['--mqtt-url', 'mqtt://x', '--credentials', 'c.json', '--gateway-id', 'g', '--secret', 's'])).toThrow(FleetUsageError);
-    expect(() => parseFleetArgs(['--mqtt-url', 'mqtt://x', '--gateway-id', 'g', '--secret', 's', '--gateways', '2'])).toThrow(/one gateway/);
+    expect(() =>
+      parseFleetArgs(['--mqtt-url', 'mqtt://x', '--gateway-id', 'g', '--secret', 's', '--fault', 'explodes']),
+    ).toThrow(/unknown behaviour "explodes"/);
+    expect(() =>
+      parseFleetArgs(['--mqtt-url', 'mqtt://x', '--credentials', 'c.json', '--gateway-id', 'g', '--secret', 's']),
+    ).toThrow(FleetUsageError);
+    expect(() =>
+      parseFleetArgs(['--mqtt-url', 'mqtt://x', '--gateway-id', 'g', '--secret', 's', '--gateways', '2']),
+    ).toThrow(/one gateway/);
   });
 });

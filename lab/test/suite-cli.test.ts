@@ -33,22 +33,88 @@ afterAll(async () => {
 
 describe('switchfleet firmware test', () => {
   it('passes a good build on every case, exits 0 and writes the JSON report', async () => {
-    expect((await switchfleet('firmware', 'build', '--version', '1.2.0', '--hw', 'sf-sw1-r1', '--key', 'key.pem', '-o', 'fw.img')).code).toBe(0);
-    const run = await switchfleet('firmware', 'test', 'fw.img', '--pub', 'key.pub', '--key', 'key.pem', '--json', 'report.json', '--seed', '31');
+    expect(
+      (
+        await switchfleet(
+          'firmware',
+          'build',
+          '--version',
+          '1.2.0',
+          '--hw',
+          'sf-sw1-r1',
+          '--key',
+          'key.pem',
+          '-o',
+          'fw.img',
+        )
+      ).code,
+    ).toBe(0);
+    const run = await switchfleet(
+      'firmware',
+      'test',
+      'fw.img',
+      '--pub',
+      'key.pub',
+      '--key',
+      'key.pem',
+      '--json',
+      'report.json',
+      '--seed',
+      '31',
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/PASSED: 21 passed, 0 failed of 21 cases/);
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as SuiteReport;
-    expect(report).toMatchObject({ image: { version: '1.2.0', hardwareId: 'sf-sw1-r1' }, seed: 31, passed: 21, failed: 0 });
-    expect(report.cases.every((c) => c.status === 'passed' && typeof c.durationMs === 'number' && typeof c.seed === 'number')).toBe(true);
+    expect(report).toMatchObject({
+      image: { version: '1.2.0', hardwareId: 'sf-sw1-r1' },
+      seed: 31,
+      passed: 21,
+      failed: 0,
+    });
+    expect(
+      report.cases.every(
+        (c) => c.status === 'passed' && typeof c.durationMs === 'number' && typeof c.seed === 'number',
+      ),
+    ).toBe(true);
   });
 
   it('fails a faulty build, exits 1 and names the failing case in the report', async () => {
-    expect((await switchfleet('firmware', 'build', '--version', '1.2.1', '--hw', 'sf-sw1-r1', '--key', 'key.pem', '--fault', 'inverted-relay', '-o', 'bad.img')).code).toBe(0);
-    const run = await switchfleet('firmware', 'test', 'bad.img', '--pub', 'key.pub', '--key', 'key.pem', '--json', 'bad.json');
+    expect(
+      (
+        await switchfleet(
+          'firmware',
+          'build',
+          '--version',
+          '1.2.1',
+          '--hw',
+          'sf-sw1-r1',
+          '--key',
+          'key.pem',
+          '--fault',
+          'inverted-relay',
+          '-o',
+          'bad.img',
+        )
+      ).code,
+    ).toBe(0);
+    const run = await switchfleet(
+      'firmware',
+      'test',
+      'bad.img',
+      '--pub',
+      'key.pub',
+      '--key',
+      'key.pem',
+      '--json',
+      'bad.json',
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAILED: \d+ passed, [1-9]\d* failed of 21 cases/);
     const report = JSON.parse(await readFile(join(dir, 'bad.json'), 'utf8')) as SuiteReport;
-    expect(report.cases.find((c) => c.name === 'control')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/relay output is off/) });
+    expect(report.cases.find((c) => c.name === 'control')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/relay output is off/),
+    });
   });
 
   it('exits 2 with the usage when no trusted key is given', async () => {

@@ -30,7 +30,13 @@ describe('the release suite on faulty images', () => {
   });
 
   it.each(faults)('fails an image built with %s on %s', async (fault, catcher) => {
-    const report = await runReleaseSuite({ image: build('1.2.0', [fault]), previousImage, publicKeyPem: key.publicKeyPem, cases: [catcher], seed: 77 });
+    const report = await runReleaseSuite({
+      image: build('1.2.0', [fault]),
+      previousImage,
+      publicKeyPem: key.publicKeyPem,
+      cases: [catcher],
+      seed: 77,
+    });
     expect(report.cases).toHaveLength(1);
     expect(report.cases[0]).toMatchObject({ name: catcher, status: 'failed', reason: expect.any(String) });
     expect(report.failed).toBe(1);
@@ -38,7 +44,14 @@ describe('the release suite on faulty images', () => {
 
   it('names the cause: a crash on boot, a refused confirm, a dropped link, a late answer, a wrong battery', async () => {
     const reasons = async (fault: string, catcher: string) =>
-      (await runReleaseSuite({ image: build('1.2.0', [fault]), previousImage, publicKeyPem: key.publicKeyPem, cases: [catcher] })).cases[0]?.reason;
+      (
+        await runReleaseSuite({
+          image: build('1.2.0', [fault]),
+          previousImage,
+          publicKeyPem: key.publicKeyPem,
+          cases: [catcher],
+        })
+      ).cases[0]?.reason;
     expect(await reasons('crash-on-boot', CATCHES['crash-on-boot'])).toMatch(/crash-on-boot/);
     expect(await reasons('self-test-fails', CATCHES['self-test-fails'])).toMatch(/self-test/);
     expect(await reasons('drop-after:45', CATCHES['drop-after'])).toMatch(/dropped 45\.0 s after it opened/);
@@ -48,8 +61,16 @@ describe('the release suite on faulty images', () => {
 
   it('also fails the update from the previous release for an image that crashes or fails its self-test', async () => {
     for (const fault of ['crash-on-boot', 'self-test-fails']) {
-      const report = await runReleaseSuite({ image: build('1.2.0', [fault]), previousImage, publicKeyPem: key.publicKeyPem, cases: ['update-from-previous'] });
-      expect(report.cases[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(fault === 'crash-on-boot' ? /REVERTED/ : /CONFIRM_DENIED/) });
+      const report = await runReleaseSuite({
+        image: build('1.2.0', [fault]),
+        previousImage,
+        publicKeyPem: key.publicKeyPem,
+        cases: ['update-from-previous'],
+      });
+      expect(report.cases[0]).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(fault === 'crash-on-boot' ? /REVERTED/ : /CONFIRM_DENIED/),
+      });
     }
   });
 });

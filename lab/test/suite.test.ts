@@ -10,12 +10,18 @@ import { baselineVersion, caseNames, runReleaseSuite, SuiteError } from '../src/
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
 const stranger = firmware.generateSigningKey();
-const build = (version: string, privateKeyPem = key.privateKeyPem) => buildSimImage({ version, hardwareId: HW, privateKeyPem, sizeBytes: 32 * 1024 });
+const build = (version: string, privateKeyPem = key.privateKeyPem) =>
+  buildSimImage({ version, hardwareId: HW, privateKeyPem, sizeBytes: 32 * 1024 });
 
 describe('the release suite', () => {
   it('passes a good image on every case, from a baseline it builds with the signing key', async () => {
     const image = build('1.2.0');
-    const report = await runReleaseSuite({ image, publicKeyPem: key.publicKeyPem, privateKeyPem: key.privateKeyPem, seed: 2024 });
+    const report = await runReleaseSuite({
+      image,
+      publicKeyPem: key.publicKeyPem,
+      privateKeyPem: key.privateKeyPem,
+      seed: 2024,
+    });
 
     const failures = report.cases.filter((c) => c.status === 'failed').map((c) => `${c.name}: ${c.reason}`);
     expect(failures).toEqual([]);
@@ -46,7 +52,11 @@ describe('the release suite', () => {
   });
 
   it('fails the update cases, saying why, when it has neither a previous release nor a key to build one', async () => {
-    const report = await runReleaseSuite({ image: build('1.2.0'), publicKeyPem: key.publicKeyPem, cases: ['update-from-previous', 'power-loss'] });
+    const report = await runReleaseSuite({
+      image: build('1.2.0'),
+      publicKeyPem: key.publicKeyPem,
+      cases: ['update-from-previous', 'power-loss'],
+    });
     expect(report.failed).toBe(1 + UPDATE_POWER_CUTS.length);
     expect(report.cases[0]?.reason).toMatch(/no previous release/);
   });
@@ -63,8 +73,16 @@ describe('the release suite', () => {
   });
 
   it('fails image-verifies when the previous release is not older than the image', async () => {
-    const report = await runReleaseSuite({ image: build('1.2.0'), previousImage: build('1.4.0'), publicKeyPem: key.publicKeyPem, cases: ['image-verifies'] });
-    expect(report.cases[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/not newer than the previous release 1\.4\.0/) });
+    const report = await runReleaseSuite({
+      image: build('1.2.0'),
+      previousImage: build('1.4.0'),
+      publicKeyPem: key.publicKeyPem,
+      cases: ['image-verifies'],
+    });
+    expect(report.cases[0]).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/not newer than the previous release 1\.4\.0/),
+    });
   });
 
   it('refuses to sign a baseline with a key that is not trusted', async () => {
@@ -74,8 +92,12 @@ describe('the release suite', () => {
   });
 
   it('refuses input that is not an image, and case names it does not know', async () => {
-    await expect(runReleaseSuite({ image: Buffer.from('not an image'), publicKeyPem: key.publicKeyPem })).rejects.toBeInstanceOf(SuiteError);
-    await expect(runReleaseSuite({ image: build('1.2.0'), publicKeyPem: key.publicKeyPem, cases: ['boot'] })).rejects.toMatchObject({ code: 'UNKNOWN_CASE' });
+    await expect(
+      runReleaseSuite({ image: Buffer.from('not an image'), publicKeyPem: key.publicKeyPem }),
+    ).rejects.toBeInstanceOf(SuiteError);
+    await expect(
+      runReleaseSuite({ image: build('1.2.0'), publicKeyPem: key.publicKeyPem, cases: ['boot'] }),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_CASE' });
   });
 
   it('picks a baseline version below the image, and none below 0.0.0', () => {

@@ -60,7 +60,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(observability, { metrics: options.cloud.metrics });
   await app.register(cloudPlugin, { services: options.cloud.services, events: options.cloud.events });
   await app.register(rateLimits);
-  await app.register(auth, { tokens: new TokenIssuer(options.jwtSecret, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) });
+  await app.register(auth, {
+    tokens: new TokenIssuer(options.jwtSecret, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
+  });
   await app.register(commandWaits);
   await app.register(docs);
 

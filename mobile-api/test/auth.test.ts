@@ -87,10 +87,18 @@ describe('login', () => {
   it('returns a Bearer token that opens the protected routes', async () => {
     const address = email();
     await register({ email: address, password: 'long enough' });
-    const res = await api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: address, password: 'long enough' } });
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: address, password: 'long enough' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, accessToken: expect.any(String) });
-    const devices = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(res.json().accessToken) });
+    const devices = await api.app.inject({
+      method: 'GET',
+      url: '/v1/devices',
+      headers: bearer(res.json().accessToken),
+    });
     expect(devices.statusCode).toBe(200);
     expect(devices.json()).toEqual([]);
   });
@@ -98,8 +106,16 @@ describe('login', () => {
   it('answers 401 alike for a wrong password and an unknown email', async () => {
     const address = email();
     await register({ email: address, password: 'long enough' });
-    const wrong = await api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: address, password: 'not the one' } });
-    const unknown = await api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: email(), password: 'long enough' } });
+    const wrong = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: address, password: 'not the one' },
+    });
+    const unknown = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: email(), password: 'long enough' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json()).toEqual(unknown.json());
@@ -113,14 +129,25 @@ describe('protected routes', () => {
     const id = randomUUID();
     const forged = (await new TokenIssuer('some-other-secret-of-enough-length!').sign(id, randomUUID())).token;
     const expired = (await new TokenIssuer(JWT_SECRET, 60, () => Date.now() - 3_600_000).sign(id, randomUUID())).token;
-    const attempts = [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }, bearer('a.b.c'), bearer(forged), bearer(expired)];
+    const attempts = [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: 'Basic abc' },
+      bearer('a.b.c'),
+      bearer(forged),
+      bearer(expired),
+    ];
     for (const headers of attempts) {
       const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers });
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
       expect(res.json().error.code).toBe('UNAUTHORIZED');
     }
-    const ok = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(await login(api.app, address, 'long enough')) });
+    const ok = await api.app.inject({
+      method: 'GET',
+      url: '/v1/devices',
+      headers: bearer(await login(api.app, address, 'long enough')),
+    });
     expect(ok.statusCode).toBe(200);
   });
 });

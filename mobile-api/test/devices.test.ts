@@ -18,16 +18,26 @@ interface Owner {
 async function owner(): Promise<Owner> {
   const h = await household(api.cloud);
   const token = await login(api.app, h.user.email, h.password);
-  const reported = await gatewayWithSwitch(api.cloud, h, { name: 'Desk lamp', firmwareVersion: '6.3' }, { state: { on: false }, battery: 91, rssi: -58 });
+  const reported = await gatewayWithSwitch(
+    api.cloud,
+    h,
+    { name: 'Desk lamp', firmwareVersion: '6.3' },
+    { state: { on: false }, battery: 91, rssi: -58 },
+  );
   return { h, token, ...reported };
 }
 
 function sendCommand(o: Pick<Owner, 'token' | 'deviceId'>, payload: unknown, query = '') {
-  return api.app.inject({ method: 'POST', url: `/v1/devices/${o.deviceId}/commands${query}`, headers: bearer(o.token), payload: payload as object });
+  return api.app.inject({
+    method: 'POST',
+    url: `/v1/devices/${o.deviceId}/commands${query}`,
+    headers: bearer(o.token),
+    payload: payload as object,
+  });
 }
 
 describe('GET /v1/devices', () => {
-  it('lists the switches of the caller\'s home with their state', async () => {
+  it("lists the switches of the caller's home with their state", async () => {
     const o = await owner();
     const res = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(o.token) });
     expect(res.statusCode).toBe(200);
@@ -48,14 +58,22 @@ describe('GET /v1/devices', () => {
     await o.gateway.close();
   });
 
-  it('answers 404 for another user\'s device and for one that does not exist, 400 for a malformed id', async () => {
+  it("answers 404 for another user's device and for one that does not exist, 400 for a malformed id", async () => {
     const o = await owner();
     const stranger = await household(api.cloud);
     const strangerToken = await login(api.app, stranger.user.email, stranger.password);
-    const theirs = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(strangerToken) });
+    const theirs = await api.app.inject({
+      method: 'GET',
+      url: `/v1/devices/${o.deviceId}`,
+      headers: bearer(strangerToken),
+    });
     expect(theirs.statusCode).toBe(404);
     expect(theirs.json().error.code).toBe('NOT_FOUND');
-    const absent = await api.app.inject({ method: 'GET', url: '/v1/devices/6f1c1e9e-0000-4000-8000-000000000000', headers: bearer(o.token) });
+    const absent = await api.app.inject({
+      method: 'GET',
+      url: '/v1/devices/6f1c1e9e-0000-4000-8000-000000000000',
+      headers: bearer(o.token),
+    });
     expect(absent.statusCode).toBe(404);
     const malformed = await api.app.inject({ method: 'GET', url: '/v1/devices/not-a-uuid', headers: bearer(o.token) });
     expect(malformed.statusCode).toBe(400);
@@ -71,11 +89,19 @@ describe('POST /v1/devices/:id/commands', () => {
     const o = await owner();
     o.gateway.client.on('message', () => {
       const received = o.gateway.commands.at(-1);
-      if (received) void o.gateway.result(received.address, received.request.commandId, { status: 'succeeded', state: { on: true } });
+      if (received)
+        void o.gateway.result(received.address, received.request.commandId, {
+          status: 'succeeded',
+          state: { on: true },
+        });
     });
     const res = await sendCommand(o, { action: 'on' }, '?wait=true');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ commandId: o.gateway.commands[0]?.request.commandId, status: 'succeeded', state: { on: true } });
+    expect(res.json()).toEqual({
+      commandId: o.gateway.commands[0]?.request.commandId,
+      status: 'succeeded',
+      state: { on: true },
+    });
     const device = await api.app.inject({ method: 'GET', url: `/v1/devices/${o.deviceId}`, headers: bearer(o.token) });
     expect(device.json().state).toEqual({ on: true });
     await o.gateway.close();
@@ -112,7 +138,11 @@ describe('POST /v1/devices/:id/commands', () => {
     const o = await owner();
     o.gateway.client.on('message', () => {
       const received = o.gateway.commands.at(-1);
-      if (received) void o.gateway.result(received.address, received.request.commandId, { status: 'failed', reason: 'out_of_range' });
+      if (received)
+        void o.gateway.result(received.address, received.request.commandId, {
+          status: 'failed',
+          reason: 'out_of_range',
+        });
     });
     const res = await sendCommand(o, { action: 'on' }, '?wait=true');
     expect(res.statusCode).toBe(200);

@@ -21,7 +21,7 @@ afterAll(async () => {
   await two?.close();
 });
 
-it('stops a removed member\'s open stream on another instance from hearing the home at once', async () => {
+it("stops a removed member's open stream on another instance from hearing the home at once", async () => {
   const home = await household(clouds.one);
   const member = await household(clouds.one);
   const invitation = await clouds.one.services.invitations.invite(home.user.id, home.home.id, member.user.email);
@@ -32,7 +32,11 @@ it('stops a removed member\'s open stream on another instance from hearing the h
   await eventually(async () => live.events.find((e) => e.data.deviceId === before.deviceId));
 
   const ownerToken = await login(one, home.user.email, home.password);
-  const removed = await one.inject({ method: 'DELETE', url: `/v1/homes/${home.home.id}/members/${member.user.id}`, headers: bearer(ownerToken) });
+  const removed = await one.inject({
+    method: 'DELETE',
+    url: `/v1/homes/${home.home.id}/members/${member.user.id}`,
+    headers: bearer(ownerToken),
+  });
   expect(removed.statusCode).toBe(204);
   // Published at once after the removal, by the instance that removed, to the stream held by the other.
   const after = stateEvent(home.home.id, false);

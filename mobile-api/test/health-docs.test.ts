@@ -30,42 +30,47 @@ describe('the OpenAPI document', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]))).toEqual({
-      '/v1/auth/register': ['post'],
-      '/v1/auth/login': ['post'],
-      '/v1/auth/refresh': ['post'],
-      '/v1/auth/logout': ['post'],
-      '/v1/devices': ['get'],
-      '/v1/devices/{id}': ['get', 'patch'],
-      '/v1/devices/{id}/commands': ['post'],
-      '/v1/devices/{id}/shadow': ['get'],
-      '/v1/devices/{id}/desired': ['patch'],
-      '/v1/devices/{id}/history': ['get'],
-      '/v1/devices/{id}/schedules': ['get', 'post'],
-      '/v1/schedules/{id}': ['delete', 'get'],
-      '/v1/commands/{id}': ['get'],
-      '/v1/homes': ['get', 'post'],
-      '/v1/homes/{id}': ['get', 'patch'],
-      '/v1/homes/{id}/members': ['get'],
-      '/v1/homes/{id}/members/{userId}': ['delete'],
-      '/v1/homes/{id}/invitations': ['post'],
-      '/v1/invitations': ['get'],
-      '/v1/invitations/{id}': ['get'],
-      '/v1/invitations/{id}/accept': ['post'],
-      '/v1/homes/{id}/rooms': ['get', 'post'],
-      '/v1/homes/{id}/rooms/{roomId}': ['get', 'patch'],
-      '/v1/homes/{id}/gateways': ['get'],
-      '/v1/homes/{id}/gateways/{gatewayId}': ['get'],
-      '/v1/homes/{id}/gateways/claim': ['post'],
-      '/v1/events': ['get'],
-      '/health': ['get'],
-    });
+    expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]))).toEqual(
+      {
+        '/v1/auth/register': ['post'],
+        '/v1/auth/login': ['post'],
+        '/v1/auth/refresh': ['post'],
+        '/v1/auth/logout': ['post'],
+        '/v1/devices': ['get'],
+        '/v1/devices/{id}': ['get', 'patch'],
+        '/v1/devices/{id}/commands': ['post'],
+        '/v1/devices/{id}/shadow': ['get'],
+        '/v1/devices/{id}/desired': ['patch'],
+        '/v1/devices/{id}/history': ['get'],
+        '/v1/devices/{id}/schedules': ['get', 'post'],
+        '/v1/schedules/{id}': ['delete', 'get'],
+        '/v1/commands/{id}': ['get'],
+        '/v1/homes': ['get', 'post'],
+        '/v1/homes/{id}': ['get', 'patch'],
+        '/v1/homes/{id}/members': ['get'],
+        '/v1/homes/{id}/members/{userId}': ['delete'],
+        '/v1/homes/{id}/invitations': ['post'],
+        '/v1/invitations': ['get'],
+        '/v1/invitations/{id}': ['get'],
+        '/v1/invitations/{id}/accept': ['post'],
+        '/v1/homes/{id}/rooms': ['get', 'post'],
+        '/v1/homes/{id}/rooms/{roomId}': ['get', 'patch'],
+        '/v1/homes/{id}/gateways': ['get'],
+        '/v1/homes/{id}/gateways/{gatewayId}': ['get'],
+        '/v1/homes/{id}/gateways/claim': ['post'],
+        '/v1/events': ['get'],
+        '/health': ['get'],
+      },
+    );
   });
 
   it('describes the command body from the same schema that validates it', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json();
     const body = doc.paths['/v1/devices/{id}/commands'].post.requestBody.content['application/json'].schema;
-    expect(body).toMatchObject({ properties: { action: { enum: ['on', 'off', 'toggle', 'press'] }, ttlMs: { maximum: 600_000 } }, additionalProperties: false });
+    expect(body).toMatchObject({
+      properties: { action: { enum: ['on', 'off', 'toggle', 'press'] }, ttlMs: { maximum: 600_000 } },
+      additionalProperties: false,
+    });
   });
 
   it('is browsable at /docs', async () => {
@@ -79,6 +84,8 @@ describe('unknown routes', () => {
   it('answer 404 in the error shape', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /v1/nothing-here', details: [] } });
+    expect(res.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no route for GET /v1/nothing-here', details: [] },
+    });
   });
 });

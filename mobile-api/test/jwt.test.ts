@@ -15,7 +15,12 @@ describe('access tokens', () => {
     const issuer = new TokenIssuer(SECRET, 900, () => 1_700_000_000_000);
     const { token, expiresIn } = await issuer.sign('user-1', 'session-1');
     expect(expiresIn).toBe(900);
-    expect(await issuer.verify(token)).toEqual({ sub: 'user-1', sid: 'session-1', iat: 1_700_000_000, exp: 1_700_000_900 });
+    expect(await issuer.verify(token)).toEqual({
+      sub: 'user-1',
+      sid: 'session-1',
+      iat: 1_700_000_000,
+      exp: 1_700_000_900,
+    });
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
   });
@@ -51,7 +56,12 @@ describe('access tokens', () => {
 
   it('are refused without a session claim or with another type', async () => {
     const issuer = new TokenIssuer(SECRET);
-    const noSid = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject('u').setIssuedAt().setExpirationTime('5m').sign(key);
+    const noSid = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('u')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
     await expect(issuer.verify(noSid)).rejects.toThrow(/sid/);
     const otherType = await new SignJWT({ sid: 's' })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })

@@ -22,7 +22,12 @@ afterAll(async () => {
 it('spends one login budget across two API instances on one database: the attempt past it is refused by either', async () => {
   const h = await household(clouds.one);
   const login = (i: number) =>
-    apis[i % 2]!.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: h.user.email, password: 'wrong password' }, remoteAddress: '10.5.0.1' });
+    apis[i % 2]!.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: h.user.email, password: 'wrong password' },
+      remoteAddress: '10.5.0.1',
+    });
   const answers: number[] = [];
   for (let i = 0; i < 6; i++) answers.push((await login(i)).statusCode);
   // Per-instance counting would have let each instance take 4.

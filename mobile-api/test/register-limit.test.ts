@@ -4,7 +4,12 @@ import { useApi } from './support.ts';
 const api = useApi({ api: { authLimits: { registerPerIp: { max: 3, windowMs: 60_000 } } } });
 
 function register(email: string, ip: string) {
-  return api.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: 'long enough' }, remoteAddress: ip });
+  return api.app.inject({
+    method: 'POST',
+    url: '/v1/auth/register',
+    payload: { email, password: 'long enough' },
+    remoteAddress: ip,
+  });
 }
 
 describe('registration rate limiting', () => {
@@ -23,7 +28,8 @@ describe('registration rate limiting', () => {
   it('counts an IPv6 client by its /64, so rotating addresses within it does not buy attempts', async () => {
     const stamp = Date.now();
     const answers: number[] = [];
-    for (let i = 1; i <= 4; i++) answers.push((await register(`v${i}-${stamp}@example.test`, `2001:db8:1:2::${i}`)).statusCode);
+    for (let i = 1; i <= 4; i++)
+      answers.push((await register(`v${i}-${stamp}@example.test`, `2001:db8:1:2::${i}`)).statusCode);
     expect(answers).toEqual([202, 202, 202, 429]);
   });
 });

@@ -24,7 +24,11 @@ describe('refresh tokens', () => {
     const next = await refresh(first.refreshToken);
     expect(next.statusCode).toBe(200);
     expect(next.json().refreshToken).not.toBe(first.refreshToken);
-    const devices = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(next.json().accessToken) });
+    const devices = await api.app.inject({
+      method: 'GET',
+      url: '/v1/devices',
+      headers: bearer(next.json().accessToken),
+    });
     expect(devices.statusCode).toBe(200);
     const again = await refresh(first.refreshToken);
     expect(again.statusCode).toBe(401);
@@ -39,36 +43,50 @@ describe('refresh tokens', () => {
     // The thief replayed the old token; the legitimate newest token is now dead too, and so are the
     // access tokens already handed out in that session.
     expect((await refresh(second.refreshToken)).statusCode).toBe(401);
-    expect((await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(second.accessToken) })).statusCode).toBe(401);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(second.accessToken) })).statusCode,
+    ).toBe(401);
   });
 
-  it('end only the session logged out: the same user\'s other session keeps working', async () => {
+  it("end only the session logged out: the same user's other session keeps working", async () => {
     const h = await household(api.cloud);
     const phone = (await login(h.user.email, h.password, '10.1.0.4')).json();
     const tablet = (await login(h.user.email, h.password, '10.1.0.5')).json();
     const before = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(phone.accessToken) });
     expect(before.statusCode).toBe(200);
     await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: phone.refreshToken } });
-    expect((await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(phone.accessToken) })).statusCode).toBe(401);
-    expect((await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(tablet.accessToken) })).statusCode).toBe(200);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(phone.accessToken) })).statusCode,
+    ).toBe(401);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(tablet.accessToken) })).statusCode,
+    ).toBe(200);
   });
 
   it('stop working after logout, and logout is idempotent', async () => {
     const h = await household(api.cloud);
     const tokens = (await login(h.user.email, h.password, '10.1.0.3')).json();
-    const out = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
+    const out = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      payload: { refreshToken: tokens.refreshToken },
+    });
     expect(out.statusCode).toBe(204);
     expect((await refresh(tokens.refreshToken)).statusCode).toBe(401);
     const devices = await api.app.inject({ method: 'GET', url: '/v1/devices', headers: bearer(tokens.accessToken) });
     expect(devices.statusCode).toBe(401);
     expect(devices.json().error.message).toMatch(/session/);
-    const twice = await api.app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } });
+    const twice = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      payload: { refreshToken: tokens.refreshToken },
+    });
     expect(twice.statusCode).toBe(204);
   });
 });
 
 describe('access tokens', () => {
-  it('are refused when their session is another user\'s or was never started, though validly signed', async () => {
+  it("are refused when their session is another user's or was never started, though validly signed", async () => {
     const victim = await household(api.cloud);
     const intruder = await household(api.cloud);
     const victimSession = (await login(victim.user.email, victim.password, '10.1.0.6')).json();
@@ -96,7 +114,7 @@ describe('login rate limiting', () => {
     expect(limited.json().error.code).toBe('RATE_LIMITED');
   });
 
-  it('does not lock the account\'s owner out: wrong passwords from one address leave another address\'s login alone', async () => {
+  it("does not lock the account's owner out: wrong passwords from one address leave another address's login alone", async () => {
     const h = await household(api.cloud);
     for (let i = 0; i < 6; i++) await login(h.user.email, 'wrong password', '10.2.1.1');
     expect((await login(h.user.email, h.password, '10.2.1.1')).statusCode).toBe(429);
@@ -107,7 +125,8 @@ describe('login rate limiting', () => {
 
   it('answers 429 past the limit for one client address across many emails', async () => {
     const answers: number[] = [];
-    for (let i = 0; i < 9; i++) answers.push((await login(`nobody-${i}@example.test`, 'whatever1', '10.3.0.1')).statusCode);
+    for (let i = 0; i < 9; i++)
+      answers.push((await login(`nobody-${i}@example.test`, 'whatever1', '10.3.0.1')).statusCode);
     expect(answers.slice(0, 8).every((s) => s === 401)).toBe(true);
     expect(answers[8]).toBe(429);
     const elsewhere = await login('nobody-0@example.test', 'whatever1', '10.3.0.2');

@@ -25,8 +25,7 @@ export async function openStream(base: string, token: string): Promise<Sse> {
     try {
       for await (const chunk of res.body!) {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           const event = /^event: (.+)$/m.exec(block)?.[1];
@@ -48,8 +47,16 @@ export async function openStream(base: string, token: string): Promise<Sse> {
   };
 }
 
-
 /** A state event as the cloud publishes it, for a device of `homeId`. */
 export function stateEvent(homeId: string, on: boolean): StateEvent {
-  return { type: 'state', deviceId: randomUUID(), homeId, online: true, state: { on }, battery: 90, rssi: -60, version: 1 };
+  return {
+    type: 'state',
+    deviceId: randomUUID(),
+    homeId,
+    online: true,
+    state: { on },
+    battery: 90,
+    rssi: -60,
+    version: 1,
+  };
 }

@@ -128,7 +128,11 @@ describe('imgtool --pad', () => {
     if (!result.ok) return;
     expect(result.image.totalLength).toBe(image().length);
     expect(result.image.padding).toEqual({
-      length: 4096 - image().length, erasedValue: 0xff, bootMagic: true, maxAlign: 8, imageOk: false,
+      length: 4096 - image().length,
+      erasedValue: 0xff,
+      bootMagic: true,
+      maxAlign: 8,
+      imageOk: false,
     });
   });
 
@@ -168,11 +172,14 @@ describe('security counter', () => {
     const header = firmware.decodeHeader(image());
     const hashed = Buffer.concat([firmware.encodeHeader({ ...header, protectTlvSize: 0 }), payload]);
     const hash = createHash('sha256').update(hashed).digest();
-    const noCounter = Buffer.concat([hashed, firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, [
-      { type: TlvType.sha256, value: hash },
-      { type: TlvType.keyHash, value: keyHash(vendor) },
-      { type: TlvType.ed25519, value: signHash(hash, vendor) },
-    ])]);
+    const noCounter = Buffer.concat([
+      hashed,
+      firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, [
+        { type: TlvType.sha256, value: hash },
+        { type: TlvType.keyHash, value: keyHash(vendor) },
+        { type: TlvType.ed25519, value: signHash(hash, vendor) },
+      ]),
+    ]);
     expect(verifyImage(noCounter, opts).ok).toBe(true);
     const r = refusal(verifyImage(noCounter, { ...opts, minSecurityCounter: 0 }));
     expect(r.code).toBe('DOWNGRADE');

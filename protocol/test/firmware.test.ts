@@ -14,7 +14,13 @@ beforeAll(() => {
 });
 
 function image(overrides: Partial<firmware.BuildOptions> = {}): Buffer {
-  return buildImage({ version: '1.2.0', hardwareId: 'sb-bot-r2', payload, privateKeyPem: vendor.privateKeyPem, ...overrides });
+  return buildImage({
+    version: '1.2.0',
+    hardwareId: 'sb-bot-r2',
+    payload,
+    privateKeyPem: vendor.privateKeyPem,
+    ...overrides,
+  });
 }
 
 function flipByte(buf: Buffer, at: number): Buffer {
@@ -26,7 +32,10 @@ function flipByte(buf: Buffer, at: number): Buffer {
 /** Replaces the unprotected TLV area, keeping the hashed bytes as they are. */
 function withUnprotected(buf: Buffer, records: firmware.Tlv[]): Buffer {
   const parsed = parseImage(buf);
-  return Buffer.concat([buf.subarray(0, parsed.hashedLength), firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records)]);
+  return Buffer.concat([
+    buf.subarray(0, parsed.hashedLength),
+    firmware.encodeTlvArea(firmware.TLV_INFO_MAGIC, records),
+  ]);
 }
 
 function expectRefused(result: firmware.VerifyResult, code: firmware.VerifyCode): string {
@@ -75,24 +84,34 @@ describe('image layout', () => {
     const buf = image();
     expect(() => parseImage(flipByte(buf, 0))).toThrow(expect.objectContaining({ code: 'BAD_MAGIC' }));
     for (const cut of [10, 31, 32 + payload.length - 1, buf.length - 1]) {
-      expect(() => parseImage(buf.subarray(0, cut)), `cut at ${cut}`).toThrow(expect.objectContaining({ code: 'TRUNCATED' }));
+      expect(() => parseImage(buf.subarray(0, cut)), `cut at ${cut}`).toThrow(
+        expect.objectContaining({ code: 'TRUNCATED' }),
+      );
     }
     // Erased flash after the TLVs is imgtool padding (firmware-mcuboot.test.ts); anything else is not.
-    expect(() => parseImage(Buffer.concat([buf, Buffer.from([0x42])])))
-      .toThrow(expect.objectContaining({ code: 'TRAILING_DATA' }));
+    expect(() => parseImage(Buffer.concat([buf, Buffer.from([0x42])]))).toThrow(
+      expect.objectContaining({ code: 'TRAILING_DATA' }),
+    );
   });
 
   it('refuses a hardware id placed outside the hashed area', () => {
     const buf = image();
     const parsed = parseImage(buf);
-    const smuggled = withUnprotected(buf, [...parsed.unprotectedTlvs, { type: TlvType.hardwareId, value: Buffer.from('other') }]);
+    const smuggled = withUnprotected(buf, [
+      ...parsed.unprotectedTlvs,
+      { type: TlvType.hardwareId, value: Buffer.from('other') },
+    ]);
     expect(() => parseImage(smuggled)).toThrow(expect.objectContaining({ code: 'BAD_TLV' }));
   });
 });
 
 describe('verifyImage', () => {
   it('accepts an intact image signed by a trusted key', () => {
-    const result = verifyImage(image(), { publicKeyPem: vendor.publicKeyPem, hardwareId: 'sb-bot-r2', runningVersion: '1.1.9' });
+    const result = verifyImage(image(), {
+      publicKeyPem: vendor.publicKeyPem,
+      hardwareId: 'sb-bot-r2',
+      runningVersion: '1.1.9',
+    });
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.image.version).toBe('1.2.0');
   });
@@ -137,7 +156,10 @@ describe('verifyImage', () => {
   });
 
   it('reports WRONG_HARDWARE for an image built for other hardware', () => {
-    const reason = expectRefused(verifyImage(image({ hardwareId: 'sb-plug-r1' }), { publicKeyPem: vendor.publicKeyPem, hardwareId: 'sb-bot-r2' }), 'WRONG_HARDWARE');
+    const reason = expectRefused(
+      verifyImage(image({ hardwareId: 'sb-plug-r1' }), { publicKeyPem: vendor.publicKeyPem, hardwareId: 'sb-bot-r2' }),
+      'WRONG_HARDWARE',
+    );
     expect(reason).toContain('sb-plug-r1');
   });
 
@@ -147,7 +169,10 @@ describe('verifyImage', () => {
     expectRefused(verifyImage(image({ version: '1.2.0+1' }), { ...opts, runningVersion: '1.2.0+2' }), 'DOWNGRADE');
     expect(verifyImage(image({ version: '1.2.0' }), { ...opts, runningVersion: '1.2.0' }).ok).toBe(true);
     expect(verifyImage(image({ version: '1.10.0' }), { ...opts, runningVersion: '1.9.0' }).ok).toBe(true);
-    expectRefused(verifyImage(image({ version: '2.0.0', securityCounter: 1 }), { ...opts, minSecurityCounter: 5 }), 'DOWNGRADE');
+    expectRefused(
+      verifyImage(image({ version: '2.0.0', securityCounter: 1 }), { ...opts, minSecurityCounter: 5 }),
+      'DOWNGRADE',
+    );
   });
 
   it('reports MALFORMED with the structural cause for a truncated image', () => {
@@ -158,7 +183,9 @@ describe('verifyImage', () => {
   });
 
   it('refuses to be configured with a private key as a trusted key', () => {
-    expect(() => verifyImage(image(), { publicKeyPem: vendor.privateKeyPem })).toThrow(expect.objectContaining({ code: 'BAD_KEY' }));
+    expect(() => verifyImage(image(), { publicKeyPem: vendor.privateKeyPem })).toThrow(
+      expect.objectContaining({ code: 'BAD_KEY' }),
+    );
   });
 });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { commandRequest, decodePayload, encodePayload, parseTopic, switchbot, topicFor, TopicError } from '../src/index.ts';
+import {
+  commandRequest,
+  decodePayload,
+  encodePayload,
+  parseTopic,
+  switchbot,
+  topicFor,
+  TopicError,
+} from '../src/index.ts';
 
 describe('switchbot frames', () => {
   it('encodes the documented press, on and off requests', () => {
@@ -16,9 +24,21 @@ describe('switchbot frames', () => {
   });
 
   it('round-trips service data, with state bit 6 meaning off', () => {
-    const data = switchbot.encodeServiceData({ deviceType: 0x48, mode: 'switch', on: false, battery: 87, changeCounter: 3 });
+    const data = switchbot.encodeServiceData({
+      deviceType: 0x48,
+      mode: 'switch',
+      on: false,
+      battery: 87,
+      changeCounter: 3,
+    });
     expect(data[1]! & 0x40).toBe(0x40);
-    expect(switchbot.decodeServiceData(data)).toEqual({ deviceType: 0x48, mode: 'switch', on: false, battery: 87, changeCounter: 3 });
+    expect(switchbot.decodeServiceData(data)).toEqual({
+      deviceType: 0x48,
+      mode: 'switch',
+      on: false,
+      battery: 87,
+      changeCounter: 3,
+    });
   });
 
   it('refuses frames that are not requests, and frames over the documented 20 bytes', () => {
@@ -29,7 +49,7 @@ describe('switchbot frames', () => {
     expect(() => switchbot.decodeRequest(twentyOne)).toThrow(switchbot.SwitchbotFrameError);
   });
 
-  it('reads the header\'s version and encryption bits instead of masking them away', () => {
+  it("reads the header's version and encryption bits instead of masking them away", () => {
     const decode = (hex: string) => switchbot.decodeRequest(Buffer.from(hex, 'hex'));
     expect(decode('57410100')).toEqual({ kind: 'incompatibleVersion', version: 1 });
     expect(decode('5711aabbccdd01')).toEqual({ kind: 'encrypted', mode: 1 });
@@ -78,11 +98,21 @@ describe('topic map', () => {
   });
 
   it('decodes a valid command and names the field of an invalid one', () => {
-    const ok = decodePayload('command', JSON.stringify({
-      v: 1, commandId: 'c1', action: 'toggle', issuedAt: new Date().toISOString(), expiresAt: new Date().toISOString(),
-    }));
+    const ok = decodePayload(
+      'command',
+      JSON.stringify({
+        v: 1,
+        commandId: 'c1',
+        action: 'toggle',
+        issuedAt: new Date().toISOString(),
+        expiresAt: new Date().toISOString(),
+      }),
+    );
     expect(ok.ok).toBe(true);
-    const bad = decodePayload('command', JSON.stringify({ v: 1, commandId: 'c1', action: 'explode', issuedAt: 'x', expiresAt: 'y' }));
+    const bad = decodePayload(
+      'command',
+      JSON.stringify({ v: 1, commandId: 'c1', action: 'explode', issuedAt: 'x', expiresAt: 'y' }),
+    );
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.message).toMatch(/\/(action|issuedAt)/);
     const notJson = decodePayload('command', '{nope');
@@ -119,8 +149,17 @@ describe('command requests', () => {
   it('are issued now, expire after their TTL, carry a trace context only when given, and encode as the map says', () => {
     const now = Date.parse('2026-11-22T10:00:00.000Z');
     const plain = commandRequest('c-1', 'toggle', 30_000, { now });
-    expect(plain).toEqual({ v: 1, commandId: 'c-1', action: 'toggle', issuedAt: '2026-11-22T10:00:00.000Z', expiresAt: '2026-11-22T10:00:30.000Z' });
-    const traced = commandRequest('c-2', 'on', 5_000, { now, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    expect(plain).toEqual({
+      v: 1,
+      commandId: 'c-1',
+      action: 'toggle',
+      issuedAt: '2026-11-22T10:00:00.000Z',
+      expiresAt: '2026-11-22T10:00:30.000Z',
+    });
+    const traced = commandRequest('c-2', 'on', 5_000, {
+      now,
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
     const decoded = decodePayload('command', encodePayload('command', traced));
     expect(decoded.ok && decoded.value.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   });

@@ -19,9 +19,12 @@ const ONE_AS = { half: 'f93c00', single: 'fa3f800000', double: 'fb3ff00000000000
 
 describe('CBOR integers and floats', () => {
   it.each(Object.entries(ONE_AS))('refuses 1.0 as a %s-precision float where a uint is due', (_name, item) => {
-    expect(() => smp.parseUploadRequest(uploadBody(item))).toThrow(expect.objectContaining({
-      code: 'BAD_BODY', message: 'field "off" must be an unsigned integer, not a float',
-    }));
+    expect(() => smp.parseUploadRequest(uploadBody(item))).toThrow(
+      expect.objectContaining({
+        code: 'BAD_BODY',
+        message: 'field "off" must be an unsigned integer, not a float',
+      }),
+    );
   });
 
   it('reads the integer 1 in its shortest and in a longer encoding', () => {
@@ -31,12 +34,15 @@ describe('CBOR integers and floats', () => {
 
   it('refuses a float slot in a state response', () => {
     const entry = [map(3), tstr('slot'), 'f90000', tstr('version'), tstr('1.0.0'), tstr('hash'), '4101'];
-    expect(smp.parseStateResponse(cbor(map(1), tstr('images'), array(1), ...entry.map((x, i) => (i === 2 ? '00' : x)))))
-      .toMatchObject({ ok: true, value: [{ slot: 0, version: '1.0.0' }] });
-    expect(() => smp.parseStateResponse(cbor(map(1), tstr('images'), array(1), ...entry)))
-      .toThrow(expect.objectContaining({
-        code: 'BAD_BODY', message: 'field "slot" must be an unsigned integer, not a float',
-      }));
+    expect(
+      smp.parseStateResponse(cbor(map(1), tstr('images'), array(1), ...entry.map((x, i) => (i === 2 ? '00' : x)))),
+    ).toMatchObject({ ok: true, value: [{ slot: 0, version: '1.0.0' }] });
+    expect(() => smp.parseStateResponse(cbor(map(1), tstr('images'), array(1), ...entry))).toThrow(
+      expect.objectContaining({
+        code: 'BAD_BODY',
+        message: 'field "slot" must be an unsigned integer, not a float',
+      }),
+    );
   });
 
   it('refuses a float rc, which read loosely would be taken for a result', () => {

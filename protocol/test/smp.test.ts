@@ -7,7 +7,9 @@ const { decodeSmp, encodeSmp, Group, ImageCmd, ImgMgmtErr, Op, SmpReassembler } 
 describe('SMP frames', () => {
   it('lays out the 8-byte header big endian with the version bits above the op', () => {
     const frame = encodeSmp({ op: Op.write, group: Group.image, id: ImageCmd.upload, seq: 0x42, body: { off: 0 } });
-    expect(frame.subarray(0, 8).toString('hex')).toBe(`0a00${(frame.length - 8).toString(16).padStart(4, '0')}00014201`);
+    expect(frame.subarray(0, 8).toString('hex')).toBe(
+      `0a00${(frame.length - 8).toString(16).padStart(4, '0')}00014201`,
+    );
     const legacy = encodeSmp({ version: 0, op: Op.read, group: 0x1234, id: 7, seq: 1 });
     expect(legacy.subarray(0, 8).toString('hex')).toBe('0000000112340107');
   });
@@ -15,7 +17,14 @@ describe('SMP frames', () => {
   it('round-trips header fields and a CBOR body with byte strings', () => {
     const body = { off: 300, data: Buffer.from('0102ff', 'hex'), sha: Buffer.alloc(32, 7), upgrade: true };
     const decoded = decodeSmp(encodeSmp({ op: Op.write, group: Group.image, id: ImageCmd.upload, seq: 255, body }));
-    expect(decoded).toMatchObject({ version: 1, op: Op.write, flags: 0, group: Group.image, id: ImageCmd.upload, seq: 255 });
+    expect(decoded).toMatchObject({
+      version: 1,
+      op: Op.write,
+      flags: 0,
+      group: Group.image,
+      id: ImageCmd.upload,
+      seq: 255,
+    });
     expect(decoded.body.off).toBe(300);
     expect(Buffer.from(decoded.body.data as Uint8Array).equals(body.data)).toBe(true);
     expect(decoded.body.upgrade).toBe(true);
@@ -49,17 +58,40 @@ describe('SMP frames', () => {
 
   it('refuses header values that do not fit their fields', () => {
     expect(() => encodeSmp({ op: 8, group: 0, id: 0, seq: 0 })).toThrow(expect.objectContaining({ code: 'BAD_FIELD' }));
-    expect(() => encodeSmp({ op: 0, group: 0, id: 0, seq: 256 })).toThrow(expect.objectContaining({ code: 'BAD_FIELD' }));
+    expect(() => encodeSmp({ op: 0, group: 0, id: 0, seq: 256 })).toThrow(
+      expect.objectContaining({ code: 'BAD_FIELD' }),
+    );
     expect(() => encodeSmp({ op: 0, group: 0, id: 0, seq: 0, body: { off: 1.5 } })).toThrow(smp.SmpError);
   });
 });
 
 describe('reassembly', () => {
   it('rebuilds a frame split over several notifications, and two frames sharing one', () => {
-    const a = smp.encodeResponse(decodeSmp(smp.stateReadFrame(1)), smp.stateResponseBody([
-      { slot: 0, version: '1.2.0', hash: Buffer.alloc(32, 1), bootable: true, pending: false, confirmed: true, active: true, permanent: false },
-      { slot: 1, version: '1.3.0', hash: Buffer.alloc(32, 2), bootable: true, pending: true, confirmed: false, active: false, permanent: false },
-    ]));
+    const a = smp.encodeResponse(
+      decodeSmp(smp.stateReadFrame(1)),
+      smp.stateResponseBody([
+        {
+          slot: 0,
+          version: '1.2.0',
+          hash: Buffer.alloc(32, 1),
+          bootable: true,
+          pending: false,
+          confirmed: true,
+          active: true,
+          permanent: false,
+        },
+        {
+          slot: 1,
+          version: '1.3.0',
+          hash: Buffer.alloc(32, 2),
+          bootable: true,
+          pending: true,
+          confirmed: false,
+          active: false,
+          permanent: false,
+        },
+      ]),
+    );
     const b = smp.encodeResponse(decodeSmp(smp.resetFrame(2)), {});
     const stream = Buffer.concat([a, b]);
     const r = new SmpReassembler();
@@ -90,16 +122,24 @@ describe('image group bodies', () => {
   });
 
   it('requires len on the first chunk only', () => {
-    expect(() => smp.parseUploadRequest({ off: 0, data: Buffer.alloc(1) })).toThrow(expect.objectContaining({ code: 'BAD_BODY' }));
+    expect(() => smp.parseUploadRequest({ off: 0, data: Buffer.alloc(1) })).toThrow(
+      expect.objectContaining({ code: 'BAD_BODY' }),
+    );
     expect(smp.parseUploadRequest({ off: 10, data: Buffer.alloc(1) })).toEqual({ off: 10, data: Buffer.alloc(1) });
   });
 
   it('reads an upload response and a version 2 group error', () => {
     expect(smp.parseUploadResponse({ off: 512 })).toEqual({ ok: true, value: { off: 512 } });
-    const refused = smp.parseUploadResponse(smp.errorBody({ group: Group.image, rc: ImgMgmtErr.CURRENT_VERSION_IS_NEWER }, 1));
+    const refused = smp.parseUploadResponse(
+      smp.errorBody({ group: Group.image, rc: ImgMgmtErr.CURRENT_VERSION_IS_NEWER }, 1),
+    );
     expect(refused.ok).toBe(false);
     if (!refused.ok) {
-      expect(refused.error).toMatchObject({ group: Group.image, rc: 27, name: 'IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER' });
+      expect(refused.error).toMatchObject({
+        group: Group.image,
+        rc: 27,
+        name: 'IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER',
+      });
       expect(smp.refusalCode(refused.error)).toBe('DOWNGRADE');
     }
   });
@@ -118,8 +158,26 @@ describe('image group bodies', () => {
 
   it('round-trips image state, reading absent flags as false', () => {
     const slots: smp.ImageSlot[] = [
-      { slot: 0, version: '1.2.0', hash: Buffer.alloc(32, 1), bootable: true, pending: false, confirmed: true, active: true, permanent: false },
-      { slot: 1, version: '1.3.0', hash: Buffer.alloc(32, 2), bootable: true, pending: true, confirmed: false, active: false, permanent: false },
+      {
+        slot: 0,
+        version: '1.2.0',
+        hash: Buffer.alloc(32, 1),
+        bootable: true,
+        pending: false,
+        confirmed: true,
+        active: true,
+        permanent: false,
+      },
+      {
+        slot: 1,
+        version: '1.3.0',
+        hash: Buffer.alloc(32, 2),
+        bootable: true,
+        pending: true,
+        confirmed: false,
+        active: false,
+        permanent: false,
+      },
     ];
     const body = smp.stateResponseBody(slots);
     expect(Object.keys((body.images as object[])[1]!)).not.toContain('confirmed');
@@ -129,7 +187,10 @@ describe('image group bodies', () => {
 
   it('round-trips state writes for test and for confirm', () => {
     const hash = Buffer.alloc(32, 9);
-    expect(smp.parseStateWrite(decodeSmp(smp.stateWriteFrame({ hash, confirm: false }, 1)).body)).toEqual({ hash, confirm: false });
+    expect(smp.parseStateWrite(decodeSmp(smp.stateWriteFrame({ hash, confirm: false }, 1)).body)).toEqual({
+      hash,
+      confirm: false,
+    });
     expect(smp.parseStateWrite(decodeSmp(smp.stateWriteFrame({ confirm: true }, 2)).body)).toEqual({ confirm: true });
     expect(() => smp.parseStateWrite({ confirm: false })).toThrow(expect.objectContaining({ code: 'BAD_BODY' }));
   });
@@ -183,8 +244,16 @@ describe('upload chunk sizing', () => {
   it('reads the MCUmgr parameters a device states', () => {
     const frame = smp.decodeSmp(smp.paramsReadFrame(9));
     expect(frame).toMatchObject({ op: smp.Op.read, group: smp.Group.os, id: smp.OsCmd.mcumgrParams, seq: 9 });
-    expect(smp.parseParamsResponse({ buf_size: 2475, buf_count: 4 })).toEqual({ ok: true, value: { bufSize: 2475, bufCount: 4 } });
-    expect(smp.parseParamsResponse({ rc: smp.MgmtErr.ENOTSUP })).toMatchObject({ ok: false, error: { rc: smp.MgmtErr.ENOTSUP } });
-    expect(() => smp.parseParamsResponse({ buf_size: 'big', buf_count: 4 })).toThrow(expect.objectContaining({ code: 'BAD_BODY' }));
+    expect(smp.parseParamsResponse({ buf_size: 2475, buf_count: 4 })).toEqual({
+      ok: true,
+      value: { bufSize: 2475, bufCount: 4 },
+    });
+    expect(smp.parseParamsResponse({ rc: smp.MgmtErr.ENOTSUP })).toMatchObject({
+      ok: false,
+      error: { rc: smp.MgmtErr.ENOTSUP },
+    });
+    expect(() => smp.parseParamsResponse({ buf_size: 'big', buf_count: 4 })).toThrow(
+      expect.objectContaining({ code: 'BAD_BODY' }),
+    );
   });
 });

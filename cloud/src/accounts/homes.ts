@@ -134,7 +134,11 @@ export class HomeService {
 
   async rooms(userId: string, homeId: string): Promise<Room[]> {
     await this.membership(userId, homeId);
-    return this.db.select({ id: rooms.id, homeId: rooms.homeId, name: rooms.name }).from(rooms).where(eq(rooms.homeId, homeId)).orderBy(asc(rooms.name));
+    return this.db
+      .select({ id: rooms.id, homeId: rooms.homeId, name: rooms.name })
+      .from(rooms)
+      .where(eq(rooms.homeId, homeId))
+      .orderBy(asc(rooms.name));
   }
 
   async renameRoom(userId: string, homeId: string, roomId: string, name: string): Promise<Room> {
@@ -157,6 +161,7 @@ export class HomeService {
 
 function checkName(name: string, max: number): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > max) throw new InvalidInputError('name', `name must have 1 to ${max} characters`);
+  if (trimmed.length === 0 || trimmed.length > max)
+    throw new InvalidInputError('name', `name must have 1 to ${max} characters`);
   return trimmed;
 }

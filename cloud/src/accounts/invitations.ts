@@ -36,12 +36,21 @@ export class InvitationService {
       .innerJoin(homeMembers, and(eq(homeMembers.userId, users.id), eq(homeMembers.homeId, homeId)))
       .where(eq(users.email, normalized));
     if (member) throw new AlreadyMemberError();
-    await this.db.insert(homeInvitations).values({ homeId, email: normalized, invitedBy: userId }).onConflictDoNothing();
+    await this.db
+      .insert(homeInvitations)
+      .values({ homeId, email: normalized, invitedBy: userId })
+      .onConflictDoNothing();
     // A second invitation to the same address is the first one again.
     const [row] = await this.db
       .select()
       .from(homeInvitations)
-      .where(and(eq(homeInvitations.homeId, homeId), eq(homeInvitations.email, normalized), eq(homeInvitations.status, 'pending')));
+      .where(
+        and(
+          eq(homeInvitations.homeId, homeId),
+          eq(homeInvitations.email, normalized),
+          eq(homeInvitations.status, 'pending'),
+        ),
+      );
     if (!row) throw new Error('invitation vanished');
     return { id: row.id, homeId, homeName: home.name, email: normalized, status: row.status };
   }
@@ -51,7 +60,13 @@ export class InvitationService {
     const email = await this.emailOf(userId);
     if (!email) return [];
     return this.db
-      .select({ id: homeInvitations.id, homeId: homeInvitations.homeId, homeName: homes.name, email: homeInvitations.email, status: homeInvitations.status })
+      .select({
+        id: homeInvitations.id,
+        homeId: homeInvitations.homeId,
+        homeName: homes.name,
+        email: homeInvitations.email,
+        status: homeInvitations.status,
+      })
       .from(homeInvitations)
       .innerJoin(homes, eq(homes.id, homeInvitations.homeId))
       .where(and(eq(homeInvitations.email, email), eq(homeInvitations.status, 'pending')));
@@ -85,7 +100,13 @@ export class InvitationService {
       const [invitation] = await tx
         .update(homeInvitations)
         .set({ status: 'accepted', acceptedAt: new Date() })
-        .where(and(eq(homeInvitations.id, invitationId), eq(homeInvitations.email, email), eq(homeInvitations.status, 'pending')))
+        .where(
+          and(
+            eq(homeInvitations.id, invitationId),
+            eq(homeInvitations.email, email),
+            eq(homeInvitations.status, 'pending'),
+          ),
+        )
         .returning({ homeId: homeInvitations.homeId });
       if (!invitation) return null;
       await tx.insert(homeMembers).values({ homeId: invitation.homeId, userId, role: 'member' }).onConflictDoNothing();

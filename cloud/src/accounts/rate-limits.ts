@@ -91,7 +91,10 @@ export class RateLimitService {
 
   /** Deletes the windows that have ended; returns how many. */
   async prune(): Promise<number> {
-    const gone = await this.db.delete(rateLimitWindows).where(lte(rateLimitWindows.expiresAt, sql`now()`)).returning({ key: rateLimitWindows.keyHash });
+    const gone = await this.db
+      .delete(rateLimitWindows)
+      .where(lte(rateLimitWindows.expiresAt, sql`now()`))
+      .returning({ key: rateLimitWindows.keyHash });
     return gone.length;
   }
 

@@ -90,7 +90,14 @@ export class SessionService {
     const [claimed] = await this.db
       .update(refreshTokens)
       .set({ usedAt: now })
-      .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, hash),
+          isNull(refreshTokens.usedAt),
+          isNull(refreshTokens.revokedAt),
+          gt(refreshTokens.expiresAt, now),
+        ),
+      )
       .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
     if (claimed) return this.issue(claimed.userId, claimed.familyId);
     const [known] = await this.db

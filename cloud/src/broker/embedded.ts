@@ -71,8 +71,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         (ok) => {
           if (!ok) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown gateway or wrong secret');
           const who: Principal = { kind: 'gateway', gatewayId: username };
-          if (!mayWill(who, wills.get(client))) return refuse(NOT_AUTHORIZED, 'last will must be the gateway status topic');
-          if (client.id !== username) return refuse(IDENTIFIER_REJECTED, 'a gateway connects with its gateway id as client id');
+          if (!mayWill(who, wills.get(client)))
+            return refuse(NOT_AUTHORIZED, 'last will must be the gateway status topic');
+          if (client.id !== username)
+            return refuse(IDENTIFIER_REJECTED, 'a gateway connects with its gateway id as client id');
           principals.set(client, who);
           done(null, true);
         },
@@ -105,7 +107,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     socket.once('close', () => sockets.delete(socket));
     broker.handle(socket);
   });
-  broker.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  broker.on('clientError', (client, err) =>
+    logger.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
+  );
   server.listen(options.port, options.host);
   try {
     await once(server, 'listening');

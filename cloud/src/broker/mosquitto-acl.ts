@@ -8,7 +8,12 @@
 import { TOPIC_ROOT, topicMap } from '@switchfleet/protocol';
 
 export function mosquittoAcl(cloudUsername: string): string {
-  const lines = [`# generated from protocol/src/mqtt/topics.ts`, `user ${cloudUsername}`, `topic readwrite ${TOPIC_ROOT}/#`, ''];
+  const lines = [
+    `# generated from protocol/src/mqtt/topics.ts`,
+    `user ${cloudUsername}`,
+    `topic readwrite ${TOPIC_ROOT}/#`,
+    '',
+  ];
   for (const [name, spec] of Object.entries(topicMap)) {
     // The first '+' of every filter is the gateway id level.
     const own = spec.filter.replace('+', '%u');

@@ -53,7 +53,12 @@ export interface CommandServiceDeps {
 export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
 
-  async create(userId: string, deviceId: string, action: CommandAction, options: CreateCommandOptions = {}): Promise<CommandRecord> {
+  async create(
+    userId: string,
+    deviceId: string,
+    action: CommandAction,
+    options: CreateCommandOptions = {},
+  ): Promise<CommandRecord> {
     const ttlMs = options.ttlMs ?? this.deps.defaultTtlMs ?? DEFAULT_COMMAND_TTL_MS;
     if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_COMMAND_TTL_MS) {
       throw new InvalidInputError('ttlMs', `ttlMs must be an integer in 1..${MAX_COMMAND_TTL_MS}`);
@@ -64,7 +69,9 @@ export class CommandService {
     }
     const route = await this.deps.devices.routeForUser(userId, deviceId);
     if (!route) throw new NotFoundError('device');
-    const requestHash = createHash('sha256').update(JSON.stringify([route.deviceId, action, options.ttlMs ?? null])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([route.deviceId, action, options.ttlMs ?? null]))
+      .digest('hex');
     if (key !== undefined) {
       const earlier = await this.byKey(userId, key, requestHash);
       if (earlier) return earlier;
@@ -94,7 +101,10 @@ export class CommandService {
       return earlier;
     }
     this.deps.metrics?.commandsCreated.inc({ source: 'user' });
-    this.deps.logger.info({ commandId: created.id, deviceId: route.deviceId, action, traceparent: created.traceparent }, 'command created');
+    this.deps.logger.info(
+      { commandId: created.id, deviceId: route.deviceId, action, traceparent: created.traceparent },
+      'command created',
+    );
     if (action === 'on' || action === 'off') await this.deps.shadows.recordDesired(route.deviceId, action === 'on');
     await this.deps.dispatcher.dispatch({ commandId: created.id });
     return (await this.get(created.id)) ?? created;
@@ -122,7 +132,11 @@ export class CommandService {
    * Resolves with the command once terminal, or with its current record when `timeoutMs` passes (or
    * `signal` aborts) first; null when there is no such command.
    */
-  waitForTerminal(commandId: string, timeoutMs: number, options: { signal?: AbortSignal } = {}): Promise<CommandRecord | null> {
+  waitForTerminal(
+    commandId: string,
+    timeoutMs: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<CommandRecord | null> {
     if (!isUuid(commandId)) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       let done = false;
@@ -182,7 +196,14 @@ export class CommandService {
       eq(commands.deviceId, target.id),
     );
     this.deps.logger.info(
-      { commandId: result.commandId, gatewayId, status: result.status, reason: result.reason, traceparent: result.traceparent, applied: updated !== null },
+      {
+        commandId: result.commandId,
+        gatewayId,
+        status: result.status,
+        reason: result.reason,
+        traceparent: result.traceparent,
+        applied: updated !== null,
+      },
       'command result',
     );
     return updated;

@@ -40,7 +40,11 @@ export class CommandDispatcher {
   /** Claims and publishes the pending, unexpired commands in scope whose gateway is online; returns how many. */
   async dispatch(scope: DispatchScope): Promise<number> {
     const filter: SQL =
-      'commandId' in scope ? sql`c.id = ${scope.commandId}` : 'gatewayId' in scope ? sql`d.gateway_id = ${scope.gatewayId}` : sql`true`;
+      'commandId' in scope
+        ? sql`c.id = ${scope.commandId}`
+        : 'gatewayId' in scope
+          ? sql`d.gateway_id = ${scope.gatewayId}`
+          : sql`true`;
     const claimed = rowsOf<Claimed>(
       await this.db.execute(sql`
         update commands c set status = 'sent', sent_at = now()
@@ -59,7 +63,14 @@ export class CommandDispatcher {
   private publish(c: Claimed): Promise<void> {
     return trace.getTracer('switchfleet-cloud').startActiveSpan(
       'command publish',
-      { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'mqtt', 'switchfleet.command_id': c.id, 'switchfleet.gateway_id': c.gateway_id } },
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'mqtt',
+          'switchfleet.command_id': c.id,
+          'switchfleet.gateway_id': c.gateway_id,
+        },
+      },
       async (span) => {
         try {
           await this.publishNow(c);
@@ -85,7 +96,10 @@ export class CommandDispatcher {
       traceparent: childTraceparent(c.traceparent ?? undefined),
     });
     const topic = topicFor('command', { gatewayId: c.gateway_id, address: c.address });
-    this.logger.info({ commandId: c.id, gatewayId: c.gateway_id, action: c.action, traceparent: c.traceparent }, 'command dispatched');
+    this.logger.info(
+      { commandId: c.id, gatewayId: c.gateway_id, action: c.action, traceparent: c.traceparent },
+      'command dispatched',
+    );
     try {
       // Past expiresAt the gateway must refuse the command anyway (payloads.ts: CommandRequest), so a
       // PUBACK later than that is not waited for; the sweeper expires the command.

@@ -50,10 +50,15 @@ export interface ScheduleDeps {
 export class ScheduleService {
   constructor(private readonly deps: ScheduleDeps) {}
 
-  async create(userId: string, deviceId: string, input: { cron: string; timeZone: string; action: ScheduleAction }): Promise<Schedule> {
+  async create(
+    userId: string,
+    deviceId: string,
+    input: { cron: string; timeZone: string; action: ScheduleAction },
+  ): Promise<Schedule> {
     const route = await this.deps.devices.routeForUser(userId, deviceId);
     if (!route) throw new NotFoundError('device');
-    if (!SCHEDULE_ACTIONS.includes(input.action)) throw new InvalidInputError('action', `action must be one of ${SCHEDULE_ACTIONS.join(', ')}`);
+    if (!SCHEDULE_ACTIONS.includes(input.action))
+      throw new InvalidInputError('action', `action must be one of ${SCHEDULE_ACTIONS.join(', ')}`);
     const next = nextOccurrence(input.cron, input.timeZone, new Date());
     // A cron expression fires at most once a minute unless its seconds field names several seconds.
     if (parseCron(input.cron, input.timeZone, next).fields.second.values.length > 1) {
@@ -61,14 +66,25 @@ export class ScheduleService {
     }
     const [row] = await this.deps.db
       .insert(schedules)
-      .values({ deviceId: route.deviceId, cron: input.cron, timeZone: input.timeZone, action: input.action, nextRunAt: next, createdBy: userId })
+      .values({
+        deviceId: route.deviceId,
+        cron: input.cron,
+        timeZone: input.timeZone,
+        action: input.action,
+        nextRunAt: next,
+        createdBy: userId,
+      })
       .returning();
     return view(row!);
   }
 
   async list(userId: string, deviceId: string): Promise<Schedule[] | null> {
     if (!(await this.deps.devices.routeForUser(userId, deviceId))) return null;
-    const rows = await this.deps.db.select().from(schedules).where(eq(schedules.deviceId, deviceId)).orderBy(asc(schedules.createdAt));
+    const rows = await this.deps.db
+      .select()
+      .from(schedules)
+      .where(eq(schedules.deviceId, deviceId))
+      .orderBy(asc(schedules.createdAt));
     return rows.map(view);
   }
 
@@ -104,7 +120,15 @@ export class ScheduleService {
   /** Runs every due occurrence this instance can claim; returns how many it ran. */
   async runDue(now = new Date()): Promise<number> {
     const made = await this.deps.db.transaction(async (tx) => {
-      const due = rowsOf<{ id: string; device_id: string; cron: string; time_zone: string; action: ScheduleAction; next_run_at: string | Date; created_by: string | null }>(
+      const due = rowsOf<{
+        id: string;
+        device_id: string;
+        cron: string;
+        time_zone: string;
+        action: ScheduleAction;
+        next_run_at: string | Date;
+        created_by: string | null;
+      }>(
         await tx.execute(sql`
           select id, device_id, cron, time_zone, action, next_run_at, created_by from schedules
           where enabled and next_run_at <= ${now} order by next_run_at limit 100 for update skip locked`),
@@ -127,7 +151,9 @@ export class ScheduleService {
             values (${s.device_id}, ${s.action}, 'pending', ${new Date(now.getTime() + SCHEDULED_COMMAND_TTL_MS)}, ${s.created_by}, 'schedule')
             returning id`),
         );
-        await tx.execute(sql`update schedule_runs set command_id = ${command!.id} where schedule_id = ${s.id} and occurrence_at = ${occurrence}`);
+        await tx.execute(
+          sql`update schedule_runs set command_id = ${command!.id} where schedule_id = ${s.id} and occurrence_at = ${occurrence}`,
+        );
         commands.push({ id: command!.id, deviceId: s.device_id, action: s.action });
       }
       return commands;

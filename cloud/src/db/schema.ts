@@ -69,7 +69,9 @@ export const homeInvitations = pgTable(
     invitedBy: uuid('invited_by')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['pending', 'accepted', 'revoked'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'accepted', 'revoked'] })
+      .notNull()
+      .default('pending'),
     createdAt: createdAt(),
     acceptedAt: timestamp('accepted_at', { withTimezone: true }),
   },
@@ -228,7 +230,9 @@ export const commands = pgTable(
     traceparent: text('traceparent'),
     /** Who asked; null for commands the cloud made itself (shadow delta, schedules). */
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
-    source: text('source', { enum: ['user', 'delta', 'schedule'] }).notNull().default('user'),
+    source: text('source', { enum: ['user', 'delta', 'schedule'] })
+      .notNull()
+      .default('user'),
     /** The client's Idempotency-Key and a hash of what it asked for, to tell a retry from a misuse. */
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash'),
@@ -237,9 +241,7 @@ export const commands = pgTable(
     uniqueIndex('commands_user_idempotency_uq').on(t.userId, t.idempotencyKey),
     check('commands_status_check', sql`${t.status} in ('pending', 'sent', 'succeeded', 'failed', 'expired')`),
     // The sweeper only ever scans open commands; a partial index keeps that scan small.
-    index('commands_open_expiry_idx')
-      .on(t.expiresAt)
-      .where(sql`${t.status} in ('pending', 'sent')`),
+    index('commands_open_expiry_idx').on(t.expiresAt).where(sql`${t.status} in ('pending', 'sent')`),
     index('commands_device_idx').on(t.deviceId),
   ],
 );
@@ -293,7 +295,10 @@ export const schedules = pgTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`${t.enabled}`), index('schedules_device_idx').on(t.deviceId)],
+  (t) => [
+    index('schedules_due_idx').on(t.nextRunAt).where(sql`${t.enabled}`),
+    index('schedules_device_idx').on(t.deviceId),
+  ],
 );
 
 /** One row per schedule occurrence: the primary key is what makes an occurrence run once. */

@@ -6,11 +6,23 @@
  */
 const TRANSIENT_STATES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);
 /** Socket errors of a server that is away (Node's errno codes). */
-const TRANSIENT_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TRANSIENT_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /** Whether the error, or one it wraps (drizzle keeps the driver's as `cause`), is transient. */
 export function isTransientDbError(e: unknown): boolean {
-  for (let err = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined; err; err = err.cause as typeof err) {
+  for (
+    let err = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+    err;
+    err = err.cause as typeof err
+  ) {
     const code = typeof err.code === 'string' ? err.code : '';
     if (code.startsWith('08') || TRANSIENT_STATES.has(code) || TRANSIENT_ERRNOS.has(code)) return true;
     // node-postgres: a connection the server closed under a query fails with this message and no code.

@@ -82,30 +82,52 @@ export class DeviceService {
     if (!(await this.routeForUser(userId, deviceId))) return null;
     if (from.getTime() > to.getTime()) throw new InvalidInputError('from', 'from must not be after to');
     const rows = await this.db
-      .select({ ts: deviceStateHistory.ts, online: deviceStateHistory.online, on: deviceStateHistory.on, battery: deviceStateHistory.battery, rssi: deviceStateHistory.rssi })
+      .select({
+        ts: deviceStateHistory.ts,
+        online: deviceStateHistory.online,
+        on: deviceStateHistory.on,
+        battery: deviceStateHistory.battery,
+        rssi: deviceStateHistory.rssi,
+      })
       .from(deviceStateHistory)
-      .where(and(eq(deviceStateHistory.deviceId, deviceId), gte(deviceStateHistory.ts, from), lt(deviceStateHistory.ts, to)))
+      .where(
+        and(eq(deviceStateHistory.deviceId, deviceId), gte(deviceStateHistory.ts, from), lt(deviceStateHistory.ts, to)),
+      )
       .orderBy(asc(deviceStateHistory.ts), asc(deviceStateHistory.seq))
       .limit(MAX_HISTORY_ENTRIES);
-    return rows.map((r) => ({ ts: r.ts.toISOString(), online: r.online, state: r.on === null ? null : { on: r.on }, battery: r.battery, rssi: r.rssi }));
+    return rows.map((r) => ({
+      ts: r.ts.toISOString(),
+      online: r.online,
+      state: r.on === null ? null : { on: r.on },
+      battery: r.battery,
+      rssi: r.rssi,
+    }));
   }
 
   /** Renames a device and/or moves it to a room of its own home (roomId null takes it out). */
-  async updateForUser(userId: string, deviceId: string, changes: { name?: string; roomId?: string | null }): Promise<DeviceView> {
+  async updateForUser(
+    userId: string,
+    deviceId: string,
+    changes: { name?: string; roomId?: string | null },
+  ): Promise<DeviceView> {
     const owned = isUuid(userId) && isUuid(deviceId) ? await this.homeOf(userId, deviceId) : null;
     if (!owned) throw new NotFoundError('device');
     const set: { name?: string; roomId?: string | null } = {};
     if (changes.name !== undefined) {
       const name = changes.name.trim();
-      if (name.length === 0 || name.length > 64) throw new InvalidInputError('name', 'name must have 1 to 64 characters');
+      if (name.length === 0 || name.length > 64)
+        throw new InvalidInputError('name', 'name must have 1 to 64 characters');
       set.name = name;
     }
     if (changes.roomId !== undefined) {
       if (changes.roomId !== null) {
         const [room] = isUuid(changes.roomId)
-          ? await this.db.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.id, changes.roomId), eq(rooms.homeId, owned)))
+          ? await this.db
+              .select({ id: rooms.id })
+              .from(rooms)
+              .where(and(eq(rooms.id, changes.roomId), eq(rooms.homeId, owned)))
           : [];
-        if (!room) throw new InvalidInputError('roomId', 'no such room in the device\'s home');
+        if (!room) throw new InvalidInputError('roomId', "no such room in the device's home");
       }
       set.roomId = changes.roomId;
     }

@@ -127,7 +127,10 @@ export class GatewayService {
 
   /** Every gateway's stored hash, for mosquitto's password file (mosquitto-files.ts). */
   async brokerAccounts(): Promise<BrokerAccount[]> {
-    const rows = await this.db.select({ id: gateways.id, hash: gateways.secretHash }).from(gateways).orderBy(gateways.id);
+    const rows = await this.db
+      .select({ id: gateways.id, hash: gateways.secretHash })
+      .from(gateways)
+      .orderBy(gateways.id);
     return rows.map((r) => ({ gatewayId: r.id, mosquittoHash: isMosquittoHash(r.hash) ? r.hash : null }));
   }
 
@@ -170,7 +173,10 @@ export class GatewayService {
       throw new InvalidInputError('gatewayId', 'gateway id must be 1-63 lower-case letters, digits or dashes');
     }
     if (gatewayId.startsWith(RESERVED_GATEWAY_PREFIX)) {
-      throw new InvalidInputError('gatewayId', `gateway ids starting with "${RESERVED_GATEWAY_PREFIX}" are the cloud's own`);
+      throw new InvalidInputError(
+        'gatewayId',
+        `gateway ids starting with "${RESERVED_GATEWAY_PREFIX}" are the cloud's own`,
+      );
     }
   }
 }

@@ -72,7 +72,10 @@ export class ShadowService {
       )
       .returning();
     if (!updated) {
-      const [current] = await this.db.select({ version: deviceState.version }).from(deviceState).where(eq(deviceState.deviceId, owned.id));
+      const [current] = await this.db
+        .select({ version: deviceState.version })
+        .from(deviceState)
+        .where(eq(deviceState.deviceId, owned.id));
       throw new VersionConflictError(current?.version ?? 0, expectedVersions ?? []);
     }
     return toShadow(owned.id, updated);

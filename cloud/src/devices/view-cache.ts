@@ -53,7 +53,10 @@ export class DeviceViewCache {
     const key = `${userId}/${deviceId}`;
     this.#entries.set(key, { view, expires: this.now() + this.ttlMs });
     let keys = this.#keysOfDevice.get(deviceId);
-    if (!keys) this.#keysOfDevice.set(deviceId, (keys = new Set()));
+    if (!keys) {
+      keys = new Set();
+      this.#keysOfDevice.set(deviceId, keys);
+    }
     keys.add(key);
   }
 

@@ -58,25 +58,31 @@ export class EventBus {
   }
 
   async start(): Promise<void> {
-    this.#stop = await this.database.listen(EVENTS_CHANNEL, (payload) => {
-      let wire: unknown;
-      try {
-        wire = JSON.parse(payload);
-      } catch {
-        return;
-      }
-      if (!Array.isArray(wire)) return;
-      for (const item of wire as WireEvent[]) {
-        if (Array.isArray(item) || item.type === 'command') this.#emitter.emit('event', fromWire(item));
-        else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
-        else if (item.type === 'membership') {
-          this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId } satisfies MembershipChange);
+    this.#stop = await this.database.listen(
+      EVENTS_CHANNEL,
+      (payload) => {
+        let wire: unknown;
+        try {
+          wire = JSON.parse(payload);
+        } catch {
+          return;
         }
-      }
-    }, () => {
-      this.logger.warn('event bus: listening again after its database session was lost; events sent meanwhile were missed');
-      this.#emitter.emit('gap');
-    });
+        if (!Array.isArray(wire)) return;
+        for (const item of wire as WireEvent[]) {
+          if (Array.isArray(item) || item.type === 'command') this.#emitter.emit('event', fromWire(item));
+          else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
+          else if (item.type === 'membership') {
+            this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId } satisfies MembershipChange);
+          }
+        }
+      },
+      () => {
+        this.logger.warn(
+          'event bus: listening again after its database session was lost; events sent meanwhile were missed',
+        );
+        this.#emitter.emit('gap');
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -100,7 +106,9 @@ export class EventBus {
   async #notify(payloads: string[]): Promise<void> {
     if (payloads.length === 0) return;
     try {
-      await this.database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${sql.param(payloads)}::text[]) with ordinality as u(p, n) order by n`);
+      await this.database.db.execute(
+        sql`select pg_notify(${EVENTS_CHANNEL}, p) from unnest(${sql.param(payloads)}::text[]) with ordinality as u(p, n) order by n`,
+      );
     } catch (e) {
       this.logger.warn({ err: e }, 'event notify failed');
     }
@@ -163,7 +171,16 @@ export function notifyMembershipChangedSql(change: MembershipChange): SQL {
 function fromWire(item: StateWire | CommandEvent): CloudEvent {
   if (!Array.isArray(item)) return item;
   const [, deviceId, homeId, online, on, battery, rssi, version] = item;
-  return { type: 'state', deviceId, homeId, online: online === 1, state: on === null ? null : { on: on === 1 }, battery, rssi, version };
+  return {
+    type: 'state',
+    deviceId,
+    homeId,
+    online: online === 1,
+    state: on === null ? null : { on: on === 1 },
+    battery,
+    rssi,
+    version,
+  };
 }
 
 /** State events per notification sent from SQL: at most ~116 bytes each on the wire, so below the limit. */

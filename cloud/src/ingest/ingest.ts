@@ -23,8 +23,16 @@ const NOT_OUTCOMES: ReadonlySet<keyof IngestStats> = new Set(['received', 'repor
 
 /** The outcome label values of sf_ingest_messages_total: every stat but NOT_OUTCOMES. */
 export const INGEST_OUTCOMES = [
-  'deviceStates', 'commandResults', 'gatewayStatuses', 'gatewayHealth',
-  'duplicates', 'stale', 'malformed', 'rejected', 'overCap', 'failed',
+  'deviceStates',
+  'commandResults',
+  'gatewayStatuses',
+  'gatewayHealth',
+  'duplicates',
+  'stale',
+  'malformed',
+  'rejected',
+  'overCap',
+  'failed',
 ] as const satisfies readonly (keyof IngestStats)[];
 // A stat added to IngestStats must be named an outcome or a non-outcome: this fails to compile otherwise.
 type Unlabelled = Exclude<keyof IngestStats, (typeof INGEST_OUTCOMES)[number] | 'received' | 'reportBatches'>;

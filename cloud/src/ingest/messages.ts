@@ -20,7 +20,12 @@ export type AppliedMessage =
 export type Message = ({ name: 'deviceState'; row: ReportRow } | AppliedMessage) & { ticket: number };
 
 /** The message for a decoded payload, or null when the payload does not match its topic. */
-export function toMessage(name: keyof typeof topicMap, gatewayId: string, address: string | undefined, value: unknown): Message | null {
+export function toMessage(
+  name: keyof typeof topicMap,
+  gatewayId: string,
+  address: string | undefined,
+  value: unknown,
+): Message | null {
   switch (name) {
     case 'gatewayStatus':
       return { name, gatewayId, value: value as GatewayStatus, ticket: NO_TICKET };

@@ -141,7 +141,11 @@ export class IngestPipeline {
     const decoded = decodePayload(parsed.name, payload);
     if (!decoded.ok) {
       this.sink.count(parsed.name, 'malformed', 1);
-      this.sink.log('warn', { topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message }, 'ingest: malformed payload dropped');
+      this.sink.log(
+        'warn',
+        { topic, code: decoded.error.code, field: decoded.error.field, err: decoded.error.message },
+        'ingest: malformed payload dropped',
+      );
       return null;
     }
     if (parsed.name === 'gatewayHealth') {
@@ -156,7 +160,7 @@ export class IngestPipeline {
     } else if (message.name === 'deviceState' && Date.parse(message.row.seen_at) > Date.now() + MAX_AHEAD_MS) {
       this.sink.count(parsed.name, 'malformed', 1);
       const fields = { topic, ts: message.row.seen_at };
-      this.sink.log('warn', fields, 'ingest: report dated ahead of the cloud\'s clock dropped');
+      this.sink.log('warn', fields, "ingest: report dated ahead of the cloud's clock dropped");
       return null;
     }
     return message;
@@ -165,10 +169,12 @@ export class IngestPipeline {
   /** Starts the drain loop unless it runs; a message queued while it was finishing restarts it. */
   private kick(): void {
     if (this.#draining) return;
-    this.#draining = this.drain().catch((e: unknown) => this.leave(e)).finally(() => {
-      this.#draining = undefined;
-      if (this.#queue.length > 0) this.kick();
-    });
+    this.#draining = this.drain()
+      .catch((e: unknown) => this.leave(e))
+      .finally(() => {
+        this.#draining = undefined;
+        if (this.#queue.length > 0) this.kick();
+      });
   }
 
   /** Resolves once every message handed to `handle` so far has been applied (or dropped). */
@@ -280,7 +286,7 @@ export class IngestPipeline {
       const overCap = kept.filter((r) => outcome.overCap.has(r.address)).length;
       if (overCap > 0) {
         const fields = { count: overCap, addresses: [...outcome.overCap].slice(0, 10) };
-        this.sink.log('warn', fields, 'ingest: reports of new switches past their gateway\'s device cap refused');
+        this.sink.log('warn', fields, "ingest: reports of new switches past their gateway's device cap refused");
       }
       const stored = [...outcome.stored.values()].reduce((a, b) => a + b, 0);
       this.sink.count('deviceState', 'overCap', overCap);
@@ -293,7 +299,11 @@ export class IngestPipeline {
     } catch (e) {
       if (this.options.leaveToBroker && isTransientDbError(e)) throw new LeftToBroker(e, rows.length);
       this.sink.count('deviceState', 'failed', rows.length);
-      this.sink.log('error', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed');
+      this.sink.log(
+        'error',
+        { err: e instanceof Error ? e.message : String(e), count: rows.length },
+        'ingest: device report batch failed',
+      );
     }
     this.sink.settled();
   }

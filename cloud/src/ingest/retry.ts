@@ -31,12 +31,22 @@ export async function writeRetrying(db: Db, rows: ReportRow[], options: RetryOpt
   for (let attempt = 1, delay = RETRY_FIRST_MS; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     try {
       const outcome = await writeDeviceReports(db, rows, options.maxDevices);
-      if (attempt > 1) options.log('info', { attempts: attempt, count: rows.length }, 'ingest: device report batch written after retries');
+      if (attempt > 1)
+        options.log(
+          'info',
+          { attempts: attempt, count: rows.length },
+          'ingest: device report batch written after retries',
+        );
       return outcome;
     } catch (e) {
       const budget = options.stopping() ? Math.min(retryFor, RETRY_STOPPING_MS) : retryFor;
       if (!isTransientDbError(e) || performance.now() - started + delay > budget) throw e;
-      if (attempt === 1) options.log('warn', { err: e instanceof Error ? e.message : String(e), count: rows.length }, 'ingest: device report batch failed; retrying');
+      if (attempt === 1)
+        options.log(
+          'warn',
+          { err: e instanceof Error ? e.message : String(e), count: rows.length },
+          'ingest: device report batch failed; retrying',
+        );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -103,7 +103,11 @@ async function writeOnce(db: Db, rows: ReportRow[], maxDevices: number): Promise
 
 /** The PostgreSQL error under drizzle's wrapper (DrizzleQueryError keeps it as `cause`) names this unique key. */
 function violates(e: unknown, constraint: string): boolean {
-  for (let err = e as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined; err; err = err.cause as typeof err) {
+  for (
+    let err = e as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined;
+    err;
+    err = err.cause as typeof err
+  ) {
     if (err.code === '23505') return err.constraint === constraint;
   }
   return false;

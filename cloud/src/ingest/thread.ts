@@ -263,7 +263,10 @@ export class IngestThread {
         const next = new Booted(this.options, booted.entry);
         this.#current = next;
         this.#startCurrent(next).catch((e: unknown) => {
-          this.options.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'ingest worker did not start again');
+          this.options.logger.error(
+            { err: e instanceof Error ? e.message : String(e) },
+            'ingest worker did not start again',
+          );
           this.#watch(next);
         });
       }, this.options.restartMs ?? 1000);

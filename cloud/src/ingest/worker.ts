@@ -31,7 +31,8 @@ function flush(): void {
   if (counts.size === 0) return;
   const list: [string, keyof IngestStats, number][] = [];
   for (const [kind, byOutcome] of counts) {
-    for (const outcome of Object.keys(byOutcome) as (keyof IngestStats)[]) list.push([kind, outcome, byOutcome[outcome]!]);
+    for (const outcome of Object.keys(byOutcome) as (keyof IngestStats)[])
+      list.push([kind, outcome, byOutcome[outcome]!]);
   }
   counts = new Map();
   post({ type: 'counts', counts: list });
@@ -46,7 +47,10 @@ const sink: IngestSink = {
   count(kind, outcome, n) {
     if (n <= 0) return;
     let byOutcome = counts.get(kind);
-    if (!byOutcome) counts.set(kind, (byOutcome = {}));
+    if (!byOutcome) {
+      byOutcome = {};
+      counts.set(kind, byOutcome);
+    }
     byOutcome[outcome] = (byOutcome[outcome] ?? 0) + n;
     flushTimer ??= setTimeout(flush, FLUSH_MS);
   },
@@ -68,8 +72,11 @@ const sink: IngestSink = {
   handled: (ticket) => acks.done(ticket),
   leftToBroker(error, unwritten) {
     flush();
-    sink.log('error', { err: error instanceof Error ? error.message : String(error), unwritten },
-      'ingest: the database stayed unavailable; reports not yet written are left unacknowledged to the broker, which sends them again to the restarted worker');
+    sink.log(
+      'error',
+      { err: error instanceof Error ? error.message : String(error), unwritten },
+      'ingest: the database stayed unavailable; reports not yet written are left unacknowledged to the broker, which sends them again to the restarted worker',
+    );
     // Unless the cloud is stopping anyway, this worker ends and the main thread starts a new one
     // (thread.ts): the broker sends what a session left unacknowledged only when it connects
     // again (MQTT 3.1.1 §4.4), and the new worker takes it from the start.
@@ -95,7 +102,9 @@ async function start(config: WorkerStart): Promise<void> {
     maxDevicesPerGateway: config.maxDevicesPerGateway,
   });
   const forward = (level: 'info' | 'warn') => (fields: object | string, message?: string) =>
-    typeof fields === 'string' ? sink.log(level, {}, fields) : sink.log(level, fields as Record<string, unknown>, message ?? '');
+    typeof fields === 'string'
+      ? sink.log(level, {}, fields)
+      : sink.log(level, fields as Record<string, unknown>, message ?? '');
   const logger = { info: forward('info'), warn: forward('warn') };
   client = await connectCloudClient({
     ...config.mqtt,
@@ -117,7 +126,10 @@ async function start(config: WorkerStart): Promise<void> {
     },
   });
   // A persistent session keeps its plain subscriptions while it is away, not its shared ones (see stop).
-  leaveOnStop = config.mqtt.sessionId === undefined ? config.mqtt.filters : config.mqtt.filters.filter((f) => f.startsWith('$share/'));
+  leaveOnStop =
+    config.mqtt.sessionId === undefined
+      ? config.mqtt.filters
+      : config.mqtt.filters.filter((f) => f.startsWith('$share/'));
   client.on('connect', () => post({ type: 'connected', up: true }));
   client.on('offline', () => post({ type: 'connected', up: false }));
   await client.subscribeAsync(config.mqtt.filters, { qos: 1 });
@@ -136,7 +148,10 @@ async function stop(): Promise<void> {
   // (held until it comes back, or for good if it does not) while the other members could take them.
   if (client?.connected && leaveOnStop.length > 0) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([client.unsubscribeAsync(leaveOnStop).catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS)))]);
+    await Promise.race([
+      client.unsubscribeAsync(leaveOnStop).catch(() => {}),
+      new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_MS))),
+    ]);
     clearTimeout(timer);
   }
   await pipeline?.stop();

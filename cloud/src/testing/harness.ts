@@ -72,7 +72,10 @@ export function connectGateway(cloud: Cloud, credentials: GatewayCredentials): P
  * Polls `probe` until it returns something other than undefined/null/false. Message delivery is
  * asynchronous; this waits for an outcome instead of sleeping for a guessed time.
  */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -111,6 +114,14 @@ export async function gatewayWithSwitch(
 /** A pino logger at info that keeps each line's message, in order, for a test to read. */
 export function capturedLogger(): { logger: Logger; messages: string[] } {
   const messages: string[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write: (line, _enc, done) => (messages.push(JSON.parse(String(line)).msg), done()) }));
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write: (line, _enc, done) => {
+        messages.push(JSON.parse(String(line)).msg);
+        done();
+      },
+    }),
+  );
   return { logger, messages };
 }

@@ -52,9 +52,15 @@ export async function startMosquitto(): Promise<TestMosquitto> {
   const conf = join(dir, 'mosquitto.conf');
   await writeFile(
     conf,
-    [...mosquittoListeners({ gateways: `${port} 127.0.0.1`, cloud: `${cloudPort} 127.0.0.1`, dir }), 'persistence false', 'log_dest none', ...mosquittoSettings,
+    [
+      ...mosquittoListeners({ gateways: `${port} 127.0.0.1`, cloud: `${cloudPort} 127.0.0.1`, dir }),
+      'persistence false',
+      'log_dest none',
+      ...mosquittoSettings,
       // Started as root, mosquitto drops to the "mosquitto" user, which cannot read a private temp dir.
-      `user ${userInfo().username}`, ''].join('\n'),
+      `user ${userInfo().username}`,
+      '',
+    ].join('\n'),
   );
   const child: ChildProcess = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   const exited = once(child, 'exit');

@@ -90,7 +90,10 @@ export class MqttGateway {
     if (fields.state) report.state = fields.state;
     if (fields.battery !== undefined) report.battery = fields.battery;
     if (fields.rssi !== undefined) report.rssi = fields.rssi;
-    await this.publish(topicFor('deviceState', { gatewayId: this.gatewayId, address: device.address }), encodePayload('deviceState', report));
+    await this.publish(
+      topicFor('deviceState', { gatewayId: this.gatewayId, address: device.address }),
+      encodePayload('deviceState', report),
+    );
     return seq;
   }
 
@@ -100,7 +103,10 @@ export class MqttGateway {
     outcome: Pick<CommandResult, 'status'> & Partial<Pick<CommandResult, 'reason' | 'detail' | 'state'>>,
   ): Promise<void> {
     const result: CommandResult = { v: 1, seq: ++this.#seq, ts: new Date().toISOString(), commandId, ...outcome };
-    await this.publish(topicFor('commandResult', { gatewayId: this.gatewayId, address }), encodePayload('commandResult', result));
+    await this.publish(
+      topicFor('commandResult', { gatewayId: this.gatewayId, address }),
+      encodePayload('commandResult', result),
+    );
   }
 
   /** Publishes bytes as they are, for malformed-payload and ACL cases. */

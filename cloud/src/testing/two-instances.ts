@@ -28,7 +28,13 @@ export function useTwoInstances(overrides: Partial<CloudConfig> = {}): TwoInstan
     broker = await startMosquitto();
     scratch = await scratchDatabase(parseConfig().databaseUrl);
     shared = scratch.url ? undefined : await openDatabase({});
-    const config = { databaseUrl: scratch.url, database: shared, mqttUrl: broker.cloudUrl, commandSweepMs: 100, ...overrides };
+    const config = {
+      databaseUrl: scratch.url,
+      database: shared,
+      mqttUrl: broker.cloudUrl,
+      commandSweepMs: 100,
+      ...overrides,
+    };
     one = await createCloud(config);
     two = await createCloud(config);
   });

@@ -13,7 +13,12 @@
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import {
-  erasedTrailer, raiseSecurityCounter, slotImage, type FlashState, type SlotName, type SwapKind,
+  erasedTrailer,
+  raiseSecurityCounter,
+  slotImage,
+  type FlashState,
+  type SlotName,
+  type SwapKind,
 } from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { runSwap, swapType } from './swap.ts';
@@ -38,7 +43,12 @@ export type BootResult =
     }
   | { ok: false; reason: string; swapped: SwapKind | null; refused?: string };
 
-function validate(flash: FlashState, slot: SlotName, keys: BootKeys, runningVersion?: string): firmware.VerifyResult | null {
+function validate(
+  flash: FlashState,
+  slot: SlotName,
+  keys: BootKeys,
+  runningVersion?: string,
+): firmware.VerifyResult | null {
   const bytes = slotImage(flash, slot);
   if (!bytes) return null;
   return firmware.verifyImage(bytes, {
@@ -67,7 +77,8 @@ export function bootPass(flash: FlashState, keys: BootKeys, cuts: PowerCuts): Bo
   const primary = validate(flash, 'primary', keys);
   const extra = refused === undefined ? {} : { refused };
   if (!primary) return { ok: false, reason: 'primary slot holds no image', swapped, ...extra };
-  if (!primary.ok) return { ok: false, reason: `primary image refused: ${primary.code}: ${primary.reason}`, swapped, ...extra };
+  if (!primary.ok)
+    return { ok: false, reason: `primary image refused: ${primary.code}: ${primary.reason}`, swapped, ...extra };
   const t = flash.trailers.primary;
   const confirmed = !(t.magic && t.copyDone && !t.imageOk);
   if (confirmed) raiseSecurityCounter(flash, primary.image.securityCounter);

@@ -15,7 +15,15 @@ import { decodeProgram, faultOf, ProgramError, type Program } from '../image/pro
 import type { Fault } from '../image/faults.ts';
 import { SmpGattTransport } from '../smp-server/gatt.ts';
 import { SmpServer } from '../smp-server/server.ts';
-import { type Behaviour, chainRequests, type ControlRequest, type GattModule, pipe, type Reply, type SwitchContext } from '../switch/behaviour.ts';
+import {
+  type Behaviour,
+  chainRequests,
+  type ControlRequest,
+  type GattModule,
+  pipe,
+  type Reply,
+  type SwitchContext,
+} from '../switch/behaviour.ts';
 import { bootPass } from './bootloader.ts';
 import { createFlash, type FlashState, type SwapKind } from './flash.ts';
 import { ImageManager, type RunningImage } from './image-manager.ts';
@@ -215,7 +223,11 @@ export class SimFirmware implements Behaviour {
 
   private start(ctx: SwitchContext): void {
     for (;;) {
-      const result = bootPass(this.flash, { trustedKeys: this.options.trustedKeys, hardwareId: ctx.store.hardwareId }, this.cuts);
+      const result = bootPass(
+        this.flash,
+        { trustedKeys: this.options.trustedKeys, hardwareId: ctx.store.hardwareId },
+        this.cuts,
+      );
       const refused = result.refused === undefined ? {} : { refused: result.refused };
       if (!result.ok) {
         this.record({ outcome: 'no-bootable-image', swapped: result.swapped, reason: result.reason, ...refused });
@@ -225,7 +237,14 @@ export class SimFirmware implements Behaviour {
       const version = result.image.version;
       const crash = this.crashOf(result.image.payload);
       if (crash !== null) {
-        this.record({ outcome: 'crashed', version, swapped: result.swapped, confirmed: result.confirmed, reason: crash, ...refused });
+        this.record({
+          outcome: 'crashed',
+          version,
+          swapped: result.swapped,
+          confirmed: result.confirmed,
+          reason: crash,
+          ...refused,
+        });
         // A confirmed image that crashes loops through the watchdog forever: the switch is dead.
         // An unconfirmed one is reverted by MCUboot on the watchdog's reset.
         if (result.confirmed) return ctx.hang();

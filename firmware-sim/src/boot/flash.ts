@@ -79,7 +79,8 @@ export function erasedTrailer(): SlotTrailer {
 export function createFlash(factoryImage: Buffer, opts: { sectorSize?: number; slotSize?: number } = {}): FlashState {
   const sectorSize = opts.sectorSize ?? DEFAULT_SECTOR_SIZE;
   const slotSize = opts.slotSize ?? DEFAULT_SLOT_SIZE;
-  if (factoryImage.length > slotSize) throw new RangeError(`image of ${factoryImage.length} bytes exceeds the ${slotSize}-byte slot`);
+  if (factoryImage.length > slotSize)
+    throw new RangeError(`image of ${factoryImage.length} bytes exceeds the ${slotSize}-byte slot`);
   const flash: FlashState = {
     format: 1,
     sectorSize,

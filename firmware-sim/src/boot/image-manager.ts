@@ -7,11 +7,23 @@
  */
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import {
-  Group, ImgMgmtErr, imageRefusal, imageStateVersion,
-  type ImageSlot, type StateWriteRequest, type UploadRequest, type UploadResponse,
+  Group,
+  ImgMgmtErr,
+  imageRefusal,
+  imageStateVersion,
+  type ImageSlot,
+  type StateWriteRequest,
+  type UploadRequest,
+  type UploadResponse,
 } from '@switchfleet/protocol/smp/index';
 import {
-  eraseSlot, raiseSecurityCounter, sha256Hex, slotImage, writeSlot, type FlashState, type SlotName,
+  eraseSlot,
+  raiseSecurityCounter,
+  sha256Hex,
+  slotImage,
+  writeSlot,
+  type FlashState,
+  type SlotName,
 } from './flash.ts';
 import type { PowerCuts } from './power-cut.ts';
 import { swapType } from './swap.ts';
@@ -43,7 +55,10 @@ export interface ImageManagerDeps {
   onImageBytes(n: number): void;
 }
 
-const fail = (rc: number, rsn: string): { ok: false; error: MgmtFailure } => ({ ok: false, error: { group: Group.image, rc, rsn } });
+const fail = (rc: number, rsn: string): { ok: false; error: MgmtFailure } => ({
+  ok: false,
+  error: { group: Group.image, rc, rsn },
+});
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 
 export class ImageManager {
@@ -54,7 +69,10 @@ export class ImageManager {
     const flash = this.deps.flash();
     const type = swapType(flash);
     const slots: ImageSlot[] = [];
-    for (const [index, name] of [[0, 'primary'], [1, 'secondary']] as const) {
+    for (const [index, name] of [
+      [0, 'primary'],
+      [1, 'secondary'],
+    ] as const) {
       const image = this.parsed(name);
       if (!image?.hash) continue;
       const primary = index === 0;
@@ -75,7 +93,8 @@ export class ImageManager {
 
   upload(req: UploadRequest): MgmtResult<UploadResponse> {
     const flash = this.deps.flash();
-    if ((req.image ?? 0) !== 0) return fail(ImgMgmtErr.INVALID_SLOT, `image ${req.image} does not exist on this switch`);
+    if ((req.image ?? 0) !== 0)
+      return fail(ImgMgmtErr.INVALID_SLOT, `image ${req.image} does not exist on this switch`);
     let session = flash.upload;
     if (req.off === 0) {
       const len = req.len!;
@@ -97,7 +116,10 @@ export class ImageManager {
       return ok({ off: session?.off ?? 0 });
     }
     if (req.off + req.data.length > session.len) {
-      return fail(ImgMgmtErr.INVALID_IMAGE_DATA_OVERRUN, `chunk ends at ${req.off + req.data.length}, beyond the ${session.len}-byte upload`);
+      return fail(
+        ImgMgmtErr.INVALID_IMAGE_DATA_OVERRUN,
+        `chunk ends at ${req.off + req.data.length}, beyond the ${session.len}-byte upload`,
+      );
     }
     writeSlot(flash, 'secondary', req.off, req.data);
     this.deps.onImageBytes(req.data.length);
@@ -110,12 +132,17 @@ export class ImageManager {
   setState(req: StateWriteRequest): MgmtResult<ImageSlot[]> {
     const flash = this.deps.flash();
     const slot = req.hash ? this.slotWithHash(req.hash) : 'primary';
-    if (slot === null) return fail(ImgMgmtErr.HASH_NOT_FOUND, `no image with hash ${req.hash!.toString('hex').slice(0, 16)}…`);
+    if (slot === null)
+      return fail(ImgMgmtErr.HASH_NOT_FOUND, `no image with hash ${req.hash!.toString('hex').slice(0, 16)}…`);
     if (slot === 'primary') {
-      if (!req.confirm) return fail(ImgMgmtErr.IMAGE_SETTING_TEST_TO_ACTIVE_DENIED, 'the running image cannot be marked for test');
+      if (!req.confirm)
+        return fail(ImgMgmtErr.IMAGE_SETTING_TEST_TO_ACTIVE_DENIED, 'the running image cannot be marked for test');
       const running = this.deps.running();
       if (running && !running.selfTestPassed) {
-        return fail(ImgMgmtErr.IMAGE_CONFIRMATION_DENIED, 'the running image failed its self-test and may not be confirmed');
+        return fail(
+          ImgMgmtErr.IMAGE_CONFIRMATION_DENIED,
+          'the running image failed its self-test and may not be confirmed',
+        );
       }
       if (swapType(flash) === 'revert') {
         this.deps.cuts.reach('confirm');
@@ -140,9 +167,13 @@ export class ImageManager {
   private refuseNewUpload(req: UploadRequest, len: number): { ok: false; error: MgmtFailure } | null {
     const flash = this.deps.flash();
     if (swapType(flash) === 'revert') {
-      return fail(ImgMgmtErr.NO_FREE_SLOT, 'the secondary slot holds the image to revert to: confirm the running image first');
+      return fail(
+        ImgMgmtErr.NO_FREE_SLOT,
+        'the secondary slot holds the image to revert to: confirm the running image first',
+      );
     }
-    if (len > flash.slotSize) return fail(ImgMgmtErr.INVALID_IMAGE_TOO_LARGE, `image of ${len} bytes exceeds the ${flash.slotSize}-byte slot`);
+    if (len > flash.slotSize)
+      return fail(ImgMgmtErr.INVALID_IMAGE_TOO_LARGE, `image of ${len} bytes exceeds the ${flash.slotSize}-byte slot`);
     if (req.data.length >= 4 && req.data.readUInt32LE(0) !== firmware.IMAGE_MAGIC) {
       return fail(ImgMgmtErr.INVALID_IMAGE_HEADER_MAGIC, 'the upload does not start with an MCUboot image header');
     }
@@ -151,7 +182,10 @@ export class ImageManager {
       // "upgrade": refuse unless strictly newer than the running image (img_mgmt_upload upgrade check).
       const version = firmware.decodeHeader(req.data).version;
       if (firmware.compareVersions(version, running.version) <= 0) {
-        return fail(ImgMgmtErr.CURRENT_VERSION_IS_NEWER, `image ${firmware.formatVersion(version)} is not newer than running ${running.version}`);
+        return fail(
+          ImgMgmtErr.CURRENT_VERSION_IS_NEWER,
+          `image ${firmware.formatVersion(version)} is not newer than running ${running.version}`,
+        );
       }
     }
     return null;

@@ -84,7 +84,8 @@ export class PowerCuts {
 
   arm(plan: PowerCutPlan): void {
     const occurrence = plan.occurrence ?? 1;
-    if (!Number.isInteger(occurrence) || occurrence < 1) throw new RangeError(`occurrence must be a positive integer, got ${occurrence}`);
+    if (!Number.isInteger(occurrence) || occurrence < 1)
+      throw new RangeError(`occurrence must be a positive integer, got ${occurrence}`);
     this.plan = { at: plan.at, occurrence };
     this.seen = 0;
   }

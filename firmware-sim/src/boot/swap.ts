@@ -7,8 +7,15 @@
  *   step 0: secondary[i] → scratch   step 1: primary[i] → secondary[i]   step 2: scratch → primary[i]
  */
 import {
-  erasedTrailer, readSector, sectorsInUse, tearSector, writeSector,
-  type FlashState, type SlotName, type SwapKind, type SwapStatus,
+  erasedTrailer,
+  readSector,
+  sectorsInUse,
+  tearSector,
+  writeSector,
+  type FlashState,
+  type SlotName,
+  type SwapKind,
+  type SwapStatus,
 } from './flash.ts';
 import { PowerCut, type PowerCuts } from './power-cut.ts';
 

@@ -78,11 +78,13 @@ export function parseFault(text: string): Fault {
   if (!isKind(name)) {
     throw new FaultError('UNKNOWN_FAULT', `unknown fault "${name}"; known faults: ${FAULT_KINDS.join(', ')}`, text);
   }
-  const bad = (why: string) => new FaultError('BAD_FAULT_ARGUMENT', `fault "${text}": ${why}; usage: ${USAGE[name]}`, text);
+  const bad = (why: string) =>
+    new FaultError('BAD_FAULT_ARGUMENT', `fault "${text}": ${why}; usage: ${USAGE[name]}`, text);
   switch (name) {
     case 'drop-after': {
       const seconds = Number(arg);
-      if (arg === undefined || arg === '' || !Number.isFinite(seconds) || seconds <= 0) throw bad('needs a positive number of seconds');
+      if (arg === undefined || arg === '' || !Number.isFinite(seconds) || seconds <= 0)
+        throw bad('needs a positive number of seconds');
       return { kind: name, seconds };
     }
     case 'slow-notify': {
@@ -94,7 +96,8 @@ export function parseFault(text: string): Fault {
     case 'wrong-battery': {
       if (arg === undefined) return { kind: name, percent: DEFAULT_WRONG_BATTERY_PERCENT };
       const percent = Number(arg);
-      if (arg === '' || !Number.isInteger(percent) || percent < 0 || percent > 100) throw bad('needs a whole percent 0..100');
+      if (arg === '' || !Number.isInteger(percent) || percent < 0 || percent > 100)
+        throw bad('needs a whole percent 0..100');
       return { kind: name, percent };
     }
     default:
@@ -121,7 +124,8 @@ export function parseFaults(list: readonly (Fault | string)[]): Fault[] {
   const faults = list.map((f) => (typeof f === 'string' ? parseFault(f) : parseFault(formatFault(f))));
   const seen = new Set<FaultKind>();
   for (const f of faults) {
-    if (seen.has(f.kind)) throw new FaultError('DUPLICATE_FAULT', `fault "${f.kind}" is given more than once`, formatFault(f));
+    if (seen.has(f.kind))
+      throw new FaultError('DUPLICATE_FAULT', `fault "${f.kind}" is given more than once`, formatFault(f));
     seen.add(f.kind);
   }
   return faults;

@@ -57,11 +57,15 @@ export function encodeProgram(input: ProgramInput): Buffer {
   if (input.version !== undefined) descriptor.version = input.version;
   if (input.hardwareId !== undefined) descriptor.hardwareId = input.hardwareId;
   const json = Buffer.from(JSON.stringify(descriptor), 'utf8');
-  if (json.length > 0xffff) throw new ProgramError('BAD_SIZE', `program descriptor of ${json.length} bytes exceeds 65535`);
+  if (json.length > 0xffff)
+    throw new ProgramError('BAD_SIZE', `program descriptor of ${json.length} bytes exceeds 65535`);
   const minimum = PREFIX_SIZE + json.length;
   const size = input.sizeBytes ?? minimum;
   if (!Number.isInteger(size) || size < minimum || size > MAX_PROGRAM_BYTES) {
-    throw new ProgramError('BAD_SIZE', `program size ${size} must be a whole number of bytes in ${minimum}..${MAX_PROGRAM_BYTES}`);
+    throw new ProgramError(
+      'BAD_SIZE',
+      `program size ${size} must be a whole number of bytes in ${minimum}..${MAX_PROGRAM_BYTES}`,
+    );
   }
   const out = Buffer.alloc(size);
   PROGRAM_MAGIC.copy(out, 0);
@@ -84,11 +88,15 @@ function fill(region: Buffer): void {
 }
 
 export function decodeProgram(payload: Buffer): Program {
-  if (payload.length < PREFIX_SIZE) throw new ProgramError('TRUNCATED', `program of ${payload.length} bytes has no header`);
-  if (!payload.subarray(0, 4).equals(PROGRAM_MAGIC)) throw new ProgramError('BAD_MAGIC', 'payload is not a simulated firmware program');
-  if (payload[4] !== PROGRAM_FORMAT) throw new ProgramError('UNSUPPORTED_FORMAT', `program format ${payload[4]} is not ${PROGRAM_FORMAT}`);
+  if (payload.length < PREFIX_SIZE)
+    throw new ProgramError('TRUNCATED', `program of ${payload.length} bytes has no header`);
+  if (!payload.subarray(0, 4).equals(PROGRAM_MAGIC))
+    throw new ProgramError('BAD_MAGIC', 'payload is not a simulated firmware program');
+  if (payload[4] !== PROGRAM_FORMAT)
+    throw new ProgramError('UNSUPPORTED_FORMAT', `program format ${payload[4]} is not ${PROGRAM_FORMAT}`);
   const length = payload.readUInt16LE(6);
-  if (PREFIX_SIZE + length > payload.length) throw new ProgramError('TRUNCATED', `program descriptor of ${length} bytes overruns the payload`);
+  if (PREFIX_SIZE + length > payload.length)
+    throw new ProgramError('TRUNCATED', `program descriptor of ${length} bytes overruns the payload`);
   let raw: unknown;
   try {
     raw = JSON.parse(payload.subarray(PREFIX_SIZE, PREFIX_SIZE + length).toString('utf8'));
@@ -96,7 +104,12 @@ export function decodeProgram(payload: Buffer): Program {
     throw new ProgramError('BAD_DESCRIPTOR', `program descriptor is not JSON: ${(err as Error).message}`);
   }
   const d = raw as Partial<Descriptor> | null;
-  if (typeof d !== 'object' || d === null || !Array.isArray(d.faults) || !d.faults.every((f) => typeof f === 'string')) {
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    !Array.isArray(d.faults) ||
+    !d.faults.every((f) => typeof f === 'string')
+  ) {
     throw new ProgramError('BAD_DESCRIPTOR', 'program descriptor lacks a list of faults');
   }
   let faults: Fault[];
@@ -115,6 +128,9 @@ export function decodeProgram(payload: Buffer): Program {
 }
 
 /** The program's fault of a kind, with its argument, or undefined. */
-export function faultOf<K extends FaultKind>(program: Pick<Program, 'faults'>, kind: K): Extract<Fault, { kind: K }> | undefined {
+export function faultOf<K extends FaultKind>(
+  program: Pick<Program, 'faults'>,
+  kind: K,
+): Extract<Fault, { kind: K }> | undefined {
   return program.faults.find((f): f is Extract<Fault, { kind: K }> => f.kind === kind);
 }

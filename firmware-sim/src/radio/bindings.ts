@@ -105,7 +105,9 @@ export class SimBindings extends EventEmitter {
   }
 
   write(id: string, serviceUuid: string, charUuid: string, data: ArrayBufferView, withoutResponse?: boolean): void {
-    this.with(id, (link) => this.deps.gatt.write(link, serviceUuid, charUuid, copyBytes(data), withoutResponse === true));
+    this.with(id, (link) =>
+      this.deps.gatt.write(link, serviceUuid, charUuid, copyBytes(data), withoutResponse === true),
+    );
   }
 
   broadcast(id: string): void {

@@ -72,7 +72,8 @@ export class GattClient {
       roundTrips,
       run: () => {
         if (!device.answersGatt()) return 'stall';
-        const accepted = c?.properties.includes('write') === true && device.writeCharacteristic(serviceUuid, charUuid, data, false);
+        const accepted =
+          c?.properties.includes('write') === true && device.writeCharacteristic(serviceUuid, charUuid, data, false);
         // The write itself may hang the firmware (e.g. the dies() behaviour): then no response either.
         if (!device.answersGatt()) return 'stall';
         if (accepted) this.emit('write', link.id, serviceUuid, charUuid);

@@ -77,7 +77,8 @@ export class LinkLayer {
     const timeout = parameters?.timeout;
     const request: ConnectRequest = {
       id,
-      supervisionTimeoutMs: typeof timeout === 'number' && timeout > 0 ? timeout * 10 : this.deps.options.supervisionTimeoutMs,
+      supervisionTimeoutMs:
+        typeof timeout === 'number' && timeout > 0 ? timeout * 10 : this.deps.options.supervisionTimeoutMs,
     };
     if (this.pending) this.queue.push(request);
     else this.start(request);
@@ -232,21 +233,24 @@ export class LinkLayer {
     const next = outgoing.queue.shift();
     if (!next) return;
     outgoing.sending = true;
-    this.deps.clock.setTimeout(() => {
-      outgoing.sending = false;
-      if (!link.open) {
-        outgoing.queue.length = 0;
-        return;
-      }
-      if (link.up) {
-        if (this.deps.rng.chance(this.deps.options.loss)) {
-          this.lose(link, 'doomed');
-        } else {
-          this.deps.emit('read', link.id, next.serviceUuid, next.charUuid, next.payload, true);
+    this.deps.clock.setTimeout(
+      () => {
+        outgoing.sending = false;
+        if (!link.open) {
+          outgoing.queue.length = 0;
+          return;
         }
-      }
-      this.sendNotifications(link, outgoing);
-    }, this.latency(1, next.payload.length + 3));
+        if (link.up) {
+          if (this.deps.rng.chance(this.deps.options.loss)) {
+            this.lose(link, 'doomed');
+          } else {
+            this.deps.emit('read', link.id, next.serviceUuid, next.charUuid, next.payload, true);
+          }
+        }
+        this.sendNotifications(link, outgoing);
+      },
+      this.latency(1, next.payload.length + 3),
+    );
   }
 
   private pump(link: Link): void {
@@ -254,15 +258,18 @@ export class LinkLayer {
     const exchange = link.queue[0];
     if (!exchange) return;
     link.busy = true;
-    this.deps.clock.setTimeout(() => {
-      link.busy = false;
-      // Out of range mid-exchange: the exchange stays first in line until the link recovers.
-      if (!link.up) return;
-      if (this.deps.rng.chance(this.deps.options.loss)) return this.lose(link, 'doomed');
-      link.queue.shift();
-      if (exchange.run() === 'stall') link.stalled = true;
-      else this.pump(link);
-    }, this.latency(exchange.roundTrips, exchange.bytes));
+    this.deps.clock.setTimeout(
+      () => {
+        link.busy = false;
+        // Out of range mid-exchange: the exchange stays first in line until the link recovers.
+        if (!link.up) return;
+        if (this.deps.rng.chance(this.deps.options.loss)) return this.lose(link, 'doomed');
+        link.queue.shift();
+        if (exchange.run() === 'stall') link.stalled = true;
+        else this.pump(link);
+      },
+      this.latency(exchange.roundTrips, exchange.bytes),
+    );
   }
 
   /** Packets stop flowing; after the supervision timeout the link drops with reason 0x08. */

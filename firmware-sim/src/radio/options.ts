@@ -76,6 +76,7 @@ export function resolveRadioOptions(options: SimRadioOptions): ResolvedRadioOpti
     resolved[key] = value;
   }
   if (resolved.loss > 1) throw new SimRadioOptionsError(`radio option loss is a probability, got ${resolved.loss}`);
-  if (resolved.mtu < 23) throw new SimRadioOptionsError(`ATT_MTU is at least 23 (Core Vol 3 Part F 3.2.8), got ${resolved.mtu}`);
+  if (resolved.mtu < 23)
+    throw new SimRadioOptionsError(`ATT_MTU is at least 23 (Core Vol 3 Part F 3.2.8), got ${resolved.mtu}`);
   return resolved;
 }

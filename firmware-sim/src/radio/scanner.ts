@@ -86,7 +86,11 @@ export class Scanner {
   /** One RSSI sample for a device on a link (HCI Read RSSI), from its own stream. */
   linkRssi(device: RadioDevice): number {
     const { rssiNoiseDb, pathLossExponent } = this.deps.options;
-    return sampleRssi(meanRssi(device.txPowerAt1mDbm, device.distanceM, pathLossExponent), rssiNoiseDb, this.airOf(device).linkRssi);
+    return sampleRssi(
+      meanRssi(device.txPowerAt1mDbm, device.distanceM, pathLossExponent),
+      rssiNoiseDb,
+      this.airOf(device).linkRssi,
+    );
   }
 
   private airOf(device: RadioDevice): Air {

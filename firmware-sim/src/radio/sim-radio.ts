@@ -13,7 +13,12 @@ import { SimBindings } from './bindings.ts';
 import type { DeviceHost, RadioDevice } from './device.ts';
 import { GattClient } from './gatt-client.ts';
 import { LinkLayer } from './link-layer.ts';
-import { resolveRadioOptions, type ResolvedRadioOptions, type SimRadioOptions, SimRadioOptionsError } from './options.ts';
+import {
+  resolveRadioOptions,
+  type ResolvedRadioOptions,
+  type SimRadioOptions,
+  SimRadioOptionsError,
+} from './options.ts';
 import { meanRssi, rangeM } from './propagation.ts';
 import { Scanner } from './scanner.ts';
 
@@ -105,14 +110,16 @@ export class SimRadio {
 
   /** Probability that any one radio exchange is lost for good (unheard advertisement, dropped link). */
   setLoss(probability: number): void {
-    if (!(probability >= 0 && probability <= 1)) throw new SimRadioOptionsError(`loss is a probability, got ${probability}`);
+    if (!(probability >= 0 && probability <= 1))
+      throw new SimRadioOptionsError(`loss is a probability, got ${probability}`);
     this.options.loss = probability;
   }
 
   addSwitch(opts: AddSwitchOptions = {}): SimSwitch {
     const address = opts.address ? normalizeAddress(opts.address) : this.freshAddress();
     const id = nobleId(address);
-    if (this.devices.has(id)) throw new SimRadioOptionsError(`a switch with address ${address} is already on this radio`);
+    if (this.devices.has(id))
+      throw new SimRadioOptionsError(`a switch with address ${address} is already on this radio`);
     const storeInit: Partial<SwitchStore> = { ...opts };
     if (opts.on !== undefined) storeInit.relayOn = opts.on;
     const store = opts.store ?? createStore(address, storeInit);
@@ -162,7 +169,9 @@ export class SimRadio {
   }
 
   private inRange(device: RadioDevice): boolean {
-    return meanRssi(device.txPowerAt1mDbm, device.distanceM, this.options.pathLossExponent) >= this.options.sensitivityDbm;
+    return (
+      meanRssi(device.txPowerAt1mDbm, device.distanceM, this.options.pathLossExponent) >= this.options.sensitivityDbm
+    );
   }
 
   private freshAddress(): string {

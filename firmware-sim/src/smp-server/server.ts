@@ -5,8 +5,23 @@
  * version (errorBody): {err: {group, rc}} for SMP version 2, {rc} for the legacy protocol.
  */
 import {
-  decodeHeader, decodeSmp, encodeResponse, errorBody, Group, ImageCmd, MgmtErr, Op, OsCmd, parseReset, parseStateWrite,
-  parseUploadRequest, SmpError, stateResponseBody, uploadResponseBody, type SmpBody, type SmpHeader,
+  decodeHeader,
+  decodeSmp,
+  encodeResponse,
+  errorBody,
+  Group,
+  ImageCmd,
+  MgmtErr,
+  Op,
+  OsCmd,
+  parseReset,
+  parseStateWrite,
+  parseUploadRequest,
+  SmpError,
+  stateResponseBody,
+  uploadResponseBody,
+  type SmpBody,
+  type SmpHeader,
 } from '@switchfleet/protocol/smp/index';
 import type { ImageManager, MgmtResult } from '../boot/image-manager.ts';
 
@@ -70,7 +85,10 @@ export class SmpServer {
         return { buf_size: this.deps.buffer.size, buf_count: this.deps.buffer.count };
       }
     }
-    return errorBody({ rc: MgmtErr.ENOTSUP, rsn: `group ${h.group} command ${h.id} op ${h.op} is not supported` }, h.version);
+    return errorBody(
+      { rc: MgmtErr.ENOTSUP, rsn: `group ${h.group} command ${h.id} op ${h.op} is not supported` },
+      h.version,
+    );
   }
 
   private reply<T>(result: MgmtResult<T>, encode: (value: T) => SmpBody, h: SmpHeader): SmpBody {

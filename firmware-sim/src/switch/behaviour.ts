@@ -104,7 +104,10 @@ export function pipe<T>(
 }
 
 /** Builds the request chain: behaviours[0] is outermost, `inner` answers last. */
-export function chainRequests(behaviours: readonly Behaviour[], inner: (req: ControlRequest, ctx: SwitchContext) => Reply) {
+export function chainRequests(
+  behaviours: readonly Behaviour[],
+  inner: (req: ControlRequest, ctx: SwitchContext) => Reply,
+) {
   return (req: ControlRequest, ctx: SwitchContext): Reply => {
     const at = (i: number): Reply => {
       for (let j = i; j < behaviours.length; j++) {

@@ -5,7 +5,15 @@
 import { SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, switchbot } from '@switchfleet/protocol';
 import type { Advertisement, DeviceHost, GattService, RadioDevice } from '../radio/device.ts';
 import { HciStatus } from '../radio/hci.ts';
-import { type Behaviour, chainRequests, type ControlRequest, type GattModule, pipe, type Reply, type SwitchContext } from './behaviour.ts';
+import {
+  type Behaviour,
+  chainRequests,
+  type ControlRequest,
+  type GattModule,
+  pipe,
+  type Reply,
+  type SwitchContext,
+} from './behaviour.ts';
 import { defaultControl } from './control.ts';
 import { batteryModule, buildAdvertisement, controlModule, deviceInfoModule } from './profile.ts';
 import type { SwitchStore } from './store.ts';
@@ -204,7 +212,12 @@ export class SimSwitch implements RadioDevice {
 
   gattServices(): GattService[] {
     const port = { request: (frame: Buffer) => this.request(frame), lastResponse: () => this.lastResponse };
-    this.modules = [controlModule(port), deviceInfoModule, batteryModule, ...this.behaviours.flatMap((b) => b.gatt?.(this.ctx) ?? [])];
+    this.modules = [
+      controlModule(port),
+      deviceInfoModule,
+      batteryModule,
+      ...this.behaviours.flatMap((b) => b.gatt?.(this.ctx) ?? []),
+    ];
     return this.modules.map((m) => m.service);
   }
 

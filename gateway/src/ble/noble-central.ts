@@ -101,7 +101,9 @@ export class NobleCentral implements BleCentral {
     if (peripheral.state === 'connected') {
       // A connect we gave up on (timeout, cancel) can still complete at the controller later; that
       // orphan link is nobody's, so it is closed before a fresh one is made.
-      await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect stale link to ${address}`).catch(() => undefined);
+      await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect stale link to ${address}`).catch(
+        () => undefined,
+      );
     }
     try {
       await withTimeout(peripheral.connectAsync(), timeouts.connectMs, `connect to ${address}`, () =>
@@ -109,7 +111,9 @@ export class NobleCentral implements BleCentral {
       );
     } catch (err) {
       if (err instanceof BleError) throw err;
-      throw new BleError('BLE_CONNECT_FAILED', `connect to ${address} failed: ${(err as Error).message}`, { cause: err });
+      throw new BleError('BLE_CONNECT_FAILED', `connect to ${address} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     try {
       // Discovery never settles when the peer stops answering, hence the timeout (noble has none).
@@ -120,7 +124,9 @@ export class NobleCentral implements BleCentral {
       );
       return new NobleLink(address, peripheral, services, timeouts, this.options.log);
     } catch (err) {
-      await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect ${address}`).catch(() => undefined);
+      await withTimeout(peripheral.disconnectAsync(), timeouts.connectMs, `disconnect ${address}`).catch(
+        () => undefined,
+      );
       throw err;
     }
   }
@@ -134,7 +140,9 @@ export class NobleCentral implements BleCentral {
   }
 
   private readonly onDiscover = (peripheral: Peripheral): void => {
-    const address = compactAddress(peripheral.address && peripheral.address !== 'unknown' ? peripheral.address : peripheral.id);
+    const address = compactAddress(
+      peripheral.address && peripheral.address !== 'unknown' ? peripheral.address : peripheral.id,
+    );
     this.peripherals.set(address, peripheral);
     const serviceData = new Map<string, Buffer>();
     for (const entry of peripheral.advertisement.serviceData ?? []) serviceData.set(entry.uuid, entry.data);

@@ -51,7 +51,11 @@ export class NobleLink implements BleLink {
   async write(service: string, characteristic: string, data: Buffer, withoutResponse = false): Promise<void> {
     const c = this.characteristic(service, characteristic);
     // writeAsync settles only when the bindings emit 'write' (noble/lib/characteristic.js).
-    await this.guard(c.writeAsync(data, withoutResponse), this.timeouts.writeMs, `write ${characteristic} of ${this.address}`);
+    await this.guard(
+      c.writeAsync(data, withoutResponse),
+      this.timeouts.writeMs,
+      `write ${characteristic} of ${this.address}`,
+    );
   }
 
   async subscribe(service: string, characteristic: string, listener: (data: Buffer) => void): Promise<void> {
@@ -72,24 +76,33 @@ export class NobleLink implements BleLink {
 
   async disconnect(): Promise<void> {
     if (!this.isConnected) return;
-    await withTimeout(this.peripheral.disconnectAsync(), this.timeouts.connectMs, `disconnect ${this.address}`).catch(() => {
-      // A disconnect that never confirms still frees our side; the controller's supervision timeout ends it.
-      this.isConnected = false;
-    });
+    await withTimeout(this.peripheral.disconnectAsync(), this.timeouts.connectMs, `disconnect ${this.address}`).catch(
+      () => {
+        // A disconnect that never confirms still frees our side; the controller's supervision timeout ends it.
+        this.isConnected = false;
+      },
+    );
   }
 
   private characteristic(service: string, characteristic: string): Characteristic {
-    if (!this.isConnected) throw new BleError('BLE_DISCONNECTED', `${this.address} is not connected (${this.disconnectReason})`);
+    if (!this.isConnected)
+      throw new BleError('BLE_DISCONNECTED', `${this.address} is not connected (${this.disconnectReason})`);
     const c = this.chars.get(key(service, characteristic));
-    if (!c) throw new BleError('BLE_PROFILE', `${this.address} has no characteristic ${characteristic} in service ${service}`);
+    if (!c)
+      throw new BleError(
+        'BLE_PROFILE',
+        `${this.address} has no characteristic ${characteristic} in service ${service}`,
+      );
     return c;
   }
 
   /** Races an operation against its timeout and against the link dropping. */
   private guard<T>(op: Promise<T>, ms: number, what: string): Promise<T> {
-    let off = () => undefined as void;
+    let off: Off = () => {};
     const dropped = new Promise<never>((_, reject) => {
-      off = this.onDisconnect((reason) => reject(new BleError('BLE_DISCONNECTED', `${what}: link dropped (${reason})`)));
+      off = this.onDisconnect((reason) =>
+        reject(new BleError('BLE_DISCONNECTED', `${what}: link dropped (${reason})`)),
+      );
     });
     return withTimeout(Promise.race([op, dropped]), ms, what).finally(off);
   }

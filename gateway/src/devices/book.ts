@@ -21,7 +21,10 @@ export class DeviceBook {
   private queued: Promise<void> | undefined;
   private readonly path: string;
 
-  constructor(dataDir: string, private readonly log: Logger) {
+  constructor(
+    dataDir: string,
+    private readonly log: Logger,
+  ) {
     this.path = join(dataDir, 'devices.json');
     mkdirSync(dataDir, { recursive: true });
     try {
@@ -29,7 +32,8 @@ export class DeviceBook {
       this.names = new Map(Object.entries(file.names ?? {}));
       this.removed = new Set(file.removed ?? []);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.error({ err, path: this.path }, 'device list unreadable; starting with an empty one');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        log.error({ err, path: this.path }, 'device list unreadable; starting with an empty one');
     }
   }
 
@@ -70,13 +74,15 @@ export class DeviceBook {
   /** Changes made while a write is queued ride along with it (50 switches heard at start: one write). */
   private save(): Promise<void> {
     if (this.queued) return this.queued;
-    this.queued = this.writing.then(() => {
-      this.queued = undefined;
-      const body: BookFile = { v: 1, names: Object.fromEntries(this.names), removed: [...this.removed] };
-      return writeAtomically(this.path, JSON.stringify(body, null, 1));
-    }).catch((err: unknown) => {
-      this.log.error({ err, path: this.path }, 'device list not saved');
-    });
+    this.queued = this.writing
+      .then(() => {
+        this.queued = undefined;
+        const body: BookFile = { v: 1, names: Object.fromEntries(this.names), removed: [...this.removed] };
+        return writeAtomically(this.path, JSON.stringify(body, null, 1));
+      })
+      .catch((err: unknown) => {
+        this.log.error({ err, path: this.path }, 'device list not saved');
+      });
     this.writing = this.queued;
     return this.queued;
   }

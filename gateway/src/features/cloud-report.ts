@@ -41,10 +41,12 @@ export function cloudReport(deps: CloudReportDeps): Feature {
   const publish = (rec: DeviceRecord) => {
     if (stopped) return;
     reported.set(rec.address, rec.lastSeen);
-    outbox.put('deviceState', rec.address, (seq) => toReport(rec, seq)).stored.catch((err: unknown) => {
-      log.error({ address: rec.address, err: (err as Error).message }, 'state report not stored');
-      deps.health.error(`state report not stored: ${(err as Error).message}`);
-    });
+    outbox
+      .put('deviceState', rec.address, (seq) => toReport(rec, seq))
+      .stored.catch((err: unknown) => {
+        log.error({ address: rec.address, err: (err as Error).message }, 'state report not stored');
+        deps.health.error(`state report not stored: ${(err as Error).message}`);
+      });
   };
 
   return {

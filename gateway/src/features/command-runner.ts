@@ -77,10 +77,17 @@ export class CommandRunner {
 
   private async execute(req: RunRequest, address: string): Promise<Outcome> {
     const { registry, pool, now, config } = this.deps;
-    const log = this.deps.log.child({ commandId: req.commandId, ...(req.traceparent ? { traceparent: req.traceparent } : {}), address });
+    const log = this.deps.log.child({
+      commandId: req.commandId,
+      ...(req.traceparent ? { traceparent: req.traceparent } : {}),
+      address,
+    });
     if (req.deadline <= now()) return { status: 'expired', reason: 'expired', detail: 'arrived after its expiry' };
     let attempt = 0;
-    let last: { reason: FailureReason; detail: string } = { reason: 'out_of_range', detail: 'switch not heard by this gateway' };
+    let last: { reason: FailureReason; detail: string } = {
+      reason: 'out_of_range',
+      detail: 'switch not heard by this gateway',
+    };
     while (now() < req.deadline) {
       if (this.stopping) throw new CommandHandedBack('gateway is stopping');
       const rec = registry.get(address);
@@ -99,9 +106,18 @@ export class CommandRunner {
         }
       }
       attempt += 1;
-      await this.sleep(Math.min(backoff(attempt, config.commands.retryBaseMs, config.commands.retryMaxMs), Math.max(0, req.deadline - now())));
+      await this.sleep(
+        Math.min(
+          backoff(attempt, config.commands.retryBaseMs, config.commands.retryMaxMs),
+          Math.max(0, req.deadline - now()),
+        ),
+      );
     }
-    return { status: 'expired', reason: last.reason, detail: `not done before ${new Date(req.deadline).toISOString()}: ${last.detail}` };
+    return {
+      status: 'expired',
+      reason: last.reason,
+      detail: `not done before ${new Date(req.deadline).toISOString()}: ${last.detail}`,
+    };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -137,7 +153,8 @@ function classify(err: unknown): { reason: FailureReason; detail: string } {
   if (err instanceof SwitchStatusError && err.status === 'busy') return { reason: 'busy', detail };
   if (err instanceof BleError) {
     if (err.code === 'BLE_TIMEOUT') return { reason: 'timeout', detail };
-    if (err.code === 'BLE_NOT_FOUND' || err.code === 'BLE_CONNECT_FAILED' || err.code === 'BLE_DISCONNECTED') return { reason: 'out_of_range', detail };
+    if (err.code === 'BLE_NOT_FOUND' || err.code === 'BLE_CONNECT_FAILED' || err.code === 'BLE_DISCONNECTED')
+      return { reason: 'out_of_range', detail };
   }
   return { reason: 'gateway_error', detail };
 }

@@ -21,7 +21,11 @@ export function commands(deps: CommandsDeps): Feature {
   const running = new Map<string, Promise<CommandResult | undefined>>();
   let stopping = false;
 
-  const store = (address: string, cmd: Pick<CommandRequest, 'commandId' | 'traceparent'>, outcome: Outcome): CommandResult =>
+  const store = (
+    address: string,
+    cmd: Pick<CommandRequest, 'commandId' | 'traceparent'>,
+    outcome: Outcome,
+  ): CommandResult =>
     outbox.put('commandResult', address, (seq) => {
       const result: CommandResult = { v: 1, seq, ts: new Date().toISOString(), commandId: cmd.commandId, ...outcome };
       if (cmd.traceparent) result.traceparent = cmd.traceparent;
@@ -40,22 +44,50 @@ export function commands(deps: CommandsDeps): Feature {
     const started = deps.now();
     const task = (async (): Promise<CommandResult | undefined> => {
       try {
-        const req = { commandId: cmd.commandId, action: cmd.action, deadline: Date.parse(cmd.expiresAt), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) };
+        const req = {
+          commandId: cmd.commandId,
+          action: cmd.action,
+          deadline: Date.parse(cmd.expiresAt),
+          ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}),
+        };
         const outcome = registry.isRemoved(address)
-          ? ({ status: 'failed', reason: 'unknown_device', detail: `switch ${address} was removed from this gateway` } as const)
+          ? ({
+              status: 'failed',
+              reason: 'unknown_device',
+              detail: `switch ${address} was removed from this gateway`,
+            } as const)
           : await runner.run(req, address);
         const result = store(address, cmd, outcome);
-        if (result.status !== 'succeeded') deps.health.error(`command ${cmd.commandId} ${result.status} (${result.reason}): ${result.detail ?? ''}`);
-        log.info({ commandId: cmd.commandId, traceparent: cmd.traceparent, address, action: cmd.action, status: result.status, reason: result.reason, ms: deps.now() - started }, 'command done');
+        if (result.status !== 'succeeded')
+          deps.health.error(`command ${cmd.commandId} ${result.status} (${result.reason}): ${result.detail ?? ''}`);
+        log.info(
+          {
+            commandId: cmd.commandId,
+            traceparent: cmd.traceparent,
+            address,
+            action: cmd.action,
+            status: result.status,
+            reason: result.reason,
+            ms: deps.now() - started,
+          },
+          'command done',
+        );
         return result;
       } catch (err) {
         if (err instanceof CommandHandedBack) {
-          log.info({ commandId: cmd.commandId, traceparent: cmd.traceparent, address }, 'command handed back for the next start');
+          log.info(
+            { commandId: cmd.commandId, traceparent: cmd.traceparent, address },
+            'command handed back for the next start',
+          );
           return undefined;
         }
         log.error({ commandId: cmd.commandId, traceparent: cmd.traceparent, err }, 'command failed inside the gateway');
         deps.health.error(`command ${cmd.commandId}: ${(err as Error).message}`);
-        return store(address, cmd, { status: 'failed', reason: 'gateway_error', detail: (err as Error).message.slice(0, 512) });
+        return store(address, cmd, {
+          status: 'failed',
+          reason: 'gateway_error',
+          detail: (err as Error).message.slice(0, 512),
+        });
       } finally {
         running.delete(cmd.commandId);
       }
@@ -78,7 +110,11 @@ export function commands(deps: CommandsDeps): Feature {
 
   const invalid = async (commandId: string, address: string, reason: string) => {
     if (outbox.resultOf(commandId) || running.has(commandId)) return;
-    store(address, { commandId }, { status: 'failed', reason: 'unsupported', detail: `invalid command: ${reason}`.slice(0, 512) });
+    store(
+      address,
+      { commandId },
+      { status: 'failed', reason: 'unsupported', detail: `invalid command: ${reason}`.slice(0, 512) },
+    );
   };
 
   return {

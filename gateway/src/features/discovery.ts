@@ -36,7 +36,8 @@ export function discovery(deps: DiscoveryDeps): Feature {
     // Report only a real move of the smoothed signal, so a cloud comparing gateways sees signal, not noise.
     const s = (smoothed.get(ad.address) ?? ad.rssi) * 0.8 + ad.rssi * 0.2;
     smoothed.set(ad.address, s);
-    if (rec && (rec.rssi === undefined || Math.abs(rec.rssi - s) >= 6)) registry.update(ad.address, { rssi: Math.round(s) }, 'rssi');
+    if (rec && (rec.rssi === undefined || Math.abs(rec.rssi - s) >= 6))
+      registry.update(ad.address, { rssi: Math.round(s) }, 'rssi');
   };
 
   const interview = async (address: string) => {

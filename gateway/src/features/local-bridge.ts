@@ -30,15 +30,22 @@ export const GATEWAY_VERSION = '0.1.0';
 export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
   const { config, registry, log, runner, pool } = deps;
   const base = config.local.baseTopic;
-  const ha: DiscoveryContext = { prefix: config.local.discoveryPrefix, base, gatewayId: config.gatewayId, version: GATEWAY_VERSION };
+  const ha: DiscoveryContext = {
+    prefix: config.local.discoveryPrefix,
+    base,
+    gatewayId: config.gatewayId,
+    version: GATEWAY_VERSION,
+  };
   const updates = new Map<string, UpdateState>();
   /** The mode each switch's discovery and device entry were last published for. */
   const publishedMode = new Map<string, DeviceRecord['mode']>();
   const subs = new Subscriptions();
   let joinTimer: NodeJS.Timeout | undefined;
 
-  const publishState = (rec: DeviceRecord) => link.publish(`${base}/${rec.name}`, deviceState(rec, updates.get(rec.address)), true);
-  const publishAvailability = (rec: DeviceRecord) => link.publish(`${base}/${rec.name}/availability`, rec.online ? ONLINE : OFFLINE, true);
+  const publishState = (rec: DeviceRecord) =>
+    link.publish(`${base}/${rec.name}`, deviceState(rec, updates.get(rec.address)), true);
+  const publishAvailability = (rec: DeviceRecord) =>
+    link.publish(`${base}/${rec.name}/availability`, rec.online ? ONLINE : OFFLINE, true);
   const publishDevices = () => link.publish(`${base}/bridge/devices`, registry.all().map(deviceEntry), true);
   const publishInfo = () => {
     const end = registry.permitJoinEnd;
@@ -52,7 +59,10 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
         permit_join: end !== undefined,
         permit_join_end: end ?? null,
         restart_required: false,
-        config: { mqtt: { base_topic: base }, homeassistant: { enabled: config.local.homeassistant, discovery_topic: ha.prefix } },
+        config: {
+          mqtt: { base_topic: base },
+          homeassistant: { enabled: config.local.homeassistant, discovery_topic: ha.prefix },
+        },
       },
       true,
     );
@@ -99,18 +109,29 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
     try {
       const deadline = arrived + config.local.commandTtlMs;
       const outcome = await runner.run({ commandId, action: action.action, deadline }, rec.address);
-      log.info({ commandId, address: rec.address, action: action.action, status: outcome.status, reason: outcome.reason }, 'local command done');
-      if (outcome.status !== 'succeeded') logError(`${rec.name}: ${action.action} ${outcome.status} (${outcome.reason}): ${outcome.detail ?? ''}`, { commandId });
+      log.info(
+        { commandId, address: rec.address, action: action.action, status: outcome.status, reason: outcome.reason },
+        'local command done',
+      );
+      if (outcome.status !== 'succeeded')
+        logError(`${rec.name}: ${action.action} ${outcome.status} (${outcome.reason}): ${outcome.detail ?? ''}`, {
+          commandId,
+        });
       else publishState(registry.get(rec.address) ?? rec);
     } catch (err) {
-      if (!(err instanceof CommandHandedBack)) logError(`${rec.name}: ${action.action} failed: ${(err as Error).message}`, { commandId });
+      if (!(err instanceof CommandHandedBack))
+        logError(`${rec.name}: ${action.action} failed: ${(err as Error).message}`, { commandId });
     }
   };
 
   const refresh = async (rec: DeviceRecord) => {
     try {
       const info = await pool.withConnection(rec.address, 'read', (c) => c.session.basicInfo());
-      registry.update(rec.address, { ...(info.on === undefined ? {} : { on: info.on }), battery: info.battery }, 'state');
+      registry.update(
+        rec.address,
+        { ...(info.on === undefined ? {} : { on: info.on }), battery: info.battery },
+        'state',
+      );
       publishState(registry.get(rec.address) ?? rec);
     } catch (err) {
       logError(`${rec.name}: get failed: ${(err as Error).message}`, { address: rec.address });
@@ -119,8 +140,12 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
 
   const otaUpdate = async (rec: DeviceRecord) => {
     const source = config.ota.imageFile;
-    if (!source) throw new BridgeRequestError('firmware image source is missing: set ota.imageFile (a signed image) in the gateway config');
-    if (updates.get(rec.address)?.state === 'updating') throw new BridgeRequestError(`an update of ${rec.name} is already in progress`);
+    if (!source)
+      throw new BridgeRequestError(
+        'firmware image source is missing: set ota.imageFile (a signed image) in the gateway config',
+      );
+    if (updates.get(rec.address)?.state === 'updating')
+      throw new BridgeRequestError(`an update of ${rec.name} is already in progress`);
     let image: Buffer;
     try {
       image = await readFile(source);
@@ -141,10 +166,18 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
     set({ state: 'updating', installed_version: installed, latest_version: latest, progress: 0 });
     try {
       const result = await deps.ota.update(rec.address, image, {
-        onProgress: (p) => set({ state: 'updating', installed_version: installed, latest_version: latest, progress: p.percent, ...(p.etaMs === null ? {} : { remaining: Math.round(p.etaMs / 1000) }) }),
+        onProgress: (p) =>
+          set({
+            state: 'updating',
+            installed_version: installed,
+            latest_version: latest,
+            progress: p.percent,
+            ...(p.etaMs === null ? {} : { remaining: Math.round(p.etaMs / 1000) }),
+          }),
       });
       if (result.runningVersion) registry.update(rec.address, { firmwareVersion: result.runningVersion }, 'identity');
-      if (result.status !== 'succeeded') throw new BridgeRequestError(`update of ${rec.name} failed (${result.reason}): ${result.detail ?? ''}`);
+      if (result.status !== 'succeeded')
+        throw new BridgeRequestError(`update of ${rec.name} failed (${result.reason}): ${result.detail ?? ''}`);
       return { from: result.fromVersion, to: result.runningVersion };
     } finally {
       updates.delete(rec.address);
@@ -170,7 +203,8 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
     let request: RequestBody = {};
     let transaction: unknown;
     try {
-      if (payload.length > config.local.maxPayloadBytes) throw new BridgeRequestError(`payload of ${payload.length} bytes exceeds ${config.local.maxPayloadBytes}`);
+      if (payload.length > config.local.maxPayloadBytes)
+        throw new BridgeRequestError(`payload of ${payload.length} bytes exceeds ${config.local.maxPayloadBytes}`);
       request = parseRequest(payload);
       transaction = request.transaction;
       const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
@@ -197,7 +231,8 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
     // <name>/set, <name>/get, and Zigbee2MQTT's <name>/set/<attribute> and <name>/get/<attribute>.
     const [name, verb, attribute, ...more] = rest.split('/');
     if (!name || (verb !== 'set' && verb !== 'get') || more.length > 0) return;
-    if (payload.length > config.local.maxPayloadBytes) return logError(`${name}/${verb}: payload of ${payload.length} bytes exceeds ${config.local.maxPayloadBytes}`);
+    if (payload.length > config.local.maxPayloadBytes)
+      return logError(`${name}/${verb}: payload of ${payload.length} bytes exceeds ${config.local.maxPayloadBytes}`);
     const arrived = deps.now();
     const rec = registry.resolve(name);
     if (rec) return serveDevice(rec, verb, attribute, payload, arrived);
@@ -212,7 +247,11 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
   };
 
   const serveDevice = (
-    rec: DeviceRecord, verb: 'set' | 'get', attribute: string | undefined, payload: Buffer, arrived: number,
+    rec: DeviceRecord,
+    verb: 'set' | 'get',
+    attribute: string | undefined,
+    payload: Buffer,
+    arrived: number,
   ) => {
     if (verb === 'get') return void refresh(rec);
     const set = parseSet(payload, attribute);
@@ -239,7 +278,13 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
           if (change === 'identity') {
             publishDevices();
             publishDiscovery(rec);
-            if (rec.interviewed) event('device_interview', { friendly_name: rec.name, ieee_address: ieeeOf(rec.address), status: 'successful', supported: true });
+            if (rec.interviewed)
+              event('device_interview', {
+                friendly_name: rec.name,
+                ieee_address: ieeeOf(rec.address),
+                status: 'successful',
+                supported: true,
+              });
           }
         }),
         registry.onAdded((rec) => {
@@ -260,7 +305,8 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
           event('device_leave', { friendly_name: rec.name, ieee_address: ieeeOf(rec.address) });
           publishDevices();
         }),
-      ]) subs.add(off);
+      ])
+        subs.add(off);
       link.start();
     },
     async stop() {
@@ -284,6 +330,7 @@ function parseRequest(payload: Buffer): RequestBody {
   }
   if (typeof value === 'string') return { id: value };
   if (typeof value === 'boolean') return { value };
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BridgeRequestError('payload must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new BridgeRequestError('payload must be a JSON object');
   return value as RequestBody;
 }

@@ -49,8 +49,15 @@ export function ota(deps: Pick<GatewayDeps, 'pool' | 'log' | 'now'>, options: Ot
       const key = compactAddress(address);
       const busy = (detail: string): Promise<OtaResult> =>
         Promise.resolve({
-          address: key, status: 'failed', reason: stopping ? 'ABORTED' : 'BUSY', detail,
-          fromVersion: null, toVersion: 'unknown', runningVersion: null, bytesUploaded: 0, durationMs: 0,
+          address: key,
+          status: 'failed',
+          reason: stopping ? 'ABORTED' : 'BUSY',
+          detail,
+          fromVersion: null,
+          toVersion: 'unknown',
+          runningVersion: null,
+          bytesUploaded: 0,
+          durationMs: 0,
         });
       if (stopping) return busy('the gateway is stopping');
       if (running.has(key)) return busy(`an update of ${key} is already in progress`);

@@ -19,7 +19,6 @@ import {
   topicFor,
   topicMap,
   type PayloadOf,
-  type TopicName,
 } from '@switchfleet/protocol';
 
 export interface CloudLinkOptions {
@@ -146,7 +145,9 @@ export class CloudLink {
     if (!client) return;
     this.ready = false;
     if (client.connected) {
-      await this.publish('gatewayStatus', undefined, { v: 1, online: false, ts: new Date().toISOString() }).catch(() => undefined);
+      await this.publish('gatewayStatus', undefined, { v: 1, online: false, ts: new Date().toISOString() }).catch(
+        () => undefined,
+      );
     }
     // Unacknowledged messages stay in the outbox on disk; no need to wait for them here.
     await client.endAsync(!client.connected);
@@ -168,7 +169,7 @@ export class CloudLink {
 
   private async onMessage(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTopic(topic);
-    if (!parsed || parsed.name !== 'command' || parsed.gatewayId !== this.options.gatewayId || !parsed.address) {
+    if (parsed?.name !== 'command' || parsed.gatewayId !== this.options.gatewayId || !parsed.address) {
       this.rejected += 1;
       this.options.log.warn({ topic }, 'message on an unexpected topic ignored');
       return;
@@ -177,7 +178,10 @@ export class CloudLink {
     if (!decoded.ok) {
       this.rejected += 1;
       const commandId = readableCommandId(payload);
-      this.options.log.warn({ topic, commandId, code: decoded.error.code, err: decoded.error.message }, 'malformed command rejected');
+      this.options.log.warn(
+        { topic, commandId, code: decoded.error.code, err: decoded.error.message },
+        'malformed command rejected',
+      );
       if (commandId) await this.invalid(commandId, parsed.address, decoded.error.message);
       return;
     }

@@ -23,7 +23,13 @@ export interface DiscoveryMessage {
 }
 
 const OBJECTS = ['switch', 'press', 'battery', 'rssi', 'update'] as const;
-const COMPONENT: Record<(typeof OBJECTS)[number], string> = { switch: 'switch', press: 'button', battery: 'sensor', rssi: 'sensor', update: 'update' };
+const COMPONENT: Record<(typeof OBJECTS)[number], string> = {
+  switch: 'switch',
+  press: 'button',
+  battery: 'sensor',
+  rssi: 'sensor',
+  update: 'update',
+};
 
 function nodeId(address: string): string {
   return `switchfleet_${address}`;
@@ -43,7 +49,10 @@ export function origin(ctx: DiscoveryContext): Record<string, unknown> {
  * `object_id` option in HA 2025.10. Entity ids are lower case letters, digits and underscores.
  */
 export function defaultEntityId(component: string, objectId: string): string {
-  const slug = objectId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = objectId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return `${component}.${slug || 'switchfleet'}`;
 }
 

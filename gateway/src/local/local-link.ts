@@ -83,7 +83,10 @@ export class LocalLink {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
-    if (client.connected) await client.publishAsync(`${this.options.baseTopic}/bridge/state`, OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
+    if (client.connected)
+      await client
+        .publishAsync(`${this.options.baseTopic}/bridge/state`, OFFLINE, { qos: 1, retain: true })
+        .catch(() => undefined);
     await client.endAsync(!client.connected);
   }
 

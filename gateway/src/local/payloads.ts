@@ -35,7 +35,11 @@ export function deviceState(rec: DeviceRecord, update: UpdateState | undefined):
     state.linkquality = linkQuality(rec.rssi);
   }
   state.last_seen = new Date(rec.lastSeen).toISOString();
-  state.update = update ?? { state: 'idle', installed_version: rec.firmwareVersion ?? null, latest_version: rec.firmwareVersion ?? null };
+  state.update = update ?? {
+    state: 'idle',
+    installed_version: rec.firmwareVersion ?? null,
+    latest_version: rec.firmwareVersion ?? null,
+  };
   return state;
 }
 
@@ -51,15 +55,23 @@ export function controlsOf(rec: Pick<DeviceRecord, 'mode'>): { onOff: boolean; p
 
 const stateExpose = {
   type: 'switch',
-  features: [
-    { type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON', value_off: 'OFF' },
-  ].map((f) => ({ ...f, value_toggle: 'TOGGLE' })),
+  features: [{ type: 'binary', name: 'state', property: 'state', access: 7, value_on: 'ON', value_off: 'OFF' }].map(
+    (f) => ({ ...f, value_toggle: 'TOGGLE' }),
+  ),
 };
 const pressExpose = { type: 'enum', name: 'action', property: 'action', access: 2, values: ['press'] };
 const sensorExposes = [
   { type: 'numeric', name: 'battery', property: 'battery', access: 1, unit: '%', value_min: 0, value_max: 100 },
   { type: 'numeric', name: 'rssi', property: 'rssi', access: 1, unit: 'dBm' },
-  { type: 'numeric', name: 'linkquality', property: 'linkquality', access: 1, unit: 'lqi', value_min: 0, value_max: 255 },
+  {
+    type: 'numeric',
+    name: 'linkquality',
+    property: 'linkquality',
+    access: 1,
+    unit: 'lqi',
+    value_min: 0,
+    value_max: 255,
+  },
 ];
 
 function exposesOf(rec: DeviceRecord): unknown[] {
@@ -142,6 +154,7 @@ function commandOf(word: string, allowed: Readonly<Record<string, CommandAction>
 export function checkFriendlyName(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'the new name must be a non-empty string';
   if (name.length > 64) return 'the new name is longer than 64 characters';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is refused on purpose (MQTT 3.1.1 §1.5.3)
   if (/[/+#\u0000]/.test(name)) return 'the new name may not contain "/", "+", "#" or NUL';
   if (name === 'bridge' || /^0x[0-9a-f]+$/i.test(name)) return `"${name}" is reserved`;
   return undefined;

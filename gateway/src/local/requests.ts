@@ -27,7 +27,8 @@ export interface RequestDeps {
 const MAX_JOIN_S = 254;
 
 function device(registry: DeviceRegistry, id: unknown): DeviceRecord {
-  if (typeof id !== 'string' || id.length === 0) throw new BridgeRequestError('"id" must name a device (friendly name or address)');
+  if (typeof id !== 'string' || id.length === 0)
+    throw new BridgeRequestError('"id" must name a device (friendly name or address)');
   const rec = registry.resolve(id);
   if (!rec) throw new BridgeRequestError(`device "${id.slice(0, 64)}" does not exist`);
   return rec;
@@ -37,7 +38,14 @@ export function bridgeRequests(deps: RequestDeps): Record<string, RequestHandler
   const { registry } = deps;
   return {
     permit_join: async (body) => {
-      const time = typeof body.time === 'number' ? body.time : body.value === true ? MAX_JOIN_S : body.value === false ? 0 : undefined;
+      const time =
+        typeof body.time === 'number'
+          ? body.time
+          : body.value === true
+            ? MAX_JOIN_S
+            : body.value === false
+              ? 0
+              : undefined;
       if (time === undefined || !Number.isInteger(time) || time < 0 || time > MAX_JOIN_S) {
         throw new BridgeRequestError(`"time" must be an integer from 0 to ${MAX_JOIN_S} seconds`);
       }

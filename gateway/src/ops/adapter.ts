@@ -92,7 +92,11 @@ export function diagnoseLoadError(err: unknown): AdapterError | undefined {
 export async function bluetoothRfkilled(root = '/sys/class/rfkill'): Promise<boolean> {
   const entries = await readdir(root).catch(() => [] as string[]);
   for (const entry of entries) {
-    const read = (f: string) => readFile(join(root, entry, f), 'utf8').then((t) => t.trim(), () => '');
+    const read = (f: string) =>
+      readFile(join(root, entry, f), 'utf8').then(
+        (t) => t.trim(),
+        () => '',
+      );
     if ((await read('type')) !== 'bluetooth') continue;
     if ((await read('soft')) === '1' || (await read('hard')) === '1') return true;
   }

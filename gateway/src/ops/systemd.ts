@@ -11,7 +11,13 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 
 interface DgramSocketLike {
-  sendTo(buf: Buffer, offset: number, length: number, destPath: string, onWrite?: (err: Error | undefined) => void): void;
+  sendTo(
+    buf: Buffer,
+    offset: number,
+    length: number,
+    destPath: string,
+    onWrite?: (err: Error | undefined) => void,
+  ): void;
   close(): void;
 }
 
@@ -57,10 +63,13 @@ export class SystemdNotifier {
   startWatchdog(alive: () => boolean = () => true): void {
     const period = this.options.watchdogMs;
     if (!period || !this.enabled) return;
-    this.timer = setInterval(() => {
-      if (alive()) void this.send('WATCHDOG=1');
-      else this.options.log.error('watchdog ping withheld: gateway not healthy');
-    }, Math.max(50, Math.floor(period / 2)));
+    this.timer = setInterval(
+      () => {
+        if (alive()) void this.send('WATCHDOG=1');
+        else this.options.log.error('watchdog ping withheld: gateway not healthy');
+      },
+      Math.max(50, Math.floor(period / 2)),
+    );
     this.timer.unref();
   }
 

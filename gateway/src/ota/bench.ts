@@ -51,5 +51,10 @@ export async function measureUpload(options: MeasureUploadOptions): Promise<Uplo
   }
   const elapsedMs = options.now() - started;
   const bytes = last - first;
-  return { bytes, elapsedMs, bytesPerSecond: elapsedMs > 0 ? (bytes * 1000) / elapsedMs : Number.POSITIVE_INFINITY, mtu: options.link.mtu };
+  return {
+    bytes,
+    elapsedMs,
+    bytesPerSecond: elapsedMs > 0 ? (bytes * 1000) / elapsedMs : Number.POSITIVE_INFINITY,
+    mtu: options.link.mtu,
+  };
 }

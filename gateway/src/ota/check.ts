@@ -28,7 +28,11 @@ export function checkImage(image: Buffer, check: ImageCheck): firmware.ParsedIma
   } catch (err) {
     if (!(err instanceof firmware.ImageError)) throw err;
     if (err.code === 'BAD_KEY') throw new OtaError('BAD_TRUSTED_KEY', `trusted key: ${err.message}`, { cause: err });
-    throw new OtaError('IDENTITY_UNAVAILABLE', `the switch reports firmware "${check.runningVersion}": ${err.message}`, { cause: err });
+    throw new OtaError(
+      'IDENTITY_UNAVAILABLE',
+      `the switch reports firmware "${check.runningVersion}": ${err.message}`,
+      { cause: err },
+    );
   }
   if (!result.ok) throw new OtaError(result.code, `image refused: ${result.reason}`);
   return result.image;

@@ -20,7 +20,10 @@ export function unwrap<T>(parse: () => smp.Reply<T>, what: string): T {
   if (reply.ok) return reply.value;
   const { error } = reply;
   const detail = `${what} refused: ${error.name}${error.rsn ? ` (${error.rsn})` : ''}`;
-  const code = error.group === smp.Group.image && error.rc === smp.ImgMgmtErr.IMAGE_CONFIRMATION_DENIED ? 'CONFIRM_DENIED' : smp.refusalCode(error);
+  const code =
+    error.group === smp.Group.image && error.rc === smp.ImgMgmtErr.IMAGE_CONFIRMATION_DENIED
+      ? 'CONFIRM_DENIED'
+      : smp.refusalCode(error);
   throw new OtaError(code ?? 'DEVICE_REFUSED', detail);
 }
 

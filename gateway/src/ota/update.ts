@@ -98,11 +98,16 @@ class Update {
         if (!(err instanceof BleError) || err.code === 'BLE_PROFILE') throw asOta(err);
         if (this.rebootDeadline !== null) {
           if (this.now() > this.rebootDeadline) {
-            throw new OtaError('NOT_BACK', `the switch did not come back within ${this.t.rebootMs} ms of its reset: ${err.message}`, { cause: err });
+            throw new OtaError(
+              'NOT_BACK',
+              `the switch did not come back within ${this.t.rebootMs} ms of its reset: ${err.message}`,
+              { cause: err },
+            );
           }
         } else {
           failures = this.moves > moves ? 1 : failures + 1;
-          if (failures > this.t.retries) throw new OtaError('UNREACHABLE', `${failures} attempts failed: ${err.message}`, { cause: err });
+          if (failures > this.t.retries)
+            throw new OtaError('UNREACHABLE', `${failures} attempts failed: ${err.message}`, { cause: err });
         }
         this.o.log?.debug({ address: this.o.address, failures, err: err.message }, 'update attempt failed, retrying');
         await sleep(Math.random() * Math.min(this.t.retryMaxMs, this.t.retryBaseMs * 2 ** failures), this.o.signal);
@@ -126,16 +131,26 @@ class Update {
     this.runningVersion = active.version;
 
     if (active.hash.equals(this.targetHash)) {
-      if (this.denied) throw new OtaError('CONFIRM_DENIED', `${this.toVersion} refused confirmation and is still running after a reset`);
+      if (this.denied)
+        throw new OtaError(
+          'CONFIRM_DENIED',
+          `${this.toVersion} refused confirmation and is still running after a reset`,
+        );
       if (active.confirmed) return 'done';
       return this.confirm(client, link);
     }
     if (this.denied) {
-      throw new OtaError('CONFIRM_DENIED', `${this.toVersion} failed its self-test and refused confirmation; the switch reverted to ${active.version}`);
+      throw new OtaError(
+        'CONFIRM_DENIED',
+        `${this.toVersion} failed its self-test and refused confirmation; the switch reverted to ${active.version}`,
+      );
     }
     const staged = slots.find((s) => s.slot === 1 && s.hash.equals(this.targetHash));
     if (this.resets > 0 && !staged?.pending) {
-      throw new OtaError('REVERTED', `the switch came back on ${active.version}, not ${this.toVersion}: the new image did not stay`);
+      throw new OtaError(
+        'REVERTED',
+        `the switch came back on ${active.version}, not ${this.toVersion}: the new image did not stay`,
+      );
     }
     if (!staged) await this.upload(client);
     if (!staged?.pending) {
@@ -155,11 +170,18 @@ class Update {
   private async checkAgainst(c: Connection): Promise<void> {
     const identity = await c.session.identity();
     if (!identity.hardwareId || !identity.firmwareVersion) {
-      throw new OtaError('IDENTITY_UNAVAILABLE', `${this.o.address} reports no hardware id or firmware version in Device Information`);
+      throw new OtaError(
+        'IDENTITY_UNAVAILABLE',
+        `${this.o.address} reports no hardware id or firmware version in Device Information`,
+      );
     }
     this.fromVersion = identity.firmwareVersion;
     this.runningVersion = identity.firmwareVersion;
-    checkImage(this.o.image, { trustedKeys: this.o.trustedKeys, hardwareId: identity.hardwareId, runningVersion: identity.firmwareVersion });
+    checkImage(this.o.image, {
+      trustedKeys: this.o.trustedKeys,
+      hardwareId: identity.hardwareId,
+      runningVersion: identity.firmwareVersion,
+    });
     this.checked = true;
   }
 
@@ -187,7 +209,8 @@ class Update {
     this.progress.enter('confirming');
     try {
       const after = await confirmRunning(client);
-      if (!after.find((s) => s.active)?.confirmed) throw new OtaError('NOT_CONFIRMED', 'the switch accepted the confirm but reports the image unconfirmed');
+      if (!after.find((s) => s.active)?.confirmed)
+        throw new OtaError('NOT_CONFIRMED', 'the switch accepted the confirm but reports the image unconfirmed');
       return 'done';
     } catch (err) {
       if (!(err instanceof OtaError && err.code === 'CONFIRM_DENIED')) throw err;

@@ -103,7 +103,11 @@ export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
   return match === undefined ? { resumedAt } : { resumedAt, match };
 }
 
-async function send(client: SmpClient, req: smp.UploadRequest, onSent?: (bytes: number) => void): Promise<smp.UploadResponse> {
+async function send(
+  client: SmpClient,
+  req: smp.UploadRequest,
+  onSent?: (bytes: number) => void,
+): Promise<smp.UploadResponse> {
   onSent?.(req.data.length);
   const frame = await client.request((seq) => smp.uploadFrame(req, seq));
   return unwrap(() => smp.parseUploadResponse(frame.body), `upload at offset ${req.off}`);

@@ -81,7 +81,9 @@ export class Outbox {
 
   static async open(options: OutboxOptions): Promise<Outbox> {
     const box = new Outbox(options);
-    const { log, stats } = await SegmentLog.open({ dir: options.dir, fsync: options.fsync, log: options.log }, (r) => box.state.apply(r));
+    const { log, stats } = await SegmentLog.open({ dir: options.dir, fsync: options.fsync, log: options.log }, (r) =>
+      box.state.apply(r),
+    );
     box.log = log;
     box.replay = stats;
     if (box.state.hwm === 0) {
@@ -93,7 +95,10 @@ export class Outbox {
     box.firstSeq = box.state.hwm + 1;
     for (const p of box.state.pending.values()) box.queue.push(p.seq);
     box.queue.sort((a, b) => a - b);
-    options.log.info({ pending: box.state.pending.size, taken: box.state.taken.size, nextSeq: box.state.hwm + 1, ...stats }, 'outbox opened');
+    options.log.info(
+      { pending: box.state.pending.size, taken: box.state.taken.size, nextSeq: box.state.hwm + 1, ...stats },
+      'outbox opened',
+    );
     return box;
   }
 
@@ -106,7 +111,11 @@ export class Outbox {
    * Builds a message with the next sequence number and stores it. `stored` settles once it is on disk;
    * it is sent after that, in order.
    */
-  put<T extends OutboxTopic>(name: T, address: string, build: (seq: number) => PayloadOf<T>): { value: PayloadOf<T>; stored: Promise<void> } {
+  put<T extends OutboxTopic>(
+    name: T,
+    address: string,
+    build: (seq: number) => PayloadOf<T>,
+  ): { value: PayloadOf<T>; stored: Promise<void> } {
     if (this.closed) throw new Error('outbox is closed');
     const seq = ++this.state.hwm;
     const value = build(seq);
@@ -255,13 +264,17 @@ export class Outbox {
         this.state.pending.delete(p.seq);
         this.state.bytes -= p.body.length;
         victims.push(p.seq);
-        if (kind === 'commandResult') this.options.log.error({ seq: p.seq }, 'outbox full: a command result was dropped');
+        if (kind === 'commandResult')
+          this.options.log.error({ seq: p.seq }, 'outbox full: a command result was dropped');
       }
     }
     if (victims.length === 0) return;
     this.dropped += victims.length;
     this.queue = this.queue.filter((s) => this.state.pending.has(s));
-    this.options.log.warn({ dropped: victims.length, maxBytes: this.options.maxBytes }, 'outbox full: oldest reports dropped');
+    this.options.log.warn(
+      { dropped: victims.length, maxBytes: this.options.maxBytes },
+      'outbox full: oldest reports dropped',
+    );
     this.log.append({ t: 'a', s: victims }).catch(() => undefined);
   }
 
@@ -280,4 +293,3 @@ export class Outbox {
     return (this.options.now ?? Date.now)();
   }
 }
-

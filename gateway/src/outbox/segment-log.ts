@@ -48,7 +48,8 @@ export interface ReplayStats {
 
 export function encodeRecord(record: unknown): Buffer {
   const body = Buffer.from(JSON.stringify(record), 'utf8');
-  if (body.length > MAX_RECORD) throw new OutboxError('OUTBOX_RECORD_TOO_LARGE', `record of ${body.length} bytes exceeds ${MAX_RECORD}`);
+  if (body.length > MAX_RECORD)
+    throw new OutboxError('OUTBOX_RECORD_TOO_LARGE', `record of ${body.length} bytes exceeds ${MAX_RECORD}`);
   const frame = Buffer.allocUnsafe(HEADER + body.length);
   frame.writeUInt32LE(body.length, 0);
   frame.writeUInt32LE(crc32(body), 4);
@@ -126,7 +127,10 @@ export class SegmentLog {
   private constructor(private readonly options: SegmentLogOptions) {}
 
   /** Replays every segment in order into `apply`, repairs a torn tail, and opens for appending. */
-  static async open(options: SegmentLogOptions, apply: (record: unknown) => void): Promise<{ log: SegmentLog; stats: ReplayStats }> {
+  static async open(
+    options: SegmentLogOptions,
+    apply: (record: unknown) => void,
+  ): Promise<{ log: SegmentLog; stats: ReplayStats }> {
     await mkdir(options.dir, { recursive: true });
     await lock(options.dir);
     const log = new SegmentLog(options);
@@ -145,7 +149,10 @@ export class SegmentLog {
       if (bad) {
         stats.dropped += 1;
         const last = i === numbers.length - 1;
-        options.log.warn({ segment: path, at: goodBytes, size: data.length, last }, last ? 'torn record at the end of the outbox dropped' : 'corrupt outbox record: rest of segment skipped');
+        options.log.warn(
+          { segment: path, at: goodBytes, size: data.length, last },
+          last ? 'torn record at the end of the outbox dropped' : 'corrupt outbox record: rest of segment skipped',
+        );
         // Only the newest segment is appended to; cutting it at the last good frame keeps later
         // appends readable. Older segments are left for inspection until the next roll removes them.
         if (last) await truncate(path, goodBytes);

@@ -62,7 +62,15 @@ export class OutboxState {
         if (r.n !== 'deviceState' && r.n !== 'commandResult') return;
         this.hwm = Math.max(this.hwm, r.s);
         if (!this.pending.has(r.s)) {
-          this.pending.set(r.s, { seq: r.s, name: r.n, address: r.a, body: r.p, at: this.now(), durable: true, sent: false });
+          this.pending.set(r.s, {
+            seq: r.s,
+            name: r.n,
+            address: r.a,
+            body: r.p,
+            at: this.now(),
+            durable: true,
+            sent: false,
+          });
           this.bytes += r.p.length;
         }
         if (r.n === 'commandResult') this.markDone(r.a, parseResult(r.p));
@@ -77,10 +85,12 @@ export class OutboxState {
         }
         return;
       case 'c':
-        if (typeof r.id === 'string' && typeof r.a === 'string' && r.c && !this.done.has(r.id)) this.taken.set(r.id, { address: r.a, cmd: r.c as CommandRequest });
+        if (typeof r.id === 'string' && typeof r.a === 'string' && r.c && !this.done.has(r.id))
+          this.taken.set(r.id, { address: r.a, cmd: r.c as CommandRequest });
         return;
       case 'd':
-        if (typeof r.id === 'string' && typeof r.a === 'string' && typeof r.p === 'string') this.markDone(r.a, parseResult(r.p));
+        if (typeof r.id === 'string' && typeof r.a === 'string' && typeof r.p === 'string')
+          this.markDone(r.a, parseResult(r.p));
         return;
       default:
         this.log.warn({ type: r.t }, 'unknown outbox record ignored');

@@ -40,7 +40,8 @@ export function parseOrUsage<T>(parse: () => T, usage: string): T {
     return parse();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((err as Error).message, usage);
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((err as Error).message, usage);
     throw err;
   }
 }
@@ -57,7 +58,8 @@ export function pathIn(io: CliIo, file: string): string {
 /** A readable "cannot read key.pem: no such file" instead of a stack trace. */
 export function ioFailure(action: string, file: string, err: unknown): CliFailure {
   const e = err as NodeJS.ErrnoException;
-  const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EEXIST' ? 'file exists (use --force to replace it)' : e.message;
+  const why =
+    e.code === 'ENOENT' ? 'no such file' : e.code === 'EEXIST' ? 'file exists (use --force to replace it)' : e.message;
   return new CliFailure(`cannot ${action} ${file}: ${why}`);
 }
 
@@ -80,7 +82,11 @@ export async function readTrustedKeys(io: CliIo, files: string[]): Promise<strin
 }
 
 /** The one image file an image command takes as its argument, and the --pub files it was given. */
-export function imageArgs(positionals: string[], pub: string[] | undefined, usage: string): { file: string; pubFiles: string[] } {
+export function imageArgs(
+  positionals: string[],
+  pub: string[] | undefined,
+  usage: string,
+): { file: string; pubFiles: string[] } {
   const [file, ...rest] = positionals;
   if (file === undefined || rest.length > 0) throw new UsageError('expected exactly one image file', usage);
   return { file, pubFiles: pub ?? [] };

@@ -6,7 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { startFleet } from '../fleet/fleet.ts';
-import { FLEET_USAGE, FleetUsageError, parseCredentials, parseFleetArgs, pickGateways, type GatewayCredentials } from '../fleet/options.ts';
+import {
+  FLEET_USAGE,
+  FleetUsageError,
+  parseCredentials,
+  parseFleetArgs,
+  pickGateways,
+  type GatewayCredentials,
+} from '../fleet/options.ts';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);

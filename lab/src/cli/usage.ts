@@ -23,7 +23,9 @@ export const BUILD_USAGE = `usage: switchfleet firmware build --version <x.y.z[+
   --hw <id>          hardware id the image is for (printable ASCII, up to 64 characters)
   --key <file>       Ed25519 private key from "firmware keygen"
   --fault <fault>    inject a fault; may be repeated. One of:
-${faultUsage().map((f) => `                       ${f}`).join('\n')}
+${faultUsage()
+  .map((f) => `                       ${f}`)
+  .join('\n')}
   --size <bytes>     payload size, e.g. 262144 or 256k (default 64k)
   -o, --out <file>   image file to write`;
 

@@ -9,8 +9,20 @@
  * The switches that get a fault are drawn from the fleet's seed, so a run can be replayed.
  */
 import {
-  busyFor, dies, drainsBattery, dropsLinkAfter, dropsNotifications, invertedRelay, lowBattery, noNotifications, refusesConnections,
-  slow, statusOnlyAnswers, uuidUpdate, wrongBattery, type Behaviour,
+  busyFor,
+  dies,
+  drainsBattery,
+  dropsLinkAfter,
+  dropsNotifications,
+  invertedRelay,
+  lowBattery,
+  noNotifications,
+  refusesConnections,
+  slow,
+  statusOnlyAnswers,
+  uuidUpdate,
+  wrongBattery,
+  type Behaviour,
 } from '@switchfleet/firmware-sim';
 
 export class BehaviourSpecError extends Error {
@@ -28,15 +40,27 @@ interface Kind {
 const KINDS: Record<string, Kind> = {
   slow: { argument: 'ms', make: (ms) => slow(ms!), usage: 'slow:<ms>' },
   'busy-for': { argument: 'ms', make: (ms) => busyFor(ms!), usage: 'busy-for:<ms>' },
-  'drops-notifications': { argument: 'probability', make: (p) => dropsNotifications(p!), usage: 'drops-notifications:<0..1>' },
+  'drops-notifications': {
+    argument: 'probability',
+    make: (p) => dropsNotifications(p!),
+    usage: 'drops-notifications:<0..1>',
+  },
   'no-notifications': { argument: 'none', make: () => noNotifications(), usage: 'no-notifications' },
-  dies: { argument: 'optional-ms', make: (ms) => dies(ms === undefined ? {} : { afterMs: ms }), usage: 'dies[:<after ms>]' },
+  dies: {
+    argument: 'optional-ms',
+    make: (ms) => dies(ms === undefined ? {} : { afterMs: ms }),
+    usage: 'dies[:<after ms>]',
+  },
   'inverted-relay': { argument: 'none', make: () => invertedRelay(), usage: 'inverted-relay' },
   'wrong-battery': { argument: 'percent', make: (p) => wrongBattery(p!), usage: 'wrong-battery:<percent>' },
   'low-battery': { argument: 'percent', make: (p) => lowBattery(p!), usage: 'low-battery:<percent>' },
   'drops-link-after': { argument: 'ms', make: (ms) => dropsLinkAfter(ms!), usage: 'drops-link-after:<ms>' },
   'refuses-connections': { argument: 'none', make: () => refusesConnections(), usage: 'refuses-connections' },
-  'drains-battery': { argument: 'percent', make: (p) => drainsBattery(p!), usage: 'drains-battery:<percent per actuation>' },
+  'drains-battery': {
+    argument: 'percent',
+    make: (p) => drainsBattery(p!),
+    usage: 'drains-battery:<percent per actuation>',
+  },
   'uuid-update': { argument: 'none', make: () => uuidUpdate(), usage: 'uuid-update' },
   'status-only-answers': { argument: 'none', make: () => statusOnlyAnswers(), usage: 'status-only-answers' },
 };
@@ -63,16 +87,26 @@ export function parseBehaviourSpec(text: string): BehaviourSpec {
   const name = (colon < 0 ? body : body.slice(0, colon)).trim();
   const raw = colon < 0 ? undefined : body.slice(colon + 1).trim();
   const kind = KINDS[name];
-  if (!kind) throw new BehaviourSpecError(`unknown behaviour "${name}" in "${text}"; known: ${behaviourUsage().join(', ')}`);
+  if (!kind)
+    throw new BehaviourSpecError(`unknown behaviour "${name}" in "${text}"; known: ${behaviourUsage().join(', ')}`);
   const arg = parseArgument(kind, raw, text);
   return { text, share, make: () => kind.make(arg) };
 }
 
 /** Which of `total` switches (by index) each spec applies to, drawn with `pick(n)` ∈ [0, n). */
-export function assignBehaviours(specs: readonly BehaviourSpec[], total: number, pick: (n: number) => number): Behaviour[][] {
+export function assignBehaviours(
+  specs: readonly BehaviourSpec[],
+  total: number,
+  pick: (n: number) => number,
+): Behaviour[][] {
   const out: Behaviour[][] = Array.from({ length: total }, () => []);
   for (const spec of specs) {
-    const count = spec.share.kind === 'all' ? total : spec.share.kind === 'count' ? Math.min(total, spec.share.count) : Math.round((total * spec.share.percent) / 100);
+    const count =
+      spec.share.kind === 'all'
+        ? total
+        : spec.share.kind === 'count'
+          ? Math.min(total, spec.share.count)
+          : Math.round((total * spec.share.percent) / 100);
     const indices = Array.from({ length: total }, (_, i) => i);
     // A partial Fisher–Yates shuffle: the first `count` are a uniform sample.
     for (let i = 0; i < count; i++) {

@@ -8,7 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, loadNoble, resolveGatewayConfig, type Gateway } from '@switchfleet/gateway';
-import { createSimRadio, randomSeed, Rng, type SimRadio, type SimRadioOptions, type SimSwitch } from '@switchfleet/firmware-sim';
+import {
+  createSimRadio,
+  randomSeed,
+  Rng,
+  type SimRadio,
+  type SimRadioOptions,
+  type SimSwitch,
+} from '@switchfleet/firmware-sim';
 import { assignBehaviours, type BehaviourSpec } from './behaviour-spec.ts';
 import type { GatewayCredentials, LogLevel } from './options.ts';
 
@@ -68,7 +75,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const own = behaviours[i]!;
         const sw = radio.addSwitch({ behaviours: own });
         switches.push(sw);
-        if (own.length > 0) faults.set(sw.address, own.map((b) => b.name));
+        if (own.length > 0)
+          faults.set(
+            sw.address,
+            own.map((b) => b.name),
+          );
       }
       const config = resolveGatewayConfig({
         gatewayId: creds.gatewayId,

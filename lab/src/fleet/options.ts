@@ -18,7 +18,9 @@ switches spread over them, against the cloud's broker; prints the seed; runs unt
   --seed <s>              replay the radios' random choices (default random, printed)
   --log-level <level>     the gateways' log level (default warn)
   --fault <spec>          <behaviour>[:<arg>][@<count>|@<percent>%], on every switch without @; one of:
-${behaviourUsage().map((u) => `                            ${u}`).join('\n')}`;
+${behaviourUsage()
+  .map((u) => `                            ${u}`)
+  .join('\n')}`;
 
 export class FleetUsageError extends Error {
   readonly code = 'FLEET_USAGE';
@@ -68,19 +70,24 @@ export function parseFleetArgs(argv: readonly string[]): FleetArgs {
   }
   const v = parsed.values;
   const help = v.help === true;
-  if (help) return { mqttUrl: '', switches: 0, gateways: 0, faults: [], logLevel: 'warn', credentials: { file: '' }, help };
+  if (help)
+    return { mqttUrl: '', switches: 0, gateways: 0, faults: [], logLevel: 'warn', credentials: { file: '' }, help };
   if (!v['mqtt-url']) throw new FleetUsageError('missing --mqtt-url');
   let credentials: FleetArgs['credentials'];
   if (v.credentials !== undefined) {
-    if (v['gateway-id'] !== undefined || v.secret !== undefined) throw new FleetUsageError('give --credentials or --gateway-id/--secret, not both');
+    if (v['gateway-id'] !== undefined || v.secret !== undefined)
+      throw new FleetUsageError('give --credentials or --gateway-id/--secret, not both');
     credentials = { file: v.credentials };
   } else {
-    if (v['gateway-id'] === undefined || v.secret === undefined) throw new FleetUsageError('missing --credentials <file.json> (or --gateway-id with --secret)');
-    if (!GATEWAY_ID.test(v['gateway-id'])) throw new FleetUsageError(`--gateway-id "${v['gateway-id']}" is not a valid gateway id`);
+    if (v['gateway-id'] === undefined || v.secret === undefined)
+      throw new FleetUsageError('missing --credentials <file.json> (or --gateway-id with --secret)');
+    if (!GATEWAY_ID.test(v['gateway-id']))
+      throw new FleetUsageError(`--gateway-id "${v['gateway-id']}" is not a valid gateway id`);
     credentials = { inline: { gatewayId: v['gateway-id'], secret: v.secret } };
   }
   const gateways = v.gateways === undefined ? 0 : count('--gateways', v.gateways, 1, 100);
-  if ('inline' in credentials && gateways > 1) throw new FleetUsageError('one --gateway-id/--secret pair runs one gateway; use --credentials for more');
+  if ('inline' in credentials && gateways > 1)
+    throw new FleetUsageError('one --gateway-id/--secret pair runs one gateway; use --credentials for more');
   const logLevel = (v['log-level'] ?? 'warn') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new FleetUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   let faults: BehaviourSpec[];
@@ -112,11 +119,13 @@ export function parseCredentials(text: string, source: string): GatewayCredentia
   } catch (err) {
     throw new FleetUsageError(`${source} is not JSON: ${(err as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FleetUsageError(`${source} must be a JSON object of gateway id → secret`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new FleetUsageError(`${source} must be a JSON object of gateway id → secret`);
   const out: GatewayCredentials[] = [];
   for (const [gatewayId, secret] of Object.entries(raw)) {
     if (!GATEWAY_ID.test(gatewayId)) throw new FleetUsageError(`${source}: "${gatewayId}" is not a valid gateway id`);
-    if (typeof secret !== 'string' || secret.length === 0) throw new FleetUsageError(`${source}: the secret of ${gatewayId} must be a non-empty string`);
+    if (typeof secret !== 'string' || secret.length === 0)
+      throw new FleetUsageError(`${source}: the secret of ${gatewayId} must be a non-empty string`);
     out.push({ gatewayId, secret });
   }
   if (out.length === 0) throw new FleetUsageError(`${source} names no gateway`);
@@ -126,12 +135,14 @@ export function parseCredentials(text: string, source: string): GatewayCredentia
 /** The gateways to start: the first `wanted` credentials (all of them when wanted is 0). */
 export function pickGateways(all: GatewayCredentials[], wanted: number): GatewayCredentials[] {
   if (wanted === 0) return all;
-  if (wanted > all.length) throw new FleetUsageError(`--gateways ${wanted}, but the credentials name only ${all.length}`);
+  if (wanted > all.length)
+    throw new FleetUsageError(`--gateways ${wanted}, but the credentials name only ${all.length}`);
   return all.slice(0, wanted);
 }
 
 function count(flag: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new FleetUsageError(`${flag} must be a whole number ${min}..${max}, got "${text}"`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new FleetUsageError(`${flag} must be a whole number ${min}..${max}, got "${text}"`);
   return n;
 }

@@ -66,7 +66,12 @@ export class CaseScope {
         return lab;
       },
       rig: async (image) => {
-        const rig = await LinkRig.start({ seed, image, hardwareId: inputs.hardwareId, trustedKeys: inputs.trustedKeys });
+        const rig = await LinkRig.start({
+          seed,
+          image,
+          hardwareId: inputs.hardwareId,
+          trustedKeys: inputs.trustedKeys,
+        });
         this.closers.push(() => rig.close());
         return rig;
       },

@@ -8,8 +8,16 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  decodePayload, commandRequest, encodePayload, parseTopic, TOPIC_ROOT, topicFor,
-  type CommandAction, type CommandResult, type DeviceReport, type GatewayStatus,
+  decodePayload,
+  commandRequest,
+  encodePayload,
+  parseTopic,
+  TOPIC_ROOT,
+  topicFor,
+  type CommandAction,
+  type CommandResult,
+  type DeviceReport,
+  type GatewayStatus,
 } from '@switchfleet/protocol';
 import { waitUntil } from './wait.ts';
 
@@ -25,7 +33,11 @@ export class GatewayView {
   }
 
   /** The latest report about a switch that satisfies the predicate, among those from index `since` on. */
-  latestReport(address: string, predicate: (r: DeviceReport) => boolean = () => true, since = 0): DeviceReport | undefined {
+  latestReport(
+    address: string,
+    predicate: (r: DeviceReport) => boolean = () => true,
+    since = 0,
+  ): DeviceReport | undefined {
     for (let i = this.reports.length - 1; i >= since; i--) {
       const r = this.reports[i]!;
       if (r.device.address === address && predicate(r)) return r;

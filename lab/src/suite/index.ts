@@ -5,5 +5,11 @@ export { CATCHES, SUITE_CASES } from './cases/index.ts';
 export { baselineVersion } from './inputs.ts';
 export { LinkRig, type LinkRigOptions } from './link-rig.ts';
 export {
-  CaseFailure, SuiteError, type CaseReport, type CaseStatus, type ReleaseSuiteOptions, type SuiteErrorCode, type SuiteReport,
+  CaseFailure,
+  SuiteError,
+  type CaseReport,
+  type CaseStatus,
+  type ReleaseSuiteOptions,
+  type SuiteErrorCode,
+  type SuiteReport,
 } from './types.ts';

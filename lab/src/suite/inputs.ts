@@ -34,7 +34,8 @@ export interface SuiteInputs {
 
 export function prepareInputs(options: ReleaseSuiteOptions): SuiteInputs {
   const trustedKeys = [...(options.publicKeyPem ? [options.publicKeyPem] : []), ...(options.publicKeys ?? [])];
-  if (trustedKeys.length === 0) throw new SuiteError('NO_TRUSTED_KEY', 'the suite needs the public key releases are signed with');
+  if (trustedKeys.length === 0)
+    throw new SuiteError('NO_TRUSTED_KEY', 'the suite needs the public key releases are signed with');
   for (const pem of trustedKeys) {
     try {
       firmware.loadPublicKey(pem);
@@ -45,7 +46,12 @@ export function prepareInputs(options: ReleaseSuiteOptions): SuiteInputs {
   const image = release(options.image, 'IMAGE_UNREADABLE', 'image');
   const hardwareId = image.parsed.hardwareId ?? FALLBACK_HARDWARE_ID;
   if (options.previousImage) {
-    return { image, hardwareId, trustedKeys, previous: { ...release(options.previousImage, 'PREVIOUS_UNREADABLE', 'previous image'), source: 'given' } };
+    return {
+      image,
+      hardwareId,
+      trustedKeys,
+      previous: { ...release(options.previousImage, 'PREVIOUS_UNREADABLE', 'previous image'), source: 'given' },
+    };
   }
   if (options.privateKeyPem === undefined) {
     return {
@@ -53,12 +59,19 @@ export function prepareInputs(options: ReleaseSuiteOptions): SuiteInputs {
       hardwareId,
       trustedKeys,
       previous: null,
-      previousMissing: 'no previous release to update from: give the previous image (--previous) or the signing key (--key) to build a baseline',
+      previousMissing:
+        'no previous release to update from: give the previous image (--previous) or the signing key (--key) to build a baseline',
     };
   }
   const version = baselineVersion(image.version);
   if (version === null) {
-    return { image, hardwareId, trustedKeys, previous: null, previousMissing: `no baseline can be older than ${image.version}: give the previous image` };
+    return {
+      image,
+      hardwareId,
+      trustedKeys,
+      previous: null,
+      previousMissing: `no baseline can be older than ${image.version}: give the previous image`,
+    };
   }
   let publicPem: string;
   try {
@@ -68,17 +81,34 @@ export function prepareInputs(options: ReleaseSuiteOptions): SuiteInputs {
   }
   const wanted = keyHash(publicPem);
   if (!trustedKeys.some((pem) => keyHash(pem).equals(wanted))) {
-    throw new SuiteError('KEY_NOT_TRUSTED', 'the signing key given for the baseline is not one of the trusted public keys');
+    throw new SuiteError(
+      'KEY_NOT_TRUSTED',
+      'the signing key given for the baseline is not one of the trusted public keys',
+    );
   }
-  const bytes = buildSimImage({ version, hardwareId, privateKeyPem: options.privateKeyPem, sizeBytes: BASELINE_PAYLOAD_BYTES });
-  return { image, hardwareId, trustedKeys, previous: { ...release(bytes, 'PREVIOUS_UNREADABLE', 'baseline'), source: 'baseline' } };
+  const bytes = buildSimImage({
+    version,
+    hardwareId,
+    privateKeyPem: options.privateKeyPem,
+    sizeBytes: BASELINE_PAYLOAD_BYTES,
+  });
+  return {
+    image,
+    hardwareId,
+    trustedKeys,
+    previous: { ...release(bytes, 'PREVIOUS_UNREADABLE', 'baseline'), source: 'baseline' },
+  };
 }
 
 /** The report's description of the inputs. */
 export function describeInputs(inputs: SuiteInputs): Pick<SuiteReport, 'image' | 'previous'> {
   const p = inputs.previous;
   return {
-    image: { version: inputs.image.version, hardwareId: inputs.image.parsed.hardwareId, hash: inputs.image.hash.toString('hex') },
+    image: {
+      version: inputs.image.version,
+      hardwareId: inputs.image.parsed.hardwareId,
+      hash: inputs.image.hash.toString('hex'),
+    },
     previous: p ? { version: p.version, hash: p.hash.toString('hex'), source: p.source } : null,
   };
 }

@@ -7,8 +7,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compactAddress, type CommandAction, type CommandResult, type DeviceReport, type switchbot } from '@switchfleet/protocol';
-import { createGateway, loadNoble, resolveGatewayConfig, updateSwitch, type Gateway, type OtaResult } from '@switchfleet/gateway';
+import {
+  compactAddress,
+  type CommandAction,
+  type CommandResult,
+  type DeviceReport,
+  type switchbot,
+} from '@switchfleet/protocol';
+import {
+  createGateway,
+  loadNoble,
+  resolveGatewayConfig,
+  updateSwitch,
+  type Gateway,
+  type OtaResult,
+} from '@switchfleet/gateway';
 import { createSimRadio, SimFirmware, type SimRadio, type SimSwitch } from '@switchfleet/firmware-sim';
 import type { GatewayView, SuiteCloud } from './cloud.ts';
 import { waitUntil } from './wait.ts';
@@ -66,7 +79,13 @@ export class GatewayLab {
       mtu: 247,
     });
     const switches = options.switches.map((spec) => {
-      const fw = new SimFirmware({ image: spec.image, trustedKeys: options.trustedKeys, resetDelayMs: 20, watchdogMs: 50, maxMtu: 247 });
+      const fw = new SimFirmware({
+        image: spec.image,
+        trustedKeys: options.trustedKeys,
+        resetDelayMs: 20,
+        watchdogMs: 50,
+        maxMtu: 247,
+      });
       const sw = radio.addSwitch({
         hardwareId: options.hardwareId,
         maxMtu: 247,
@@ -78,7 +97,14 @@ export class GatewayLab {
       return { sw, fw, address: compactAddress(sw.address) };
     });
     const noble = await loadNoble(radio.bindings);
-    const lab = new GatewayLab(options, radio, switches, options.cloud.view(options.gatewayId), noble, undefined as unknown as Gateway);
+    const lab = new GatewayLab(
+      options,
+      radio,
+      switches,
+      options.cloud.view(options.gatewayId),
+      noble,
+      undefined as unknown as Gateway,
+    );
     try {
       lab.current = await lab.startGateway();
     } catch (err) {
@@ -104,12 +130,15 @@ export class GatewayLab {
 
   /** Waits for the gateway to report the switch online with its identity read (interviewed). */
   interviewed(target: LabSwitch, timeoutMs = 5_000, since = 0): Promise<DeviceReport> {
-    return waitUntil(() => this.view.latestReport(target.address, (r) => r.online && r.device.firmwareVersion !== undefined, since), {
-      timeoutMs,
-      what: `the gateway to report ${target.address} online with its firmware version`,
-      events: this.view.changed,
-      failEarly: () => bootTrouble(target),
-    });
+    return waitUntil(
+      () => this.view.latestReport(target.address, (r) => r.online && r.device.firmwareVersion !== undefined, since),
+      {
+        timeoutMs,
+        what: `the gateway to report ${target.address} online with its firmware version`,
+        events: this.view.changed,
+        failEarly: () => bootTrouble(target),
+      },
+    );
   }
 
   /** Updates a switch through the gateway's OTA module, over the running gateway's connection pool. */
@@ -148,7 +177,15 @@ export class GatewayLab {
       gatewayId,
       dataDir,
       mqtt: { url: this.options.cloud.url, username: gatewayId, password: 'release-suite' },
-      ble: { connectMs: 2_000, discoverMs: 2_000, readMs: 1_000, writeMs: 1_000, responseMs: 1_500, idleMs: 300, interviewRetryMs: 200 },
+      ble: {
+        connectMs: 2_000,
+        discoverMs: 2_000,
+        readMs: 1_000,
+        writeMs: 1_000,
+        responseMs: 1_500,
+        idleMs: 300,
+        interviewRetryMs: 200,
+      },
       availability: { offlineAfterMs: 2_000 },
       commands: { retryBaseMs: 20, retryMaxMs: 200 },
       outbox: { fsync: false, drainMs: 1_000 },

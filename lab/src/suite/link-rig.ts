@@ -7,7 +7,13 @@
 import { compactAddress, SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, SWITCHBOT_WRITE_CHAR } from '@switchfleet/protocol';
 import { loadNoble, NobleCentral, type BleLink } from '@switchfleet/gateway';
 import {
-  ClockError, createSimRadio, SimFirmware, VirtualClock, type SimRadio, type SimRadioOptions, type SimSwitch,
+  ClockError,
+  createSimRadio,
+  SimFirmware,
+  VirtualClock,
+  type SimRadio,
+  type SimRadioOptions,
+  type SimSwitch,
 } from '@switchfleet/firmware-sim';
 import { bootTrouble } from './lab.ts';
 import { CaseFailure } from './types.ts';
@@ -71,7 +77,9 @@ export class LinkRig {
     });
     await this.run(this.central.startScanning());
     await this.run(heard, 10_000).catch((err: unknown) => {
-      throw err instanceof ClockError ? new CaseFailure('the switch was not heard advertising within 10 s (simulated)') : err;
+      throw err instanceof ClockError
+        ? new CaseFailure('the switch was not heard advertising within 10 s (simulated)')
+        : err;
     });
     await this.run(this.central.stopScanning());
     return this.run(this.central.connect(address), 10_000);
@@ -80,7 +88,9 @@ export class LinkRig {
   /** Subscribes to the control notifications; each one lands in the returned list, with its arrival time. */
   async listen(link: BleLink): Promise<{ frame: Buffer; at: number }[]> {
     const heard: { frame: Buffer; at: number }[] = [];
-    await this.run(link.subscribe(SWITCHBOT_SERVICE, SWITCHBOT_NOTIFY_CHAR, (frame) => heard.push({ frame, at: this.clock.now() })));
+    await this.run(
+      link.subscribe(SWITCHBOT_SERVICE, SWITCHBOT_NOTIFY_CHAR, (frame) => heard.push({ frame, at: this.clock.now() })),
+    );
     return heard;
   }
 

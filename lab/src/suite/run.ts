@@ -29,7 +29,8 @@ export function selectCases(names: readonly string[] | undefined): SuiteCase[] {
   const picked = new Set<SuiteCase>();
   for (const name of names) {
     const matches = SUITE_CASES.filter((c) => c.name === name || c.name.split(':')[0] === name);
-    if (matches.length === 0) throw new SuiteError('UNKNOWN_CASE', `no case "${name}"; cases: ${caseNames().join(', ')}`);
+    if (matches.length === 0)
+      throw new SuiteError('UNKNOWN_CASE', `no case "${name}"; cases: ${caseNames().join(', ')}`);
     for (const c of matches) picked.add(c);
   }
   return SUITE_CASES.filter((c) => picked.has(c));
@@ -93,7 +94,10 @@ async function runCase(c: SuiteCase, index: number, seed: number, deps: RunDeps)
     // A case abandoned at its timeout must not surface later as an unhandled rejection.
     run.catch(() => undefined);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the case did not finish within ${deps.timeoutMs} ms`)), deps.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the case did not finish within ${deps.timeoutMs} ms`)),
+        deps.timeoutMs,
+      );
     });
     await Promise.race([run, timeout]);
   } catch (err) {
@@ -102,7 +106,12 @@ async function runCase(c: SuiteCase, index: number, seed: number, deps: RunDeps)
     clearTimeout(timer);
     await scope.close();
   }
-  const report: CaseReport = { name: c.name, status: failure === undefined ? 'passed' : 'failed', durationMs: Math.round(performance.now() - started), seed };
+  const report: CaseReport = {
+    name: c.name,
+    status: failure === undefined ? 'passed' : 'failed',
+    durationMs: Math.round(performance.now() - started),
+    seed,
+  };
   if (failure !== undefined) report.reason = failure;
   else if (scope.detail !== undefined) report.detail = scope.detail;
   return report;

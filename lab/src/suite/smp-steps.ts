@@ -4,7 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  BleError, confirmRunning, markForTest, OtaError, readImageState, resetAndAwaitDrop, SmpClient, uploadImage,
+  BleError,
+  confirmRunning,
+  markForTest,
+  OtaError,
+  readImageState,
+  resetAndAwaitDrop,
+  SmpClient,
+  uploadImage,
 } from '@switchfleet/gateway';
 import type { smp } from '@switchfleet/protocol';
 import type { GatewayLab, LabSwitch } from './lab.ts';
@@ -15,7 +22,12 @@ import { CaseFailure } from './types.ts';
 export type Slots = smp.ImageSlot[];
 
 /** Runs fn with an SMP client on a pool connection to the switch, retrying while the link is not there yet. */
-export async function withSmp<T>(lab: GatewayLab, target: LabSwitch, fn: (client: SmpClient) => Promise<T>, timeoutMs = 5_000): Promise<T> {
+export async function withSmp<T>(
+  lab: GatewayLab,
+  target: LabSwitch,
+  fn: (client: SmpClient) => Promise<T>,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -55,6 +67,9 @@ export function otaCode(err: unknown): string | null {
 
 export function describeSlots(slots: Slots): string {
   return slots
-    .map((s) => `slot ${s.slot}: ${s.version}${s.active ? ' active' : ''}${s.confirmed ? ' confirmed' : ''}${s.pending ? ' pending' : ''}`)
+    .map(
+      (s) =>
+        `slot ${s.slot}: ${s.version}${s.active ? ' active' : ''}${s.confirmed ? ' confirmed' : ''}${s.pending ? ' pending' : ''}`,
+    )
     .join('; ');
 }

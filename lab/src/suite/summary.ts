@@ -11,10 +11,14 @@ export function formatSummary(report: SuiteReport, imageName = 'image'): string 
   ];
   for (const c of report.cases) {
     const mark = c.status === 'passed' ? 'pass' : 'FAIL';
-    lines.push(`  ${mark}  ${c.name.padEnd(width)}  ${String(c.durationMs).padStart(6)} ms${c.detail ? `  ${c.detail}` : ''}`);
+    lines.push(
+      `  ${mark}  ${c.name.padEnd(width)}  ${String(c.durationMs).padStart(6)} ms${c.detail ? `  ${c.detail}` : ''}`,
+    );
     if (c.reason) lines.push(`        ${' '.repeat(width)}  ${c.reason}`);
   }
   const verdict = report.failed === 0 ? 'PASSED' : 'FAILED';
-  lines.push(`${verdict}: ${report.passed} passed, ${report.failed} failed of ${report.cases.length} cases in ${(report.durationMs / 1000).toFixed(1)} s (seed ${report.seed})`);
+  lines.push(
+    `${verdict}: ${report.passed} passed, ${report.failed} failed of ${report.cases.length} cases in ${(report.durationMs / 1000).toFixed(1)} s (seed ${report.seed})`,
+  );
   return lines.join('\n');
 }

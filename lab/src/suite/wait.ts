@@ -35,7 +35,9 @@ export function waitUntil<T>(check: () => T | undefined, options: WaitOptions): 
       const early = options.failEarly?.();
       if (early !== undefined) return finish(() => reject(new CaseFailure(`${options.what}: ${early}`)));
       if (Date.now() >= deadline) {
-        return finish(() => reject(new CaseFailure(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`)));
+        return finish(() =>
+          reject(new CaseFailure(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`)),
+        );
       }
       clearTimeout(timer);
       timer = setTimeout(probe, options.pollMs ?? 10);

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { TokenIssuer, type InvalidTokenError } from '../jwt.ts';
+import type { TokenIssuer, InvalidTokenError } from '../jwt.ts';
 import { UnauthorizedError } from '../http-errors.ts';
 
 declare module 'fastify' {

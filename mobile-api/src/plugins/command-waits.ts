@@ -17,7 +17,8 @@ export default fp(
   async function commandWaits(app: FastifyInstance) {
     const closing = new AbortController();
     app.decorate('commandWaits', {
-      wait: (commandId: string, timeoutMs: number) => app.cloud.commands.waitForTerminal(commandId, timeoutMs, { signal: closing.signal }),
+      wait: (commandId: string, timeoutMs: number) =>
+        app.cloud.commands.waitForTerminal(commandId, timeoutMs, { signal: closing.signal }),
     });
     app.addHook('preClose', async () => closing.abort());
   },

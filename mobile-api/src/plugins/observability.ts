@@ -16,7 +16,10 @@ export default fp(
     });
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      metrics.httpDuration.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       const text = await metrics.registry.metrics();

@@ -119,9 +119,15 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
         summary: 'Exchange email and password for an access token and a refresh token',
         description:
           'Limited per (email, client address) and per client address, never per account alone, so nobody can ' +
-          'lock an account\'s owner out; past a limit the answer is 429 with Retry-After.',
+          "lock an account's owner out; past a limit the answer is 429 with Retry-After.",
         body: LoginBody,
-        response: { 200: TokenBody, 400: errorResponses[400], 401: errorResponses[401], 429: errorResponses[429], 500: errorResponses[500] },
+        response: {
+          200: TokenBody,
+          400: errorResponses[400],
+          401: errorResponses[401],
+          429: errorResponses[429],
+          500: errorResponses[500],
+        },
       },
     },
     async (request) => {

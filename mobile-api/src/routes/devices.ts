@@ -72,7 +72,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Send a command; with wait=true answer once it is terminal',
         description:
           '202 with the current status when accepted (or when the wait ends first), Location naming the command; ' +
-            '200 with the outcome when wait=true and the command became terminal in time.',
+          '200 with the outcome when wait=true and the command became terminal in time.',
         security: secured,
         params: DeviceParams,
         querystring: CommandQuery,

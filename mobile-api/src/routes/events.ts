@@ -32,18 +32,24 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         operationId: 'streamEvents',
-        summary: 'Live stream (text/event-stream) of the caller\'s state changes and command outcomes',
+        summary: "Live stream (text/event-stream) of the caller's state changes and command outcomes",
         description:
           'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, ' +
           'status, reason}. A comment line every 15 s keeps proxies from closing the stream. Scoped to the ' +
-          'caller\'s homes as they are now: once the caller is removed from a home (on any instance), none of its ' +
+          "caller's homes as they are now: once the caller is removed from a home (on any instance), none of its " +
           'later events are sent; a home joined meanwhile is added. The stream ends when the session ends, and ' +
           'when the cloud may have missed events (reconnect, then read the current state).',
         security: [{ bearerAuth: [] }],
-        response: { 200: Type.String({
+        response: {
+          200: Type.String({
             description: 'text/event-stream',
-            examples: [`: connected\n\nevent: state\ndata: {"deviceId":"${EX.deviceId}","online":true,"state":{"on":true},"battery":91,"rssi":-62,"version":8}\n\n`],
-          }), 401: errorResponses[401], 500: errorResponses[500] },
+            examples: [
+              `: connected\n\nevent: state\ndata: {"deviceId":"${EX.deviceId}","online":true,"state":{"on":true},"battery":91,"rssi":-62,"version":8}\n\n`,
+            ],
+          }),
+          401: errorResponses[401],
+          500: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {
@@ -52,7 +58,12 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let homeIds = await homesOf();
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       raw.write(': connected\n\n');
       const write = (event: CloudEvent) => {
         if (!homeIds.has(event.homeId)) return;

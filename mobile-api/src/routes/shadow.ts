@@ -55,7 +55,7 @@ const shadowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Set the desired state; the delta is sent to the switch (at once, or when its gateway is back)',
         description:
           "With If-Match (RFC 9110 §13.1.1) the change applies only if the shadow's entity tag is one of those " +
-            'listed (strong comparison: a weak tag never matches; `*` matches any), otherwise 412 and nothing changes.',
+          'listed (strong comparison: a weak tag never matches; `*` matches any), otherwise 412 and nothing changes.',
         security: secured,
         params: DeviceParams,
         headers: DesiredHeaders,

@@ -1,6 +1,5 @@
 /** Accounts, logins and tokens. */
 import { Type } from 'typebox';
-import { EX } from './examples.ts';
 import { Text } from './http.ts';
 
 const Email = Text({ format: 'email', maxLength: 254 });
@@ -22,7 +21,9 @@ export const RegisterAccepted = Type.Object(
   },
   {
     description: 'The same answer whether or not the address already had an account',
-    examples: [{ email: 'ann@example.com', message: 'If this address had no account, it has one now: log in with it.' }],
+    examples: [
+      { email: 'ann@example.com', message: 'If this address had no account, it has one now: log in with it.' },
+    ],
   },
 );
 
@@ -31,7 +32,9 @@ export const TokenBody = Type.Object(
     accessToken: Type.String({ description: 'JWT (HS256), short-lived' }),
     tokenType: Type.Literal('Bearer'),
     expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
-    refreshToken: Type.String({ description: 'One-time token for POST /v1/auth/refresh; each use returns the next one' }),
+    refreshToken: Type.String({
+      description: 'One-time token for POST /v1/auth/refresh; each use returns the next one',
+    }),
     refreshExpiresAt: Type.String({ format: 'date-time' }),
   },
   {
@@ -47,7 +50,7 @@ export const TokenBody = Type.Object(
   },
 );
 
-export const RefreshBody = Type.Object({ refreshToken: Text({ minLength: 1, maxLength: 200 }) },
+export const RefreshBody = Type.Object(
+  { refreshToken: Text({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false, examples: [{ refreshToken: 'q3Jm0aQ6m4b1n5cY2wqK8x0pZ7rT9uV1sL3dF6gH8jk' }] },
 );
-

@@ -29,7 +29,7 @@ export const CommandHeaders = Type.Object({
       examples: ['5b0f3c1e-app-retry-1'],
       description:
         'Retrying with the same key returns the first command instead of sending a second; ' +
-          'the same key with another body answers 422',
+        'the same key with another body answers 422',
     }),
   ),
   traceparent: Type.Optional(

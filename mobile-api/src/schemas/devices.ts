@@ -112,7 +112,7 @@ export const DesiredHeaders = Type.Object({
       examples: ['"7"'],
       description:
         'RFC 9110 §13.1.1: `*` or entity tags (the ETag of GET shadow); ' +
-          "412 unless the shadow's is one of them (weak tags never match)",
+        "412 unless the shadow's is one of them (weak tags never match)",
     }),
   ),
 });

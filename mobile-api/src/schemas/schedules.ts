@@ -20,7 +20,15 @@ export const ScheduleBody = Type.Object(
   { additionalProperties: false, examples: [{ cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' }] },
 );
 
-const scheduleExample = { id: EX.scheduleId, deviceId: EX.deviceId, cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on', enabled: true, nextRunAt: '2025-01-02T06:30:00.000Z' };
+const scheduleExample = {
+  id: EX.scheduleId,
+  deviceId: EX.deviceId,
+  cron: '30 7 * * 1-5',
+  timeZone: 'Europe/Paris',
+  action: 'on',
+  enabled: true,
+  nextRunAt: '2025-01-02T06:30:00.000Z',
+};
 
 export const Schedule = Type.Object(
   {
@@ -36,4 +44,6 @@ export const Schedule = Type.Object(
 );
 export const ScheduleList = Type.Array(Schedule, { examples: [[scheduleExample]] });
 
-export const ScheduleParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Schedule id', examples: [EX.scheduleId] }) });
+export const ScheduleParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'Schedule id', examples: [EX.scheduleId] }),
+});

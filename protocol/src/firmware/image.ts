@@ -14,7 +14,14 @@ import { ImageError } from './errors.ts';
 import { keyHashOf, loadPrivateKey } from './keys.ts';
 import { readPadding, type ImagePadding } from './padding.ts';
 import {
-  decodeTlvArea, encodeTlvArea, single, TLV_INFO_MAGIC, TLV_PROT_INFO_MAGIC, TlvType, UNPROTECTED_TYPES, type Tlv,
+  decodeTlvArea,
+  encodeTlvArea,
+  single,
+  TLV_INFO_MAGIC,
+  TLV_PROT_INFO_MAGIC,
+  TlvType,
+  UNPROTECTED_TYPES,
+  type Tlv,
 } from './tlv.ts';
 import { formatVersion, parseVersion, securityCounterOf, type ImageVersion } from './version.ts';
 
@@ -100,10 +107,16 @@ export function encodeHeader(h: ImageHeader): Buffer {
 
 export function decodeHeader(buf: Buffer): ImageHeader {
   if (buf.length >= 4 && buf.readUInt32LE(0) !== IMAGE_MAGIC) {
-    throw new ImageError('BAD_MAGIC', `image magic is 0x${buf.readUInt32LE(0).toString(16)}, expected 0x${IMAGE_MAGIC.toString(16)}`);
+    throw new ImageError(
+      'BAD_MAGIC',
+      `image magic is 0x${buf.readUInt32LE(0).toString(16)}, expected 0x${IMAGE_MAGIC.toString(16)}`,
+    );
   }
   if (buf.length < IMAGE_HEADER_SIZE) {
-    throw new ImageError('TRUNCATED', `image of ${buf.length} bytes is shorter than the ${IMAGE_HEADER_SIZE}-byte header`);
+    throw new ImageError(
+      'TRUNCATED',
+      `image of ${buf.length} bytes is shorter than the ${IMAGE_HEADER_SIZE}-byte header`,
+    );
   }
   const header: ImageHeader = {
     magic: buf.readUInt32LE(0),
@@ -115,7 +128,10 @@ export function decodeHeader(buf: Buffer): ImageHeader {
     version: { major: buf[20]!, minor: buf[21]!, revision: buf.readUInt16LE(22), build: buf.readUInt32LE(24) },
   };
   if (header.hdrSize < IMAGE_HEADER_SIZE) {
-    throw new ImageError('BAD_HEADER', `ih_hdr_size ${header.hdrSize} is smaller than the ${IMAGE_HEADER_SIZE}-byte header`);
+    throw new ImageError(
+      'BAD_HEADER',
+      `ih_hdr_size ${header.hdrSize} is smaller than the ${IMAGE_HEADER_SIZE}-byte header`,
+    );
   }
   return header;
 }
@@ -123,7 +139,10 @@ export function decodeHeader(buf: Buffer): ImageHeader {
 export function buildImage(opts: BuildOptions): Buffer {
   const version = parseVersion(opts.version);
   if (!HARDWARE_ID_RE.test(opts.hardwareId)) {
-    throw new ImageError('BAD_HARDWARE_ID', `hardware id "${opts.hardwareId}" must be 1..64 printable ASCII characters`);
+    throw new ImageError(
+      'BAD_HARDWARE_ID',
+      `hardware id "${opts.hardwareId}" must be 1..64 printable ASCII characters`,
+    );
   }
   const hdrSize = opts.headerSize ?? IMAGE_HEADER_SIZE;
   if (!Number.isInteger(hdrSize) || hdrSize < IMAGE_HEADER_SIZE || hdrSize > 0xffff) {
@@ -203,7 +222,11 @@ export function parseImage(buf: Buffer): ParsedImage {
   }
   const keyHash = all.find((r) => r.type === TlvType.keyHash)?.value ?? null;
   const signature = all.find((r) => r.type === TlvType.ed25519)?.value ?? null;
-  const counter = sized(single(protectedTlvs, TlvType.securityCounter, 'security counter TLV'), 4, 'security counter TLV');
+  const counter = sized(
+    single(protectedTlvs, TlvType.securityCounter, 'security counter TLV'),
+    4,
+    'security counter TLV',
+  );
   const hw = single(protectedTlvs, TlvType.hardwareId, 'hardware id TLV');
   return {
     header,

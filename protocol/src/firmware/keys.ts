@@ -55,5 +55,7 @@ export function publicKeyPemOf(privateKeyPem: string): string {
 /** IMAGE_TLV_KEYHASH value for a key (a private key is hashed by its public half). */
 export function keyHashOf(key: KeyObject): Buffer {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest();
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest();
 }

@@ -73,24 +73,37 @@ export function encodeTlvArea(magic: number, records: readonly Tlv[]): Buffer {
  * Reads one TLV area starting at `offset`. Returns the records and the area's total size.
  * Throws ImageError TRUNCATED when the buffer ends inside it, BAD_TLV when it is inconsistent.
  */
-export function decodeTlvArea(buf: Buffer, offset: number, magic: number, what: string): { records: Tlv[]; size: number } {
+export function decodeTlvArea(
+  buf: Buffer,
+  offset: number,
+  magic: number,
+  what: string,
+): { records: Tlv[]; size: number } {
   if (offset + TLV_INFO_SIZE > buf.length) {
     throw new ImageError('TRUNCATED', `image ends before the ${what} TLV info header at offset ${offset}`);
   }
   const found = buf.readUInt16LE(offset);
   if (found !== magic) {
-    throw new ImageError('BAD_TLV', `${what} TLV info magic is 0x${found.toString(16)}, expected 0x${magic.toString(16)}`);
+    throw new ImageError(
+      'BAD_TLV',
+      `${what} TLV info magic is 0x${found.toString(16)}, expected 0x${magic.toString(16)}`,
+    );
   }
   const size = buf.readUInt16LE(offset + 2);
-  if (size < TLV_INFO_SIZE) throw new ImageError('BAD_TLV', `${what} TLV area claims ${size} bytes, less than its header`);
+  if (size < TLV_INFO_SIZE)
+    throw new ImageError('BAD_TLV', `${what} TLV area claims ${size} bytes, less than its header`);
   const end = offset + size;
   if (end > buf.length) {
-    throw new ImageError('TRUNCATED', `${what} TLV area needs ${size} bytes at offset ${offset}, image has ${buf.length - offset}`);
+    throw new ImageError(
+      'TRUNCATED',
+      `${what} TLV area needs ${size} bytes at offset ${offset}, image has ${buf.length - offset}`,
+    );
   }
   const records: Tlv[] = [];
   let at = offset + TLV_INFO_SIZE;
   while (at < end) {
-    if (at + TLV_HEADER_SIZE > end) throw new ImageError('BAD_TLV', `${what} TLV record header overruns its area at offset ${at}`);
+    if (at + TLV_HEADER_SIZE > end)
+      throw new ImageError('BAD_TLV', `${what} TLV record header overruns its area at offset ${at}`);
     const type = buf.readUInt16LE(at);
     const len = buf.readUInt16LE(at + 2);
     if (at + TLV_HEADER_SIZE + len > end) {

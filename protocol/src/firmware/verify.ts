@@ -28,8 +28,15 @@ export type VerifyCode =
 
 /** Every code, in the order verifyImage checks them. */
 export const VERIFY_CODES: readonly VerifyCode[] = [
-  'MALFORMED', 'BAD_HASH', 'UNSIGNED', 'NO_KEYHASH', 'SIGNATURE_BEFORE_KEYHASH', 'UNKNOWN_KEY', 'BAD_SIGNATURE',
-  'WRONG_HARDWARE', 'DOWNGRADE',
+  'MALFORMED',
+  'BAD_HASH',
+  'UNSIGNED',
+  'NO_KEYHASH',
+  'SIGNATURE_BEFORE_KEYHASH',
+  'UNKNOWN_KEY',
+  'BAD_SIGNATURE',
+  'WRONG_HARDWARE',
+  'DOWNGRADE',
 ];
 
 export interface VerifyOptions {
@@ -82,7 +89,10 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
   if (image.hash === null) return fail('MALFORMED', 'image has no SHA256 TLV');
   const actual = createHash('sha256').update(buf.subarray(0, image.hashedLength)).digest();
   if (!timingSafeEqual(actual, image.hash)) {
-    return fail('BAD_HASH', `SHA-256 of header, payload and protected TLVs is ${hex(actual)}, image says ${hex(image.hash)}`);
+    return fail(
+      'BAD_HASH',
+      `SHA-256 of header, payload and protected TLVs is ${hex(actual)}, image says ${hex(image.hash)}`,
+    );
   }
   const walk = walkSignatures([...image.protectedTlvs, ...image.unprotectedTlvs], trusted, actual);
   if (walk.signatures === 0) return fail('UNSIGNED', 'image carries no ED25519 signature TLV');
@@ -113,7 +123,10 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
     );
   }
   if (opts.runningVersion !== undefined && compareVersions(image.header.version, opts.runningVersion) < 0) {
-    return fail('DOWNGRADE', `image version ${formatVersion(image.header.version)} is older than running ${opts.runningVersion}`);
+    return fail(
+      'DOWNGRADE',
+      `image version ${formatVersion(image.header.version)} is older than running ${opts.runningVersion}`,
+    );
   }
   if (opts.minSecurityCounter !== undefined) {
     // With rollback protection on, bootutil_img_validate requires IMAGE_TLV_SEC_CNT and refuses a
@@ -131,5 +144,5 @@ export function verifyImage(buf: Buffer, opts: VerifyOptions): VerifyResult {
 }
 
 function hex(b: Buffer): string {
-  return b.toString('hex').slice(0, 16) + '…';
+  return `${b.toString('hex').slice(0, 16)}…`;
 }

@@ -34,7 +34,10 @@ function validatorFor(name: TopicName): Validator {
 export function decodePayload<T extends TopicName>(name: T, payload: Buffer | string): Decoded<PayloadOf<T>> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > MAX_PAYLOAD_BYTES) {
-    return { ok: false, error: new PayloadError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`) };
+    return {
+      ok: false,
+      error: new PayloadError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`),
+    };
   }
   let value: unknown;
   try {
@@ -48,7 +51,11 @@ export function decodePayload<T extends TopicName>(name: T, payload: Buffer | st
     const field = first?.instancePath || '/';
     return {
       ok: false,
-      error: new PayloadError('PAYLOAD_INVALID', `${name} payload invalid at ${field}: ${first?.message ?? 'invalid'}`, field),
+      error: new PayloadError(
+        'PAYLOAD_INVALID',
+        `${name} payload invalid at ${field}: ${first?.message ?? 'invalid'}`,
+        field,
+      ),
     };
   }
   return { ok: true, value: value as PayloadOf<T> };
@@ -58,7 +65,10 @@ export function encodePayload<T extends TopicName>(name: T, value: PayloadOf<T>)
   const checked = validatorFor(name);
   if (!checked.Check(value)) {
     const first = [...checked.Errors(value)][0];
-    throw new PayloadError('PAYLOAD_INVALID', `refusing to send invalid ${name}: ${first?.instancePath} ${first?.message}`);
+    throw new PayloadError(
+      'PAYLOAD_INVALID',
+      `refusing to send invalid ${name}: ${first?.instancePath} ${first?.message}`,
+    );
   }
   return Buffer.from(JSON.stringify(value));
 }

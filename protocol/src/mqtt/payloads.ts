@@ -90,11 +90,7 @@ export const CommandRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export const CommandStatus = Type.Union([
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-  Type.Literal('expired'),
-]);
+export const CommandStatus = Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('expired')]);
 
 /** Why a command did not succeed. Stable codes; `detail` carries the human text. */
 export const FailureReason = Type.Union([
@@ -132,14 +128,20 @@ export const GatewayHealth = Type.Object(
     v: Type.Literal(1),
     ts: Timestamp,
     uptimeS: Count,
-    connections: Type.Object({ inUse: Count, max: Count, peak: Count, waiting: Count }, { additionalProperties: false }),
+    connections: Type.Object(
+      { inUse: Count, max: Count, peak: Count, waiting: Count },
+      { additionalProperties: false },
+    ),
     commands: Type.Object({ running: Count, taken: Count }, { additionalProperties: false }),
     outbox: Type.Object(
       { records: Count, bytes: Count, oldestAgeMs: Count, dropped: Count, delivered: Count },
       { additionalProperties: false },
     ),
     devices: Type.Object({ known: Count, online: Count }, { additionalProperties: false }),
-    links: Type.Object({ cloud: Type.Boolean(), local: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    links: Type.Object(
+      { cloud: Type.Boolean(), local: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false },
+    ),
     rssMb: Type.Number({ minimum: 0 }),
     lastErrors: Type.Array(
       Type.Object({ ts: Timestamp, message: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
@@ -161,9 +163,20 @@ export type FailureReason = Static<typeof FailureReason>;
 export type SwitchState = Static<typeof SwitchState>;
 
 /** A command request issued at `now` (default: this instant) that the gateway may act on for `ttlMs`. */
-export function commandRequest(commandId: string, action: CommandAction, ttlMs: number, options: { now?: number; traceparent?: string } = {}): CommandRequest {
+export function commandRequest(
+  commandId: string,
+  action: CommandAction,
+  ttlMs: number,
+  options: { now?: number; traceparent?: string } = {},
+): CommandRequest {
   const now = options.now ?? Date.now();
-  const request: CommandRequest = { v: 1, commandId, action, issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() };
+  const request: CommandRequest = {
+    v: 1,
+    commandId,
+    action,
+    issuedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + ttlMs).toISOString(),
+  };
   if (options.traceparent !== undefined) request.traceparent = options.traceparent;
   return request;
 }

@@ -40,7 +40,8 @@ export const topicMap = {
     qos: 0,
     retain: true,
     schema: GatewayHealth,
-    description: 'Gateway health, published periodically and retained: slots, queues, outbox backlog, recent errors. Not sequenced.',
+    description:
+      'Gateway health, published periodically and retained: slots, queues, outbox backlog, recent errors. Not sequenced.',
   }),
   deviceState: spec({
     direction: 'up',
@@ -106,7 +107,10 @@ export interface ParsedTopic {
 }
 
 /** Each entry's filter split into levels once: parseTopic runs for every message the cloud receives. */
-const FILTER_LEVELS = (Object.keys(topicMap) as TopicName[]).map((name) => ({ name, levels: topicMap[name].filter.split('/') }));
+const FILTER_LEVELS = (Object.keys(topicMap) as TopicName[]).map((name) => ({
+  name,
+  levels: topicMap[name].filter.split('/'),
+}));
 
 /** Maps a concrete topic back to its entry and ids, or null when the topic is not in the map. */
 export function parseTopic(topic: string): ParsedTopic | null {

@@ -24,7 +24,16 @@ export const Group = {
 } as const;
 
 /** OS management group (0) command ids. */
-export const OsCmd = { echo: 0, taskStats: 2, memPool: 3, datetime: 4, reset: 5, mcumgrParams: 6, info: 7, bootloaderInfo: 8 } as const;
+export const OsCmd = {
+  echo: 0,
+  taskStats: 2,
+  memPool: 3,
+  datetime: 4,
+  reset: 5,
+  mcumgrParams: 6,
+  info: 7,
+  bootloaderInfo: 8,
+} as const;
 
 /** Image management group (1) command ids. */
 export const ImageCmd = { state: 0, upload: 1, erase: 5, slotInfo: 6 } as const;

@@ -71,7 +71,10 @@ export function readError(body: Record<string, unknown>): RemoteError | null {
  * with version 0 it is translated to the nearest mcumgr_err_t, as Zephyr's img_mgmt does for
  * legacy clients. rsn is carried in both: a client that does not know it ignores it.
  */
-export function errorBody(error: { group?: number; rc: number; rsn?: string }, version: number): Record<string, unknown> {
+export function errorBody(
+  error: { group?: number; rc: number; rsn?: string },
+  version: number,
+): Record<string, unknown> {
   const rsn = error.rsn === undefined ? {} : { rsn: error.rsn };
   if (error.group === undefined) return { rc: error.rc, ...rsn };
   if (version >= 1) return { err: { group: error.group, rc: error.rc }, ...rsn };

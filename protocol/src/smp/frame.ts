@@ -41,7 +41,8 @@ function check(name: string, value: number, max: number): number {
 
 export function encodeSmp(frame: SmpFrameInput): Buffer {
   const data = encodeBody(frame.body ?? {});
-  if (data.length > 0xffff) throw new SmpError('BAD_FIELD', `SMP body of ${data.length} bytes exceeds the u16 Data Length`);
+  if (data.length > 0xffff)
+    throw new SmpError('BAD_FIELD', `SMP body of ${data.length} bytes exceeds the u16 Data Length`);
   const header = Buffer.alloc(SMP_HEADER_SIZE);
   header[0] = (check('version', frame.version ?? 1, 3) << 3) | check('op', frame.op, 7);
   header[1] = check('flags', frame.flags ?? 0, 0xff);
@@ -54,7 +55,8 @@ export function encodeSmp(frame: SmpFrameInput): Buffer {
 
 /** Decodes the 8-byte header alone; throws SHORT_FRAME or BAD_HEADER. */
 export function decodeHeader(buf: Buffer): SmpHeader & { length: number } {
-  if (buf.length < SMP_HEADER_SIZE) throw new SmpError('SHORT_FRAME', `SMP frame of ${buf.length} bytes has no 8-byte header`);
+  if (buf.length < SMP_HEADER_SIZE)
+    throw new SmpError('SHORT_FRAME', `SMP frame of ${buf.length} bytes has no 8-byte header`);
   const b0 = buf[0]!;
   if (b0 & 0xe0) throw new SmpError('BAD_HEADER', `SMP reserved bits set in header byte 0x${b0.toString(16)}`);
   // Versions 2 and 3 are reserved; they are decoded as found so that a server can answer them with
@@ -75,7 +77,8 @@ export function decodeSmp(buf: Buffer): SmpFrame {
   const { length, ...header } = decodeHeader(buf);
   const have = buf.length - SMP_HEADER_SIZE;
   if (have < length) throw new SmpError('TRUNCATED', `SMP frame promises ${length} data bytes, has ${have}`);
-  if (have > length) throw new SmpError('TRAILING_DATA', `SMP frame has ${have - length} bytes beyond its ${length} data bytes`);
+  if (have > length)
+    throw new SmpError('TRAILING_DATA', `SMP frame has ${have - length} bytes beyond its ${length} data bytes`);
   return { ...header, body: decodeBody(buf.subarray(SMP_HEADER_SIZE)) };
 }
 

@@ -157,14 +157,22 @@ export function stateWriteBody(req: StateWriteRequest): SmpBody {
 export function parseStateWrite(body: SmpBody): StateWriteRequest {
   const hash = bytesField(body, 'hash');
   const confirm = boolField(body, 'confirm') ?? false;
-  if (!confirm && hash === undefined) throw new SmpError('BAD_BODY', 'field "hash" is required to mark an image for test');
+  if (!confirm && hash === undefined)
+    throw new SmpError('BAD_BODY', 'field "hash" is required to mark an image for test');
   return hash === undefined ? { confirm } : { hash, confirm };
 }
 
 // Whole request frames for a client.
 
 export function uploadFrame(req: UploadRequest, seq: number, version?: number): Buffer {
-  return encodeSmp({ op: Op.write, group: Group.image, id: ImageCmd.upload, seq, version, body: uploadRequestBody(req) });
+  return encodeSmp({
+    op: Op.write,
+    group: Group.image,
+    id: ImageCmd.upload,
+    seq,
+    version,
+    body: uploadRequestBody(req),
+  });
 }
 
 export function stateReadFrame(seq: number, version?: number): Buffer {

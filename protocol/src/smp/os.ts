@@ -46,6 +46,9 @@ export function parseParamsResponse(body: SmpBody): Reply<McumgrParams> {
   if (error) return { ok: false, error };
   return {
     ok: true,
-    value: { bufSize: required(uintField(body, 'buf_size'), 'buf_size'), bufCount: required(uintField(body, 'buf_count'), 'buf_count') },
+    value: {
+      bufSize: required(uintField(body, 'buf_size'), 'buf_size'),
+      bufCount: required(uintField(body, 'buf_count'), 'buf_count'),
+    },
   };
 }

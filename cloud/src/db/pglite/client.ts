@@ -30,8 +30,14 @@ export interface TransactionHandle {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
 }
 
-type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> & { message: string } };
-type Event = Reply | { notify: string; payload: string } | { ready: true } | { failed: Record<string, unknown> & { message: string } };
+type Reply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: Record<string, unknown> & { message: string } };
+type Event =
+  | Reply
+  | { notify: string; payload: string }
+  | { ready: true }
+  | { failed: Record<string, unknown> & { message: string } };
 
 /** The database was closed, or its thread ended; every call from then on fails with this. */
 export class DatabaseClosedError extends Error {
@@ -91,7 +97,12 @@ export class PgliteThreadClient implements TransactionHandle {
     return this.#closed !== undefined;
   }
 
-  query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: QueryOptions = {}, tx?: number): Promise<QueryResult<T>> {
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+    options: QueryOptions = {},
+    tx?: number,
+  ): Promise<QueryResult<T>> {
     const parsers = options.parsers ?? {};
     const textOids = Object.keys(parsers).map(Number);
     return this.#call({ op: 'query', sql, params, rowMode: options.rowMode ?? 'object', textOids, tx }).then((raw) => {
@@ -201,7 +212,11 @@ export class PgliteThreadClient implements TransactionHandle {
   }
 }
 
-function parseColumns<T>(result: QueryResult<T>, parsers: NonNullable<QueryOptions['parsers']>, rowMode: 'array' | 'object'): void {
+function parseColumns<T>(
+  result: QueryResult<T>,
+  parsers: NonNullable<QueryOptions['parsers']>,
+  rowMode: 'array' | 'object',
+): void {
   result.fields.forEach((field, index) => {
     const parse = parsers[field.dataTypeID];
     if (!parse) return;

@@ -41,10 +41,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   return {
     kind: 'pglite',
     db: db as unknown as Db,
-    ping: () => client.query('select 1').then(
-      () => true,
-      () => false,
-    ),
+    ping: () =>
+      client.query('select 1').then(
+        () => true,
+        () => false,
+      ),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     share: async () => ({ kind: 'pglite', port: await client.attach() }),
     async claim(name) {

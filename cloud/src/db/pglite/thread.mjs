@@ -21,7 +21,19 @@ const listening = new Map();
 let nextTx = 1;
 
 /** PostgreSQL error fields worth carrying across (DatabaseError of pg-protocol). */
-const ERROR_FIELDS = ['code', 'detail', 'hint', 'severity', 'schema', 'table', 'column', 'constraint', 'position', 'where', 'routine'];
+const ERROR_FIELDS = [
+  'code',
+  'detail',
+  'hint',
+  'severity',
+  'schema',
+  'table',
+  'column',
+  'constraint',
+  'position',
+  'where',
+  'routine',
+];
 
 function errorOf(e) {
   const out = { message: e instanceof Error ? e.message : String(e), name: e instanceof Error ? e.name : 'Error' };
@@ -93,13 +105,21 @@ async function unlisten(channel) {
 }
 
 function run(message, on, owner) {
-  if (!owner && (message.op === 'listen' || message.op === 'unlisten' || message.op === 'close' || message.op === 'attach')) {
+  if (
+    !owner &&
+    (message.op === 'listen' || message.op === 'unlisten' || message.op === 'close' || message.op === 'attach')
+  ) {
     throw new Error(`${message.op} is for the thread that opened the database`);
   }
   switch (message.op) {
     case 'query':
       checkOpen(message.tx);
-      return statements.query(message.sql, message.params, { rowMode: message.rowMode, parsers: textParsers(message.textOids) }, message.tx !== undefined);
+      return statements.query(
+        message.sql,
+        message.params,
+        { rowMode: message.rowMode, parsers: textParsers(message.textOids) },
+        message.tx !== undefined,
+      );
     case 'begin':
       return begin(on);
     case 'end':

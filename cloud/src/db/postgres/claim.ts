@@ -22,7 +22,10 @@ export function claimKept(options: KeptClaim): Promise<(() => Promise<void>) | n
       const client = sessionClient(options.url);
       try {
         await client.connect();
-        const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as held', [`switchfleet:${options.name}`]);
+        const { rows } = await client.query<{ held: boolean }>(
+          'select pg_try_advisory_lock(hashtextextended($1, 0)) as held',
+          [`switchfleet:${options.name}`],
+        );
         if (rows[0]?.held) return client;
       } catch (e) {
         await client.end().catch(() => {});

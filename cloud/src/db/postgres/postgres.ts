@@ -48,10 +48,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   return {
     kind: 'postgres',
     db: db as unknown as Db,
-    ping: () => pool.query('select 1').then(
-      () => true,
-      () => false,
-    ),
+    ping: () =>
+      pool.query('select 1').then(
+        () => true,
+        () => false,
+      ),
     share: async () => ({ kind: 'postgres', url: options.url }),
     async listen(channel, onPayload, onGap) {
       // LISTEN belongs to a session, so it needs its own connection outside the pool, one that is

@@ -52,8 +52,14 @@ export function namingClient(names: StatementNames): typeof pg.Client {
       const query = config as QueryConfigLike;
       const params = Array.isArray(values) ? values : query?.values;
       const named =
-        typeof config === 'object' && config !== null && typeof query.text === 'string' && query.name === undefined &&
-        query.submit === undefined && typeof values !== 'function' && params !== undefined && params.length > 0;
+        typeof config === 'object' &&
+        config !== null &&
+        typeof query.text === 'string' &&
+        query.name === undefined &&
+        query.submit === undefined &&
+        typeof values !== 'function' &&
+        params !== undefined &&
+        params.length > 0;
       const name = named ? names.nameFor(query.text) : undefined;
       if (name === undefined) return forward(config, values, callback);
       // A table the statement reads changed shape since it was prepared (another instance migrated).

@@ -4,7 +4,18 @@ import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import { buildSimImage, FaultError, formatFault, parseFaults, ProgramError } from '@switchfleet/firmware-sim';
-import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, readIn, showUsage, UsageError, type CliIo } from '../io.ts';
+import {
+  CliFailure,
+  ExitCode,
+  ioFailure,
+  need,
+  parseOrUsage,
+  pathIn,
+  readIn,
+  showUsage,
+  UsageError,
+  type CliIo,
+} from '../io.ts';
 import { BUILD_USAGE } from '../usage.ts';
 
 export const DEFAULT_PAYLOAD_BYTES = 64 * 1024;
@@ -20,19 +31,20 @@ export function parseSize(text: string): number | null {
 
 export async function build(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOrUsage(
-    () => parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        version: { type: 'string' },
-        hw: { type: 'string' },
-        key: { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        size: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+    () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          version: { type: 'string' },
+          hw: { type: 'string' },
+          key: { type: 'string' },
+          fault: { type: 'string', multiple: true },
+          size: { type: 'string' },
+          out: { type: 'string', short: 'o' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
     BUILD_USAGE,
   );
   if (values.help) return showUsage(io, BUILD_USAGE);
@@ -63,8 +75,10 @@ export async function build(args: string[], io: CliIo): Promise<number> {
   try {
     image = buildSimImage({ version, hardwareId, privateKeyPem, faults, sizeBytes });
   } catch (err) {
-    if (err instanceof firmware.ImageError && err.code === 'BAD_KEY') throw new CliFailure(`${keyFile}: ${err.message}`);
-    if (err instanceof firmware.ImageError || err instanceof ProgramError) throw new UsageError(err.message, BUILD_USAGE);
+    if (err instanceof firmware.ImageError && err.code === 'BAD_KEY')
+      throw new CliFailure(`${keyFile}: ${err.message}`);
+    if (err instanceof firmware.ImageError || err instanceof ProgramError)
+      throw new UsageError(err.message, BUILD_USAGE);
     throw err;
   }
   try {

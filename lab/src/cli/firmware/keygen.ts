@@ -3,21 +3,36 @@ import { access, chmod, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
-import { CliFailure, ExitCode, ioFailure, need, parseOrUsage, pathIn, showUsage, UsageError, type CliIo } from '../io.ts';
+import {
+  CliFailure,
+  ExitCode,
+  ioFailure,
+  need,
+  parseOrUsage,
+  pathIn,
+  showUsage,
+  UsageError,
+  type CliIo,
+} from '../io.ts';
 import { KEYGEN_USAGE } from '../usage.ts';
 
 /** key.pem → key.pub; a name without .pem gets .pub appended. */
 export function publicKeyPath(privatePath: string): string {
-  return privatePath.replace(/\.pem$/i, '') + '.pub';
+  return `${privatePath.replace(/\.pem$/i, '')}.pub`;
 }
 
 export async function keygen(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOrUsage(
-    () => parseArgs({
-      args,
-      allowPositionals: true,
-      options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }),
+    () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          out: { type: 'string', short: 'o' },
+          force: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
     KEYGEN_USAGE,
   );
   if (values.help) return showUsage(io, KEYGEN_USAGE);
@@ -28,7 +43,10 @@ export async function keygen(args: string[], io: CliIo): Promise<number> {
   const flag = values.force ? 'w' : 'wx';
   if (!values.force) {
     // Check both before writing either, so a refusal never leaves half a pair behind.
-    for (const [path, shown] of [[privatePath, out], [publicPath, publicKeyPath(out)]] as const) {
+    for (const [path, shown] of [
+      [privatePath, out],
+      [publicPath, publicKeyPath(out)],
+    ] as const) {
       if (await exists(path)) throw new CliFailure(`cannot write ${shown}: file exists (use --force to replace it)`);
     }
   }

@@ -7,25 +7,36 @@ import { parseArgs } from 'node:util';
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import { formatSummary, runReleaseSuite, SuiteError, type ReleaseSuiteOptions } from '../../suite/index.ts';
 import {
-  CliFailure, ExitCode, imageArgs, ioFailure, parseOrUsage, pathIn, readIn, readTrustedKeys, showUsage, UsageError, type CliIo,
+  CliFailure,
+  ExitCode,
+  imageArgs,
+  ioFailure,
+  parseOrUsage,
+  pathIn,
+  readIn,
+  readTrustedKeys,
+  showUsage,
+  UsageError,
+  type CliIo,
 } from '../io.ts';
 import { TEST_USAGE } from '../usage.ts';
 
 export async function test(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOrUsage(
-    () => parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        pub: { type: 'string', multiple: true },
-        key: { type: 'string' },
-        previous: { type: 'string' },
-        json: { type: 'string' },
-        seed: { type: 'string' },
-        case: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+    () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          pub: { type: 'string', multiple: true },
+          key: { type: 'string' },
+          previous: { type: 'string' },
+          json: { type: 'string' },
+          seed: { type: 'string' },
+          case: { type: 'string', multiple: true },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
     TEST_USAGE,
   );
   if (values.help) return showUsage(io, TEST_USAGE);
@@ -34,7 +45,8 @@ export async function test(args: string[], io: CliIo): Promise<number> {
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);
-    if (!/^\d+$/.test(values.seed) || seed > 0xffff_ffff) throw new UsageError(`--seed "${values.seed}" is not a whole number 0..4294967295`, TEST_USAGE);
+    if (!/^\d+$/.test(values.seed) || seed > 0xffff_ffff)
+      throw new UsageError(`--seed "${values.seed}" is not a whole number 0..4294967295`, TEST_USAGE);
   }
 
   const publicKeys = await readTrustedKeys(io, pubFiles);

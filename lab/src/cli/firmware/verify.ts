@@ -3,22 +3,33 @@ import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware/index';
 import { decodeProgram, formatFault } from '@switchfleet/firmware-sim';
-import { CliFailure, ExitCode, imageArgs, parseOrUsage, readIn, readTrustedKeys, showUsage, UsageError, type CliIo } from '../io.ts';
+import {
+  CliFailure,
+  ExitCode,
+  imageArgs,
+  parseOrUsage,
+  readIn,
+  readTrustedKeys,
+  showUsage,
+  UsageError,
+  type CliIo,
+} from '../io.ts';
 import { VERIFY_USAGE } from '../usage.ts';
 
 export async function verify(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOrUsage(
-    () => parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        pub: { type: 'string', multiple: true },
-        hw: { type: 'string' },
-        running: { type: 'string' },
-        counter: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+    () =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          pub: { type: 'string', multiple: true },
+          hw: { type: 'string' },
+          running: { type: 'string' },
+          counter: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
     VERIFY_USAGE,
   );
   if (values.help) return showUsage(io, VERIFY_USAGE);
@@ -61,7 +72,9 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
   }
   const parsed = result.image;
   io.out(`${file}: OK`);
-  io.out(`version ${parsed.version}, hardware ${parsed.hardwareId ?? '(none)'}, security counter ${parsed.securityCounter ?? '(none)'}`);
+  io.out(
+    `version ${parsed.version}, hardware ${parsed.hardwareId ?? '(none)'}, security counter ${parsed.securityCounter ?? '(none)'}`,
+  );
   io.out(`${parsed.totalLength} bytes, payload ${parsed.payload.length} bytes`);
   if (parsed.padding) io.out(describePadding(parsed.padding));
   io.out(`hash ${parsed.hash!.toString('hex')}`);

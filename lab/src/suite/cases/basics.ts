@@ -19,14 +19,22 @@ export const imageVerifies = defineCase({
     expectThat(inputs.image.parsed.hardwareId !== null, 'the image names no hardware id: no switch would boot it');
     const previous = inputs.previous;
     if (previous) {
-      const prev = firmware.verifyImage(previous.bytes, { publicKeys: inputs.trustedKeys, hardwareId: inputs.hardwareId });
-      expectThat(prev.ok, prev.ok ? '' : `the previous release does not verify for ${inputs.hardwareId}: ${prev.code}: ${prev.reason}`);
+      const prev = firmware.verifyImage(previous.bytes, {
+        publicKeys: inputs.trustedKeys,
+        hardwareId: inputs.hardwareId,
+      });
+      expectThat(
+        prev.ok,
+        prev.ok ? '' : `the previous release does not verify for ${inputs.hardwareId}: ${prev.code}: ${prev.reason}`,
+      );
       expectThat(
         firmware.compareVersions(previous.version, inputs.image.version) < 0,
         `the image ${inputs.image.version} is not newer than the previous release ${previous.version}`,
       );
     }
-    note(`version ${inputs.image.version} for ${inputs.image.parsed.hardwareId}, signed by ${result.keyHash.toString('hex').slice(0, 16)}…`);
+    note(
+      `version ${inputs.image.version} for ${inputs.image.parsed.hardwareId}, signed by ${result.keyHash.toString('hex').slice(0, 16)}…`,
+    );
   },
 });
 
@@ -38,10 +46,23 @@ export const bootAndAdvertise = defineCase({
     const target = l.switches[0]!;
     const report = await l.interviewed(target);
     const boot = target.fw.boots.at(-1);
-    expectThat(boot?.outcome === 'running' && boot.version === inputs.image.version, `the switch's last boot ${boot ? describeBoot(boot) : 'never happened'}`);
-    expectThat(report.device.firmwareVersion === inputs.image.version, `the gateway reports firmware ${report.device.firmwareVersion}, the image is ${inputs.image.version}`);
-    expectThat(report.device.hardwareId === inputs.hardwareId, `the gateway reports hardware ${report.device.hardwareId}, the image is for ${inputs.hardwareId}`);
-    await waitUntil(() => l.view.statuses.find((s) => s.online), { timeoutMs: 2_000, what: 'the gateway to announce itself online', events: l.view.changed });
+    expectThat(
+      boot?.outcome === 'running' && boot.version === inputs.image.version,
+      `the switch's last boot ${boot ? describeBoot(boot) : 'never happened'}`,
+    );
+    expectThat(
+      report.device.firmwareVersion === inputs.image.version,
+      `the gateway reports firmware ${report.device.firmwareVersion}, the image is ${inputs.image.version}`,
+    );
+    expectThat(
+      report.device.hardwareId === inputs.hardwareId,
+      `the gateway reports hardware ${report.device.hardwareId}, the image is for ${inputs.hardwareId}`,
+    );
+    await waitUntil(() => l.view.statuses.find((s) => s.online), {
+      timeoutMs: 2_000,
+      what: 'the gateway to announce itself online',
+      events: l.view.changed,
+    });
   },
 });
 
@@ -50,31 +71,51 @@ const COMMAND_TTL_MS = 3_000;
 
 export const control = defineCase({
   name: 'control',
-  checks: 'on, off (switch mode) and press (press mode) through the cloud succeed and the physical relay does what was commanded',
+  checks:
+    'on, off (switch mode) and press (press mode) through the cloud succeed and the physical relay does what was commanded',
   async run({ inputs, lab }) {
-    const l = await lab([{ image: inputs.image.bytes, mode: 'switch', on: false }, { image: inputs.image.bytes, mode: 'press' }]);
+    const l = await lab([
+      { image: inputs.image.bytes, mode: 'switch', on: false },
+      { image: inputs.image.bytes, mode: 'press' },
+    ]);
     const [relay, presser] = [l.switches[0]!, l.switches[1]!];
     await Promise.all([l.interviewed(relay), l.interviewed(presser)]);
     for (const action of ['on', 'off', 'on'] as const) {
       const moves = relay.sw.state.pressCount;
       const result = await l.command(relay.address, action, COMMAND_TTL_MS);
-      expectThat(result.status === 'succeeded', `"${action}" ended ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.detail ? `: ${result.detail}` : ''}`);
+      expectThat(
+        result.status === 'succeeded',
+        `"${action}" ended ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.detail ? `: ${result.detail}` : ''}`,
+      );
       const wanted = action === 'on';
       expectThat(result.state?.on === wanted, `"${action}" answered with state ${JSON.stringify(result.state)}`);
-      expectThat(relay.sw.state.on === wanted, `commanded "${action}": the firmware says ${relay.sw.state.reportedOn ? 'on' : 'off'} but the relay output is ${relay.sw.state.on ? 'on' : 'off'}`);
+      expectThat(
+        relay.sw.state.on === wanted,
+        `commanded "${action}": the firmware says ${relay.sw.state.reportedOn ? 'on' : 'off'} but the relay output is ${relay.sw.state.on ? 'on' : 'off'}`,
+      );
       // One command, one actuation: a gateway that had to repeat it got no timely answer.
-      expectThat(relay.sw.state.pressCount === moves + 1, `"${action}" actuated the relay ${relay.sw.state.pressCount - moves} times for one command`);
+      expectThat(
+        relay.sw.state.pressCount === moves + 1,
+        `"${action}" actuated the relay ${relay.sw.state.pressCount - moves} times for one command`,
+      );
     }
     const pressesBefore = presser.sw.state.pressCount;
     const pressed = await l.command(presser.address, 'press', COMMAND_TTL_MS);
-    expectThat(pressed.status === 'succeeded', `"press" ended ${pressed.status}${pressed.reason ? ` (${pressed.reason})` : ''}${pressed.detail ? `: ${pressed.detail}` : ''}`);
-    expectThat(presser.sw.state.pressCount === pressesBefore + 1, `"press" succeeded but the arm moved ${presser.sw.state.pressCount - pressesBefore} times`);
+    expectThat(
+      pressed.status === 'succeeded',
+      `"press" ended ${pressed.status}${pressed.reason ? ` (${pressed.reason})` : ''}${pressed.detail ? `: ${pressed.detail}` : ''}`,
+    );
+    expectThat(
+      presser.sw.state.pressCount === pressesBefore + 1,
+      `"press" succeeded but the arm moved ${presser.sw.state.pressCount - pressesBefore} times`,
+    );
   },
 });
 
 export const stateSurvivesReboot = defineCase({
   name: 'state-survives-reboot',
-  checks: 'the relay state and the running image survive a reboot and a power cycle; a fresh gateway learns the state from the air',
+  checks:
+    'the relay state and the running image survive a reboot and a power cycle; a fresh gateway learns the state from the air',
   async run({ inputs, lab }) {
     const l = await lab([{ image: inputs.image.bytes, on: false }]);
     const target = l.switches[0]!;
@@ -86,18 +127,35 @@ export const stateSurvivesReboot = defineCase({
     await target.sw.powerCycle(50);
     const trouble = bootTrouble(target);
     expectThat(trouble === undefined, `after a reboot and a power cycle ${trouble}`);
-    expectThat(target.fw.running?.version === inputs.image.version, `after a power cycle the switch runs ${target.fw.running?.version}, not ${inputs.image.version}`);
-    expectThat(target.sw.state.reportedOn && target.sw.state.on, `after a power cycle the firmware says ${target.sw.state.reportedOn ? 'on' : 'off'} and the relay is ${target.sw.state.on ? 'on' : 'off'}; it was on`);
+    expectThat(
+      target.fw.running?.version === inputs.image.version,
+      `after a power cycle the switch runs ${target.fw.running?.version}, not ${inputs.image.version}`,
+    );
+    expectThat(
+      target.sw.state.reportedOn && target.sw.state.on,
+      `after a power cycle the firmware says ${target.sw.state.reportedOn ? 'on' : 'off'} and the relay is ${target.sw.state.on ? 'on' : 'off'}; it was on`,
+    );
 
     // A gateway that knows nothing must learn "on" from the switch itself.
     await l.restartGateway();
     const since = l.view.reports.length;
-    const report = await waitUntil(() => l.view.latestReport(target.address, (r) => r.state !== undefined && r.device.firmwareVersion !== undefined, since), {
-      timeoutMs: 5_000,
-      what: 'a fresh gateway to report the switch with its state',
-      events: l.view.changed,
-    });
-    expectThat(report.state?.on === true, `a fresh gateway hears the switch as ${report.state?.on ? 'on' : 'off'} after the power cycle; it was on`);
+    const report = await waitUntil(
+      () =>
+        l.view.latestReport(
+          target.address,
+          (r) => r.state !== undefined && r.device.firmwareVersion !== undefined,
+          since,
+        ),
+      {
+        timeoutMs: 5_000,
+        what: 'a fresh gateway to report the switch with its state',
+        events: l.view.changed,
+      },
+    );
+    expectThat(
+      report.state?.on === true,
+      `a fresh gateway hears the switch as ${report.state?.on ? 'on' : 'off'} after the power cycle; it was on`,
+    );
   },
 });
 
@@ -118,7 +176,8 @@ export const batteryReporting = defineCase({
       // The battery discharges: the gauge must follow (a stuck gauge matches one charge at most).
       target.sw.store.battery = charge;
       const since = l.view.reports.length;
-      const matching = (r: { battery?: number }) => r.battery !== undefined && Math.abs(r.battery - target.sw.state.battery) <= BATTERY_TOLERANCE;
+      const matching = (r: { battery?: number }) =>
+        r.battery !== undefined && Math.abs(r.battery - target.sw.state.battery) <= BATTERY_TOLERANCE;
       const report = await waitUntil(() => l.view.latestReport(target.address, matching, since), {
         timeoutMs: 2_000,
         what: `a battery report near the real ${charge} %`,
@@ -128,7 +187,10 @@ export const batteryReporting = defineCase({
         const last = l.view.latestReport(target.address, (r) => r.battery !== undefined);
         const trouble = bootTrouble(target);
         if (trouble) throw new CaseFailure(trouble);
-        if (last) throw new CaseFailure(`the cloud sees ${last.battery} % while the battery holds ${target.sw.state.battery.toFixed(1)} %`);
+        if (last)
+          throw new CaseFailure(
+            `the cloud sees ${last.battery} % while the battery holds ${target.sw.state.battery.toFixed(1)} %`,
+          );
         throw err;
       });
       seen.push(report.battery!);

@@ -30,7 +30,10 @@ export const notifications = defineCase({
       const count = heard.length;
       await r.send(link, req.frame);
       const answer = await r.nextAfter(heard, count, NOTIFICATION_WINDOW_MS);
-      expectThat(answer !== null, `"${req.what}" was written but no notification answered it within ${NOTIFICATION_WINDOW_MS / 1000} s (simulated)`);
+      expectThat(
+        answer !== null,
+        `"${req.what}" was written but no notification answered it within ${NOTIFICATION_WINDOW_MS / 1000} s (simulated)`,
+      );
       const status = switchbot.decodeResponse(answer.frame).status;
       expectThat(status === 'ok', `"${req.what}" was answered with status ${status}`);
     }
@@ -55,9 +58,15 @@ export const responseLatency = defineCase({
         const limit = bound + (req.action ? actuationMs : 0);
         // Wait well past the bound, so the report can say how late an answer was.
         const answer = await r.nextAfter(heard, count, limit + NOTIFICATION_WINDOW_MS);
-        if (answer === null) throw new CaseFailure(`"${req.what}" got no answer within ${(limit + NOTIFICATION_WINDOW_MS) / 1000} s (simulated)`);
+        if (answer === null)
+          throw new CaseFailure(
+            `"${req.what}" got no answer within ${(limit + NOTIFICATION_WINDOW_MS) / 1000} s (simulated)`,
+          );
         const took = answer.at - sent;
-        expectThat(took <= limit, `"${req.what}" was answered after ${Math.round(took)} ms (simulated), over the ${limit} ms bound`);
+        expectThat(
+          took <= limit,
+          `"${req.what}" was answered after ${Math.round(took)} ms (simulated), over the ${limit} ms bound`,
+        );
         worst = Math.max(worst, took - (req.action ? actuationMs : 0));
       }
     }
@@ -87,7 +96,9 @@ export const linkStability = defineCase({
     }
     const lost = dropped as { at: number; reason: string } | null;
     if (lost) {
-      throw new CaseFailure(`the link dropped ${((lost.at - opened) / 1000).toFixed(1)} s after it opened (${lost.reason}), within the ${window / 1000} s window`);
+      throw new CaseFailure(
+        `the link dropped ${((lost.at - opened) / 1000).toFixed(1)} s after it opened (${lost.reason}), within the ${window / 1000} s window`,
+      );
     }
     expectThat(link.connected, 'the link is down at the end of the window');
     note(`link held for ${window / 1000} s (simulated)`);

@@ -40,20 +40,41 @@ function powerCutCase(plan: PowerCutPlan): SuiteCase {
 
       const history = () => `update ${describeResult(result)}; boots: ${bootsSince(target, boots)}`;
       const bricked = target.fw.boots.slice(boots).find((b) => b.outcome === 'no-bootable-image');
-      expectThat(bricked === undefined, `the switch found no bootable image: ${bricked ? describeBoot(bricked) : ''} (${history()})`);
-      expectThat(target.fw.cuts.fired.includes(plan.at), `the update never reached ${plan.at}, so the cut did not happen (${history()})`);
+      expectThat(
+        bricked === undefined,
+        `the switch found no bootable image: ${bricked ? describeBoot(bricked) : ''} (${history()})`,
+      );
+      expectThat(
+        target.fw.cuts.fired.includes(plan.at),
+        `the update never reached ${plan.at}, so the cut did not happen (${history()})`,
+      );
       const running = target.fw.running;
       const versions = [previous.version, image.version];
-      expectThat(running !== null && versions.includes(running.version), `after the cut the switch runs ${running?.version ?? 'nothing'} (${history()})`);
-      expectThat(running.confirmed, `after the update the switch runs ${running.version} unconfirmed: the next reset would change it (${history()})`);
-      expectThat(result.runningVersion === running.version, `the gateway reports ${result.runningVersion} running, the switch runs ${running.version} (${history()})`);
-      if (result.status === 'succeeded') expectThat(running.version === image.version, `the update succeeded but the switch runs ${running.version}`);
+      expectThat(
+        running !== null && versions.includes(running.version),
+        `after the cut the switch runs ${running?.version ?? 'nothing'} (${history()})`,
+      );
+      expectThat(
+        running.confirmed,
+        `after the update the switch runs ${running.version} unconfirmed: the next reset would change it (${history()})`,
+      );
+      expectThat(
+        result.runningVersion === running.version,
+        `the gateway reports ${result.runningVersion} running, the switch runs ${running.version} (${history()})`,
+      );
+      if (result.status === 'succeeded')
+        expectThat(running.version === image.version, `the update succeeded but the switch runs ${running.version}`);
 
       // And it stays: one more power cycle boots the same image.
       await target.sw.powerCycle(20);
       const again = target.fw.running;
-      expectThat(again?.version === running.version && again.confirmed, `after one more power cycle the switch runs ${again?.version ?? 'nothing'} (${history()})`);
-      ctx.note(`update ${result.status}${result.reason ? ` (${result.reason})` : ''}; the switch runs ${running.version}`);
+      expectThat(
+        again?.version === running.version && again.confirmed,
+        `after one more power cycle the switch runs ${again?.version ?? 'nothing'} (${history()})`,
+      );
+      ctx.note(
+        `update ${result.status}${result.reason ? ` (${result.reason})` : ''}; the switch runs ${running.version}`,
+      );
     },
   });
 }

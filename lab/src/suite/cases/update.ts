@@ -9,7 +9,14 @@ import { defineCase, type CaseContext } from '../case.ts';
 import type { Release } from '../inputs.ts';
 import { bootTrouble, describeBoot, type GatewayLab, type LabSwitch } from '../lab.ts';
 import {
-  confirmRunning, describeSlots, markForTest, otaCode, readImageState, resetAndWait, upload, withSmp,
+  confirmRunning,
+  describeSlots,
+  markForTest,
+  otaCode,
+  readImageState,
+  resetAndWait,
+  upload,
+  withSmp,
 } from '../smp-steps.ts';
 import { CaseFailure } from '../types.ts';
 import { expectThat, waitUntil } from '../wait.ts';
@@ -57,23 +64,36 @@ export const updateFromPrevious = defineCase({
   async run(ctx) {
     const { previous, image, l, target, boots } = await updateBench(ctx, 'previous');
     const result = await l.update(target, image.bytes);
-    expectThat(result.status === 'succeeded', `the update ${previous.version} → ${image.version} ${describeResult(result)} (boots: ${bootsSince(target, boots)})`);
+    expectThat(
+      result.status === 'succeeded',
+      `the update ${previous.version} → ${image.version} ${describeResult(result)} (boots: ${bootsSince(target, boots)})`,
+    );
     const running = target.fw.running;
-    expectThat(running?.version === image.version && running.confirmed, `after the update the switch runs ${running?.version ?? 'nothing'}${running?.confirmed ? '' : ' unconfirmed'}`);
+    expectThat(
+      running?.version === image.version && running.confirmed,
+      `after the update the switch runs ${running?.version ?? 'nothing'}${running?.confirmed ? '' : ' unconfirmed'}`,
+    );
     ctx.note(`${previous.version} → ${image.version} in ${result.durationMs} ms, ${result.bytesUploaded} bytes sent`);
   },
 });
 
 export const downgradeRefused = defineCase({
   name: 'downgrade-refused',
-  checks: 'going back to the previous release is refused by the gateway before a byte is sent, and by the switch itself',
+  checks:
+    'going back to the previous release is refused by the gateway before a byte is sent, and by the switch itself',
   needsPrevious: true,
   async run(ctx) {
     const { previous, image, l, target } = await updateBench(ctx, 'image');
 
     const result = await l.update(target, previous.bytes);
-    expectThat(result.status === 'failed' && result.reason === 'DOWNGRADE', `the gateway's update back to ${previous.version} ${describeResult(result)}; it must be refused as a downgrade`);
-    expectThat(target.fw.received.bytes === 0, `the refused downgrade still sent ${target.fw.received.bytes} bytes to the switch`);
+    expectThat(
+      result.status === 'failed' && result.reason === 'DOWNGRADE',
+      `the gateway's update back to ${previous.version} ${describeResult(result)}; it must be refused as a downgrade`,
+    );
+    expectThat(
+      target.fw.received.bytes === 0,
+      `the refused downgrade still sent ${target.fw.received.bytes} bytes to the switch`,
+    );
 
     // The switch is the last line: an image that reaches it anyway must not be taken.
     const refusal = await withSmp(l, target, async (client) => {
@@ -86,9 +106,17 @@ export const downgradeRefused = defineCase({
         return code;
       }
     });
-    expectThat(refusal === 'DOWNGRADE', refusal === null ? `the switch took an upload of ${previous.version} over ${image.version}` : `the switch refused ${previous.version} as ${refusal}, not as a downgrade`);
+    expectThat(
+      refusal === 'DOWNGRADE',
+      refusal === null
+        ? `the switch took an upload of ${previous.version} over ${image.version}`
+        : `the switch refused ${previous.version} as ${refusal}, not as a downgrade`,
+    );
     const running = target.fw.running;
-    expectThat(running?.version === image.version && running.confirmed, `after the refused downgrade the switch runs ${running?.version ?? 'nothing'}`);
+    expectThat(
+      running?.version === image.version && running.confirmed,
+      `after the refused downgrade the switch runs ${running?.version ?? 'nothing'}`,
+    );
   },
 });
 
@@ -97,7 +125,7 @@ export const selfTestAndConfirm = defineCase({
   checks: 'after the test swap the image runs on trial, passes its self-test and confirms, and stays after a reboot',
   needsPrevious: true,
   async run(ctx) {
-    const { previous, image, l, target, boots } = await updateBench(ctx, 'previous');
+    const { image, l, target, boots } = await updateBench(ctx, 'previous');
     await withSmp(l, target, async (client) => {
       await upload(client, image.bytes);
       await markForTest(client, image.hash);
@@ -105,25 +133,42 @@ export const selfTestAndConfirm = defineCase({
     });
     const trial = await withSmp(l, target, readImageState);
     const active = trial.find((s) => s.active);
-    expectThat(active?.hash.equals(image.hash) === true, `after the test swap the switch runs ${active?.version ?? 'nothing'}, not ${image.version} (boots: ${bootsSince(target, boots)})`);
-    expectThat(!active!.confirmed, `right after the test swap the image already counts as confirmed (${describeSlots(trial)})`);
+    expectThat(
+      active?.hash.equals(image.hash) === true,
+      `after the test swap the switch runs ${active?.version ?? 'nothing'}, not ${image.version} (boots: ${bootsSince(target, boots)})`,
+    );
+    expectThat(
+      !active!.confirmed,
+      `right after the test swap the image already counts as confirmed (${describeSlots(trial)})`,
+    );
 
     const confirmed = await withSmp(l, target, async (client) => {
       try {
         return await confirmRunning(client);
       } catch (err) {
         if (otaCode(err) === 'CONFIRM_DENIED') {
-          throw new CaseFailure(`the image failed its self-test: the switch refused to confirm it (${(err as Error).message})`);
+          throw new CaseFailure(
+            `the image failed its self-test: the switch refused to confirm it (${(err as Error).message})`,
+          );
         }
         throw err;
       }
     });
-    expectThat(confirmed.find((s) => s.active)?.confirmed === true, `the confirm was accepted but the image is not confirmed (${describeSlots(confirmed)})`);
+    expectThat(
+      confirmed.find((s) => s.active)?.confirmed === true,
+      `the confirm was accepted but the image is not confirmed (${describeSlots(confirmed)})`,
+    );
 
     const before = target.fw.boots.length;
     target.sw.reboot();
-    const after = await waitUntil(() => target.fw.boots[before], { timeoutMs: 2_000, what: 'the switch to boot again' });
+    const after = await waitUntil(() => target.fw.boots[before], {
+      timeoutMs: 2_000,
+      what: 'the switch to boot again',
+    });
     const trouble = bootTrouble(target);
-    expectThat(trouble === undefined && after.version === image.version && after.swapped === null, `after a reboot the confirmed image did not stay: ${trouble ?? describeBoot(after)}${after.swapped ? ` (swap: ${after.swapped})` : ''}`);
+    expectThat(
+      trouble === undefined && after.version === image.version && after.swapped === null,
+      `after a reboot the confirmed image did not stay: ${trouble ?? describeBoot(after)}${after.swapped ? ` (swap: ${after.swapped})` : ''}`,
+    );
   },
 });
