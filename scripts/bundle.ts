@@ -1,6 +1,6 @@
 /**
  * Bundles a TypeScript entry into one ESM file for plain `node`: what a Raspberry Pi runs, without
- * the tsx loader (about 40 MB of RSS). Native and hardware modules stay external and load from
+ * the tsx loader and its RSS. Native and hardware modules stay external and load from
  * node_modules beside the bundle: noble's HCI bindings, the sd_notify socket addon, pg's native driver.
  */
 import { build } from 'esbuild';

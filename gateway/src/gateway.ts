@@ -90,7 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
   const { config, noble } = options;
   // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65,536 packet ids on first use
-  // (about 6 MB of heap); on a Pi the RSS matters more than one tiny allocation per packet.
+  // (megabytes of heap); on a Pi the RSS matters more than one tiny allocation per packet.
   mqttPacket.writeToStream.cacheNumbers = false;
   const log =
     options.log ?? pino({ level: config.logLevel, base: { gateway: config.gatewayId }, redact: [...LOG_REDACT_PATHS] });

@@ -14,7 +14,7 @@ const api = useApi();
 
 const SEED = 20_250_101;
 const RUNS_PER_OPERATION = 40;
-/** A safety net on a loaded machine; the count above ends a run first (about 15 s for all, measured). */
+/** A safety net on a loaded machine; the count above ends a run first. */
 const TIME_PER_OPERATION_MS = 6_000;
 /** A stream that stays open until the client leaves: its handling is tested in events.test.ts. */
 const STREAMS = new Set(['get /v1/events']);

@@ -178,8 +178,8 @@ export const deviceState = pgTable('device_state', {
 });
 
 /**
- * Append-only history of device reports, the table every report lands in (issue 5's ingest figures
- * are mostly its inserts). One B-tree serves both of its needs:
+ * Append-only history of device reports, the table every report lands in (most of the ingest's
+ * work is its inserts). One B-tree serves both of its needs:
  * - its leading (device_id, ts) is how history is read (one switch over a time range, in order);
  * - the key as a whole, (device_id, ts, seq, gateway_id), is the outbox's identity of a report
  *   (gateway_id, seq, ts) plus the switch it names, so a redelivered report is stored once.

@@ -18,18 +18,16 @@ import { writeIsolating } from './retry.ts';
 import type { ReportRow } from './sql.ts';
 
 /**
- * How long a drain step under load keeps gathering arriving messages. A statement costs a few
- * milliseconds whatever its size (about 4.5 ms on PGlite with 50 switches in it) plus about 20 µs per
- * report, so under sustained load bigger batches leave more CPU to everything else: with 30 ms and
- * 2 ms, batches on the ingest bench held about 600 reports; with 100 ms and 10 ms, about 1500, and
- * the bench's vs_broker rose from a median of 0.76 to 0.90 (four runs each, PGlite, 2 vCPUs). A step
- * stops gathering once no message arrived for QUIET_MS, so the end of a burst is written soon after
+ * How long a drain step under load keeps gathering arriving messages. A statement has a fixed cost
+ * whatever its size plus a small cost per report, so under sustained load bigger batches leave more
+ * CPU to everything else (the ingest bench, `npm run bench -- ingest`, is where the two settings below
+ * were chosen and where their effect shows as `ingest.vs_broker`). A step stops gathering once no message arrived for QUIET_MS, so the end of a burst is written soon after
  * it; a lone report (an app's toggle) arriving to an idle ingest is not held, and neither is a command
  * result or a gateway status (see `handle`).
  */
 const LINGER_MS = 100;
 const QUIET_MS = 10;
-/** Most messages applied per drain step (a statement of 2000 reports runs in about 45 ms on PGlite). */
+/** Most messages applied per drain step: bounds one statement's time, so a step never holds the loop long. */
 const BATCH_MAX = 2000;
 /**
  * How far ahead of this cloud's clock a report may be dated. A report further ahead comes from a

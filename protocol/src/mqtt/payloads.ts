@@ -122,7 +122,7 @@ export const CommandResult = Type.Object(
 
 const Count = Type.Integer({ minimum: 0 });
 
-/** Periodic gateway health (issue 4): radio slots, queues, outbox backlog and recent errors. */
+/** Periodic gateway health: radio slots, queues, outbox backlog and recent errors. */
 export const GatewayHealth = Type.Object(
   {
     v: Type.Literal(1),
