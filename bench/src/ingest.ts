@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { encodePayload, topicFor } from '@switchfleet/protocol';
 import { createCloud } from '@switchfleet/cloud';
-import { writeDeviceReports, type ReportRow } from '@switchfleet/cloud/ingest/sql';
+import { writeDeviceReports, type ReportRow } from '@switchfleet/cloud/report-write';
 import { scratchDatabase } from '@switchfleet/cloud/testing/database';
 import { household, randomAddress } from '@switchfleet/cloud/testing/harness';
 import { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceViewCache } from '../src/devices/view-cache.ts';
-import type { DeviceView } from '../src/devices/devices.ts';
+import type { DeviceView } from '../src/devices/device-view.ts';
 import { gatewayWithSwitch, household, startTestCloud } from '../src/testing/harness.ts';
 
 const view = (name: string): DeviceView => ({

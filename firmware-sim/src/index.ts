@@ -2,7 +2,7 @@
 export { createSimRadio, SimRadio, type AddSwitchOptions } from './radio/sim-radio.ts';
 export { SimBindings, type AdapterState } from './radio/bindings.ts';
 export { RADIO_DEFAULTS, ZERO_LATENCY, SimRadioOptionsError, type SimRadioOptions } from './radio/options.ts';
-export { HciError, HciStatus } from './radio/hci.ts';
+export { HciError, HciStatus } from './radio/connection/hci.ts';
 export { AddressError, normalizeAddress, nobleId } from './radio/address.ts';
 export type { Advertisement, DeviceHost, GattCharacteristic, GattService, RadioDevice } from './radio/device.ts';
 export { SimSwitch, type SwitchState } from './switch/sim-switch.ts';

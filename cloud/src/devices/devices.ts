@@ -8,22 +8,10 @@ import type { Db } from '../db/database.ts';
 import { devices, deviceState, deviceStateHistory, gateways, homeMembers, rooms } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import type { DeviceView } from './device-view.ts';
 import { DeviceViewCache } from './view-cache.ts';
 
-export interface DeviceView {
-  id: string;
-  name: string;
-  model: string;
-  firmwareVersion: string | null;
-  /** Reachable now: the gateway hears the switch AND the gateway itself is connected. */
-  online: boolean;
-  /** Null until the relay state has been reported. */
-  state: { on: boolean } | null;
-  battery: number | null;
-  rssi: number | null;
-  lastSeen: string | null;
-  roomId: string | null;
-}
+export type { DeviceView } from './device-view.ts';
 
 export interface HistoryEntry {
   ts: string;

@@ -7,7 +7,7 @@
  * removed), and after `ttlMs` at the latest: that bounds how long another instance's change without
  * an event (a gateway going offline there) can go unseen here.
  */
-import type { DeviceView } from './devices.ts';
+import type { DeviceView } from './device-view.ts';
 
 /** Taken before a database read; a view read under an outdated token is not stored. */
 export interface CacheToken {

@@ -3,7 +3,7 @@
  * column and one identity per switch.
  */
 import { ArrayLiteral } from '../db/array-literal.ts';
-import type { ReportRow } from './sql.ts';
+import type { ReportRow } from './report-row.ts';
 
 type IdentityField = 'gateway_id' | 'address' | 'model' | 'name' | 'firmware_version' | 'hardware_id' | 'serial';
 type Identity = Pick<ReportRow, IdentityField>;

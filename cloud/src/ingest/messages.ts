@@ -2,7 +2,7 @@
  * The messages the ingest pipeline queues, as it makes them from decoded payloads (pipeline.ts).
  */
 import type { CommandResult, DeviceReport, GatewayStatus, topicMap } from '@switchfleet/protocol';
-import type { ReportRow } from './sql.ts';
+import type { ReportRow } from './report-row.ts';
 
 /** `handle`'s ticket for a message with no acknowledgement to hold (QoS 0, or one sent at once). */
 export const NO_TICKET = -1;

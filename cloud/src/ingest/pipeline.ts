@@ -15,7 +15,7 @@ import type { Db } from '../db/database.ts';
 import { isTransientDbError } from '../db/transient-errors.ts';
 import { NO_TICKET, toMessage, type AppliedMessage, type IngestStats, type Message } from './messages.ts';
 import { writeIsolating } from './retry.ts';
-import type { ReportRow } from './sql.ts';
+import type { ReportRow } from './report-row.ts';
 
 /**
  * How long a drain step under load keeps gathering arriving messages. A statement has a fixed cost

@@ -6,7 +6,8 @@
  */
 import type { Db } from '../db/database.ts';
 import { isDataDbError, isTransientDbError } from '../db/transient-errors.ts';
-import { mergeOutcomes, writeDeviceReports, type BatchOutcome, type ReportRow } from './sql.ts';
+import type { ReportRow } from './report-row.ts';
+import { mergeOutcomes, writeDeviceReports, type BatchOutcome } from './sql.ts';
 
 /** First pause before a batch is written again, doubled per attempt up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 100;

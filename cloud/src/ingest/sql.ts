@@ -20,24 +20,9 @@ import { DEFAULT_GATEWAY_MAX_DEVICES } from '../config.ts';
 import { rowsOf, type Db } from '../db/database.ts';
 import { notifyStateEventsSql } from '../events/bus.ts';
 import { columns, type Columns } from './columns.ts';
+import type { ReportRow } from './report-row.ts';
 
-/** One device report, flattened. */
-export interface ReportRow {
-  gateway_id: string;
-  seq: number;
-  address: string;
-  model: string;
-  name: string | null;
-  firmware_version: string | null;
-  hardware_id: string | null;
-  serial: string | null;
-  online: boolean;
-  on: boolean | null;
-  battery: number | null;
-  rssi: number | null;
-  /** The gateway's ISO timestamp of the observation. */
-  seen_at: string;
-}
+export type { ReportRow } from './report-row.ts';
 
 export interface BatchOutcome {
   /** Addresses whose switch is registered (its gateway is known and claimed). */

@@ -11,7 +11,7 @@
  * confirmed (loader.c boot_update_hw_rollback_protection: no trailer MAGIC, or Image OK set), so an
  * unconfirmed test image can still be reverted to the image it replaced.
  */
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import {
   erasedTrailer,
   raiseSecurityCounter,

@@ -10,7 +10,7 @@
  * little memory; unwritten flash reads as erased (0xff).
  */
 import { createHash } from 'node:crypto';
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 
 export type SlotName = 'primary' | 'secondary';
 

@@ -5,7 +5,7 @@
  * trusted keys, its hardware id, the running version and the stored security counter (no downgrade,
  * no rollback); a refusal is the SMP error `imageRefusal` builds, so a client learns the exact cause.
  */
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import {
   Group,
   ImgMgmtErr,
@@ -15,7 +15,7 @@ import {
   type StateWriteRequest,
   type UploadRequest,
   type UploadResponse,
-} from '@switchfleet/protocol/smp/index';
+} from '@switchfleet/protocol/smp';
 import {
   eraseSlot,
   raiseSecurityCounter,

@@ -4,7 +4,7 @@
  * tests that need a faulty release all build images here.
  */
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import type { Fault } from './faults.ts';
 import { decodeProgram, encodeProgram, type Program } from './program.ts';
 

@@ -14,9 +14,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.ts';
-import type { GattClient } from './gatt-client.ts';
-import type { Link } from './link.ts';
-import type { ConnectParameters, LinkLayer } from './link-layer.ts';
+import type { GattClient } from './connection/gatt-client.ts';
+import type { Link } from './connection/link.ts';
+import type { ConnectParameters, LinkLayer } from './connection/link-layer.ts';
 import type { Scanner } from './scanner.ts';
 
 export type AdapterState = 'unknown' | 'poweredOn' | 'poweredOff';

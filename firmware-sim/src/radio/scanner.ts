@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Rng } from '../rng.ts';
 import type { Advertisement, RadioDevice } from './device.ts';
-import type { Emit } from './link-layer.ts';
+import type { Emit } from './connection/link-layer.ts';
 import type { ResolvedRadioOptions } from './options.ts';
 import { meanRssi, sampleRssi } from './propagation.ts';
 

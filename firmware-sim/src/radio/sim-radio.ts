@@ -11,8 +11,8 @@ import { createStore, type SwitchStore } from '../switch/store.ts';
 import { normalizeAddress, nobleId, randomStaticAddress } from './address.ts';
 import { SimBindings } from './bindings.ts';
 import type { DeviceHost, RadioDevice } from './device.ts';
-import { GattClient } from './gatt-client.ts';
-import { LinkLayer } from './link-layer.ts';
+import { GattClient } from './connection/gatt-client.ts';
+import { LinkLayer } from './connection/link-layer.ts';
 import {
   resolveRadioOptions,
   type ResolvedRadioOptions,

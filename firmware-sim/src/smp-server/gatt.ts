@@ -9,7 +9,7 @@
  * responses to that: never too large, and full-size once the client has written a full chunk.
  */
 import { SMP_CHAR, SMP_SERVICE } from '@switchfleet/protocol';
-import { DEFAULT_ATT_MTU, SmpReassembler } from '@switchfleet/protocol/smp/index';
+import { DEFAULT_ATT_MTU, SmpReassembler } from '@switchfleet/protocol/smp';
 import { PowerCut } from '../boot/power-cut.ts';
 import type { GattModule, SwitchContext } from '../switch/behaviour.ts';
 

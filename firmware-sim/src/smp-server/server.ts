@@ -22,7 +22,7 @@ import {
   uploadResponseBody,
   type SmpBody,
   type SmpHeader,
-} from '@switchfleet/protocol/smp/index';
+} from '@switchfleet/protocol/smp';
 import type { ImageManager, MgmtResult } from '../boot/image-manager.ts';
 
 export interface SmpServerDeps {

@@ -4,7 +4,7 @@
  */
 import { SWITCHBOT_NOTIFY_CHAR, SWITCHBOT_SERVICE, switchbot } from '@switchfleet/protocol';
 import type { Advertisement, DeviceHost, GattService, RadioDevice } from '../radio/device.ts';
-import { HciStatus } from '../radio/hci.ts';
+import { HciStatus } from '../radio/connection/hci.ts';
 import {
   type Behaviour,
   chainRequests,

@@ -19,9 +19,9 @@ import { TypedEvents, type Off } from '../events.ts';
 import type { Logger } from 'pino';
 import { encodePayload, type CommandRequest, type CommandResult, type PayloadOf } from '@switchfleet/protocol';
 import { SegmentLog, type ReplayStats } from './segment-log.ts';
-import { OutboxState, type Pending, type Taken } from './state.ts';
+import { OutboxState, type OutboxTopic, type Pending, type Taken } from './state.ts';
 
-export type OutboxTopic = 'deviceState' | 'commandResult';
+export type { OutboxTopic } from './state.ts';
 
 export interface OutboxSink {
   readonly connected: boolean;

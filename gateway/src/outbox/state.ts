@@ -5,7 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { CommandRequest, CommandResult } from '@switchfleet/protocol';
-import type { OutboxTopic } from './outbox.ts';
+
+/** The two upward topics the outbox carries (it owns them until the broker's PUBACK). */
+export type OutboxTopic = 'deviceState' | 'commandResult';
 
 export interface Pending {
   seq: number;

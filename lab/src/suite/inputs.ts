@@ -7,7 +7,7 @@
  * The suite never invents a key of its own to trust: a switch in the field trusts exactly the
  * release keys, and an update the suite proves must be one such a switch would accept.
  */
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import { buildSimImage } from '@switchfleet/firmware-sim';
 import { SuiteError, type ReleaseSuiteOptions, type SuiteReport } from './types.ts';
 

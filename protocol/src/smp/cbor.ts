@@ -8,7 +8,7 @@
  */
 import { Encoder } from 'cbor-x';
 import { decode, Token, Tokenizer, Type, type DecodeOptions } from 'cborg';
-import { SmpError } from './errors.ts';
+import { SmpError } from './smp-error.ts';
 
 export type SmpBody = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 /**
- * Local codec errors (SmpError) and the errors a device returns in a response body
+ * The errors a device returns in a response body
  * (smp_protocol.rst "Minimal response"): SMP version 2 puts group errors in
  * {err: {group, rc}}, SMP version 1 and SMP-level errors of version 2 use {rc, rsn?}.
  * An absent or zero rc means success.
@@ -7,35 +7,7 @@
 import { VERIFY_CODES, type VerifyCode } from '../firmware/verify.ts';
 import { intField, isMap, required, textField, uintField } from './cbor.ts';
 import { errorName, Group, ImgMgmtErr, MgmtErr } from './constants.ts';
-
-export type SmpErrorCode =
-  /** Fewer than 8 bytes: no header. */
-  | 'SHORT_FRAME'
-  /** The header's Data Length promises more bytes than the frame has. */
-  | 'TRUNCATED'
-  /** More bytes than the header's Data Length. */
-  | 'TRAILING_DATA'
-  /** Reserved header bits set: not an SMP frame, or a corrupted one. */
-  | 'BAD_HEADER'
-  | 'BAD_CBOR'
-  /** The body is not a map, or a field is missing or of the wrong type. */
-  | 'BAD_BODY'
-  /** A value that does not fit its header or body field. */
-  | 'BAD_FIELD'
-  /** The ATT MTU leaves no room for any data in a write. */
-  | 'MTU_TOO_SMALL'
-  /** The SMP packet size leaves no room for image data. */
-  | 'PACKET_TOO_SMALL';
-
-export class SmpError extends Error {
-  constructor(
-    readonly code: SmpErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SmpError';
-  }
-}
+import { SmpError } from './smp-error.ts';
 
 /** An error reported by the device. group is null for an SMP-level (mcumgr_err_t) rc. */
 export interface RemoteError {

@@ -10,7 +10,7 @@
  */
 import { decodeBody, encodeBody, type SmpBody } from './cbor.ts';
 import { SMP_HEADER_SIZE } from './constants.ts';
-import { SmpError } from './errors.ts';
+import { SmpError } from './smp-error.ts';
 
 export interface SmpHeader {
   /** Header Ver bits: 0 legacy, 1 SMP version 2 (our default), 2 and 3 reserved. Responses echo the request's. */

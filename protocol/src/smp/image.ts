@@ -6,7 +6,8 @@
  */
 import { boolField, bytesField, isMap, required, textField, uintField, type SmpBody } from './cbor.ts';
 import { Group, ImageCmd, Op } from './constants.ts';
-import { readError, SmpError, type Reply } from './errors.ts';
+import { readError, type Reply } from './errors.ts';
+import { SmpError } from './smp-error.ts';
 import { encodeSmp } from './frame.ts';
 import type { ImageVersion } from '../firmware/version.ts';
 

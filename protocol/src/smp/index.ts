@@ -15,10 +15,8 @@ export {
   imageRefusal,
   readError,
   refusalCode,
-  SmpError,
   type RemoteError,
   type Reply,
-  type SmpErrorCode,
 } from './errors.ts';
 export {
   decodeHeader,
@@ -65,3 +63,4 @@ export {
   type McumgrParams,
   type ResetRequest,
 } from './os.ts';
+export { SmpError, type SmpErrorCode } from './smp-error.ts';

@@ -9,7 +9,7 @@
  */
 import { bstrHeaderSize, encodeBody } from './cbor.ts';
 import { SMP_HEADER_SIZE } from './constants.ts';
-import { SmpError } from './errors.ts';
+import { SmpError } from './smp-error.ts';
 import { uploadRequestBody, type UploadRequest } from './image.ts';
 
 export const ATT_WRITE_OVERHEAD = 3;

@@ -2,7 +2,7 @@
 import { access, chmod, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import {
   CliFailure,
   ExitCode,

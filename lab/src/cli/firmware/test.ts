@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import { formatSummary, runReleaseSuite, SuiteError, type ReleaseSuiteOptions } from '../../suite/index.ts';
 import {
   CliFailure,

@@ -1,7 +1,7 @@
 /** `switchfleet firmware verify`: the same verifyImage the gateway and the switch run, with a summary. */
 import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import { decodeProgram, formatFault } from '@switchfleet/firmware-sim';
 import {
   CliFailure,

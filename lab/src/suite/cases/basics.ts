@@ -3,7 +3,7 @@
  * boots and advertises, it obeys on/off/press with the relay doing what was commanded, it keeps its
  * state across reboot and power loss, and it reports its battery truthfully.
  */
-import * as firmware from '@switchfleet/protocol/firmware/index';
+import * as firmware from '@switchfleet/protocol/firmware';
 import { Rng } from '@switchfleet/firmware-sim';
 import { defineCase } from '../case.ts';
 import { bootTrouble, describeBoot } from '../lab.ts';

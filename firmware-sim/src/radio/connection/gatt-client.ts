@@ -4,7 +4,7 @@
  * answers (with an empty value), an ATT error on a write or a notify subscription never answers,
  * and a peer that stops answering blocks the link's queue for good.
  */
-import type { RadioDevice } from './device.ts';
+import type { RadioDevice } from '../device.ts';
 import { CCCD_UUID, notifiable } from './gatt-table.ts';
 import type { Link } from './link.ts';
 import type { Emit, LinkLayer } from './link-layer.ts';

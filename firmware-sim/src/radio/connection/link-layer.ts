@@ -2,13 +2,13 @@
  * The adapter's connections: the connect queue, connection slots, ATT pacing, supervision
  * timeouts and notifications from devices. Emits noble's bindings events through `emit`.
  */
-import type { Clock, TimerHandle } from '../clock.ts';
-import type { Rng } from '../rng.ts';
-import type { RadioDevice } from './device.ts';
+import type { Clock, TimerHandle } from '../../clock.ts';
+import type { Rng } from '../../rng.ts';
+import type { RadioDevice } from '../device.ts';
 import { GattTable } from './gatt-table.ts';
 import { HciError, HciStatus } from './hci.ts';
 import { type AttExchange, Link, type LinkLoss } from './link.ts';
-import type { ResolvedRadioOptions } from './options.ts';
+import type { ResolvedRadioOptions } from '../options.ts';
 
 export type Emit = (event: string, ...args: unknown[]) => void;
 

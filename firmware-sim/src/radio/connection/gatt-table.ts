@@ -4,7 +4,7 @@
  * a Client Characteristic Configuration descriptor (0x2902). Built per link, at connection time,
  * so a device whose firmware changed its services shows the new table on the next connection.
  */
-import type { GattCharacteristic, GattService } from './device.ts';
+import type { GattCharacteristic, GattService } from '../device.ts';
 
 export const CCCD_UUID = '2902';
 

@@ -4,8 +4,8 @@
  * way, so a request the peer never answers blocks every later one on that link: noble has no ATT
  * timeout, and neither does this simulation.
  */
-import type { TimerHandle } from '../clock.ts';
-import type { RadioDevice } from './device.ts';
+import type { TimerHandle } from '../../clock.ts';
+import type { RadioDevice } from '../device.ts';
 import type { GattTable } from './gatt-table.ts';
 
 /** One ATT exchange; run() happens when the answer would arrive and returns 'stall' if none comes. */
