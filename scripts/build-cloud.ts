@@ -1,6 +1,7 @@
 /**
  * `npm run build`: the cloud alone (run-cloud.ts) as files plain `node` runs, with neither tsx nor
- * esbuild at run time, in dist/cloud/ (or the folder given as the first argument):
+ * esbuild at run time, in dist/cloud/ (or the folder given as the first argument, which must lie below
+ * the repository for the npm imports to resolve):
  *
  *   cloud.mjs          the entry (dist-cloud/entry.ts): cloud and REST API, our workspace packages inside
  *   ingest-worker.mjs  the ingest worker thread (cloud/src/ingest/worker.ts), which cloud.mjs hands the cloud
