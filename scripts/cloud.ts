@@ -1,35 +1,8 @@
 /**
- * `npm run cloud`: the cloud alone (database, broker or a link to an external one, ingest, commands,
- * schedules and the REST API), configured by the environment as the README's settings table says and
- * nothing simulated beside it: what an operator runs, one process per instance, behind mosquitto and
- * PostgreSQL when there are several. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+ * `npm run cloud`: the cloud alone (run-cloud.ts) from its TypeScript sources under tsx, its ingest
+ * worker bundled from worker.ts at start.
  */
-import { cloudSettings, createCloud, parseConfig } from '@switchfleet/cloud';
-import { buildApi } from '@switchfleet/mobile-api';
-import { redactUrl } from '@switchfleet/protocol';
-import { launcherLogger } from './launcher-log.ts';
-import { stopOnSignals } from './stop-on-signals.ts';
+import { sourceIngestWorker } from '@switchfleet/cloud';
+import { runCloud } from './run-cloud.ts';
 
-const config = parseConfig(process.env);
-const log = launcherLogger(config.logLevel, 'json');
-if (config.jwtSecretGenerated) {
-  // Each instance would sign with its own key and refuse the others' tokens.
-  log.warn('JWT_SECRET is not set: tokens are signed with a random key of this process alone');
-}
-
-const cloud = await createCloud({ ...cloudSettings(config), logger: log.child({ part: 'cloud' }) });
-const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
-await api.listen({ port: config.port, host: config.host });
-
-const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-process.stdout.write(`switchfleet cloud is running
-  REST API      ${base}   (OpenAPI UI ${base}/docs)
-  MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}
-  database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
-  instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}
-`);
-
-stopOnSignals(log, async () => {
-  await api.close();
-  await cloud.close();
-});
+await runCloud(process.env, sourceIngestWorker);

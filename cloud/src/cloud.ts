@@ -31,6 +31,7 @@ import { GatewayService } from './devices/gateways.ts';
 import { HealthService } from './devices/health.ts';
 import { HomeService } from './accounts/homes.ts';
 import { INGEST_FILTERS, IngestService } from './ingest/ingest.ts';
+import { sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entry.ts';
 
 /** Longest pause between two looks for switches not heard for DEVICE_OFFLINE_AFTER_S. */
 const OFFLINE_SWEEP_MAX_MS = 30_000;
@@ -82,6 +83,11 @@ export interface CloudConfig {
   deviceOfflineAfterMs?: number | undefined;
   /** How many switches one gateway may have registered; default DEFAULT_GATEWAY_MAX_DEVICES. */
   gatewayMaxDevices?: number | undefined;
+  /**
+   * The ingest worker's module (ingest/worker-entry.ts): the built cloud passes its prebuilt file;
+   * default sourceIngestWorker, worker.ts bundled at run time, for a cloud running from its sources.
+   */
+  ingestWorker?: IngestWorkerEntry | undefined;
 }
 
 export interface CloudServices {
@@ -140,7 +146,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
 
   try {
     // Booted first: loading the worker takes most of a second, which opening the database hides.
-    const ingest = new IngestService(logger);
+    const ingest = new IngestService(logger, config.ingestWorker ?? sourceIngestWorker);
     // Ends the worker should the cloud not come up; once started, it stops in its place below.
     cleanups.push(() => ingest.stop());
     const database =

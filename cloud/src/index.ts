@@ -42,6 +42,7 @@ export {
 } from './commands/commands.ts';
 export { isTerminal, type CommandRecord, type CommandRowStatus } from './commands/record.ts';
 export { IngestService, INGEST_FILTERS, type IngestStats } from './ingest/ingest.ts';
+export { prebuiltIngestWorker, sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entry.ts';
 export { HealthService, type HealthReport } from './devices/health.ts';
 export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './accounts/demo.ts';
 export { writeMosquittoFiles, cloudAccountFromUrl, type MosquittoFilesResult } from './broker/mosquitto-files.ts';

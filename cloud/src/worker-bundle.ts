@@ -4,7 +4,8 @@
  * vitest transforms in its own way), and loading TypeScript through tsx's API inside the worker took
  * about a second per start, most of it in the loader's round trips for every module. esbuild bundles
  * our own sources (the workspace packages included) in some tens of milliseconds; npm packages stay
- * imports and load natively.
+ * imports and load natively. Only a cloud running from its sources bundles so (ingest/worker-entry.ts,
+ * which loads this module on demand); the built cloud ships its worker prebuilt and never loads esbuild.
  *
  * The bundle never touches the disk: the worker loads it from a data: URL. A data: module can import
  * only built-in modules and absolute URLs (Node's ESM resolution has no base to resolve a bare name

@@ -13,6 +13,7 @@ import { forgetGatewaySeq } from './sql.ts';
 import { IngestThread, type WorkerStart } from './thread.ts';
 import type { AppliedMessage } from './messages.ts';
 import type { IngestStats } from './pipeline.ts';
+import type { IngestWorkerEntry } from './worker-entry.ts';
 import type { Db } from '../db/database.ts';
 import type { CloudMetrics } from '../metrics.ts';
 
@@ -72,11 +73,15 @@ export class IngestService {
 
   /**
    * Boots the worker at once (it takes most of a second); `start` hands it its settings once the
-   * database and the broker are up.
+   * database and the broker are up. `entry` names the worker's module (worker-entry.ts).
    */
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    entry: IngestWorkerEntry,
+  ) {
     this.#thread = IngestThread.boot({
       logger,
+      entry,
       host: {
         counts: (counts) => {
           for (const [kind, outcome, n] of counts) this.count(kind, outcome, n);

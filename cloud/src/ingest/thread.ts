@@ -4,16 +4,17 @@
  * only sees its counts, its logs, the statuses and command results it hands over in arrival order
  * (answered with `applied` once done, so the worker's order holds), and the health snapshots.
  *
- * The worker runs a bundle of worker.ts (worker-bundle.ts); loading it still takes a few
- * hundred milliseconds, so the cloud boots it first and starts it once database and broker are up.
+ * The worker runs the module its entry names (worker-entry.ts: bundled from the sources at run time,
+ * or prebuilt); loading it still takes a few hundred milliseconds, so the cloud boots it first and
+ * starts it once database and broker are up.
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { GatewayHealth } from '@switchfleet/protocol';
 import type { ClientLogger } from '../broker/client.ts';
-import { workerBundle } from '../worker-bundle.ts';
 import type { SharedDatabase } from '../db/database.ts';
 import type { AppliedMessage } from './messages.ts';
 import type { IngestStats } from './pipeline.ts';
+import type { IngestWorkerEntry } from './worker-entry.ts';
 
 export interface WorkerStart {
   mqtt: {
@@ -58,6 +59,8 @@ export interface IngestHost {
 
 export interface IngestThreadOptions {
   host: IngestHost;
+  /** The worker's module (worker-entry.ts), asked for once: restarted workers run the same one. */
+  entry: IngestWorkerEntry;
   logger: ClientLogger & { error(fields: object, message: string): void };
   /** Pause before a worker that died is started again; default 1000 ms. */
   restartMs?: number;
@@ -182,15 +185,12 @@ class Booted {
   }
 }
 
-/** The worker's module: a bundle of worker.ts. */
-const ENTRY = new URL('./worker.ts', import.meta.url);
-
 /**
  * The ingest worker as a lasting service: `boot` at once, `start` when the cloud is ready, and from
  * then on a worker that dies is logged and started again after `restartMs`.
  */
 export class IngestThread {
-  /** The running worker, once its bundle is built. */
+  /** The running worker, once its module is at hand. */
   #current: Booted | undefined;
   readonly #booting: Promise<Booted>;
   #stopping = false;
@@ -200,8 +200,8 @@ export class IngestThread {
   #config: (() => Promise<WorkerStart>) | undefined;
 
   private constructor(private readonly options: IngestThreadOptions) {
-    this.#booting = workerBundle(ENTRY).then((entry) => (this.#current = new Booted(options, entry)));
-    // Awaited by start or stop; a build that fails is reported there, not as an unhandled rejection.
+    this.#booting = options.entry().then((entry) => (this.#current = new Booted(options, entry)));
+    // Awaited by start or stop; an entry that fails is reported there, not as an unhandled rejection.
     this.#booting.catch(() => {});
   }
 
