@@ -6,6 +6,7 @@
  */
 import { cloudSettings, createCloud, parseConfig } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
+import { LabReleaseSuite } from '@switchfleet/lab/release-suite';
 import { redactUrl } from '@switchfleet/protocol';
 import { launcherLogger } from './launcher-log.ts';
 import { stopOnSignals } from './stop-on-signals.ts';
@@ -17,7 +18,10 @@ if (config.jwtSecretGenerated) {
   log.warn('JWT_SECRET is not set: tokens are signed with a random key of this process alone');
 }
 
-const cloud = await createCloud({ ...cloudSettings(config), logger: log.child({ part: 'cloud' }) });
+// The lab's release suite, in a child process per run (the cloud itself never imports the lab); the
+// adapter alone is loaded here, not the lab's simulators.
+const releaseSuite = new LabReleaseSuite();
+const cloud = await createCloud({ ...cloudSettings(config), releaseSuite, logger: log.child({ part: 'cloud' }) });
 const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
 await api.listen({ port: config.port, host: config.host });
 
