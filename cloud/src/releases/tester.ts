@@ -20,6 +20,12 @@ export interface TesterTiming {
   pollMs?: number;
 }
 
+interface RunInputs {
+  image: Buffer;
+  previous: Buffer | undefined;
+  trustedKeys: string[];
+}
+
 export const TESTER_DEFAULTS = { timeoutMs: 10 * 60_000, leaseMs: 30_000, pollMs: 5_000 } as const;
 
 export class ReleaseTester {
@@ -83,6 +89,9 @@ export class ReleaseTester {
   private async runOne(run: ClaimedRun): Promise<void> {
     const { queue, owner, logger } = this.deps;
     const log = logger.child({ releaseId: run.releaseId, version: run.version, attempt: run.attempt });
+    // Outside the verdict: a database that cannot hand over the inputs is not the image's fault. The
+    // error ends this drain; the lease runs out and the release is claimed again.
+    const inputs = await this.inputs(run);
     const abort = new AbortController();
     const onStop = () => abort.abort(this.#stopping.signal.reason);
     this.#stopping.signal.addEventListener('abort', onStop, { once: true });
@@ -98,7 +107,7 @@ export class ReleaseTester {
     log.info('release test run started');
     let outcome: RunOutcome;
     try {
-      const result = await this.suite(run, abort.signal);
+      const result = await this.suite(run, inputs, abort.signal);
       outcome = judge(result);
     } catch (e) {
       outcome = {
@@ -122,14 +131,19 @@ export class ReleaseTester {
     else log.warn('release test result dropped: the lease was lost to another instance');
   }
 
-  /** The suite's run, bounded by the timeout even if the adapter ignores it. */
-  private async suite(run: ClaimedRun, signal: AbortSignal): Promise<SuiteRunResult> {
-    const { queue, keys, suite } = this.deps;
+  private async inputs(run: ClaimedRun): Promise<RunInputs> {
+    const { queue, keys } = this.deps;
     const [image, previous, trusted] = await Promise.all([
       queue.image(run.sha256),
       queue.previous(run),
       keys.trusted(),
     ]);
+    return { image, previous, trustedKeys: trusted.map((k) => k.publicKeyPem) };
+  }
+
+  /** The suite's run, bounded by the timeout even if the adapter ignores it. */
+  private async suite(run: ClaimedRun, inputs: RunInputs, signal: AbortSignal): Promise<SuiteRunResult> {
+    const { image, previous, trustedKeys } = inputs;
     const timeoutMs = this.#timing.timeoutMs;
     // The cloud's own bound, should the adapter not keep to the limit it is given: at the limit the
     // run is told to stop and the cloud stops waiting for it.
@@ -144,9 +158,9 @@ export class ReleaseTester {
       if (runSignal.aborted) stop();
       runSignal.addEventListener('abort', stop, { once: true });
     });
-    const running = suite.run(image, {
+    const running = this.deps.suite.run(image, {
       hardwareId: run.hardwareId,
-      trustedKeys: trusted.map((k) => k.publicKeyPem),
+      trustedKeys,
       ...(previous ? { previous } : {}),
       signal: runSignal,
       timeoutMs,
