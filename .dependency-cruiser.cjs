@@ -16,7 +16,8 @@ const PRODUCTS = {
   gateway: ['protocol'],
   cloud: ['protocol'],
   'mobile-api': ['protocol', 'cloud'],
-  lab: ['protocol', 'firmware-sim', 'gateway'],
+  // lab implements the cloud's release-suite port (types only: rule lab-uses-cloud-types-only).
+  lab: ['protocol', 'firmware-sim', 'gateway', 'cloud'],
 };
 const PRODUCT_NAMES = Object.keys(PRODUCTS);
 
@@ -113,6 +114,13 @@ const config = {
       comment: 'shipped code never reaches the processes, the test kit, the benchmarks or the end-to-end tests',
       from: { path: `${folders(PRODUCT_NAMES)}src/` },
       to: { path: folders(TOOLING_NAMES) },
+    },
+    {
+      name: 'lab-uses-cloud-types-only',
+      severity: 'error',
+      comment: "the lab implements the cloud's ports; running the cloud's code is the composing process's job",
+      from: { path: '^lab/src/' },
+      to: { path: '^cloud/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'mobile-api-uses-cloud-public-api',

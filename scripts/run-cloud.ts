@@ -6,7 +6,13 @@
  * where the ingest worker comes from: `npm run cloud` (cloud.ts, from the sources) and the built
  * `dist/cloud/cloud.mjs` (cloud-dist.ts, its worker prebuilt beside it).
  */
-import { cloudSettings, createCloud, parseConfig, type IngestWorkerEntry } from '@switchfleet/cloud';
+import {
+  cloudSettings,
+  createCloud,
+  parseConfig,
+  type IngestWorkerEntry,
+  type ReleaseSuitePort,
+} from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { redactUrl } from '@switchfleet/protocol';
 import { launcherLogger } from './launcher-log.ts';
@@ -14,8 +20,9 @@ import { stopOnSignals } from './stop-on-signals.ts';
 
 export async function runCloud(
   env: Readonly<Record<string, string | undefined>>,
-  ingestWorker: IngestWorkerEntry,
+  parts: { ingestWorker: IngestWorkerEntry; releaseSuite?: ReleaseSuitePort },
 ): Promise<void> {
+  const { ingestWorker, releaseSuite } = parts;
   const config = parseConfig(env);
   const log = launcherLogger(config.logLevel, 'json');
   if (config.jwtSecretGenerated) {
@@ -23,7 +30,12 @@ export async function runCloud(
     log.warn('JWT_SECRET is not set: tokens are signed with a random key of this process alone');
   }
 
-  const cloud = await createCloud({ ...cloudSettings(config), ingestWorker, logger: log.child({ part: 'cloud' }) });
+  const cloud = await createCloud({
+    ...cloudSettings(config),
+    ingestWorker,
+    releaseSuite,
+    logger: log.child({ part: 'cloud' }),
+  });
   const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
   await api.listen({ port: config.port, host: config.host });
 

@@ -13,9 +13,11 @@ import {
   writeMosquittoFiles,
   type Cloud,
   type DemoAccount,
+  type ReleaseSuitePort,
 } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { createSimRadio, type SimRadio, type SimRadioOptions } from '@switchfleet/firmware-sim';
+import { LabReleaseSuite } from '@switchfleet/lab/release-suite';
 import {
   createGateway,
   loadNoble,
@@ -59,6 +61,8 @@ export interface SystemOptions {
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
   logger?: Logger;
+  /** Runs the release suite on uploaded releases; default the lab's, in a child process per run. */
+  releaseSuite?: ReleaseSuitePort;
 }
 
 export interface System {
@@ -83,6 +87,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
     deviceOfflineAfterMs: options.deviceOfflineAfterMs,
     gatewayMaxDevices: options.gatewayMaxDevices,
+    releaseSuite: options.releaseSuite ?? new LabReleaseSuite(),
     logger: log.child({ part: 'cloud' }),
   });
   const demo = await ensureDemo(cloud.services, {

@@ -32,13 +32,16 @@ import { HealthService } from './devices/health.ts';
 import { HomeService } from './accounts/homes.ts';
 import { INGEST_FILTERS, IngestService } from './ingest/ingest.ts';
 import { sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entry.ts';
+import { createReleases, type ReleaseOptions } from './releases/index.ts';
+import type { ReleaseService } from './releases/releases.ts';
+import type { SigningKeyService } from './releases/keys.ts';
 
 /** Longest pause between two looks for switches not heard for DEVICE_OFFLINE_AFTER_S. */
 const OFFLINE_SWEEP_MAX_MS = 30_000;
 /** How often ended rate-limit windows are deleted (a window is minutes long; rows are tiny). */
 const RATE_LIMIT_PRUNE_MS = 60_000;
 
-export interface CloudConfig {
+export interface CloudConfig extends Omit<ReleaseOptions, 'instanceId'> {
   /** PGlite directory. With neither dataDir nor databaseUrl the database lives in memory. */
   dataDir?: string | undefined;
   /** PostgreSQL URL; takes precedence over dataDir. */
@@ -103,6 +106,8 @@ export interface CloudServices {
   commands: CommandService;
   ingest: IngestService;
   health: HealthService;
+  signingKeys: SigningKeyService;
+  releases: ReleaseService;
 }
 
 export interface BrokerInfo {
@@ -272,6 +277,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
     const rateLimits = new RateLimitService(db);
     cleanups.push(rateLimits.startPruning(RATE_LIMIT_PRUNE_MS, logger));
+    const releases = await createReleases(db, config, logger);
+    cleanups.push(releases.start());
     const health = new HealthService({
       database,
       gateways,
@@ -296,6 +303,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         ingest,
         health,
         shadows,
+        signingKeys: releases.signingKeys,
+        releases: releases.releases,
       },
       metrics,
       events: bus,

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from './errors.ts';
+import { DEFAULT_HARDWARE_MODELS, DEFAULT_RELEASE_MAX_BYTES } from './releases/index.ts';
 
 export interface AppConfig {
   /** postgres:// URL; when set the cloud uses PostgreSQL instead of PGlite. */
@@ -43,6 +44,10 @@ export interface AppConfig {
   deviceOfflineAfterMs: number;
   /** How many switches one gateway may have registered (GATEWAY_MAX_DEVICES, default 256). */
   gatewayMaxDevices: number;
+  /** Largest firmware image an upload may have (RELEASE_MAX_BYTES, default 1 MiB). */
+  releaseMaxBytes: number;
+  /** Hardware ids releases may be built for (HARDWARE_MODELS, comma-separated; default the simulator's). */
+  hardwareModels: string[];
 }
 
 /** Part of an MQTT client id: MQTT 3.1.1 §3.1.3.1 only promises 23 characters, brokers take more; kept short and plain. */
@@ -122,6 +127,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     }
     return n;
   };
+  const modelsText = read('HARDWARE_MODELS');
+  const hardwareModels =
+    modelsText === undefined ? [...DEFAULT_HARDWARE_MODELS] : modelsText.split(',').map((m) => m.trim());
+  if (hardwareModels.some((m) => !/^[A-Za-z0-9._-]{1,64}$/.test(m))) {
+    issues.push({
+      variable: 'HARDWARE_MODELS',
+      message: 'must be hardware ids separated by commas, each 1-64 characters of A-Z, a-z, 0-9, ., _ and -',
+    });
+  }
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
     issues.push({ variable: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
@@ -144,6 +158,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     // A week at most: past it a switch that is gone would still show online for days.
     deviceOfflineAfterMs: whole('DEVICE_OFFLINE_AFTER_S', DEFAULT_DEVICE_OFFLINE_AFTER_S, 1, 7 * 24 * 3600) * 1000,
     gatewayMaxDevices: whole('GATEWAY_MAX_DEVICES', DEFAULT_GATEWAY_MAX_DEVICES, 1, 100_000),
+    // The images are kept in the database: 64 MiB is far past any switch's flash slot.
+    releaseMaxBytes: whole('RELEASE_MAX_BYTES', DEFAULT_RELEASE_MAX_BYTES, 1024, 64 * 1024 * 1024),
+    hardwareModels,
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
@@ -161,5 +178,7 @@ export function cloudSettings(config: AppConfig) {
     sharedGroup: config.sharedGroup,
     deviceOfflineAfterMs: config.deviceOfflineAfterMs,
     gatewayMaxDevices: config.gatewayMaxDevices,
+    releaseMaxBytes: config.releaseMaxBytes,
+    hardwareModels: config.hardwareModels,
   };
 }

@@ -47,3 +47,22 @@ export { HealthService, type HealthReport } from './devices/health.ts';
 export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './accounts/demo.ts';
 export { writeMosquittoFiles, cloudAccountFromUrl, type MosquittoFilesResult } from './broker/mosquitto-files.ts';
 export { mosquittoListeners, mosquittoSettings, MOSQUITTO_FILES } from './broker/mosquitto-settings.ts';
+export {
+  DEFAULT_HARDWARE_MODELS,
+  DEFAULT_RELEASE_MAX_BYTES,
+  RELEASE_ERROR_STATUS,
+  ReleaseError,
+  ReleaseService,
+  SigningKeyService,
+  TESTER_DEFAULTS,
+  type ImageDefectCode,
+  type Release,
+  type ReleaseErrorCode,
+  type ReleaseOptions,
+  type ReleaseReport,
+  type ReleaseSuitePort,
+  type SigningKey,
+  type SuiteCaseResult,
+  type SuiteRunOptions,
+  type SuiteRunResult,
+} from './releases/index.ts';

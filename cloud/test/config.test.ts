@@ -18,6 +18,8 @@ describe('parseConfig', () => {
       jwtSecretGenerated: true,
       deviceOfflineAfterMs: 900_000,
       gatewayMaxDevices: 256,
+      releaseMaxBytes: 1024 * 1024,
+      hardwareModels: ['sf-sw1-r1'],
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
@@ -37,6 +39,8 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'debug',
       DEVICE_OFFLINE_AFTER_S: '60',
       GATEWAY_MAX_DEVICES: '12',
+      RELEASE_MAX_BYTES: '2097152',
+      HARDWARE_MODELS: 'sf-sw1-r1, sf-sw2-r1',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@127.0.0.1:5432/db',
@@ -51,6 +55,8 @@ describe('parseConfig', () => {
       logLevel: 'debug',
       deviceOfflineAfterMs: 60_000,
       gatewayMaxDevices: 12,
+      releaseMaxBytes: 2 * 1024 * 1024,
+      hardwareModels: ['sf-sw1-r1', 'sf-sw2-r1'],
     });
   });
 
@@ -79,6 +85,7 @@ describe('parseConfig', () => {
       'PORT',
     ]);
     expect((error as ConfigError).message).toContain('MQTT_PORT: "abc" is not a port number');
+    expect(() => parseConfig({ HARDWARE_MODELS: 'sf-sw1-r1,,x y' })).toThrow(/HARDWARE_MODELS: must be hardware ids/);
   });
 
   it('refuses a device offline time or cap that is not a positive whole number in range', () => {
@@ -87,6 +94,7 @@ describe('parseConfig', () => {
       ['DEVICE_OFFLINE_AFTER_S', '1.5'],
       ['GATEWAY_MAX_DEVICES', '-1'],
       ['GATEWAY_MAX_DEVICES', '1000000'],
+      ['RELEASE_MAX_BYTES', '10'],
     ] as const;
     for (const [variable, value] of bad) {
       const message = new RegExp(`${variable}: .* is not a whole number`);

@@ -10,8 +10,10 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -315,6 +317,94 @@ export const scheduleRuns = pgTable(
   (t) => [primaryKey({ columns: [t.scheduleId, t.occurrenceAt] })],
 );
 
+/**
+ * Raw bytes. PGlite hands bytea back as a Uint8Array, node-postgres as a Buffer; services see a Buffer.
+ */
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+});
+
+/**
+ * The fleet's trusted release signing keys. The id is MCUboot's IMAGE_TLV_KEYHASH of the key (sha256 of
+ * the DER SubjectPublicKeyInfo, as imgtool hashes an Ed25519 key), hex: an image names its key by it.
+ * A revoked key stays listed, so an image signed by it is told apart from one by a stranger.
+ */
+export const signingKeys = pgTable('signing_keys', {
+  id: text('id').primaryKey(),
+  publicKeyPem: text('public_key_pem').notNull(),
+  label: text('label').notNull(),
+  addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+/** Image bytes, content-addressed: the key is the sha256 of the whole file, hex. */
+export const releaseImages = pgTable('release_images', {
+  sha256: text('sha256').primaryKey(),
+  bytes: bytea('bytes').notNull(),
+  size: integer('size').notNull(),
+});
+
+export const releaseStates = ['testing', 'passed', 'failed', 'revoked'] as const;
+export type ReleaseState = (typeof releaseStates)[number];
+
+/**
+ * A firmware release, and the queue its tests run from: a release in `testing` is waiting or being
+ * run. An instance claims it by setting the lease (owner and until) under FOR UPDATE SKIP LOCKED and
+ * keeps the lease alive while the suite runs; a lease that ran out belongs to an instance that died,
+ * and the release is claimed again.
+ */
+export const releases = pgTable(
+  'releases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    version: text('version').notNull(),
+    hardwareId: text('hardware_id').notNull(),
+    sha256: text('sha256')
+      .notNull()
+      .unique()
+      .references(() => releaseImages.sha256),
+    size: integer('size').notNull(),
+    state: text('state', { enum: releaseStates }).notNull().default('testing'),
+    /** Why the last test run failed (a failed case, a crash, a timeout); null otherwise. */
+    reason: text('reason'),
+    keyId: text('key_id').notNull(),
+    notes: text('notes'),
+    createdAt: createdAt(),
+    /** Who uploaded it (the operator's id), when known. */
+    createdBy: text('created_by'),
+    testAttempts: integer('test_attempts').notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('releases_hardware_idx').on(t.hardwareId),
+    index('releases_testing_idx').on(t.createdAt).where(sql`${t.state} = 'testing'`),
+    check('releases_state_check', sql`${t.state} in ('testing', 'passed', 'failed', 'revoked')`),
+  ],
+);
+
+/** One suite run's result, bound to the image it ran on (sha256) and the suite's version. */
+export const releaseReports = pgTable(
+  'release_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    sha256: text('sha256').notNull(),
+    suiteVersion: text('suite_version').notNull(),
+    outcome: text('outcome', { enum: ['passed', 'failed'] }).notNull(),
+    cases: jsonb('cases').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('release_reports_release_idx').on(t.releaseId, t.createdAt),
+    check('release_reports_outcome_check', sql`${t.outcome} in ('passed', 'failed')`),
+  ],
+);
+
 export const schema = {
   users,
   homes,
@@ -329,5 +419,9 @@ export const schema = {
   refreshTokens,
   schedules,
   scheduleRuns,
+  signingKeys,
+  releaseImages,
+  releases,
+  releaseReports,
 };
 export type Schema = typeof schema;

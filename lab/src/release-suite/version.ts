@@ -1,0 +1,16 @@
+/**
+ * The suite's version as a report records it: the lab package's version and a digest of its case
+ * list, so a report says which suite, with which cases, passed the image.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { caseNames } from '../suite/run.ts';
+
+export async function suiteVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  const cases = caseNames();
+  const digest = createHash('sha256').update(cases.join('\n')).digest('hex').slice(0, 12);
+  return `switchfleet-lab ${pkg.version} (${cases.length} cases ${digest})`;
+}
