@@ -8,7 +8,7 @@ import { redactUrl } from '@switchfleet/protocol';
 import { parseLauncherConfig } from './launcher-config.ts';
 import { launcherLogger } from './launcher-log.ts';
 import { stopOnSignals } from './stop-on-signals.ts';
-import { startPlainBroker } from './plain-broker.ts';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 import { startSystem } from './system.ts';
 
 const config = parseConfig(process.env);

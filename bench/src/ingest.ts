@@ -15,12 +15,12 @@ import mqtt from 'mqtt';
 import { encodePayload, topicFor } from '@switchfleet/protocol';
 import { createCloud } from '@switchfleet/cloud';
 import { writeDeviceReports, type ReportRow } from '@switchfleet/cloud/ingest/sql';
-import { scratchDatabase } from '@switchfleet/cloud/testing/database';
-import { household, randomAddress } from '@switchfleet/cloud/testing/harness';
-import { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
+import { scratchDatabase } from '@switchfleet/testkit/database';
+import { household, randomAddress } from '@switchfleet/testkit/cloud';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { benchConfig } from './config.ts';
 import { percentile, type Benchmark } from './harness.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 /**
  * Messages per run: a sustained rate, so long enough that the end of a run weighs little. The ingest's
