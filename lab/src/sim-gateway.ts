@@ -87,8 +87,9 @@ export async function startSimGateway(options: SimGatewayOptions): Promise<SimGa
     await current.start();
   };
   let noble: Awaited<ReturnType<typeof loadNoble>>;
-  let config = configFor(dataDir);
+  let config: GatewayConfig;
   try {
+    config = configFor(dataDir);
     noble = await loadNoble(radio.bindings);
     await startOn(config);
   } catch (err) {
