@@ -21,6 +21,7 @@ import { startPlainBroker } from '@switchfleet/testkit/broker';
 import { watchMqtt } from '@switchfleet/testkit/mqtt';
 import { eventually } from '@switchfleet/testkit/poll';
 import { startSimGateway } from '../../src/sim-gateway.ts';
+import { FAST_GATEWAY } from './fast-gateway.ts';
 import { startProxy, type TcpProxy } from './proxy.ts';
 
 export interface Bench {
@@ -103,20 +104,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     switches: options.switches ?? [{}],
     mqtt: { url: uplink.url, username: gatewayId, password: 'test-secret' },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    config: {
-      ble: {
-        connectMs: 1000,
-        discoverMs: 1000,
-        readMs: 500,
-        writeMs: 500,
-        responseMs: 500,
-        idleMs: 200,
-        interviewRetryMs: 200,
-      },
-      availability: { offlineAfterMs: 1000 },
-      commands: { retryBaseMs: 20, retryMaxMs: 100 },
-      logLevel: 'silent',
-    },
+    config: { ...FAST_GATEWAY, availability: { offlineAfterMs: 1000 } },
     overrides: options.gateway ?? {},
     log: options.log ?? pino({ level: process.env.DBG_LOG ?? 'silent' }),
   });
