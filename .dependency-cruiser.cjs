@@ -34,29 +34,6 @@ const TOOLING = {
 const LAYERS = { ...PRODUCTS, ...TOOLING };
 const TOOLING_NAMES = Object.keys(TOOLING);
 
-/**
- * TEMPORARY (delete at merge, once these tests live in lab/test): gateway tests that still drive the
- * gateway against the simulator. Each entry lets exactly these files import one more workspace.
- */
-const TEMPORARY_EXCEPTIONS = [
-  {
-    name: 'gateway-tests-moving-to-lab',
-    workspace: 'gateway',
-    alsoImports: ['firmware-sim'],
-    files: [
-      'gateway/test/fixtures/child-gateway.ts',
-      'gateway/test/gateway.test.ts',
-      'gateway/test/harness.ts',
-      'gateway/test/local-ota.test.ts',
-      'gateway/test/ota-bench.test.ts',
-      'gateway/test/ota-check.test.ts',
-      'gateway/test/ota.test.ts',
-      'gateway/test/outbox-outage.test.ts',
-      'gateway/test/switch-generations.test.ts',
-    ],
-  },
-];
-
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const folders = (names) => `^(${names.map(escapeRegExp).join('|')})/`;
 const exactly = (files) => files.map((f) => `^${escapeRegExp(f)}$`);
@@ -73,8 +50,6 @@ function assertAcyclic(layers) {
   for (const name of Object.keys(layers)) visit(name, []);
 }
 assertAcyclic(LAYERS);
-for (const e of TEMPORARY_EXCEPTIONS)
-  assertAcyclic({ ...LAYERS, [e.workspace]: [...LAYERS[e.workspace], ...e.alsoImports] });
 
 function ruleName(workspace, allowed) {
   if (allowed.length === 0) return `${workspace}-imports-no-workspace`;
@@ -83,31 +58,23 @@ function ruleName(workspace, allowed) {
 }
 
 /** A workspace's files import no workspace outside its list (tooling excepted for products: see below). */
-function layerRule(workspace, allowed, fromPathNot) {
+function layerRule(workspace, allowed) {
   const others = workspace in PRODUCTS ? PRODUCT_NAMES : Object.keys(LAYERS);
   const forbidden = others.filter((w) => w !== workspace && !allowed.includes(w));
   return {
     name: ruleName(workspace, allowed),
     severity: 'error',
     comment: `${workspace} may import ${allowed.length ? allowed.join(', ') : 'no workspace of ours'}`,
-    from: { path: `^${escapeRegExp(workspace)}/`, ...(fromPathNot.length ? { pathNot: fromPathNot } : {}) },
+    from: { path: `^${escapeRegExp(workspace)}/` },
     to: { path: folders(forbidden) },
   };
 }
 
-const layerRules = Object.entries(LAYERS).map(([workspace, allowed]) => {
-  const excepted = TEMPORARY_EXCEPTIONS.filter((e) => e.workspace === workspace).flatMap((e) => exactly(e.files));
-  return layerRule(workspace, allowed, excepted);
-});
-const exceptionRules = TEMPORARY_EXCEPTIONS.map((e) => {
-  const rule = layerRule(e.workspace, [...LAYERS[e.workspace], ...e.alsoImports], []);
-  return { ...rule, name: e.name, from: { path: exactly(e.files) } };
-});
+const layerRules = Object.entries(LAYERS).map(([workspace, allowed]) => layerRule(workspace, allowed));
 
 const config = {
   forbidden: [
     ...layerRules,
-    ...exceptionRules,
     {
       name: 'src-imports-no-tooling',
       severity: 'error',
@@ -161,5 +128,5 @@ module.exports = config;
 // For the layering test (manifests against layers). Not enumerable: dependency-cruiser accepts only
 // its own keys in a configuration.
 Object.defineProperty(module.exports, 'layers', {
-  value: { products: PRODUCTS, tooling: TOOLING, temporaryExceptions: TEMPORARY_EXCEPTIONS },
+  value: { products: PRODUCTS, tooling: TOOLING },
 });

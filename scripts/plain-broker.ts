@@ -2,9 +2,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 
 /**
- * A broker without authentication on loopback: the local LAN broker `npm start` offers the gateway's
- * Zigbee2MQTT-style bridge (as a household's mosquitto would be), and a shared broker for benchmarks.
- * Port 0 picks a free one.
+ * An in-process aedes broker without authentication on loopback: a household's LAN broker for the
+ * gateway's Zigbee2MQTT-style bridge (the one `npm start` offers), a stand-in for the cloud's broker
+ * in gateway and lab tests, an external broker for the cloud's tests, and a shared broker for
+ * benchmarks. Port 0 picks a free one; `aedes` is there for tests that watch the broker's events.
  */
 export async function startPlainBroker(
   port = 0,

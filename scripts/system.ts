@@ -16,15 +16,10 @@ import {
   type ReleaseSuitePort,
 } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
-import { createSimRadio, type SimRadio, type SimRadioOptions } from '@switchfleet/firmware-sim';
+import type { SimRadio, SimRadioOptions } from '@switchfleet/firmware-sim';
+import type { Gateway, GatewayConfigInput } from '@switchfleet/gateway';
+import { startSimGateway } from '@switchfleet/lab';
 import { LabReleaseSuite } from '@switchfleet/lab/release-suite';
-import {
-  createGateway,
-  loadNoble,
-  resolveGatewayConfig,
-  type Gateway,
-  type GatewayConfigInput,
-} from '@switchfleet/gateway';
 
 export interface SystemOptions {
   databaseUrl?: string | undefined;
@@ -105,43 +100,37 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     });
   }
 
-  const radio = createSimRadio(options.radio ?? {});
-  for (let i = 0; i < options.switches; i++) radio.addSwitch();
-
-  const gateway = createGateway({
-    config: resolveGatewayConfig(
-      {
-        gatewayId: options.gatewayId,
-        dataDir: options.gatewayDataDir,
-        // The gateway's own account, never the cloud's: the broker's ACL then applies to it.
-        mqtt: {
-          url: options.gatewayMqttUrl ?? cloud.broker.url,
-          username: demo.gateway.gatewayId,
-          password: demo.gateway.secret,
-        },
-        ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
-        logLevel: log.level as 'info',
-      },
-      options.gateway ?? {},
-    ),
-    noble: await loadNoble(radio.bindings),
+  const sim = await startSimGateway({
+    gatewayId: options.gatewayId,
+    radio: options.radio ?? {},
+    switches: options.switches,
+    // The gateway's own account, never the cloud's: the broker's ACL then applies to it.
+    mqtt: {
+      url: options.gatewayMqttUrl ?? cloud.broker.url,
+      username: demo.gateway.gatewayId,
+      password: demo.gateway.secret,
+    },
+    dataDir: options.gatewayDataDir,
+    config: {
+      ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
+      logLevel: log.level as 'info',
+    },
+    overrides: options.gateway ?? {},
     log: log.child({ part: 'gateway', gateway: options.gatewayId }),
   });
-  await gateway.start();
 
   const api = await buildApi({ cloud, jwtSecret: options.jwtSecret, logger: log.child({ part: 'api' }) });
   let closing: Promise<void> | undefined;
   return {
     cloud,
     api,
-    gateway,
-    radio,
+    gateway: sim.gateway,
+    radio: sim.radio,
     demo,
     close() {
       closing ??= (async () => {
         await api.close();
-        await gateway.stop();
-        radio.close();
+        await sim.close();
         await cloud.close();
       })();
       return closing;

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { buildApi } from '@switchfleet/mobile-api';
 import { createCloud } from '@switchfleet/cloud';
-import { scratchDatabase } from '@switchfleet/cloud/testing/database';
-import { connectGateway, household, randomAddress } from '@switchfleet/cloud/testing/harness';
+import { scratchDatabase } from '@switchfleet/testkit/database';
+import { connectGateway, household, randomAddress } from '@switchfleet/testkit/cloud';
 import { benchConfig } from './config.ts';
 import type { Benchmark } from './harness.ts';
 

@@ -14,7 +14,7 @@ import { ZERO_LATENCY } from '@switchfleet/firmware-sim';
 import { startSystem } from '../../scripts/system.ts';
 import { benchConfig } from './config.ts';
 import { percentile, type Benchmark } from './harness.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 const COMMANDS = 2000;
 const WARMUP = 100;

@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -65,31 +64,30 @@ async function child(args: ChildArgs): Promise<void> {
 
 let updates = 0;
 
+const RADIO = { seed: 7, connectLatencyMs: 5, gattLatencyMs: 2, actuationMs: 20, advertisingIntervalMs: 500 };
+const SWITCH_SPECS = Array.from({ length: SWITCHES }, (_, i) => ({ distanceM: 2 + (i % 5) }));
+
 async function runSim(args: ChildArgs): Promise<void> {
-  const { createSimRadio } = await import('@switchfleet/firmware-sim');
-  const radio = createSimRadio({
-    seed: 7,
-    connectLatencyMs: 5,
-    gattLatencyMs: 2,
-    actuationMs: 20,
-    advertisingIntervalMs: 500,
-  });
-  for (let i = 0; i < SWITCHES; i++) radio.addSwitch({ distanceM: 2 + (i % 5) });
-  if (args.gateway) {
-    const { createGateway, loadNoble, resolveGatewayConfig } = await import('@switchfleet/gateway');
-    const pino = (await import('pino')).default;
-    const config = resolveGatewayConfig({
-      gatewayId: args.gatewayId,
-      dataDir: args.dataDir,
-      mqtt: { url: args.brokerUrl, username: args.gatewayId, password: 'bench' },
-      logLevel: 'silent',
-    });
-    const gateway = createGateway({ config, noble: await loadNoble(radio.bindings), log: pino({ level: 'silent' }) });
-    await gateway.start();
-    gateway.deps.registry.onChange(() => {
-      updates += 1;
-    });
+  if (!args.gateway) {
+    const { createSimRadio } = await import('@switchfleet/firmware-sim');
+    const radio = createSimRadio(RADIO);
+    for (const spec of SWITCH_SPECS) radio.addSwitch(spec);
+    return;
   }
+  const { startSimGateway } = await import('@switchfleet/lab/sim-gateway');
+  const pino = (await import('pino')).default;
+  const sim = await startSimGateway({
+    gatewayId: args.gatewayId,
+    radio: RADIO,
+    switches: SWITCH_SPECS,
+    mqtt: { url: args.brokerUrl, username: args.gatewayId, password: 'bench' },
+    dataDir: args.dataDir,
+    config: { logLevel: 'silent' },
+    log: pino({ level: 'silent' }),
+  });
+  sim.gateway.deps.registry.onChange(() => {
+    updates += 1;
+  });
 }
 
 interface Driver {
@@ -130,13 +128,11 @@ const bench: Benchmark = {
   description: `gateway RSS with ${SWITCHES} simulated switches under ${COMMANDS_PER_S} commands/s, and CPU per 100 state updates/s`,
   async run(report) {
     await bundle(fileURLToPath(import.meta.url), CHILD_BUNDLE);
-    const { Aedes } = await import('aedes');
+    const { startPlainBroker } = await import('@switchfleet/testkit/broker');
     const mqtt = (await import('mqtt')).default;
     const { commandRequest, encodePayload, topicFor, decodePayload } = await import('@switchfleet/protocol');
-    const broker = await Aedes.createBroker();
-    const server = createServer(broker.handle);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const broker = await startPlainBroker();
+    const brokerUrl = broker.url;
     const dataDir = mkdtempSync(join(tmpdir(), 'sf-bench-gw-'));
     const gatewayId = 'bench-gw';
     const cloud = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: 'bench-cloud' });
@@ -200,8 +196,7 @@ const bench: Benchmark = {
       report.figure('commands_answered', `${results}/${sent} (${failed} not succeeded)`);
     } finally {
       await cloud.endAsync(true);
-      await new Promise<void>((r) => broker.close(() => r()));
-      await new Promise<void>((r) => server.close(() => r()));
+      await broker.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   },

@@ -15,12 +15,13 @@ import mqtt from 'mqtt';
 import { encodePayload, topicFor } from '@switchfleet/protocol';
 import { createCloud } from '@switchfleet/cloud';
 import { writeDeviceReports, type ReportRow } from '@switchfleet/cloud/report-write';
-import { scratchDatabase } from '@switchfleet/cloud/testing/database';
-import { household, randomAddress } from '@switchfleet/cloud/testing/harness';
-import { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
+import { scratchDatabase } from '@switchfleet/testkit/database';
+import { household, randomAddress } from '@switchfleet/testkit/cloud';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { benchConfig } from './config.ts';
 import { percentile, type Benchmark } from './harness.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
+import { eventually } from '@switchfleet/testkit/poll';
 
 /**
  * Messages per run: a sustained rate, so long enough that the end of a run weighs little. The ingest's
@@ -41,13 +42,8 @@ const WARM_UP = 2000;
 const NAIVE_MESSAGES = 500;
 const SWITCHES = 50;
 
-async function until(probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
+/** Polls every 2 ms: the wait ends a measured interval, so it must notice the end at once. */
+const until = (probe: () => boolean, timeoutMs: number) => eventually(probe, { timeoutMs, intervalMs: 2 });
 
 const bench: Benchmark = {
   name: 'ingest',

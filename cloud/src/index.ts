@@ -2,7 +2,7 @@
 export { createCloud, type Cloud, type CloudConfig, type CloudServices, type BrokerInfo } from './cloud.ts';
 export { cloudSettings, parseConfig, type AppConfig } from './config.ts';
 export * from './errors.ts';
-export type { Database, Db } from './db/database.ts';
+export { rowsOf, type Database, type Db } from './db/database.ts';
 export { openDatabase, type DatabaseOptions } from './db/open.ts';
 export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './accounts/accounts.ts';
 export { HomeService, type Home, type HomeMembership, type Member, type Room } from './accounts/homes.ts';
@@ -45,7 +45,14 @@ export { IngestService, INGEST_FILTERS, type IngestStats } from './ingest/ingest
 export { prebuiltIngestWorker, sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entry.ts';
 export { HealthService, type HealthReport } from './devices/health.ts';
 export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './accounts/demo.ts';
-export { writeMosquittoFiles, cloudAccountFromUrl, type MosquittoFilesResult } from './broker/mosquitto-files.ts';
+export {
+  writeMosquittoFiles,
+  cloudAccountFromUrl,
+  type BrokerAccount,
+  type MosquittoFilesResult,
+} from './broker/mosquitto-files.ts';
+export { hashForMosquitto } from './broker/mosquitto-passwd.ts';
+export { newSecret } from './secrets.ts';
 export { mosquittoListeners, mosquittoSettings, MOSQUITTO_FILES } from './broker/mosquitto-settings.ts';
 export {
   DEFAULT_HARDWARE_MODELS,

@@ -3,13 +3,13 @@ import { EmailTakenError, GatewayExistsError, InvalidInputError, NotFoundError }
 import { ensureDemo } from '../src/accounts/demo.ts';
 import {
   connectGateway,
-  eventually,
   household,
   randomAddress,
   startTestCloud,
   unique,
   type TestCloud,
-} from '../src/testing/harness.ts';
+} from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 let t: TestCloud;
 beforeAll(async () => {

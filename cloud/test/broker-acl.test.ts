@@ -2,15 +2,9 @@ import { encodePayload, gatewayDownFilter, topicFor } from '@switchfleet/protoco
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayPublish, maySubscribe, mayWill } from '../src/broker/acl.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import {
-  connectGateway,
-  eventually,
-  household,
-  randomAddress,
-  startTestCloud,
-  type TestCloud,
-} from '../src/testing/harness.ts';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { connectGateway, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 describe('the ACL rules', () => {
   const a = { kind: 'gateway', gatewayId: 'gw-a' } as const;

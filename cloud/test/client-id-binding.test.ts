@@ -10,17 +10,11 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import {
-  capturedLogger,
-  connectGateway,
-  eventually,
-  household,
-  randomAddress,
-  type Household,
-} from '../src/testing/harness.ts';
-import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
-import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { capturedLogger, connectGateway, household, randomAddress, type Household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startMosquitto, type TestMosquitto } from '@switchfleet/testkit/mosquitto';
+import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 
 const INSTANCE = 'binding';
 

@@ -14,10 +14,10 @@ import { runCloudCli } from '../src/cli/main.ts';
 import { parseConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { gateways } from '../src/db/schema.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually } from '../src/testing/harness.ts';
-import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startMosquitto, type TestMosquitto } from '@switchfleet/testkit/mosquitto';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 
 let broker: TestMosquitto;
 let scratch: ScratchDatabase;

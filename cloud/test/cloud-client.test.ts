@@ -3,8 +3,8 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectCloudClient } from '../src/broker/client.ts';
 import { acknowledgeWhenDone, OrderedAcks } from '../src/broker/ordered-acks.ts';
-import { eventually } from '../src/testing/harness.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 let broker: Awaited<ReturnType<typeof startPlainBroker>>;
 beforeAll(async () => {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../src/errors.ts';
 import {
-  eventually,
   gatewayWithSwitch,
   household,
   startTestCloud,
   type GatewayWithSwitch,
   type Household,
   type TestCloud,
-} from '../src/testing/harness.ts';
+} from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 let t: TestCloud;
 beforeAll(async () => {

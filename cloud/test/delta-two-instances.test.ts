@@ -11,9 +11,10 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../src/db/schema.ts';
-import { eventually, household, randomAddress, type Household } from '../src/testing/harness.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { useTwoInstances } from '../src/testing/two-instances.ts';
+import { household, randomAddress, type Household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 
 const rig = useTwoInstances();
 

@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateEvent } from '../src/events/bus.ts';
-import { eventually, gatewayWithSwitch, household, randomAddress, startTestCloud } from '../src/testing/harness.ts';
-import type { TestCloud } from '../src/testing/harness.ts';
+import { gatewayWithSwitch, household, randomAddress, startTestCloud } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import type { TestCloud } from '@switchfleet/testkit/cloud';
 
 let t: TestCloud;
 beforeAll(async () => {

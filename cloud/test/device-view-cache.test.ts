@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceViewCache } from '../src/devices/view-cache.ts';
 import type { DeviceView } from '../src/devices/device-view.ts';
-import { gatewayWithSwitch, household, startTestCloud } from '../src/testing/harness.ts';
+import { gatewayWithSwitch, household, startTestCloud } from '@switchfleet/testkit/cloud';
 
 const view = (name: string): DeviceView => ({
   id: 'd1',

@@ -8,8 +8,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import type { CloudEvent } from '../src/events/bus.ts';
-import { cutListeningSessions } from '../src/testing/database.ts';
-import { eventually, gatewayWithSwitch, household, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import { cutListeningSessions } from '@switchfleet/testkit/database';
+import { gatewayWithSwitch, household, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 const databaseUrl = parseConfig().databaseUrl;
 let t: TestCloud;

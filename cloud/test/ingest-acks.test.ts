@@ -9,10 +9,11 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually, household, randomAddress } from '../src/testing/harness.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { household, randomAddress } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 import { topicFor } from '@switchfleet/protocol';
 
 let scratch: ScratchDatabase;

@@ -10,10 +10,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { rowsOf } from '../src/db/database.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { capturedLogger, eventually, household, randomAddress } from '../src/testing/harness.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { capturedLogger, household, randomAddress } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 const databaseUrl = parseConfig().databaseUrl;
 let scratch: ScratchDatabase;

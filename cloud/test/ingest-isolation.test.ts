@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.ts';
 import { IngestPipeline, type IngestSink, type IngestStats } from '../src/ingest/pipeline.ts';
-import { household, randomAddress, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import { household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
 
 let t: TestCloud;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { IngestPipeline, type IngestSink } from '../src/ingest/pipeline.ts';
-import { randomAddress } from '../src/testing/harness.ts';
+import { randomAddress } from '@switchfleet/testkit/cloud';
 
 let database: Database;
 beforeAll(async () => {

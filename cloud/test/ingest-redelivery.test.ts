@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devices, deviceState } from '../src/db/schema.ts';
 import { writeDeviceReports, type ReportRow } from '../src/ingest/sql.ts';
-import { household, randomAddress, startTestCloud, type Household, type TestCloud } from '../src/testing/harness.ts';
+import { household, randomAddress, startTestCloud, type Household, type TestCloud } from '@switchfleet/testkit/cloud';
 
 let t: TestCloud;
 let h: Household;

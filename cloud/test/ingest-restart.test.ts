@@ -11,11 +11,12 @@ import { InstanceIdInUseError } from '../src/errors.ts';
 import { parseConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { capturedLogger, eventually, household, randomAddress } from '../src/testing/harness.ts';
-import { startMosquitto } from '../src/testing/mosquitto.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { capturedLogger, household, randomAddress } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startMosquitto } from '@switchfleet/testkit/mosquitto';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 let scratch: ScratchDatabase;
 /** PGlite, when there is no DATABASE_URL: one the restarted instances share, as they would share PostgreSQL. */

@@ -6,8 +6,9 @@
  */
 import { encodePayload, topicFor, type DeviceReport } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { eventually, gatewayWithSwitch, household, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
+import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { gatewayWithSwitch, household, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 let t: TestCloud;
 beforeAll(async () => {

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectGateway,
-  eventually,
-  household,
-  randomAddress,
-  startTestCloud,
-  type TestCloud,
-} from '../src/testing/harness.ts';
+import { connectGateway, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 let t: TestCloud;
 beforeAll(async () => {

@@ -1,16 +1,16 @@
 import { topicFor } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateEvent } from '../src/events/bus.ts';
-import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import {
   connectGateway,
-  eventually,
   household,
   randomAddress,
   startTestCloud,
   type Household,
   type TestCloud,
-} from '../src/testing/harness.ts';
+} from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 let t: TestCloud;
 beforeAll(async () => {

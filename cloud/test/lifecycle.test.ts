@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createCloud } from '../src/cloud.ts';
-import { connectGateway, eventually, household } from '../src/testing/harness.ts';
+import { connectGateway, household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 
 const dirs: string[] = [];
 afterAll(async () => {

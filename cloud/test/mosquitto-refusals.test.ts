@@ -8,8 +8,8 @@ import { encodePayload, gatewayDownFilter, topicFor } from '@switchfleet/protoco
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectCloudClient } from '../src/broker/client.ts';
-import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
-import { eventually } from '../src/testing/harness.ts';
+import { startMosquitto, type TestMosquitto } from '@switchfleet/testkit/mosquitto';
+import { eventually } from '@switchfleet/testkit/poll';
 
 let broker: TestMosquitto;
 let cloud: MqttClient;

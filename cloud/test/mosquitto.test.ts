@@ -10,9 +10,10 @@ import { eq, sql } from 'drizzle-orm';
 import type { Cloud } from '../src/cloud.ts';
 import { rowsOf } from '../src/db/database.ts';
 import { schedules } from '../src/db/schema.ts';
-import { eventually, household, randomAddress } from '../src/testing/harness.ts';
-import { MqttGateway } from '../src/testing/mqtt-gateway.ts';
-import { useTwoInstances } from '../src/testing/two-instances.ts';
+import { household, randomAddress } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 
 const rig = useTwoInstances({ scheduleTickMs: 50 });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, type Database } from '../src/db/database.ts';
 import { openPglite } from '../src/db/pglite/pglite.ts';
 import { openPostgres } from '../src/db/postgres/postgres.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
 
 let scratch: ScratchDatabase;
 let database: Database;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.ts';
-import { useTwoInstances } from '../src/testing/two-instances.ts';
+import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 
 const clouds = useTwoInstances();
 const rule = { max: 3, windowMs: 60_000 };

@@ -11,9 +11,9 @@ import { parseConfig } from '../src/config.ts';
 import { rowsOf, type Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { ReleaseTestQueue } from '../src/releases/queue.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually } from '../src/testing/harness.ts';
-import { FakeSuite, hangUntilAborted, passAll, testImage, testKey } from '../src/testing/releases.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { eventually } from '@switchfleet/testkit/poll';
+import { FakeSuite, hangUntilAborted, passAll, testImage, testKey } from '@switchfleet/testkit/releases';
 
 let scratch: ScratchDatabase;
 let shared: Database | undefined;

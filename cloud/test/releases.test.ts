@@ -9,8 +9,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.ts';
 import { NotFoundError } from '../src/errors.ts';
-import { eventually, startTestCloud, type TestCloud } from '../src/testing/harness.ts';
-import { FakeSuite, hangUntilAborted, nextVersion, passAll, testImage, testKey } from '../src/testing/releases.ts';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { FakeSuite, hangUntilAborted, nextVersion, passAll, testImage, testKey } from '@switchfleet/testkit/releases';
 import type { Release } from '../src/releases/releases.ts';
 
 const suite = new FakeSuite();

@@ -14,10 +14,11 @@ import { createCloud, type Cloud, type CloudConfig } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
-import { scratchDatabase, type ScratchDatabase } from '../src/testing/database.ts';
-import { eventually, household, type Household } from '../src/testing/harness.ts';
-import { startMosquitto, type TestMosquitto } from '../src/testing/mosquitto.ts';
-import type { MqttGateway } from '../src/testing/mqtt-gateway.ts';
+import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
+import { household, type Household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startMosquitto, type TestMosquitto } from '@switchfleet/testkit/mosquitto';
+import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 
 const logger = pino({ level: 'silent' });
 let broker: TestMosquitto;

@@ -3,8 +3,9 @@ import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { refreshTokens } from '../src/db/schema.ts';
 import { SessionService } from '../src/accounts/sessions.ts';
-import { eventually, household } from '../src/testing/harness.ts';
-import { useTwoInstances } from '../src/testing/two-instances.ts';
+import { household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 
 const clouds = useTwoInstances();
 

@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GatewayService, openDatabase } from '@switchfleet/cloud';
-import { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
-import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
+import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
+import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { buildCloud, type BuiltCloud } from '../../scripts/build-cloud.ts';
 
 const SCRATCH = 'node_modules/.cache/switchfleet';

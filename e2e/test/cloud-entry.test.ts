@@ -9,9 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { scratchDatabase } from '@switchfleet/cloud/testing/database';
-import { startMosquitto } from '@switchfleet/cloud/testing/mosquitto';
-import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
+import { scratchDatabase } from '@switchfleet/testkit/database';
+import { startMosquitto } from '@switchfleet/testkit/mosquitto';
+import { freeFixedPort } from '@switchfleet/testkit/ports';
 
 const running: ChildProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];

@@ -21,7 +21,6 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/layering', import.meta.url));
 interface Layers {
   products: Record<string, string[]>;
   tooling: Record<string, string[]>;
-  temporaryExceptions: { workspace: string; alsoImports: string[] }[];
 }
 const { layers } = createRequire(import.meta.url)(CONFIG) as { layers: Layers };
 
@@ -58,8 +57,10 @@ describe('import-direction rules', () => {
       'gateway-imports-only-protocol: gateway/src/cloud-by-name.ts → cloud/src/index.ts',
       'gateway-imports-only-protocol: gateway/src/sim-by-name.ts → firmware-sim/src/index.ts',
       'gateway-imports-only-protocol: gateway/src/sim-by-path.ts → firmware-sim/src/radio.ts',
+      'gateway-imports-only-protocol: gateway/test/harness.ts → firmware-sim/src/index.ts',
+      'gateway-imports-only-protocol: gateway/test/harness.ts → lab/src/index.ts',
       'gateway-imports-only-protocol: gateway/test/sim-user.ts → firmware-sim/src/radio.ts',
-      'gateway-tests-moving-to-lab: gateway/test/harness.ts → lab/src/index.ts',
+      'lab-uses-cloud-types-only: lab/src/runs-cloud.ts → cloud/src/index.ts',
       'mobile-api-uses-cloud-public-api: mobile-api/src/reaches-db.ts → cloud/src/db/client.ts',
       'mobile-api-uses-cloud-public-api: mobile-api/test/reaches-broker.ts → cloud/src/broker/adapter.ts',
       'no-circular-imports: cloud/src/a.ts → cloud/src/b.ts',
@@ -90,10 +91,7 @@ describe('workspace manifests', () => {
   it('declare only the workspaces their layer may import', async () => {
     const undeclared: string[] = [];
     for (const [name, pkg] of await manifests()) {
-      const allowed = new Set([
-        ...(workspaces[name] ?? []),
-        ...layers.temporaryExceptions.filter((e) => e.workspace === name).flatMap((e) => e.alsoImports),
-      ]);
+      const allowed = new Set(workspaces[name] ?? []);
       const tests = new Set(name in layers.products ? Object.keys(layers.tooling) : []);
       for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
         for (const dep of Object.keys(pkg[field] ?? {})) {
@@ -107,15 +105,12 @@ describe('workspace manifests', () => {
   });
 
   it('export "." and named subpaths that exist, not "./*"', async () => {
-    // The test kit replaces the cloud's testing helpers and this entry with them.
-    const keptForTestkit = ['@switchfleet/cloud ./testing/*'];
     const found = await manifests();
     expect(found.length).toBeGreaterThanOrEqual(Object.keys(layers.products).length);
     const wrong: string[] = [];
     for (const [name, pkg] of found) {
       for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
         const entry = `${pkg.name} ${subpath}`;
-        if (keptForTestkit.includes(entry)) continue;
         if (subpath.includes('*')) wrong.push(`${entry}: a wildcard`);
         else if (!existsSync(join(ROOT, name, target))) wrong.push(`${entry}: ${target} does not exist`);
       }

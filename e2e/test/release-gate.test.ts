@@ -9,7 +9,8 @@ import { firmware } from '@switchfleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSimImage, FAULT_KINDS } from '@switchfleet/firmware-sim';
 import { CATCHES, LabReleaseSuite } from '@switchfleet/lab';
-import { eventually, startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { firmware } from '@switchfleet/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildSimImage } from '@switchfleet/firmware-sim';
-import { scratchDatabase } from '@switchfleet/cloud/testing/database';
-import { eventually } from '@switchfleet/cloud/testing/harness';
+import { scratchDatabase } from '@switchfleet/testkit/database';
+import { eventually } from '@switchfleet/testkit/poll';
 import { startSystem, type System } from '../../scripts/system.ts';
 
 let system: System;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type System } from '../../scripts/system.ts';
-import { scratchDatabase } from '@switchfleet/cloud/testing/database';
+import { scratchDatabase } from '@switchfleet/testkit/database';
 
 const email = 'household@example.test';
 const password = 'correct horse battery';

@@ -14,9 +14,9 @@ import mqtt from 'mqtt';
 import { demoLogin } from './demo-login.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodePayload, topicFor } from '@switchfleet/protocol';
-import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
-import { randomAddress } from '@switchfleet/cloud/testing/harness';
-import { startPlainBroker } from '../../scripts/plain-broker.ts';
+import { freeFixedPort } from '@switchfleet/testkit/ports';
+import { randomAddress } from '@switchfleet/testkit/cloud';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 const GATEWAY = 'sim-gw-1';
 let broker: Awaited<ReturnType<typeof startPlainBroker>>;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
+import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { describe, expect, it } from 'vitest';
 import { LauncherConfigError, parseLauncherConfig } from '../../scripts/launcher-config.ts';
 

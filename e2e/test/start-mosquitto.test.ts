@@ -11,8 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
-import { startMosquitto, type TestMosquitto } from '@switchfleet/cloud/testing/mosquitto';
+import { freeFixedPort } from '@switchfleet/testkit/ports';
+import { startMosquitto, type TestMosquitto } from '@switchfleet/testkit/mosquitto';
 import { demoLogin } from './demo-login.ts';
 
 let broker: TestMosquitto;

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { freeFixedPort } from '@switchfleet/cloud/testing/ports';
+import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';

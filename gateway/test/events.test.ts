@@ -2,10 +2,9 @@
  * The typed event helper: a throwing listener is logged and isolated (the other listeners run and
  * the emitter's caller goes on), and a stopped feature's listeners are gone from the emitters.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
 import { resolveGatewayConfig } from '../src/config.ts';
 import { DeviceRegistry, type DeviceRecord } from '../src/devices/registry.ts';
 import { TypedEvents, Subscriptions } from '../src/events.ts';
@@ -60,15 +59,10 @@ describe('a throwing listener', () => {
 
 describe('a stopped feature', () => {
   it('has no listener left: a later cloud (re)connect does not reach it', async () => {
-    const broker = await Aedes.createBroker();
-    const server: Server = createServer(broker.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-    });
+    const broker = await startPlainBroker();
+    cleanups.push(() => broker.close());
     const log = pino({ level: 'silent' });
-    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url } = broker;
     const config = resolveGatewayConfig({ gatewayId: 'gw-events', mqtt: { url, username: 'u', password: 'p' } });
     const cloud = new CloudLink({ url, gatewayId: 'gw-events', username: 'u', password: 'p', maxInFlight: 8, log });
     cleanups.push(() => cloud.stop());

@@ -4,13 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
 import { decodePayload, parseTopic, type DeviceReport, type GatewayStatus } from '@switchfleet/protocol';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
+import { watchMqtt } from '@switchfleet/testkit/mqtt';
+import { eventually } from '@switchfleet/testkit/poll';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseBehaviourSpec } from '../src/fleet/behaviour-spec.ts';
 import { startFleet } from '../src/fleet/fleet.ts';
@@ -30,14 +30,12 @@ interface Cloud {
 
 /** An aedes broker and a client that records every gateway's statuses and device reports. */
 async function cloud(): Promise<Cloud> {
-  const broker = await Aedes.createBroker();
-  const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: 'fleet-test-cloud' });
+  const broker = await startPlainBroker();
+  const { url } = broker;
+  const watcher = await watchMqtt(url, 'sf/v1/gw/#', { clientId: 'fleet-test-cloud' });
   const statuses = new Map<string, GatewayStatus[]>();
   const reports = new Map<string, DeviceReport[]>();
-  client.on('message', (topic, payload) => {
+  watcher.client.on('message', (topic, payload) => {
     const t = parseTopic(topic);
     if (t?.name === 'gatewayStatus') {
       const d = decodePayload('gatewayStatus', payload);
@@ -48,21 +46,15 @@ async function cloud(): Promise<Cloud> {
       if (d.ok) reports.set(t.gatewayId, [...(reports.get(t.gatewayId) ?? []), d.value]);
     }
   });
-  await client.subscribeAsync('sf/v1/gw/#', { qos: 1 });
   cleanups.push(async () => {
-    await client.endAsync(true);
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await watcher.close();
+    await broker.close();
   });
   return { url, statuses, reports };
 }
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(check, { timeoutMs, what });
 }
 
 const switchesSeen = (c: Cloud, gatewayId: string) =>

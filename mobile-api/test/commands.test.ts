@@ -1,4 +1,5 @@
-import { eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { gatewayWithSwitch, household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 import { describe, expect, it } from 'vitest';
 import { bearer, login, useApi } from './support.ts';
 

@@ -1,5 +1,5 @@
-import { gatewayWithSwitch, household, type Household } from '@switchfleet/cloud/testing/harness';
-import type { MqttGateway } from '@switchfleet/cloud/testing/mqtt-gateway';
+import { gatewayWithSwitch, household, type Household } from '@switchfleet/testkit/cloud';
+import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { describe, expect, it } from 'vitest';
 import { bearer, login, useApi } from './support.ts';
 

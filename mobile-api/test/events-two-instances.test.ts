@@ -1,5 +1,6 @@
-import { eventually, household } from '@switchfleet/cloud/testing/harness';
-import { useTwoInstances } from '@switchfleet/cloud/testing/two-instances';
+import { household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
+import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApi } from '../src/index.ts';

@@ -1,5 +1,6 @@
-import { cutListeningSessions } from '@switchfleet/cloud/testing/database';
-import { eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { cutListeningSessions } from '@switchfleet/testkit/database';
+import { gatewayWithSwitch, household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 import { describe, expect, it } from 'vitest';
 import { openStream, stateEvent, type Sse } from './sse.ts';
 import { bearer, login, useApi } from './support.ts';

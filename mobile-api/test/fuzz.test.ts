@@ -4,7 +4,7 @@
  * be a 5xx, and every error answer is the one ErrorBody shape. Seeded and bounded in count and time,
  * so a run is repeatable: a failure prints the seed, the operation and the request.
  */
-import { gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { gatewayWithSwitch, household } from '@switchfleet/testkit/cloud';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestGenerator, type FuzzRequest, type Json, type Operation } from './openapi-fuzz.ts';

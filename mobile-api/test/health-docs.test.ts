@@ -1,4 +1,5 @@
-import { connectGateway, eventually, household } from '@switchfleet/cloud/testing/harness';
+import { connectGateway, household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 import { describe, expect, it } from 'vitest';
 import { useApi } from './support.ts';
 

@@ -1,4 +1,5 @@
-import { connectGateway, eventually, randomAddress, unique } from '@switchfleet/cloud/testing/harness';
+import { connectGateway, randomAddress, unique } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 import { describe, expect, it } from 'vitest';
 import { bearer, login, useApi } from './support.ts';
 

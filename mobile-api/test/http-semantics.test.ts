@@ -2,7 +2,7 @@
  * HTTP semantics of RFC 9110 the API follows: 405 with Allow, Location on 201 and 202, bodies
  * validated without type coercion, the router's own refusals (414, bad URL) in the error shape.
  */
-import { gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { gatewayWithSwitch, household } from '@switchfleet/testkit/cloud';
 import { describe, expect, it } from 'vitest';
 import { bearer, login, useApi } from './support.ts';
 

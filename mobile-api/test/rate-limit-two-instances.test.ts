@@ -1,5 +1,5 @@
-import { household } from '@switchfleet/cloud/testing/harness';
-import { useTwoInstances } from '@switchfleet/cloud/testing/two-instances';
+import { household } from '@switchfleet/testkit/cloud';
+import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApi } from '../src/index.ts';

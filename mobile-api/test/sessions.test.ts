@@ -1,4 +1,4 @@
-import { household } from '@switchfleet/cloud/testing/harness';
+import { household } from '@switchfleet/testkit/cloud';
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';

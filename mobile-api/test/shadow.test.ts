@@ -1,5 +1,6 @@
 import { encodePayload, topicFor } from '@switchfleet/protocol';
-import { connectGateway, eventually, gatewayWithSwitch, household } from '@switchfleet/cloud/testing/harness';
+import { connectGateway, gatewayWithSwitch, household } from '@switchfleet/testkit/cloud';
+import { eventually } from '@switchfleet/testkit/poll';
 import { describe, expect, it } from 'vitest';
 import { bearer, login, useApi } from './support.ts';
 

@@ -1,6 +1,6 @@
 /** Helpers for driving the API with `inject` as a phone app would. */
 import type { Cloud, CloudConfig } from '@switchfleet/cloud';
-import { startTestCloud, type TestCloud } from '@switchfleet/cloud/testing/harness';
+import { startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApi, type ApiOptions } from '../src/index.ts';

@@ -1,21 +1,22 @@
 /**
- * A fleet of simulated gateways for demos and benchmarks: each is the production gateway
- * (createGateway over noble over its own simulated radio) with its share of the switches, connected
+ * A fleet of simulated gateways for demos and benchmarks: each is the production gateway over its
+ * own simulated radio (startSimGateway) with its share of the switches, connected
  * to a given cloud broker with its own credentials. Every radio's seed derives from the fleet's
  * one seed, so a run replays.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, loadNoble, resolveGatewayConfig, type Gateway } from '@switchfleet/gateway';
+import type { Gateway } from '@switchfleet/gateway';
 import {
-  createSimRadio,
   randomSeed,
   Rng,
+  type Behaviour,
   type SimRadio,
   type SimRadioOptions,
   type SimSwitch,
 } from '@switchfleet/firmware-sim';
+import { startSimGateway, type SimGateway } from '../sim-gateway.ts';
 import { assignBehaviours, type BehaviourSpec } from './behaviour-spec.ts';
 import type { GatewayCredentials, LogLevel } from './options.ts';
 
@@ -55,12 +56,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const pick = rng.fork('faults');
   const behaviours = assignBehaviours(options.faults ?? [], options.switches, (n) => pick.int(0, n - 1));
   const started: FleetGateway[] = [];
+  const sims: SimGateway[] = [];
   let stopping: Promise<void> | undefined;
 
   const stop = () => {
     stopping ??= (async () => {
-      await Promise.allSettled(started.map((g) => g.gateway.stop()));
-      for (const g of started) g.radio.close();
+      await Promise.allSettled(sims.map((sim) => sim.close()));
       await rm(dataRoot, { recursive: true, force: true });
     })();
     return stopping;
@@ -68,29 +69,27 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
   try {
     for (const [index, creds] of options.gateways.entries()) {
-      const radio = createSimRadio({ ...options.radio, seed: rng.fork(`radio:${creds.gatewayId}`).seed });
-      const switches: SimSwitch[] = [];
+      const own: Behaviour[][] = [];
+      for (let i = index; i < options.switches; i += options.gateways.length) own.push(behaviours[i]!);
+      const sim = await startSimGateway({
+        gatewayId: creds.gatewayId,
+        radio: { ...options.radio, seed: rng.fork(`radio:${creds.gatewayId}`).seed },
+        switches: own.map((b) => ({ behaviours: b })),
+        mqtt: { url: options.mqttUrl, username: creds.gatewayId, password: creds.secret },
+        dataDir: join(dataRoot, creds.gatewayId),
+        config: { logLevel: options.logLevel ?? 'warn' },
+      });
+      sims.push(sim);
       const faults = new Map<string, string[]>();
-      for (let i = index; i < options.switches; i += options.gateways.length) {
-        const own = behaviours[i]!;
-        const sw = radio.addSwitch({ behaviours: own });
-        switches.push(sw);
-        if (own.length > 0)
+      sim.switches.forEach((sw, i) => {
+        if (own[i]!.length > 0)
           faults.set(
             sw.address,
-            own.map((b) => b.name),
+            own[i]!.map((b) => b.name),
           );
-      }
-      const config = resolveGatewayConfig({
-        gatewayId: creds.gatewayId,
-        dataDir: join(dataRoot, creds.gatewayId),
-        mqtt: { url: options.mqttUrl, username: creds.gatewayId, password: creds.secret },
-        logLevel: options.logLevel ?? 'warn',
       });
-      const gateway = createGateway({ config, noble: await loadNoble(radio.bindings) });
-      const entry: FleetGateway = { gatewayId: creds.gatewayId, radio, gateway, switches, faults };
-      started.push(entry);
-      await gateway.start();
+      const { radio, gateway, switches } = sim;
+      started.push({ gatewayId: creds.gatewayId, radio, gateway, switches, faults });
     }
   } catch (err) {
     await stop();

@@ -1,7 +1,7 @@
 /**
  * One bench of the release suite's lab: a simulated radio with switches running firmware images
- * (MCUboot + the image's program), and the production gateway (createGateway over noble over the
- * radio's bindings) connected to the suite's cloud. Wall-clock time with near-zero radio latency,
+ * (MCUboot + the image's program), and the production gateway over them (startSimGateway)
+ * connected to the suite's cloud. Wall-clock time with near-zero radio latency,
  * because the gateway's own timers are real.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,19 +14,11 @@ import {
   type DeviceReport,
   type switchbot,
 } from '@switchfleet/protocol';
-import {
-  createGateway,
-  loadNoble,
-  resolveGatewayConfig,
-  updateSwitch,
-  type Gateway,
-  type OtaResult,
-} from '@switchfleet/gateway';
-import { createSimRadio, SimFirmware, type SimRadio, type SimSwitch } from '@switchfleet/firmware-sim';
+import { updateSwitch, type Gateway, type GatewayConfigInput, type OtaResult } from '@switchfleet/gateway';
+import { SimFirmware, type SimRadio, type SimSwitch } from '@switchfleet/firmware-sim';
+import { startSimGateway, type SimGateway } from '../sim-gateway.ts';
 import type { GatewayView, SuiteCloud } from './cloud.ts';
 import { waitUntil } from './wait.ts';
-
-type Noble = Awaited<ReturnType<typeof loadNoble>>;
 
 export interface LabSwitchSpec {
   /** Factory image in the primary slot. */
@@ -55,68 +47,85 @@ export interface LabOptions {
 /** Timeouts of the suite's updates: fast retries, a few seconds for a reboot. */
 export const SUITE_OTA_TIMEOUTS = { responseMs: 1_500, rebootMs: 5_000, retries: 6, retryBaseMs: 20, retryMaxMs: 200 };
 
+/** The gateway's settings in the lab: fast timeouts and retries, no fsync (the data directory is scratch). */
+const LAB_GATEWAY: GatewayConfigInput = {
+  ble: {
+    connectMs: 2_000,
+    discoverMs: 2_000,
+    readMs: 1_000,
+    writeMs: 1_000,
+    responseMs: 1_500,
+    idleMs: 300,
+    interviewRetryMs: 200,
+  },
+  availability: { offlineAfterMs: 2_000 },
+  commands: { retryBaseMs: 20, retryMaxMs: 200 },
+  outbox: { fsync: false, drainMs: 1_000 },
+  logLevel: 'silent',
+};
+
 export class GatewayLab {
-  private dataDirs: string[] = [];
   private closed = false;
 
   private constructor(
     private readonly options: LabOptions,
-    readonly radio: SimRadio,
+    private readonly sim: SimGateway,
     readonly switches: LabSwitch[],
     readonly view: GatewayView,
-    private readonly noble: Noble,
-    private current: Gateway,
+    private readonly dataDirs: string[],
   ) {}
 
   static async start(options: LabOptions): Promise<GatewayLab> {
-    const radio = createSimRadio({
-      seed: options.seed,
-      connectLatencyMs: 2,
-      gattLatencyMs: 1,
-      supervisionTimeoutMs: 150,
-      actuationMs: 20,
-      advertisingIntervalMs: 25,
-      mtu: 247,
-    });
-    const switches = options.switches.map((spec) => {
-      const fw = new SimFirmware({
-        image: spec.image,
-        trustedKeys: options.trustedKeys,
-        resetDelayMs: 20,
-        watchdogMs: 50,
-        maxMtu: 247,
-      });
-      const sw = radio.addSwitch({
-        hardwareId: options.hardwareId,
-        maxMtu: 247,
-        behaviours: [fw],
-        ...(spec.mode === undefined ? {} : { mode: spec.mode }),
-        ...(spec.battery === undefined ? {} : { battery: spec.battery }),
-        ...(spec.on === undefined ? {} : { on: spec.on }),
-      });
-      return { sw, fw, address: compactAddress(sw.address) };
-    });
-    const noble = await loadNoble(radio.bindings);
-    const lab = new GatewayLab(
-      options,
-      radio,
-      switches,
-      options.cloud.view(options.gatewayId),
-      noble,
-      undefined as unknown as Gateway,
+    const firmwares = options.switches.map(
+      (spec) =>
+        new SimFirmware({
+          image: spec.image,
+          trustedKeys: options.trustedKeys,
+          resetDelayMs: 20,
+          watchdogMs: 50,
+          maxMtu: 247,
+        }),
     );
+    const dataDirs = [await newDataDir()];
+    let sim: SimGateway;
     try {
-      lab.current = await lab.startGateway();
+      sim = await startSimGateway({
+        gatewayId: options.gatewayId,
+        radio: {
+          seed: options.seed,
+          connectLatencyMs: 2,
+          gattLatencyMs: 1,
+          supervisionTimeoutMs: 150,
+          actuationMs: 20,
+          advertisingIntervalMs: 25,
+          mtu: 247,
+        },
+        switches: options.switches.map((spec, i) => ({
+          hardwareId: options.hardwareId,
+          maxMtu: 247,
+          behaviours: [firmwares[i]!],
+          ...(spec.mode === undefined ? {} : { mode: spec.mode }),
+          ...(spec.battery === undefined ? {} : { battery: spec.battery }),
+          ...(spec.on === undefined ? {} : { on: spec.on }),
+        })),
+        mqtt: { url: options.cloud.url, username: options.gatewayId, password: 'release-suite' },
+        dataDir: dataDirs[0]!,
+        config: LAB_GATEWAY,
+      });
     } catch (err) {
-      radio.close();
-      await lab.removeDataDirs();
+      await removeDataDirs(dataDirs);
       throw err;
     }
-    return lab;
+    const switches = sim.switches.map((sw, i) => ({ sw, fw: firmwares[i]!, address: compactAddress(sw.address) }));
+    return new GatewayLab(options, sim, switches, options.cloud.view(options.gatewayId), dataDirs);
   }
 
   get gateway(): Gateway {
-    return this.current;
+    return this.sim.gateway;
+  }
+
+  get radio(): SimRadio {
+    return this.sim.radio;
   }
 
   get gatewayId(): string {
@@ -144,7 +153,7 @@ export class GatewayLab {
   /** Updates a switch through the gateway's OTA module, over the running gateway's connection pool. */
   update(target: LabSwitch, image: Buffer): Promise<OtaResult> {
     return updateSwitch({
-      pool: this.current.deps.pool,
+      pool: this.sim.gateway.deps.pool,
       address: target.address,
       image,
       trustedKeys: this.options.trustedKeys,
@@ -154,51 +163,28 @@ export class GatewayLab {
 
   /** Stops the gateway and starts a fresh one (new data directory: it remembers nothing) on the same radio. */
   async restartGateway(): Promise<void> {
-    await this.current.stop();
-    this.current = await this.startGateway();
+    const dataDir = await newDataDir();
+    this.dataDirs.push(dataDir);
+    await this.sim.restart({ dataDir });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.current.stop();
+      await this.sim.close();
     } finally {
-      this.radio.close();
-      await this.removeDataDirs();
+      await removeDataDirs(this.dataDirs);
     }
   }
+}
 
-  private async startGateway(): Promise<Gateway> {
-    const dataDir = await mkdtemp(join(tmpdir(), 'sf-suite-gw-'));
-    this.dataDirs.push(dataDir);
-    const gatewayId = this.options.gatewayId;
-    const config = resolveGatewayConfig({
-      gatewayId,
-      dataDir,
-      mqtt: { url: this.options.cloud.url, username: gatewayId, password: 'release-suite' },
-      ble: {
-        connectMs: 2_000,
-        discoverMs: 2_000,
-        readMs: 1_000,
-        writeMs: 1_000,
-        responseMs: 1_500,
-        idleMs: 300,
-        interviewRetryMs: 200,
-      },
-      availability: { offlineAfterMs: 2_000 },
-      commands: { retryBaseMs: 20, retryMaxMs: 200 },
-      outbox: { fsync: false, drainMs: 1_000 },
-      logLevel: 'silent',
-    });
-    const gateway = createGateway({ config, noble: this.noble });
-    await gateway.start();
-    return gateway;
-  }
+function newDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'sf-suite-gw-'));
+}
 
-  private async removeDataDirs(): Promise<void> {
-    for (const dir of this.dataDirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  }
+async function removeDataDirs(dirs: string[]): Promise<void> {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
 /** Why a switch is not running, from its boot log, or undefined while it is (or may still be) fine. */

@@ -6,7 +6,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { firmware, smp } from '@switchfleet/protocol';
 import { buildSimImage } from '@switchfleet/firmware-sim';
 import { describe, expect, it } from 'vitest';
-import { checkImage } from '../src/ota/check.ts';
+import { checkImage } from '@switchfleet/gateway';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();

@@ -4,10 +4,14 @@
  * in-process. Registers its own beforeAll/afterAll; read the parts after beforeAll has run.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { createCloud, type Cloud, type CloudConfig } from '../cloud.ts';
-import { parseConfig } from '../config.ts';
-import type { Database } from '../db/database.ts';
-import { openDatabase } from '../db/open.ts';
+import {
+  createCloud,
+  openDatabase,
+  parseConfig,
+  type Cloud,
+  type CloudConfig,
+  type Database,
+} from '@switchfleet/cloud';
 import { scratchDatabase, type ScratchDatabase } from './database.ts';
 import { startMosquitto, type TestMosquitto } from './mosquitto.ts';
 

@@ -2,22 +2,10 @@
  * Test bench for the gateway: the production gateway code on noble, noble on the simulator's
  * bindings, a real aedes broker, and a real MQTT client standing in for the cloud.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { afterEach } from 'vitest';
-import {
-  createSimRadio,
-  type AddSwitchOptions,
-  type SimRadio,
-  type SimRadioOptions,
-  type SimSwitch,
-} from '@switchfleet/firmware-sim';
+import type { AddSwitchOptions, SimRadio, SimRadioOptions, SimSwitch } from '@switchfleet/firmware-sim';
 import {
   commandRequest,
   decodePayload,
@@ -28,12 +16,18 @@ import {
   type CommandResult,
   type DeviceReport,
 } from '@switchfleet/protocol';
+import type { Gateway, GatewayConfigInput } from '@switchfleet/gateway';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
+import { watchMqtt } from '@switchfleet/testkit/mqtt';
+import { eventually } from '@switchfleet/testkit/poll';
+import { startSimGateway } from '../../src/sim-gateway.ts';
+import { FAST_GATEWAY } from './fast-gateway.ts';
 import { startProxy, type TcpProxy } from './proxy.ts';
-import { createGateway, loadNoble, resolveGatewayConfig, type Gateway, type GatewayConfigInput } from '../src/index.ts';
 
 export interface Bench {
   radio: SimRadio;
-  gateway: Gateway;
+  /** The running gateway; restartGateway() replaces it. */
+  readonly gateway: Gateway;
   cloud: MqttClient;
   gatewayId: string;
   reports: DeviceReport[];
@@ -81,22 +75,13 @@ export function useBench(): { startBench(options?: BenchOptions): Promise<Bench>
 }
 
 export async function startBench(options: BenchOptions = {}): Promise<Bench> {
-  const broker = await Aedes.createBroker();
-  const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const radio = createSimRadio({
-    seed: 1234 + counter,
-    connectLatencyMs: 2,
-    gattLatencyMs: 1,
-    actuationMs: 5,
-    ...options.radio,
-  });
-  const switches = (options.switches ?? [{}]).map((s) => radio.addSwitch(s));
+  const broker = await startPlainBroker();
+  const brokerUrl = broker.url;
+  const seed = 1234 + counter;
   const gatewayId = `gw-test-${++counter}`;
 
-  const cloud = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: `cloud-${gatewayId}` });
+  const watcher = await watchMqtt(brokerUrl, `sf/v1/gw/${gatewayId}/#`, { clientId: `cloud-${gatewayId}` });
+  const cloud = watcher.client;
   const reports: DeviceReport[] = [];
   const results: CommandResult[] = [];
   const arrivals: number[] = [];
@@ -111,48 +96,27 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
       if (d.ok) arrivals.push(d.value.seq);
     }
   });
-  await cloud.subscribeAsync(`sf/v1/gw/${gatewayId}/#`, { qos: 1 });
 
-  const uplink = await startProxy((server.address() as AddressInfo).port);
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sf-gw-'));
-  const config = resolveGatewayConfig(
-    {
-      gatewayId,
-      dataDir,
-      mqtt: { url: uplink.url, username: gatewayId, password: 'test-secret' },
-      ble: {
-        connectMs: 1000,
-        discoverMs: 1000,
-        readMs: 500,
-        writeMs: 500,
-        responseMs: 500,
-        idleMs: 200,
-        interviewRetryMs: 200,
-      },
-      availability: { offlineAfterMs: 1000 },
-      commands: { retryBaseMs: 20, retryMaxMs: 100 },
-      logLevel: 'silent',
-    },
-    options.gateway ?? {},
-  );
-  const noble = await loadNoble(radio.bindings);
-  const log = options.log ?? pino({ level: process.env.DBG_LOG ?? 'silent' });
-  const gateway = createGateway({ config, noble, log });
-  await gateway.start();
+  const uplink = await startProxy(broker.port);
+  const sim = await startSimGateway({
+    gatewayId,
+    radio: { seed, connectLatencyMs: 2, gattLatencyMs: 1, actuationMs: 5, ...options.radio },
+    switches: options.switches ?? [{}],
+    mqtt: { url: uplink.url, username: gatewayId, password: 'test-secret' },
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    config: { ...FAST_GATEWAY, availability: { offlineAfterMs: 1000 } },
+    overrides: options.gateway ?? {},
+    log: options.log ?? pino({ level: process.env.DBG_LOG ?? 'silent' }),
+  });
 
-  const waitFor = async <T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const waitFor = <T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
+    eventually(find, { timeoutMs, intervalMs: 10, what });
 
   const bench: Bench = {
-    radio,
-    gateway,
+    radio: sim.radio,
+    get gateway() {
+      return sim.gateway;
+    },
     cloud,
     gatewayId,
     reports,
@@ -160,8 +124,8 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     arrivals,
     brokerUrl,
     uplink,
-    dataDir,
-    switches,
+    dataDir: sim.dataDir,
+    switches: sim.switches,
     async command(sw, action, opts = {}) {
       const commandId = opts.commandId ?? `cmd-${Math.random().toString(36).slice(2)}`;
       const payload = encodePayload(
@@ -179,19 +143,12 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
         timeoutMs,
         `report of ${sw.address}`,
       ),
-    async restartGateway() {
-      await bench.gateway.stop();
-      bench.gateway = createGateway({ config, noble, log });
-      await bench.gateway.start();
-    },
+    restartGateway: () => sim.restart(),
     async close() {
-      await bench.gateway.stop();
-      radio.close();
-      await cloud.endAsync(true);
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await sim.close();
+      await watcher.close();
+      await broker.close();
       await uplink.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return bench;

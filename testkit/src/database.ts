@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { rowsOf, type Database } from '../db/database.ts';
+import { rowsOf, type Database } from '@switchfleet/cloud';
 
 export interface ScratchDatabase {
   /** URL of the fresh database, or undefined for in-memory PGlite. */

@@ -8,8 +8,7 @@ import withBindings from '@abandonware/noble/with-bindings';
 import { compactAddress, firmware, SWITCHBOT_SERVICE } from '@switchfleet/protocol';
 import { buildSimImage, createSimRadio, SimFirmware, VirtualClock } from '@switchfleet/firmware-sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NobleCentral } from '../src/ble/noble-central.ts';
-import { measureUpload } from '../src/ota/index.ts';
+import { measureUpload, NobleCentral } from '@switchfleet/gateway';
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {

@@ -5,19 +5,21 @@
  * writeMosquittoFiles writes, as the operator's CLI does. Gateways are added at run time: the files
  * are written again and mosquitto re-reads them on SIGHUP. Stopped by close().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeMosquittoFiles, type BrokerAccount } from '../broker/mosquitto-files.ts';
-import { hashForMosquitto } from '../broker/mosquitto-passwd.ts';
-import { mosquittoListeners, mosquittoSettings } from '../broker/mosquitto-settings.ts';
-import { newSecret } from '../secrets.ts';
-import type { GatewayCredentials } from '../devices/gateways.ts';
-import { eventually } from './harness.ts';
+import {
+  hashForMosquitto,
+  mosquittoListeners,
+  mosquittoSettings,
+  newSecret,
+  writeMosquittoFiles,
+  type BrokerAccount,
+  type GatewayCredentials,
+} from '@switchfleet/cloud';
+import { eventually } from './poll.ts';
 import { MqttGateway } from './mqtt-gateway.ts';
+import { spawnMosquitto, type MosquittoProcess } from './mosquitto-process.ts';
 import { freeFixedPort } from './ports.ts';
 
 export interface TestMosquitto {
@@ -49,35 +51,26 @@ export async function startMosquitto(): Promise<TestMosquitto> {
   const accounts = new Map<string, BrokerAccount>();
   const writeFiles = () => writeMosquittoFiles({ dir, gateways: [...accounts.values()], cloud });
   await writeFiles();
-  const conf = join(dir, 'mosquitto.conf');
-  await writeFile(
-    conf,
-    [
-      ...mosquittoListeners({ gateways: `${port} 127.0.0.1`, cloud: `${cloudPort} 127.0.0.1`, dir }),
-      'persistence false',
-      'log_dest none',
-      ...mosquittoSettings,
-      // Started as root, mosquitto drops to the "mosquitto" user, which cannot read a private temp dir.
-      `user ${userInfo().username}`,
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  const exited = once(child, 'exit');
+  let mosquitto: MosquittoProcess;
   try {
-    await waitForPort(port, 10_000);
-    await waitForPort(cloudPort, 10_000);
+    mosquitto = await spawnMosquitto(
+      dir,
+      [
+        ...mosquittoListeners({ gateways: `${port} 127.0.0.1`, cloud: `${cloudPort} 127.0.0.1`, dir }),
+        'persistence false',
+        'log_dest none',
+        ...mosquittoSettings,
+      ],
+      [port, cloudPort],
+    );
   } catch (e) {
-    child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
   let closing: Promise<void> | undefined;
   const url = `mqtt://127.0.0.1:${port}`;
   const reload = async () => {
-    child.kill('SIGHUP');
-    // mosquitto reloads asynchronously; a tiny settle is unavoidable, a connect retry covers the rest.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await mosquitto.reload();
   };
   const addUser = async (username: string, password: string) => {
     accounts.set(username, { gatewayId: username, mosquittoHash: await hashForMosquitto(password) });
@@ -99,30 +92,10 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     },
     close() {
       closing ??= (async () => {
-        if (child.exitCode === null) {
-          child.kill('SIGTERM');
-          await exited;
-        }
+        await mosquitto.close();
         await rm(dir, { recursive: true, force: true });
       })();
       return closing;
     },
   };
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

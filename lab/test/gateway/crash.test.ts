@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
 import { commandRequest, decodePayload, encodePayload, topicFor, type CommandResult } from '@switchfleet/protocol';
+import { startPlainBroker } from '@switchfleet/testkit/broker';
+import { watchMqtt } from '@switchfleet/testkit/mqtt';
 
 const fixture = fileURLToPath(new URL('./fixtures/child-gateway.ts', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -41,27 +40,23 @@ function spawnGateway(args: object): Child {
 
 describe('a gateway process killed with SIGKILL mid-load', () => {
   it('loses nothing it had taken: every command is answered once and every stored message arrives', async () => {
-    const broker = await Aedes.createBroker();
+    const broker = await startPlainBroker();
+    cleanups.push(() => broker.close());
     const acked = new Set<string>();
-    broker.on('ack', (packet, client) => {
+    broker.aedes.on('ack', (packet, client) => {
       if (packet && 'payload' in packet && client?.id.startsWith('gw-') && packet.topic.endsWith('/cmd')) {
         acked.add((JSON.parse(packet.payload.toString()) as { commandId: string }).commandId);
       }
     });
-    const server = createServer(broker.handle);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    cleanups.push(
-      () => new Promise<void>((r) => server.close(() => r())),
-      () => new Promise<void>((r) => broker.close(() => r())),
-    );
+    const brokerUrl = broker.url;
     const dataDir = mkdtempSync(join(tmpdir(), 'sf-crash-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
 
     const gatewayId = 'gw-crash';
     const addresses = Array.from({ length: 6 }, (_, i) => `c0:ff:ee:00:00:0${i + 1}`);
-    const cloud = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: 'cloud-crash', clean: false });
-    cleanups.push(() => cloud.endAsync(true));
+    const watcher = await watchMqtt(brokerUrl, `sf/v1/gw/${gatewayId}/#`, { clientId: 'cloud-crash', clean: false });
+    cleanups.push(() => watcher.close());
+    const cloud = watcher.client;
     const results: CommandResult[] = [];
     const arrived = new Set<number>();
     let gatewayOnline = false;
@@ -78,7 +73,6 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
         if (d.ok) arrived.add(d.value.seq);
       }
     });
-    await cloud.subscribeAsync(`sf/v1/gw/${gatewayId}/#`, { qos: 1 });
     const ids: string[] = [];
     const send = async (i: number) => {
       const commandId = `crash-${i}`;

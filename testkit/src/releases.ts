@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { firmware } from '@switchfleet/protocol';
-import type { ReleaseSuitePort, SuiteRunOptions, SuiteRunResult } from '../releases/suite-port.ts';
+import type { ReleaseSuitePort, SuiteRunOptions, SuiteRunResult } from '@switchfleet/cloud';
 
 export const TEST_HARDWARE = 'sf-sw1-r1';
 

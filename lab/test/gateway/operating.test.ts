@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { gatewayConfigFromEnv, resolveGatewayConfig } from '../src/config.ts';
-import { ConfigError } from '../src/errors.ts';
-import { SystemdNotifier } from '../src/ops/systemd.ts';
+import { ConfigError, gatewayConfigFromEnv, resolveGatewayConfig, SystemdNotifier } from '@switchfleet/gateway';
 import { startBench, type Bench } from './harness.ts';
 
 const { DgramSocket } = createRequire(import.meta.url)('node-unix-socket') as {

@@ -7,13 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { DeviceIdentity, DeviceReport } from '@switchfleet/protocol';
-import { createCloud, type Cloud, type CloudConfig } from '../cloud.ts';
-import { parseConfig } from '../config.ts';
-import type { User } from '../accounts/accounts.ts';
-import type { GatewayCredentials } from '../devices/gateways.ts';
-import type { Home } from '../accounts/homes.ts';
+import {
+  createCloud,
+  parseConfig,
+  type Cloud,
+  type CloudConfig,
+  type GatewayCredentials,
+  type Home,
+  type User,
+} from '@switchfleet/cloud';
 import { scratchDatabase } from './database.ts';
 import { MqttGateway } from './mqtt-gateway.ts';
+import { eventually } from './poll.ts';
 
 export interface TestCloud {
   cloud: Cloud;
@@ -66,23 +71,6 @@ export async function household(cloud: Cloud, password = 'correct horse battery'
 /** Connects a gateway client for the household's gateway to the cloud's broker. */
 export function connectGateway(cloud: Cloud, credentials: GatewayCredentials): Promise<MqttGateway> {
   return MqttGateway.connect({ url: cloud.broker.url, gatewayId: credentials.gatewayId, secret: credentials.secret });
-}
-
-/**
- * Polls `probe` until it returns something other than undefined/null/false. Message delivery is
- * asynchronous; this waits for an outcome instead of sleeping for a guessed time.
- */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export interface GatewayWithSwitch {

@@ -16,9 +16,15 @@ import {
   type SimSwitch,
 } from '@switchfleet/firmware-sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionPool } from '../src/ble/connections.ts';
-import { NobleCentral } from '../src/ble/noble-central.ts';
-import { ota, updateSwitch, type OtaProgress, type OtaResult, type UpdateSwitchOptions } from '../src/ota/index.ts';
+import {
+  ConnectionPool,
+  NobleCentral,
+  ota,
+  updateSwitch,
+  type OtaProgress,
+  type OtaResult,
+  type UpdateSwitchOptions,
+} from '@switchfleet/gateway';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
