@@ -36,7 +36,6 @@ const TOOLING_NAMES = Object.keys(TOOLING);
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const folders = (names) => `^(${names.map(escapeRegExp).join('|')})/`;
-const exactly = (files) => files.map((f) => `^${escapeRegExp(f)}$`);
 
 /** Throws when the layers form a cycle: the rules would then allow a package-level cycle. */
 function assertAcyclic(layers) {
