@@ -4,16 +4,19 @@
  * hands back one `close()` that releases all of it in reverse order.
  */
 import { pino, type Logger } from 'pino';
-import { splitUrlCredentials, topicMap } from '@switchfleet/protocol';
+import { firmware, splitUrlCredentials, topicMap } from '@switchfleet/protocol';
 import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { DEFAULT_DEVICE_OFFLINE_AFTER_S } from './config.ts';
 import { runEvery } from './periodic.ts';
-import { InstanceIdInUseError } from './errors.ts';
+import { ConfigError, InstanceIdInUseError } from './errors.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './accounts/accounts.ts';
+import { LoginService } from './accounts/login.ts';
+import { OperatorService } from './accounts/operators.ts';
+import { AuditService } from './audit/audit.ts';
 import { createMetrics, type CloudMetrics } from './metrics.ts';
 import { CommandDispatcher, type CommandPublisher } from './commands/dispatch.ts';
 import { CommandEvents } from './commands/events.ts';
@@ -82,10 +85,25 @@ export interface CloudConfig {
   deviceOfflineAfterMs?: number | undefined;
   /** How many switches one gateway may have registered; default DEFAULT_GATEWAY_MAX_DEVICES. */
   gatewayMaxDevices?: number | undefined;
+  /**
+   * Release signing keys the fleet trusts from the start (Ed25519, SPKI PEM), e.g. the demo key
+   * `npm start` writes; checked at start, a key that is not one refuses the start.
+   */
+  initialTrustedKeys?: readonly string[] | undefined;
+}
+
+/** Settings the cloud was started with that its services read later (CloudConfig, checked). */
+export interface CloudSettings {
+  initialTrustedKeys: readonly string[];
 }
 
 export interface CloudServices {
   accounts: AccountService;
+  operators: OperatorService;
+  /** The login of households and operators alike (POST /v1/auth/login). */
+  logins: LoginService;
+  /** The audit log of operator actions: `record({actor, action, target, outcome, detail})`. */
+  audit: AuditService;
   sessions: SessionService;
   rateLimits: RateLimitService;
   invitations: InvitationService;
@@ -117,6 +135,7 @@ export interface Cloud {
   database: Database;
   broker: BrokerInfo;
   services: CloudServices;
+  settings: CloudSettings;
   /** Prometheus registry and the cloud's instruments (the API adds its HTTP histogram). */
   metrics: CloudMetrics;
   /** State changes and command outcomes of every instance on this database (LISTEN/NOTIFY). */
@@ -127,6 +146,7 @@ export interface Cloud {
 
 export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
   const logger = config.logger ?? pino({ level: 'silent' });
+  const settings: CloudSettings = { initialTrustedKeys: checkTrustedKeys(config.initialTrustedKeys ?? []) };
   const cleanups: (() => Promise<void> | void)[] = [];
   const unwind = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -164,6 +184,9 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // A member removed on another instance must not go on reading this instance's cached views.
     cleanups.push(bus.onMembershipChanged(() => views.clear()));
     const shadows = new ShadowService(db, bus);
+    const sessions = new SessionService(db, bus);
+    const operators = new OperatorService(db, sessions);
+    const audit = new AuditService(db);
 
     let embedded: EmbeddedBroker | undefined;
     let brokerInfo: BrokerInfo;
@@ -279,7 +302,10 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       broker: brokerInfo,
       services: {
         accounts,
-        sessions: new SessionService(db, bus),
+        operators,
+        logins: new LoginService(accounts, operators, audit),
+        audit,
+        sessions,
         rateLimits,
         invitations: new InvitationService(db, homes),
         schedules,
@@ -291,6 +317,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         health,
         shadows,
       },
+      settings,
       metrics,
       events: bus,
       close() {
@@ -302,4 +329,18 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     await unwind();
     throw e;
   }
+}
+
+/** Each key must be an Ed25519 public key in SPKI PEM, as `switchfleet firmware keygen` writes it. */
+function checkTrustedKeys(keys: readonly string[]): readonly string[] {
+  const issues = keys.flatMap((pem, i) => {
+    try {
+      firmware.loadPublicKey(pem);
+      return [];
+    } catch (e) {
+      return [{ variable: `initialTrustedKeys[${i}]`, message: (e as Error).message }];
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze([...keys]);
 }

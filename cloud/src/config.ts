@@ -38,6 +38,11 @@ export interface AppConfig {
   jwtSecretGenerated: boolean;
   demoEmail: string;
   demoPassword: string;
+  /** The launcher's operator (OPERATOR_EMAIL / OPERATOR_PASSWORD), an admin made once by `npm start`. */
+  operatorEmail: string;
+  operatorPassword: string;
+  /** True when OPERATOR_EMAIL or OPERATOR_PASSWORD was set: `npm run cloud` then makes that operator too. */
+  operatorFromEnv: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** A switch not heard for this long shows offline (DEVICE_OFFLINE_AFTER_S, default 900 s). */
   deviceOfflineAfterMs: number;
@@ -97,6 +102,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (!/^[^\s@]+@[^\s@]+$/.test(demoEmail)) issues.push({ variable: 'DEMO_EMAIL', message: 'is not an email address' });
   const demoPassword = read('DEMO_PASSWORD') ?? 'switchfleet-demo';
   if (demoPassword.length < 8) issues.push({ variable: 'DEMO_PASSWORD', message: 'must have at least 8 characters' });
+  const operatorEmail = read('OPERATOR_EMAIL') ?? 'ops@switchfleet.local';
+  if (!/^[^\s@]+@[^\s@]+$/.test(operatorEmail))
+    issues.push({ variable: 'OPERATOR_EMAIL', message: 'is not an email address' });
+  const operatorPassword = read('OPERATOR_PASSWORD') ?? 'switchfleet-ops';
+  if (operatorPassword.length < 8)
+    issues.push({ variable: 'OPERATOR_PASSWORD', message: 'must have at least 8 characters' });
+  if (operatorEmail.trim().toLowerCase() === demoEmail.trim().toLowerCase()) {
+    issues.push({
+      variable: 'OPERATOR_EMAIL',
+      message: 'must differ from DEMO_EMAIL (an address is a household or an operator)',
+    });
+  }
   const instanceId = read('CLOUD_INSTANCE_ID');
   if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) {
     issues.push({
@@ -140,6 +157,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     jwtSecretGenerated: jwtText === undefined,
     demoEmail,
     demoPassword,
+    operatorEmail,
+    operatorPassword,
+    operatorFromEnv: read('OPERATOR_EMAIL') !== undefined || read('OPERATOR_PASSWORD') !== undefined,
     logLevel,
     // A week at most: past it a switch that is gone would still show online for days.
     deviceOfflineAfterMs: whole('DEVICE_OFFLINE_AFTER_S', DEFAULT_DEVICE_OFFLINE_AFTER_S, 1, 7 * 24 * 3600) * 1000,

@@ -15,6 +15,9 @@ describe('parseConfig', () => {
       port: 3000,
       demoEmail: 'demo@switchfleet.local',
       demoPassword: 'switchfleet-demo',
+      operatorEmail: 'ops@switchfleet.local',
+      operatorPassword: 'switchfleet-ops',
+      operatorFromEnv: false,
       jwtSecretGenerated: true,
       deviceOfflineAfterMs: 900_000,
       gatewayMaxDevices: 256,
@@ -34,6 +37,8 @@ describe('parseConfig', () => {
       JWT_SECRET: 'x'.repeat(40),
       DEMO_EMAIL: 'me@example.test',
       DEMO_PASSWORD: 'hunter2hunter2',
+      OPERATOR_EMAIL: 'root@example.test',
+      OPERATOR_PASSWORD: 'operator-password',
       LOG_LEVEL: 'debug',
       DEVICE_OFFLINE_AFTER_S: '60',
       GATEWAY_MAX_DEVICES: '12',
@@ -48,6 +53,9 @@ describe('parseConfig', () => {
       port: 8080,
       jwtSecret: 'x'.repeat(40),
       jwtSecretGenerated: false,
+      operatorEmail: 'root@example.test',
+      operatorPassword: 'operator-password',
+      operatorFromEnv: true,
       logLevel: 'debug',
       deviceOfflineAfterMs: 60_000,
       gatewayMaxDevices: 12,
@@ -64,6 +72,7 @@ describe('parseConfig', () => {
         JWT_SECRET: 'short',
         CLOUD_INSTANCE_ID: 'Cloud A',
         MQTT_SHARED_GROUP: 'a/#',
+        OPERATOR_PASSWORD: 'short',
       });
     } catch (e) {
       error = e;
@@ -73,6 +82,7 @@ describe('parseConfig', () => {
     expect(variables).toEqual([
       'DATABASE_URL',
       'JWT_SECRET',
+      'OPERATOR_PASSWORD',
       'CLOUD_INSTANCE_ID',
       'MQTT_SHARED_GROUP',
       'MQTT_PORT',
