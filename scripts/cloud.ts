@@ -4,7 +4,7 @@
  * nothing simulated beside it: what an operator runs, one process per instance, behind mosquitto and
  * PostgreSQL when there are several. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
  */
-import { cloudSettings, createCloud, parseConfig } from '@switchfleet/cloud';
+import { cloudSettings, createCloud, ensureDemoOperator, parseConfig } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
 import { redactUrl } from '@switchfleet/protocol';
 import { launcherLogger } from './launcher-log.ts';
@@ -18,6 +18,10 @@ if (config.jwtSecretGenerated) {
 }
 
 const cloud = await createCloud({ ...cloudSettings(config), logger: log.child({ part: 'cloud' }) });
+// OPERATOR_EMAIL / OPERATOR_PASSWORD, when given, name the first admin: made once, kept afterwards.
+const operator = config.operatorFromEnv
+  ? await ensureDemoOperator(cloud.services, { email: config.operatorEmail, password: config.operatorPassword })
+  : undefined;
 const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
 await api.listen({ port: config.port, host: config.host });
 
@@ -27,6 +31,7 @@ process.stdout.write(`switchfleet cloud is running
   MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}
+  operator      ${operator ? `${operator.operator.email} (${operator.operator.role}${operator.created ? ', made now' : ''})` : '(none given: OPERATOR_EMAIL / OPERATOR_PASSWORD)'}
 `);
 
 stopOnSignals(log, async () => {

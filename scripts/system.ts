@@ -1,7 +1,10 @@
 /**
  * The whole system composed in one process: cloud (database + broker + services), REST API, and one
  * gateway on a simulated radio whose switches sit in the demo account's home. Used by `npm start`,
- * the end-to-end tests and the benchmarks, so all three run the same wiring.
+ * the end-to-end tests and the benchmarks, so all three run the same wiring. With `releaseKeysIn`,
+ * the demo release signing key (release-keys.ts) is the one the cloud, the gateway and every
+ * simulated switch (running a factory image signed with it) trust; with `operator`, that operator
+ * exists.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,12 +13,22 @@ import {
   cloudAccountFromUrl,
   createCloud,
   ensureDemo,
+  ensureDemoOperator,
   writeMosquittoFiles,
   type Cloud,
   type DemoAccount,
+  type Operator,
 } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
-import { createSimRadio, type SimRadio, type SimRadioOptions } from '@switchfleet/firmware-sim';
+import {
+  buildSimImage,
+  createSimRadio,
+  SimFirmware,
+  SWITCH_DEFAULTS,
+  type SimRadio,
+  type SimRadioOptions,
+} from '@switchfleet/firmware-sim';
+import { ensureReleaseKeys, type ReleaseKeys } from './release-keys.ts';
 import {
   createGateway,
   loadNoble,
@@ -58,6 +71,10 @@ export interface SystemOptions {
   switches: number;
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
+  /** The operator to make once (an admin), e.g. OPERATOR_EMAIL / OPERATOR_PASSWORD. */
+  operator?: { email: string; password: string } | undefined;
+  /** DATA_DIR: the demo release signing key pair lives (and is made once) in its keys/ folder. */
+  releaseKeysIn?: string | undefined;
   logger?: Logger;
 }
 
@@ -67,12 +84,17 @@ export interface System {
   gateway: Gateway;
   radio: SimRadio;
   demo: DemoAccount;
+  /** The operator of `options.operator`, and whether this start made it. */
+  operator: { operator: Operator; created: boolean } | undefined;
+  /** The demo release signing key pair, with `releaseKeysIn`. */
+  releaseKeys: ReleaseKeys | undefined;
   /** Outside in: API, gateway, radio, cloud. */
   close(): Promise<void>;
 }
 
 export async function startSystem(options: SystemOptions): Promise<System> {
   const log = options.logger ?? pino({ level: 'silent' });
+  const releaseKeys = options.releaseKeysIn === undefined ? undefined : await ensureReleaseKeys(options.releaseKeysIn);
   const cloud = await createCloud({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
@@ -83,6 +105,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
     deviceOfflineAfterMs: options.deviceOfflineAfterMs,
     gatewayMaxDevices: options.gatewayMaxDevices,
+    initialTrustedKeys: releaseKeys ? [releaseKeys.publicKeyPem] : [],
     logger: log.child({ part: 'cloud' }),
   });
   const demo = await ensureDemo(cloud.services, {
@@ -90,6 +113,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     password: options.demoPassword,
     gatewayId: options.gatewayId,
   });
+  const operator = options.operator && (await ensureDemoOperator(cloud.services, options.operator));
 
   if (options.mosquittoDir !== undefined) {
     const account = cloudAccountFromUrl(options.mqttUrl);
@@ -101,7 +125,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   }
 
   const radio = createSimRadio(options.radio ?? {});
-  for (let i = 0; i < options.switches; i++) radio.addSwitch();
+  // Each switch runs the factory image under MCUboot's checks, trusting the demo release key alone.
+  const factory =
+    releaseKeys &&
+    buildSimImage({
+      version: SWITCH_DEFAULTS.firmwareVersion,
+      hardwareId: SWITCH_DEFAULTS.hardwareId,
+      privateKeyPem: releaseKeys.privateKeyPem,
+    });
+  for (let i = 0; i < options.switches; i++) {
+    const trustedKeys = releaseKeys ? [releaseKeys.publicKeyPem] : [];
+    radio.addSwitch(factory ? { behaviours: [new SimFirmware({ image: factory, trustedKeys })] } : {});
+  }
 
   const gateway = createGateway({
     config: resolveGatewayConfig(
@@ -115,6 +150,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           password: demo.gateway.secret,
         },
         ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
+        ...(releaseKeys ? { ota: { trustedKeyFiles: [releaseKeys.publicPath] } } : {}),
         logLevel: log.level as 'info',
       },
       options.gateway ?? {},
@@ -132,6 +168,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     gateway,
     radio,
     demo,
+    operator,
+    releaseKeys,
     close() {
       closing ??= (async () => {
         await api.close();

@@ -58,6 +58,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * go missing before a switch it still hears shows offline.
  */
 export const DEFAULT_DEVICE_OFFLINE_AFTER_S = 900;
+/** The demo operator's password of `npm start`, printed in its banner (a chosen one is not). */
+export const DEFAULT_OPERATOR_PASSWORD = 'switchfleet-ops';
 /** A household's switches fit many times over; a gateway inventing addresses does not. */
 export const DEFAULT_GATEWAY_MAX_DEVICES = 256;
 
@@ -105,7 +107,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   const operatorEmail = read('OPERATOR_EMAIL') ?? 'ops@switchfleet.local';
   if (!/^[^\s@]+@[^\s@]+$/.test(operatorEmail))
     issues.push({ variable: 'OPERATOR_EMAIL', message: 'is not an email address' });
-  const operatorPassword = read('OPERATOR_PASSWORD') ?? 'switchfleet-ops';
+  const operatorPassword = read('OPERATOR_PASSWORD') ?? DEFAULT_OPERATOR_PASSWORD;
   if (operatorPassword.length < 8)
     issues.push({ variable: 'OPERATOR_PASSWORD', message: 'must have at least 8 characters' });
   if (operatorEmail.trim().toLowerCase() === demoEmail.trim().toLowerCase()) {

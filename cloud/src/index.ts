@@ -7,7 +7,7 @@ export {
   type CloudSettings,
   type BrokerInfo,
 } from './cloud.ts';
-export { cloudSettings, parseConfig, type AppConfig } from './config.ts';
+export { cloudSettings, DEFAULT_OPERATOR_PASSWORD, parseConfig, type AppConfig } from './config.ts';
 export * from './errors.ts';
 export type { Database, Db } from './db/database.ts';
 export { openDatabase, type DatabaseOptions } from './db/open.ts';

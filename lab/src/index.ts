@@ -6,3 +6,4 @@
 export * from './suite/index.ts';
 export { startFleet, type Fleet, type FleetGateway, type FleetOptions } from './fleet/fleet.ts';
 export { runCli } from './cli/main.ts';
+export { KeyFileError, publicKeyPath, writeSigningKeyPair } from './cli/firmware/keygen.ts';

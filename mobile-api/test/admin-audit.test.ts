@@ -42,7 +42,7 @@ function tryLogin(email: string, password: string) {
 describe('operator logins', () => {
   it('answer with operator tokens carrying the role; refresh keeps the kind, logout ends the session', async () => {
     const email = `${unique('ops')}@ops.test`;
-    await api.cloud.services.operators.create({ email, password: PASSWORD, role: 'operator' });
+    const account = await api.cloud.services.operators.create({ email, password: PASSWORD, role: 'operator' });
     const res = await tryLogin(email, PASSWORD);
     expect(res.json()).toMatchObject({ kind: 'operator', role: 'operator', tokenType: 'Bearer' });
     const refreshed = await api.app.inject({
@@ -61,6 +61,11 @@ describe('operator logins', () => {
     });
     expect(out.statusCode).toBe(204);
     expect((await me()).statusCode).toBe(404);
+    const entries = await api.cloud.services.audit.list({ targetType: 'operator', targetId: account.id, limit: 10 });
+    expect(entries.entries.map((e) => `${e.action} ${e.outcome}`)).toEqual([
+      'auth.logout success',
+      'auth.login success',
+    ]);
   });
 
   it('are written to the audit log, success and failure alike, and households are not', async () => {

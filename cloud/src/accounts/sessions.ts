@@ -137,13 +137,18 @@ export class SessionService {
     throw new InvalidRefreshTokenError();
   }
 
-  /** Logout: revokes the session the token belongs to. Unknown tokens are ignored (logout is idempotent). */
-  async revoke(token: string): Promise<void> {
+  /**
+   * Logout: revokes the session the token belongs to and answers whose it was. Unknown tokens are
+   * ignored (logout is idempotent).
+   */
+  async revoke(token: string): Promise<{ kind: SessionKind; subjectId: string } | null> {
     const [known] = await this.db
-      .select({ familyId: refreshTokens.familyId })
+      .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId, operatorId: refreshTokens.operatorId })
       .from(refreshTokens)
       .where(eq(refreshTokens.tokenHash, hashToken(token)));
-    if (known) await this.revokeFamily(known.familyId);
+    if (!known) return null;
+    await this.revokeFamily(known.familyId);
+    return subjectOf(known);
   }
 
   private async revokeFamily(familyId: string): Promise<void> {

@@ -190,7 +190,17 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
       },
     },
     async (request, reply) => {
-      await app.cloud.sessions.revoke(request.body.refreshToken);
+      const ended = await app.cloud.sessions.revoke(request.body.refreshToken);
+      // An operator's logout is one of its actions, so the audit log has it.
+      const operator = ended?.kind === 'operator' ? await app.cloud.operators.get(ended.subjectId) : null;
+      if (operator) {
+        await app.cloud.audit.record({
+          actor: { id: operator.id, email: operator.email },
+          action: 'auth.logout',
+          target: { type: 'operator', id: operator.id },
+          outcome: 'success',
+        });
+      }
       return reply.code(204).send(null);
     },
   );
