@@ -22,6 +22,9 @@ const cloud = await createCloud({ ...cloudSettings(config), logger: log.child({ 
 const operator = config.operatorFromEnv
   ? await ensureDemoOperator(cloud.services, { email: config.operatorEmail, password: config.operatorPassword })
   : undefined;
+const operatorLine = operator
+  ? `${operator.operator.email} (${operator.operator.role}${operator.created ? ', made now' : ''})`
+  : '(none given: OPERATOR_EMAIL / OPERATOR_PASSWORD)';
 const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
 await api.listen({ port: config.port, host: config.host });
 
@@ -31,7 +34,7 @@ process.stdout.write(`switchfleet cloud is running
   MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}
-  operator      ${operator ? `${operator.operator.email} (${operator.operator.role}${operator.created ? ', made now' : ''})` : '(none given: OPERATOR_EMAIL / OPERATOR_PASSWORD)'}
+  operator      ${operatorLine}
 `);
 
 stopOnSignals(log, async () => {

@@ -40,6 +40,11 @@ const { cloud, radio, api, releaseKeys } = system;
 const operatorPassword =
   config.operatorPassword === DEFAULT_OPERATOR_PASSWORD ? config.operatorPassword : '(OPERATOR_PASSWORD)';
 await api.listen({ port: config.port, host: config.host });
+const keys = releaseKeys
+  ? `${releaseKeys.privatePath} (private) and ${releaseKeys.publicPath} (public${releaseKeys.created ? ', made now' : ''})`
+  : '(none)';
+/** Reads the access token out of a login answer, in the curl lines below. */
+const accessToken = `node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken'`;
 
 const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
 process.stdout.write(`
@@ -55,18 +60,16 @@ switchfleet is running
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)
   demo account  ${config.demoEmail} / ${config.demoPassword}
   operator      ${config.operatorEmail} / ${operatorPassword} (admin; the admin API is ${base}/v1/admin)
-  release key   ${releaseKeys?.privatePath} (private) and ${releaseKeys?.publicPath} (public, trusted by the cloud, the gateway and the switches)${
-    releaseKeys?.created ? ', made now' : ''
-  }
+  release key   ${keys}: trusted by the cloud, the gateway and the switches
 
 Try:
   TOKEN=$(curl -s ${base}/v1/auth/login -H 'content-type: application/json' \\
-    -d '{"email":"${config.demoEmail}","password":"${config.demoPassword}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
+    -d '{"email":"${config.demoEmail}","password":"${config.demoPassword}"}' | ${accessToken})
   curl -s ${base}/v1/devices -H "authorization: Bearer $TOKEN"
   curl -s -XPOST "${base}/v1/devices/<id>/commands?wait=true" -H "authorization: Bearer $TOKEN" \\
     -H 'content-type: application/json' -d '{"action":"toggle"}'
   OPS=$(curl -s ${base}/v1/auth/login -H 'content-type: application/json' \\
-    -d '{"email":"${config.operatorEmail}","password":"${operatorPassword}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
+    -d '{"email":"${config.operatorEmail}","password":"${operatorPassword}"}' | ${accessToken})
   curl -s ${base}/v1/admin/audit -H "authorization: Bearer $OPS"
 
 Ctrl-C stops everything.

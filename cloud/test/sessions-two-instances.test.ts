@@ -50,7 +50,7 @@ it('answers a session as active only for the user who started it, and never for 
   }
 });
 
-it("answers an operator's session for that operator alone, never as a user's, and ends them all on every instance once it is disabled", async () => {
+it("answers an operator's session for it alone, never as a user's, and ends them all on every instance once it is disabled", async () => {
   const { one, two } = clouds;
   const admin = await one.services.operators.create({
     email: `${unique('admin')}@ops.test`,

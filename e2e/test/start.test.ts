@@ -62,7 +62,9 @@ describe('npm start', () => {
   it('prints the operator login and both release key paths, never the private key itself', async () => {
     expect(output).toContain('ops@switchfleet.local / switchfleet-ops');
     const keys = join(dataDir, 'keys');
-    expect(output).toContain(`${join(keys, 'release.pem')} (private) and ${join(keys, 'release.pub')} (public`);
+    expect(output).toContain(
+      `${join(keys, 'release.pem')} (private) and ${join(keys, 'release.pub')} (public, made now)`,
+    );
     expect(output).not.toContain('PRIVATE KEY');
     const login = await fetch(`${base}/v1/auth/login`, {
       method: 'POST',

@@ -92,7 +92,7 @@ async function noRoute(method: HTTPMethods, url: string) {
 }
 
 describe('the admin scope', () => {
-  it('answers every caller without an active operator token as if no route were there, on every path and method', async () => {
+  it('answers anyone without an active operator token as if no route were there, on every path and method', async () => {
     const wrong: string[] = [];
     for (const caller of OUTSIDERS) {
       for (const [method, path, body] of ADMIN_ROUTES) {

@@ -68,6 +68,20 @@ describe('operator logins', () => {
     ]);
   });
 
+  it("leave an operator's address to the operator: registering it as a household makes no account", async () => {
+    const email = `${unique('taken')}@ops.test`;
+    await api.cloud.services.operators.create({ email, password: PASSWORD, role: 'operator' });
+    const register = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email, password: 'household password' },
+    });
+    expect(register.statusCode).toBe(202);
+    expect((await tryLogin(email, 'household password')).statusCode).toBe(401);
+    expect(await api.cloud.services.accounts.findByEmail(email)).toBeNull();
+    expect((await tryLogin(email, PASSWORD)).json()).toMatchObject({ kind: 'operator' });
+  });
+
   it('are written to the audit log, success and failure alike, and households are not', async () => {
     const admin = await makeOperator('admin');
     const watched = await makeOperator('operator');
@@ -92,7 +106,7 @@ describe('operator logins', () => {
 });
 
 describe('operators management', () => {
-  it('records each action with who, what, target and outcome: created, refused as taken, denied to an operator', async () => {
+  it('records who, what, target and outcome of each action: created, refused as taken, denied to an operator', async () => {
     const admin = await makeOperator('admin');
     const plain = await makeOperator('operator');
     const body = { email: `${unique('new')}@ops.test`, password: PASSWORD, role: 'operator' };
@@ -125,7 +139,7 @@ describe('operators management', () => {
     );
   });
 
-  it('disables an operator: its token and refresh token stop at once, its logins fail, and that is audited', async () => {
+  it('disables an operator: its tokens stop at once, its logins fail, and that is audited', async () => {
     const admin = await makeOperator('admin');
     const email = `${unique('leaver')}@ops.test`;
     const leaver = await api.cloud.services.operators.create({ email, password: PASSWORD, role: 'operator' });

@@ -95,7 +95,8 @@ export class OperatorService {
   async disable(id: string): Promise<Operator> {
     const target = await this.get(id);
     if (!target.disabled) {
-      const otherAdmins = sql`exists (select 1 from ${operators} o where o.role = 'admin' and o.disabled_at is null and o.id <> ${id})`;
+      const otherAdmins = sql`exists (select 1 from ${operators} o
+        where o.role = 'admin' and o.disabled_at is null and o.id <> ${id})`;
       const [row] = await this.db
         .update(operators)
         .set({ disabledAt: new Date() })
