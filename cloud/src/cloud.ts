@@ -4,14 +4,15 @@
  * hands back one `close()` that releases all of it in reverse order.
  */
 import { pino, type Logger } from 'pino';
-import { firmware, splitUrlCredentials, topicMap } from '@switchfleet/protocol';
+import { splitUrlCredentials, topicMap } from '@switchfleet/protocol';
 import { connectCloudClient } from './broker/client.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { DEFAULT_DEVICE_OFFLINE_AFTER_S } from './config.ts';
+import { checkTrustedKeys } from './trusted-keys.ts';
 import { runEvery } from './periodic.ts';
-import { ConfigError, InstanceIdInUseError } from './errors.ts';
+import { InstanceIdInUseError } from './errors.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './accounts/accounts.ts';
 import { LoginService } from './accounts/login.ts';
@@ -329,18 +330,4 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     await unwind();
     throw e;
   }
-}
-
-/** Each key must be an Ed25519 public key in SPKI PEM, as `switchfleet firmware keygen` writes it. */
-function checkTrustedKeys(keys: readonly string[]): readonly string[] {
-  const issues = keys.flatMap((pem, i) => {
-    try {
-      firmware.loadPublicKey(pem);
-      return [];
-    } catch (e) {
-      return [{ variable: `initialTrustedKeys[${i}]`, message: (e as Error).message }];
-    }
-  });
-  if (issues.length > 0) throw new ConfigError(issues);
-  return Object.freeze([...keys]);
 }

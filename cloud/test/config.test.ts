@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { firmware } from '@switchfleet/protocol';
 import { parseConfig } from '../src/config.ts';
+import { checkTrustedKeys } from '../src/trusted-keys.ts';
 import { ConfigError } from '../src/errors.ts';
 
 describe('parseConfig', () => {
@@ -102,5 +104,23 @@ describe('parseConfig', () => {
       const message = new RegExp(`${variable}: .* is not a whole number`);
       expect(() => parseConfig({ [variable]: value }), `${variable}=${value}`).toThrow(message);
     }
+  });
+});
+
+describe('checkTrustedKeys', () => {
+  it('takes Ed25519 public keys in SPKI PEM and refuses a private key or anything else, naming each', () => {
+    const key = firmware.generateSigningKey();
+    expect(checkTrustedKeys([key.publicKeyPem])).toEqual([key.publicKeyPem]);
+    let error: unknown;
+    try {
+      checkTrustedKeys([key.publicKeyPem, key.privateKeyPem, 'not a key']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.variable)).toEqual([
+      'initialTrustedKeys[1]',
+      'initialTrustedKeys[2]',
+    ]);
   });
 });
