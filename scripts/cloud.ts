@@ -20,7 +20,13 @@ if (config.jwtSecretGenerated) {
 const cloud = await createCloud({ ...cloudSettings(config), logger: log.child({ part: 'cloud' }) });
 // OPERATOR_EMAIL / OPERATOR_PASSWORD, when given, name the first admin: made once, kept afterwards.
 const operator = config.operatorFromEnv
-  ? await ensureDemoOperator(cloud.services, { email: config.operatorEmail, password: config.operatorPassword })
+  ? await ensureDemoOperator(cloud.services, { email: config.operatorEmail, password: config.operatorPassword }).catch(
+      async (e: unknown) => {
+        // The database (PGlite's files above all) is closed cleanly before the start fails.
+        await cloud.close();
+        throw e;
+      },
+    )
   : undefined;
 const operatorLine = operator
   ? `${operator.operator.email} (${operator.operator.role}${operator.created ? ', made now' : ''})`

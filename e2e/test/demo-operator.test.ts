@@ -5,13 +5,14 @@
  * image signed with it updates a switch through the gateway, one signed with another key does not).
  * Runs on PGlite, or on the PostgreSQL of DATABASE_URL when it is set.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scratchDatabase } from '@switchfleet/cloud/testing/database';
 import { buildSimImage, SWITCH_DEFAULTS } from '@switchfleet/firmware-sim';
 import { firmware } from '@switchfleet/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureReleaseKeys, ReleaseKeyError } from '../../scripts/release-keys.ts';
 import { startSystem, type System, type SystemOptions } from '../../scripts/system.ts';
 
 const operator = { email: 'ops@switchfleet.local', password: 'switchfleet-ops' };
@@ -96,3 +97,19 @@ it('makes the operator and the key pair once, trusted everywhere, and keeps both
   expect(await files()).toEqual(before);
   expect(await operatorCreations(second, operatorId)).toBe(1);
 }, 60_000);
+
+it('refuses half a key pair, or two halves that do not belong together, and replaces neither', async () => {
+  const other = await mkdtemp(join(tmpdir(), 'switchfleet-keys-'));
+  try {
+    const keys = await ensureReleaseKeys(other);
+    await unlink(keys.publicPath);
+    await expect(ensureReleaseKeys(other)).rejects.toThrow(ReleaseKeyError);
+    const stranger = firmware.generateSigningKey().publicKeyPem;
+    await writeFile(keys.publicPath, stranger);
+    await expect(ensureReleaseKeys(other)).rejects.toThrow(/not the public half/);
+    expect(await readFile(keys.privatePath, 'utf8')).toBe(keys.privateKeyPem);
+    expect(await readFile(keys.publicPath, 'utf8')).toBe(stranger);
+  } finally {
+    await rm(other, { recursive: true, force: true });
+  }
+});
