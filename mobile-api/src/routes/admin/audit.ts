@@ -19,7 +19,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "Every filter given must hold. Logins of operators are there, failed ones too; households' actions are not.",
         querystring: AuditQueryString,
-        response: { 200: AuditPageBody, 400: e[400], 401: e[401], 403: e[403], 500: e[500] },
+        response: { 200: AuditPageBody, 400: e[400], 403: e[403], 404: e[404], 500: e[500] },
       },
     },
     async (r) => {
