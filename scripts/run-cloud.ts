@@ -9,6 +9,7 @@
 import {
   cloudSettings,
   createCloud,
+  ensureDemoOperator,
   parseConfig,
   type IngestWorkerEntry,
   type ReleaseSuitePort,
@@ -36,6 +37,20 @@ export async function runCloud(
     releaseSuite,
     logger: log.child({ part: 'cloud' }),
   });
+  // OPERATOR_EMAIL / OPERATOR_PASSWORD, when given, name the first admin: made once, kept afterwards.
+  const operator = config.operatorFromEnv
+    ? await ensureDemoOperator(cloud.services, {
+        email: config.operatorEmail,
+        password: config.operatorPassword,
+      }).catch(async (e: unknown) => {
+        // The database (PGlite's files above all) is closed cleanly before the start fails.
+        await cloud.close();
+        throw e;
+      })
+    : undefined;
+  const operatorLine = operator
+    ? `${operator.operator.email} (${operator.operator.role}${operator.created ? ', made now' : ''})`
+    : '(none given: OPERATOR_EMAIL / OPERATOR_PASSWORD)';
   const api = await buildApi({ cloud, jwtSecret: config.jwtSecret, logger: log.child({ part: 'api' }) });
   await api.listen({ port: config.port, host: config.host });
 
@@ -45,6 +60,7 @@ export async function runCloud(
   MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}
+  operator      ${operatorLine}
 `);
 
   stopOnSignals(log, async () => {

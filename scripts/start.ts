@@ -3,7 +3,7 @@
  * simulated radio with SIM_SWITCHES switches, already in the demo account's home. Ctrl-C stops all.
  */
 import { join } from 'node:path';
-import { cloudSettings, parseConfig } from '@switchfleet/cloud';
+import { cloudSettings, DEFAULT_OPERATOR_PASSWORD, parseConfig } from '@switchfleet/cloud';
 import { redactUrl } from '@switchfleet/protocol';
 import { parseLauncherConfig } from './launcher-config.ts';
 import { launcherLogger } from './launcher-log.ts';
@@ -31,10 +31,20 @@ const system = await startSystem({
   localMqttUrl: localBroker?.url,
   switches: launcher.simSwitches,
   radio: launcher.simSeed === undefined ? {} : { seed: launcher.simSeed },
+  operator: { email: config.operatorEmail, password: config.operatorPassword },
+  releaseKeysIn: config.dataDir,
   logger: log,
 });
-const { cloud, radio, api } = system;
+const { cloud, radio, api, releaseKeys } = system;
+// A password of the operator's own choosing (OPERATOR_PASSWORD) is not echoed; the default is the demo's.
+const operatorPassword =
+  config.operatorPassword === DEFAULT_OPERATOR_PASSWORD ? config.operatorPassword : '(OPERATOR_PASSWORD)';
 await api.listen({ port: config.port, host: config.host });
+const keys = releaseKeys
+  ? `${releaseKeys.privatePath} (private) and ${releaseKeys.publicPath} (public${releaseKeys.created ? ', made now' : ''})`
+  : '(none)';
+/** Reads the access token out of a login answer, in the curl lines below. */
+const accessToken = `node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken'`;
 
 const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
 process.stdout.write(`
@@ -49,13 +59,18 @@ switchfleet is running
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)
   demo account  ${config.demoEmail} / ${config.demoPassword}
+  operator      ${config.operatorEmail} / ${operatorPassword} (admin; the admin API is ${base}/v1/admin)
+  release key   ${keys}: trusted by the cloud, the gateway and the switches
 
 Try:
   TOKEN=$(curl -s ${base}/v1/auth/login -H 'content-type: application/json' \\
-    -d '{"email":"${config.demoEmail}","password":"${config.demoPassword}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
+    -d '{"email":"${config.demoEmail}","password":"${config.demoPassword}"}' | ${accessToken})
   curl -s ${base}/v1/devices -H "authorization: Bearer $TOKEN"
   curl -s -XPOST "${base}/v1/devices/<id>/commands?wait=true" -H "authorization: Bearer $TOKEN" \\
     -H 'content-type: application/json' -d '{"action":"toggle"}'
+  OPS=$(curl -s ${base}/v1/auth/login -H 'content-type: application/json' \\
+    -d '{"email":"${config.operatorEmail}","password":"${operatorPassword}"}' | ${accessToken})
+  curl -s ${base}/v1/admin/audit -H "authorization: Bearer $OPS"
 
 Ctrl-C stops everything.
 `);

@@ -1,7 +1,10 @@
 /**
  * The whole system composed in one process: cloud (database + broker + services), REST API, and one
  * gateway on a simulated radio whose switches sit in the demo account's home. Used by `npm start`,
- * the end-to-end tests and the benchmarks, so all three run the same wiring.
+ * the end-to-end tests and the benchmarks, so all three run the same wiring. With `releaseKeysIn`,
+ * the demo release signing key (release-keys.ts) is the one the cloud, the gateway and every
+ * simulated switch (running a factory image signed with it) trust; with `operator`, that operator
+ * exists.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,16 +13,25 @@ import {
   cloudAccountFromUrl,
   createCloud,
   ensureDemo,
+  ensureDemoOperator,
   writeMosquittoFiles,
   type Cloud,
   type DemoAccount,
+  type Operator,
   type ReleaseSuitePort,
 } from '@switchfleet/cloud';
 import { buildApi } from '@switchfleet/mobile-api';
-import type { SimRadio, SimRadioOptions } from '@switchfleet/firmware-sim';
+import {
+  buildSimImage,
+  SimFirmware,
+  SWITCH_DEFAULTS,
+  type SimRadio,
+  type SimRadioOptions,
+} from '@switchfleet/firmware-sim';
 import type { Gateway, GatewayConfigInput } from '@switchfleet/gateway';
 import { startSimGateway } from '@switchfleet/lab';
 import { LabReleaseSuite } from '@switchfleet/lab/release-suite';
+import { ensureReleaseKeys, type ReleaseKeys } from './release-keys.ts';
 
 export interface SystemOptions {
   databaseUrl?: string | undefined;
@@ -55,6 +67,10 @@ export interface SystemOptions {
   switches: number;
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
+  /** The operator to make once (an admin), e.g. OPERATOR_EMAIL / OPERATOR_PASSWORD. */
+  operator?: { email: string; password: string } | undefined;
+  /** DATA_DIR: the demo release signing key pair lives (and is made once) in its keys/ folder. */
+  releaseKeysIn?: string | undefined;
   logger?: Logger;
   /** Runs the release suite on uploaded releases; default the lab's, in a child process per run. */
   releaseSuite?: ReleaseSuitePort;
@@ -66,12 +82,17 @@ export interface System {
   gateway: Gateway;
   radio: SimRadio;
   demo: DemoAccount;
+  /** The operator of `options.operator`, and whether this start made it. */
+  operator: { operator: Operator; created: boolean } | undefined;
+  /** The demo release signing key pair, with `releaseKeysIn`. */
+  releaseKeys: ReleaseKeys | undefined;
   /** Outside in: API, gateway, radio, cloud. */
   close(): Promise<void>;
 }
 
 export async function startSystem(options: SystemOptions): Promise<System> {
   const log = options.logger ?? pino({ level: 'silent' });
+  const releaseKeys = options.releaseKeysIn === undefined ? undefined : await ensureReleaseKeys(options.releaseKeysIn);
   const cloud = await createCloud({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
@@ -82,7 +103,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
     deviceOfflineAfterMs: options.deviceOfflineAfterMs,
     gatewayMaxDevices: options.gatewayMaxDevices,
-    releaseSuite: options.releaseSuite ?? new LabReleaseSuite(),
+    initialTrustedKeys: releaseKeys ? [releaseKeys.publicKeyPem] : [],
+    // The demo key also signs the suite's baseline image for a model's first release.
+    releaseSuite:
+      options.releaseSuite ?? new LabReleaseSuite(releaseKeys ? { privateKeyPem: releaseKeys.privateKeyPem } : {}),
     logger: log.child({ part: 'cloud' }),
   });
   const demo = await ensureDemo(cloud.services, {
@@ -90,6 +114,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     password: options.demoPassword,
     gatewayId: options.gatewayId,
   });
+  const operator = options.operator && (await ensureDemoOperator(cloud.services, options.operator));
 
   if (options.mosquittoDir !== undefined) {
     const account = cloudAccountFromUrl(options.mqttUrl);
@@ -100,10 +125,22 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     });
   }
 
+  // Each switch runs the factory image under MCUboot's checks, trusting the demo release key alone.
+  const factory =
+    releaseKeys &&
+    buildSimImage({
+      version: SWITCH_DEFAULTS.firmwareVersion,
+      hardwareId: SWITCH_DEFAULTS.hardwareId,
+      privateKeyPem: releaseKeys.privateKeyPem,
+    });
   const sim = await startSimGateway({
     gatewayId: options.gatewayId,
     radio: options.radio ?? {},
-    switches: options.switches,
+    switches: Array.from({ length: options.switches }, () =>
+      factory && releaseKeys
+        ? { behaviours: [new SimFirmware({ image: factory, trustedKeys: [releaseKeys.publicKeyPem] })] }
+        : {},
+    ),
     // The gateway's own account, never the cloud's: the broker's ACL then applies to it.
     mqtt: {
       url: options.gatewayMqttUrl ?? cloud.broker.url,
@@ -113,6 +150,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     dataDir: options.gatewayDataDir,
     config: {
       ...(options.localMqttUrl ? { local: { url: options.localMqttUrl } } : {}),
+      ...(releaseKeys ? { ota: { trustedKeyFiles: [releaseKeys.publicPath] } } : {}),
       logLevel: log.level as 'info',
     },
     overrides: options.gateway ?? {},
@@ -127,6 +165,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     gateway: sim.gateway,
     radio: sim.radio,
     demo,
+    operator,
+    releaseKeys,
     close() {
       closing ??= (async () => {
         await api.close();

@@ -10,10 +10,14 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import type { Database, Db } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { DEFAULT_DEVICE_OFFLINE_AFTER_S } from './config.ts';
+import { checkTrustedKeys } from './trusted-keys.ts';
 import { runEvery } from './periodic.ts';
 import { InstanceIdInUseError } from './errors.ts';
 import { newSecret } from './secrets.ts';
 import { AccountService } from './accounts/accounts.ts';
+import { LoginService } from './accounts/login.ts';
+import { OperatorService } from './accounts/operators.ts';
+import { AuditService } from './audit/audit.ts';
 import { createMetrics, type CloudMetrics } from './metrics.ts';
 import { CommandDispatcher, type CommandPublisher } from './commands/dispatch.ts';
 import { CommandEvents } from './commands/events.ts';
@@ -93,8 +97,18 @@ export interface CloudConfig extends Omit<ReleaseOptions, 'instanceId'> {
   ingestWorker?: IngestWorkerEntry | undefined;
 }
 
+/** Settings the cloud was started with that its services read later (CloudConfig, checked). */
+export interface CloudSettings {
+  initialTrustedKeys: readonly string[];
+}
+
 export interface CloudServices {
   accounts: AccountService;
+  operators: OperatorService;
+  /** The login of households and operators alike (POST /v1/auth/login). */
+  logins: LoginService;
+  /** The audit log of operator actions: `record({actor, action, target, outcome, detail})`. */
+  audit: AuditService;
   sessions: SessionService;
   rateLimits: RateLimitService;
   invitations: InvitationService;
@@ -128,6 +142,7 @@ export interface Cloud {
   database: Database;
   broker: BrokerInfo;
   services: CloudServices;
+  settings: CloudSettings;
   /** Prometheus registry and the cloud's instruments (the API adds its HTTP histogram). */
   metrics: CloudMetrics;
   /** State changes and command outcomes of every instance on this database (LISTEN/NOTIFY). */
@@ -138,6 +153,7 @@ export interface Cloud {
 
 export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
   const logger = config.logger ?? pino({ level: 'silent' });
+  const settings: CloudSettings = { initialTrustedKeys: checkTrustedKeys(config.initialTrustedKeys ?? []) };
   const cleanups: (() => Promise<void> | void)[] = [];
   const unwind = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -175,6 +191,9 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     // A member removed on another instance must not go on reading this instance's cached views.
     cleanups.push(bus.onMembershipChanged(() => views.clear()));
     const shadows = new ShadowService(db, bus);
+    const sessions = new SessionService(db, bus);
+    const operators = new OperatorService(db, sessions);
+    const audit = new AuditService(db);
 
     let embedded: EmbeddedBroker | undefined;
     let brokerInfo: BrokerInfo;
@@ -277,7 +296,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
     const rateLimits = new RateLimitService(db);
     cleanups.push(rateLimits.startPruning(RATE_LIMIT_PRUNE_MS, logger));
-    const releases = await createReleases(db, config, logger);
+    const releases = await createReleases(db, { ...config, initialTrustedKeys: settings.initialTrustedKeys }, logger);
     cleanups.push(releases.start());
     const health = new HealthService({
       database,
@@ -292,7 +311,10 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       broker: brokerInfo,
       services: {
         accounts,
-        sessions: new SessionService(db, bus),
+        operators,
+        logins: new LoginService(accounts, operators, audit),
+        audit,
+        sessions,
         rateLimits,
         invitations: new InvitationService(db, homes),
         schedules,
@@ -306,6 +328,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         signingKeys: releases.signingKeys,
         releases: releases.releases,
       },
+      settings,
       metrics,
       events: bus,
       close() {

@@ -39,6 +39,11 @@ export interface AppConfig {
   jwtSecretGenerated: boolean;
   demoEmail: string;
   demoPassword: string;
+  /** The launcher's operator (OPERATOR_EMAIL / OPERATOR_PASSWORD), an admin made once by `npm start`. */
+  operatorEmail: string;
+  operatorPassword: string;
+  /** True when OPERATOR_EMAIL or OPERATOR_PASSWORD was set: `npm run cloud` then makes that operator too. */
+  operatorFromEnv: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** A switch not heard for this long shows offline (DEVICE_OFFLINE_AFTER_S, default 900 s). */
   deviceOfflineAfterMs: number;
@@ -58,6 +63,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * go missing before a switch it still hears shows offline.
  */
 export const DEFAULT_DEVICE_OFFLINE_AFTER_S = 900;
+/** The demo operator's password of `npm start`, printed in its banner (a chosen one is not). */
+export const DEFAULT_OPERATOR_PASSWORD = 'switchfleet-ops';
 /** A household's switches fit many times over; a gateway inventing addresses does not. */
 export const DEFAULT_GATEWAY_MAX_DEVICES = 256;
 
@@ -102,6 +109,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   if (!/^[^\s@]+@[^\s@]+$/.test(demoEmail)) issues.push({ variable: 'DEMO_EMAIL', message: 'is not an email address' });
   const demoPassword = read('DEMO_PASSWORD') ?? 'switchfleet-demo';
   if (demoPassword.length < 8) issues.push({ variable: 'DEMO_PASSWORD', message: 'must have at least 8 characters' });
+  const operatorEmail = read('OPERATOR_EMAIL') ?? 'ops@switchfleet.local';
+  if (!/^[^\s@]+@[^\s@]+$/.test(operatorEmail))
+    issues.push({ variable: 'OPERATOR_EMAIL', message: 'is not an email address' });
+  const operatorPassword = read('OPERATOR_PASSWORD') ?? DEFAULT_OPERATOR_PASSWORD;
+  if (operatorPassword.length < 8)
+    issues.push({ variable: 'OPERATOR_PASSWORD', message: 'must have at least 8 characters' });
+  if (operatorEmail.trim().toLowerCase() === demoEmail.trim().toLowerCase()) {
+    issues.push({
+      variable: 'OPERATOR_EMAIL',
+      message: 'must differ from DEMO_EMAIL (an address is a household or an operator)',
+    });
+  }
   const instanceId = read('CLOUD_INSTANCE_ID');
   if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) {
     issues.push({
@@ -154,6 +173,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     jwtSecretGenerated: jwtText === undefined,
     demoEmail,
     demoPassword,
+    operatorEmail,
+    operatorPassword,
+    operatorFromEnv: read('OPERATOR_EMAIL') !== undefined || read('OPERATOR_PASSWORD') !== undefined,
     logLevel,
     // A week at most: past it a switch that is gone would still show online for days.
     deviceOfflineAfterMs: whole('DEVICE_OFFLINE_AFTER_S', DEFAULT_DEVICE_OFFLINE_AFTER_S, 1, 7 * 24 * 3600) * 1000,

@@ -11,6 +11,7 @@ export type CloudErrorCode =
   | 'NAME_TAKEN'
   | 'INVALID_REFRESH_TOKEN'
   | 'SCHEDULE_TOO_FREQUENT'
+  | 'LAST_ADMIN'
   | 'CONFIG_INVALID';
 
 export class CloudError extends Error {
@@ -99,6 +100,13 @@ export class ScheduleTooFrequentError extends CloudError {
   constructor(readonly minIntervalS: number) {
     const message = `a schedule may fire at most once every ${minIntervalS} s: give the seconds field one value`;
     super('SCHEDULE_TOO_FREQUENT', message, 'cron');
+  }
+}
+
+/** Disabling this operator would leave the fleet without an active admin, and nobody could manage operators. */
+export class LastAdminError extends CloudError {
+  constructor() {
+    super('LAST_ADMIN', 'the last active admin cannot be disabled: make another admin first');
   }
 }
 

@@ -1,10 +1,35 @@
 /** Public surface of the cloud workspace: the composition root, configuration, services and errors. */
-export { createCloud, type Cloud, type CloudConfig, type CloudServices, type BrokerInfo } from './cloud.ts';
-export { cloudSettings, parseConfig, type AppConfig } from './config.ts';
+export {
+  createCloud,
+  type Cloud,
+  type CloudConfig,
+  type CloudServices,
+  type CloudSettings,
+  type BrokerInfo,
+} from './cloud.ts';
+export { cloudSettings, DEFAULT_OPERATOR_PASSWORD, parseConfig, type AppConfig } from './config.ts';
 export * from './errors.ts';
 export { rowsOf, type Database, type Db } from './db/database.ts';
 export { openDatabase, type DatabaseOptions } from './db/open.ts';
 export { AccountService, MIN_PASSWORD_LENGTH, normalizeEmail, type User } from './accounts/accounts.ts';
+export {
+  OperatorService,
+  type NewOperator,
+  type Operator,
+  type OperatorIdentity,
+} from './accounts/operators.ts';
+export { LoginService, type LoginContext, type LoginOutcome } from './accounts/login.ts';
+export {
+  AuditService,
+  MAX_AUDIT_PAGE,
+  type AuditActor,
+  type AuditEntry,
+  type AuditPage,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditTarget,
+} from './audit/audit.ts';
+export { operatorRoles, auditOutcomes, type OperatorRole, type AuditOutcome } from './db/schema.ts';
 export { HomeService, type Home, type HomeMembership, type Member, type Room } from './accounts/homes.ts';
 export { InvitationService, type Invitation } from './accounts/invitations.ts';
 export {
@@ -16,7 +41,12 @@ export {
 } from './commands/schedules.ts';
 export { GatewayService, type Gateway, type GatewayCredentials } from './devices/gateways.ts';
 export { DeviceService, type DeviceView, type DeviceRoute } from './devices/devices.ts';
-export { SessionService, DEFAULT_REFRESH_TTL_MS, type IssuedRefreshToken } from './accounts/sessions.ts';
+export {
+  SessionService,
+  DEFAULT_REFRESH_TTL_MS,
+  type IssuedRefreshToken,
+  type SessionKind,
+} from './accounts/sessions.ts';
 export { ShadowService, type Shadow } from './devices/shadow.ts';
 export {
   RateLimitService,
@@ -44,7 +74,14 @@ export { isTerminal, type CommandRecord, type CommandRowStatus } from './command
 export { IngestService, INGEST_FILTERS, type IngestStats } from './ingest/ingest.ts';
 export { prebuiltIngestWorker, sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entry.ts';
 export { HealthService, type HealthReport } from './devices/health.ts';
-export { ensureDemo, DemoSeedError, type DemoAccount, type DemoSeed } from './accounts/demo.ts';
+export {
+  ensureDemo,
+  ensureDemoOperator,
+  DemoSeedError,
+  type DemoAccount,
+  type DemoOperatorSeed,
+  type DemoSeed,
+} from './accounts/demo.ts';
 export {
   writeMosquittoFiles,
   cloudAccountFromUrl,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { firmware } from '@switchfleet/protocol';
 import { parseConfig } from '../src/config.ts';
+import { checkTrustedKeys } from '../src/trusted-keys.ts';
 import { ConfigError } from '../src/errors.ts';
 
 describe('parseConfig', () => {
@@ -15,6 +17,9 @@ describe('parseConfig', () => {
       port: 3000,
       demoEmail: 'demo@switchfleet.local',
       demoPassword: 'switchfleet-demo',
+      operatorEmail: 'ops@switchfleet.local',
+      operatorPassword: 'switchfleet-ops',
+      operatorFromEnv: false,
       jwtSecretGenerated: true,
       deviceOfflineAfterMs: 900_000,
       gatewayMaxDevices: 256,
@@ -36,6 +41,8 @@ describe('parseConfig', () => {
       JWT_SECRET: 'x'.repeat(40),
       DEMO_EMAIL: 'me@example.test',
       DEMO_PASSWORD: 'hunter2hunter2',
+      OPERATOR_EMAIL: 'root@example.test',
+      OPERATOR_PASSWORD: 'operator-password',
       LOG_LEVEL: 'debug',
       DEVICE_OFFLINE_AFTER_S: '60',
       GATEWAY_MAX_DEVICES: '12',
@@ -52,6 +59,9 @@ describe('parseConfig', () => {
       port: 8080,
       jwtSecret: 'x'.repeat(40),
       jwtSecretGenerated: false,
+      operatorEmail: 'root@example.test',
+      operatorPassword: 'operator-password',
+      operatorFromEnv: true,
       logLevel: 'debug',
       deviceOfflineAfterMs: 60_000,
       gatewayMaxDevices: 12,
@@ -70,6 +80,7 @@ describe('parseConfig', () => {
         JWT_SECRET: 'short',
         CLOUD_INSTANCE_ID: 'Cloud A',
         MQTT_SHARED_GROUP: 'a/#',
+        OPERATOR_PASSWORD: 'short',
       });
     } catch (e) {
       error = e;
@@ -79,6 +90,7 @@ describe('parseConfig', () => {
     expect(variables).toEqual([
       'DATABASE_URL',
       'JWT_SECRET',
+      'OPERATOR_PASSWORD',
       'CLOUD_INSTANCE_ID',
       'MQTT_SHARED_GROUP',
       'MQTT_PORT',
@@ -100,5 +112,23 @@ describe('parseConfig', () => {
       const message = new RegExp(`${variable}: .* is not a whole number`);
       expect(() => parseConfig({ [variable]: value }), `${variable}=${value}`).toThrow(message);
     }
+  });
+});
+
+describe('checkTrustedKeys', () => {
+  it('takes Ed25519 public keys in SPKI PEM and refuses a private key or anything else, naming each', () => {
+    const key = firmware.generateSigningKey();
+    expect(checkTrustedKeys([key.publicKeyPem])).toEqual([key.publicKeyPem]);
+    let error: unknown;
+    try {
+      checkTrustedKeys([key.publicKeyPem, key.privateKeyPem, 'not a key']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.variable)).toEqual([
+      'initialTrustedKeys[1]',
+      'initialTrustedKeys[2]',
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { refreshTokens } from '../src/db/schema.ts';
 import { SessionService } from '../src/accounts/sessions.ts';
-import { household } from '@switchfleet/testkit/cloud';
+import { household, unique } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 import { useTwoInstances } from '@switchfleet/testkit/two-instances';
 
@@ -49,4 +49,34 @@ it('answers a session as active only for the user who started it, and never for 
     expect(await sessions.isActive(session.familyId, intruder.user.id)).toBe(false);
     expect(await sessions.isActive(randomUUID(), owner.user.id)).toBe(false);
   }
+});
+
+it("answers an operator's session for it alone, never as a user's, and ends them all on every instance once it is disabled", async () => {
+  const { one, two } = clouds;
+  const admin = await one.services.operators.create({
+    email: `${unique('admin')}@ops.test`,
+    password: 'long enough',
+    role: 'admin',
+  });
+  const operator = await one.services.operators.create({
+    email: `${unique('op')}@ops.test`,
+    password: 'long enough',
+    role: 'operator',
+  });
+  const sessions = [
+    await one.services.sessions.start(operator.id, 'operator'),
+    await one.services.sessions.start(operator.id, 'operator'),
+  ];
+  const elsewhere = new SessionService(two.db, two.events, { activeRecheckMs: 600_000 });
+  for (const s of sessions) {
+    expect(s.kind).toBe('operator');
+    expect(await elsewhere.isActive(s.familyId, operator.id, 'operator')).toBe(true);
+    expect(await elsewhere.isActive(s.familyId, operator.id, 'user')).toBe(false);
+  }
+  await one.services.operators.disable(operator.id);
+  for (const s of sessions) {
+    await eventually(async () => (await elsewhere.isActive(s.familyId, operator.id, 'operator')) === false);
+  }
+  expect(await one.services.operators.active(operator.id)).toBeNull();
+  expect(await one.services.operators.active(admin.id)).toMatchObject({ role: 'admin' });
 });

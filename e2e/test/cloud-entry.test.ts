@@ -77,6 +77,8 @@ it('runs the cloud alone on PGlite with the embedded broker: the API serves, no 
     DATABASE_URL: '',
     MQTT_PORT: String(await freeFixedPort()),
     JWT_SECRET: 'cloud-entry-test-secret-of-at-least-32-chars',
+    OPERATOR_EMAIL: 'root@ops.example',
+    OPERATOR_PASSWORD: 'root-operator-password',
   });
   // Database and broker up; no gateway online, since nothing simulated runs beside it (so 503, degraded).
   const health = await fetch(`${cloud.base}/health`);
@@ -90,6 +92,12 @@ it('runs the cloud alone on PGlite with the embedded broker: the API serves, no 
   expect(devices.status).toBe(200);
   expect(await devices.json()).toEqual([]);
   expect(cloud.output()).not.toContain('simulator');
+  // The operator given in the environment exists, an admin; its password is not printed.
+  const operator = await login(cloud.base, 'root@ops.example', 'root-operator-password');
+  const me = await fetch(`${cloud.base}/v1/admin/me`, { headers: { authorization: `Bearer ${operator}` } });
+  expect(await me.json()).toMatchObject({ email: 'root@ops.example', role: 'admin' });
+  expect(cloud.output()).toContain('operator      root@ops.example (admin, made now)');
+  expect(cloud.output()).not.toContain('root-operator-password');
   expect(await cloud.stop()).toBe(0);
 }, 150_000);
 

@@ -59,6 +59,23 @@ describe('npm start', () => {
     expect(output).toContain(`curl -s ${base}/v1/devices`);
   });
 
+  it('prints the operator login and both release key paths, never the private key itself', async () => {
+    expect(output).toContain('ops@switchfleet.local / switchfleet-ops');
+    const keys = join(dataDir, 'keys');
+    expect(output).toContain(
+      `${join(keys, 'release.pem')} (private) and ${join(keys, 'release.pub')} (public, made now)`,
+    );
+    expect(output).not.toContain('PRIVATE KEY');
+    const login = await fetch(`${base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ops@switchfleet.local', password: 'switchfleet-ops' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const me = await fetch(`${base}/v1/admin/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(await me.json()).toMatchObject({ email: 'ops@switchfleet.local', role: 'admin' });
+  });
+
   it('serves the demo flow: log in, eight switches, toggle with wait, new state', async () => {
     const headers = await demoLogin(base);
     type Device = { id: string; online: boolean; state: { on: boolean } | null };

@@ -8,3 +8,4 @@ export { startFleet, type Fleet, type FleetGateway, type FleetOptions } from './
 export { runCli } from './cli/main.ts';
 export { LabReleaseSuite, SuiteProcessError, type LabReleaseSuiteOptions } from './release-suite/adapter.ts';
 export { startSimGateway, type SimGateway, type SimGatewayOptions } from './sim-gateway.ts';
+export { KeyFileError, publicKeyPath, writeSigningKeyPair } from './cli/firmware/keygen.ts';

@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Cloud } from '@switchfleet/cloud';
 import { DEFAULT_TOKEN_TTL_SECONDS, TokenIssuer } from './jwt.ts';
+import admin from './plugins/admin.ts';
 import auth from './plugins/auth.ts';
 import cloudPlugin from './plugins/cloud.ts';
 import commandWaits from './plugins/command-waits.ts';
@@ -24,6 +25,8 @@ import eventRoutes from './routes/events.ts';
 import scheduleRoutes from './routes/schedules.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
+import adminOperatorRoutes from './routes/admin/operators.ts';
+import adminAuditRoutes from './routes/admin/audit.ts';
 import { ErrorBody } from './schemas.ts';
 import { partAwareValidator } from './validation.ts';
 
@@ -74,5 +77,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes, { prefix: '/v1' });
   await app.register(scheduleRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
+  // Operators' API, apart from the households' (plugins/admin.ts); later admin routes join this list.
+  await app.register(admin, { prefix: '/v1/admin', routes: [adminOperatorRoutes, adminAuditRoutes] });
   return app as unknown as FastifyInstance;
 }

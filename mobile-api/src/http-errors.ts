@@ -26,3 +26,20 @@ export class UriTooLongError extends Error {
   readonly code = 'URI_TOO_LONG';
   readonly statusCode = 414;
 }
+
+/**
+ * The answer of a path no route serves, given also where a route exists but must not be revealed:
+ * the admin scope to anyone but an operator, the household routes to an operator. Same code,
+ * message and headers as the router's own 404 (plugins/errors.ts), so the two cannot be told apart.
+ */
+export class NoRouteError extends Error {
+  readonly code = 'NOT_FOUND';
+  readonly statusCode = 404;
+  constructor(method: string, url: string) {
+    super(noRouteMessage(method, url));
+  }
+}
+
+export function noRouteMessage(method: string, url: string): string {
+  return `no route for ${method} ${url.split('?')[0] ?? '/'}`;
+}

@@ -1,11 +1,14 @@
 /**
  * Access tokens: JWTs (RFC 7519) signed with HS256, made and checked by `jose` rather than by hand.
- * Claims: `sub` (user id), `sid` (the login session, so that logout ends the token too), `iat`, `exp`.
+ * Claims: `sub` (user or operator id), `sid` (the login session, so that logout ends the token too),
+ * `kind` (`user` for a household, `operator` for the fleet's staff, with its `role`), `iat`, `exp`.
+ * A token without `kind` is a household's (as tokens were before operators existed).
  * Verification allows HS256 only (no "alg" negotiation, so no "none" and no key confusion; RFC 8725
  * §3.1), requires every claim, checks the `typ` header (RFC 8725 §3.11) and allows the clock skew
  * below between the instance that issued a token and the one that checks it.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
+import type { OperatorRole } from '@switchfleet/cloud';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 15 * 60;
 /** Seconds of clock difference tolerated on `exp` and `iat` between API instances (NTP keeps them closer). */
@@ -22,8 +25,14 @@ export interface IssuedToken {
   expiresIn: number;
 }
 
+/** Whose token: a household user's, or an operator's with its role (the role as it was at issue). */
+export type TokenAccess = { kind: 'user' } | { kind: 'operator'; role: OperatorRole };
+
+const USER: TokenAccess = { kind: 'user' };
+
 export interface TokenClaims {
   sub: string;
+  access: TokenAccess;
   /** The login session (refresh-token family) the token was issued to. */
   sid: string;
   iat: number;
@@ -43,11 +52,11 @@ export class TokenIssuer {
     this.#key = new TextEncoder().encode(secret);
   }
 
-  async sign(userId: string, sessionId: string): Promise<IssuedToken> {
+  async sign(subjectId: string, sessionId: string, access: TokenAccess = USER): Promise<IssuedToken> {
     const iat = Math.floor(this.now() / 1000);
-    const token = await new SignJWT({ sid: sessionId })
+    const token = await new SignJWT({ sid: sessionId, ...access })
       .setProtectedHeader({ alg: ALGORITHM, typ: TYPE })
-      .setSubject(userId)
+      .setSubject(subjectId)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.ttlSeconds)
       .sign(this.#key);
@@ -72,8 +81,14 @@ export class TokenIssuer {
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
       throw new InvalidTokenError('token claims are incomplete');
     }
-    return { sub, sid, iat, exp };
+    return { sub, sid, iat, exp, access: accessOf(payload.kind, payload.role) };
   }
+}
+
+function accessOf(kind: unknown, role: unknown): TokenAccess {
+  if (kind === undefined || kind === 'user') return USER;
+  if (kind === 'operator' && (role === 'operator' || role === 'admin')) return { kind, role };
+  throw new InvalidTokenError('token claim "kind" is invalid');
 }
 
 /** A message that says what is wrong without echoing the token. */

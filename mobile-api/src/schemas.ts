@@ -11,3 +11,4 @@ export * from './schemas/commands.ts';
 export * from './schemas/health.ts';
 export * from './schemas/homes.ts';
 export * from './schemas/schedules.ts';
+export * from './schemas/admin.ts';

@@ -20,9 +20,26 @@ describe('access tokens', () => {
       sid: 'session-1',
       iat: 1_700_000_000,
       exp: 1_700_000_900,
+      access: { kind: 'user' },
     });
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+  });
+
+  it("carry an operator's kind and role, and refuse a kind or role they do not know", async () => {
+    const issuer = new TokenIssuer(SECRET);
+    const { token } = await issuer.sign('op-1', 'session-1', { kind: 'operator', role: 'admin' });
+    expect((await issuer.verify(token)).access).toEqual({ kind: 'operator', role: 'admin' });
+    const now = Math.floor(Date.now() / 1000);
+    for (const claims of [{ kind: 'operator' }, { kind: 'operator', role: 'root' }, { kind: 'robot' }]) {
+      const odd = await new SignJWT({ sid: 's', ...claims })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject('op-1')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(key);
+      await expect(issuer.verify(odd), JSON.stringify(claims)).rejects.toThrow(/kind/);
+    }
   });
 
   it('are refused when signed with another key', async () => {

@@ -23,8 +23,13 @@ export const ACTIVE_RECHECK_MS = 5_000;
 /** Sessions remembered per instance; past this the oldest answers are dropped (the database still knows). */
 const MAX_CACHED_SESSIONS = 50_000;
 
+/** Whose session: a household user's or an operator's (the two never share an id space or a table). */
+export type SessionKind = 'user' | 'operator';
+
 export interface IssuedRefreshToken {
-  userId: string;
+  kind: SessionKind;
+  /** The user's or the operator's id, by `kind`. */
+  subjectId: string;
   refreshToken: string;
   familyId: string;
   expiresAt: Date;
@@ -32,7 +37,7 @@ export interface IssuedRefreshToken {
 
 export class SessionService {
   /** familyId → whether it was active, whose it is, and when that was read (ended sessions stay ended). */
-  readonly #known = new Map<string, { active: boolean; userId: string | null; at: number }>();
+  readonly #known = new Map<string, { active: boolean; subject: string | null; at: number }>();
 
   readonly #ttlMs: number;
   readonly #recheckMs: number;
@@ -48,38 +53,55 @@ export class SessionService {
   }
 
   /**
-   * Whether access tokens of this session may still be honoured for this user: false once it was
-   * logged out or revoked, for a session nobody started, and for another user's session.
+   * Whether access tokens of this session may still be honoured for this subject: false once it was
+   * logged out or revoked, for a session nobody started, for another subject's session, and for a
+   * session of the other kind (an operator's session never stands for a user of the same id).
    */
-  async isActive(familyId: string, userId: string): Promise<boolean> {
+  async isActive(familyId: string, subjectId: string, kind: SessionKind = 'user'): Promise<boolean> {
+    const subject = `${kind}:${subjectId}`;
     const known = this.#known.get(familyId);
     if (known && (!known.active || Date.now() - known.at < this.#recheckMs)) {
-      return known.active && known.userId === userId;
+      return known.active && known.subject === subject;
     }
     if (!isUuid(familyId)) return false;
     const [family] = await this.db
-      .select({ userId: refreshTokens.userId, ended: sql<boolean>`bool_or(${refreshTokens.revokedAt} is not null)` })
+      .select({
+        userId: refreshTokens.userId,
+        operatorId: refreshTokens.operatorId,
+        ended: sql<boolean>`bool_or(${refreshTokens.revokedAt} is not null)`,
+      })
       .from(refreshTokens)
       .where(eq(refreshTokens.familyId, familyId))
-      .groupBy(refreshTokens.userId)
+      .groupBy(refreshTokens.userId, refreshTokens.operatorId)
       .limit(1);
     // An ended session learnt of while the query ran stays ended.
     if (this.#known.get(familyId)?.active === false) return false;
     const active = family !== undefined && !family.ended;
-    this.#remember(familyId, active, family?.userId ?? null);
-    return active && family.userId === userId;
+    const owner = family ? subjectOf(family) : null;
+    this.#remember(familyId, active, owner ? `${owner.kind}:${owner.subjectId}` : null);
+    return active && owner !== null && `${owner.kind}:${owner.subjectId}` === subject;
   }
 
-  #remember(familyId: string, active: boolean, userId: string | null): void {
+  #remember(familyId: string, active: boolean, subject: string | null): void {
     this.#known.delete(familyId);
     if (this.#known.size >= MAX_CACHED_SESSIONS) this.#known.delete(this.#known.keys().next().value!);
-    this.#known.set(familyId, { active, userId, at: Date.now() });
+    this.#known.set(familyId, { active, subject, at: Date.now() });
   }
 
-  /** Starts a new session (family) for a user who just proved their password. */
-  start(userId: string): Promise<IssuedRefreshToken> {
-    if (!isUuid(userId)) throw new InvalidRefreshTokenError();
-    return this.issue(userId, randomUUID());
+  /** Starts a new session (family) for a user (or an operator) who just proved their password. */
+  start(subjectId: string, kind: SessionKind = 'user'): Promise<IssuedRefreshToken> {
+    if (!isUuid(subjectId)) throw new InvalidRefreshTokenError();
+    return this.issue(kind, subjectId, randomUUID());
+  }
+
+  /** Ends every session of an operator (on being disabled), on every instance. */
+  async revokeOperator(operatorId: string): Promise<void> {
+    if (!isUuid(operatorId)) return;
+    const families = await this.db
+      .selectDistinct({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.operatorId, operatorId), isNull(refreshTokens.revokedAt)));
+    for (const { familyId } of families) await this.revokeFamily(familyId);
   }
 
   /** Exchanges a refresh token for the next one of its family; throws InvalidRefreshTokenError. */
@@ -98,8 +120,15 @@ export class SessionService {
           gt(refreshTokens.expiresAt, now),
         ),
       )
-      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
-    if (claimed) return this.issue(claimed.userId, claimed.familyId);
+      .returning({
+        userId: refreshTokens.userId,
+        operatorId: refreshTokens.operatorId,
+        familyId: refreshTokens.familyId,
+      });
+    if (claimed) {
+      const { kind, subjectId } = subjectOf(claimed);
+      return this.issue(kind, subjectId, claimed.familyId);
+    }
     const [known] = await this.db
       .select({ familyId: refreshTokens.familyId, usedAt: refreshTokens.usedAt })
       .from(refreshTokens)
@@ -108,13 +137,18 @@ export class SessionService {
     throw new InvalidRefreshTokenError();
   }
 
-  /** Logout: revokes the session the token belongs to. Unknown tokens are ignored (logout is idempotent). */
-  async revoke(token: string): Promise<void> {
+  /**
+   * Logout: revokes the session the token belongs to and answers whose it was. Unknown tokens are
+   * ignored (logout is idempotent).
+   */
+  async revoke(token: string): Promise<{ kind: SessionKind; subjectId: string } | null> {
     const [known] = await this.db
-      .select({ familyId: refreshTokens.familyId })
+      .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId, operatorId: refreshTokens.operatorId })
       .from(refreshTokens)
       .where(eq(refreshTokens.tokenHash, hashToken(token)));
-    if (known) await this.revokeFamily(known.familyId);
+    if (!known) return null;
+    await this.revokeFamily(known.familyId);
+    return subjectOf(known);
   }
 
   private async revokeFamily(familyId: string): Promise<void> {
@@ -126,12 +160,23 @@ export class SessionService {
     await this.bus?.announceSessionEnded(familyId);
   }
 
-  private async issue(userId: string, familyId: string): Promise<IssuedRefreshToken> {
+  private async issue(kind: SessionKind, subjectId: string, familyId: string): Promise<IssuedRefreshToken> {
     const refreshToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.#ttlMs);
-    await this.db.insert(refreshTokens).values({ userId, familyId, tokenHash: hashToken(refreshToken), expiresAt });
-    return { userId, refreshToken, familyId, expiresAt };
+    const subject = kind === 'operator' ? { operatorId: subjectId } : { userId: subjectId };
+    await this.db.insert(refreshTokens).values({ ...subject, familyId, tokenHash: hashToken(refreshToken), expiresAt });
+    return { kind, subjectId, refreshToken, familyId, expiresAt };
   }
+}
+
+/** The subject of a refresh-token row: exactly one of its two columns is set (refresh_tokens_subject_check). */
+function subjectOf(row: { userId: string | null; operatorId: string | null }): {
+  kind: SessionKind;
+  subjectId: string;
+} {
+  if (row.operatorId !== null) return { kind: 'operator', subjectId: row.operatorId };
+  if (row.userId !== null) return { kind: 'user', subjectId: row.userId };
+  throw new Error('a refresh token row names no subject');
 }
 
 function hashToken(token: string): string {

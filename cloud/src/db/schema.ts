@@ -31,6 +31,58 @@ export const users = pgTable('users', {
   createdAt: createdAt(),
 });
 
+export const operatorRoles = ['operator', 'admin'] as const;
+export type OperatorRole = (typeof operatorRoles)[number];
+
+/**
+ * The fleet's operators, a table apart from the households' users: no route turns one into the
+ * other. `operator` reads the fleet and runs releases and updates; `admin` also manages signing keys
+ * and operators. A disabled operator keeps its row (the audit log names it) but cannot log in.
+ */
+export const operators = pgTable(
+  'operators',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull().unique(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: operatorRoles }).notNull(),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [check('operators_role_check', sql`${t.role} in ('operator', 'admin')`)],
+);
+
+export const auditOutcomes = ['success', 'failure', 'denied'] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+
+/**
+ * Append-only log of operator actions: who (the operator, or the cloud itself for what it does on
+ * its own), what (a dotted action name), on what (target type and id), how it ended, when. The id
+ * comes from a sequence, so it orders entries and serves as the paging cursor. The actor's email is
+ * kept as it was, so an entry still reads right after the operator is disabled.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorId: uuid('actor_id').references(() => operators.id),
+    actorEmail: text('actor_email'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    outcome: text('outcome', { enum: auditOutcomes }).notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('audit_log_actor_idx').on(t.actorId, t.id),
+    index('audit_log_action_idx').on(t.action, t.id),
+    index('audit_log_target_idx').on(t.targetType, t.targetId, t.id),
+    index('audit_log_at_idx').on(t.at),
+    check('audit_log_outcome_check', sql`${t.outcome} in ('success', 'failure', 'denied')`),
+  ],
+);
+
 export const homes = pgTable('homes', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
@@ -257,9 +309,9 @@ export const refreshTokens = pgTable(
   'refresh_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The session's subject: a household user or an operator, never both (the check below). */
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    operatorId: uuid('operator_id').references(() => operators.id, { onDelete: 'cascade' }),
     familyId: uuid('family_id').notNull(),
     tokenHash: text('token_hash').notNull().unique(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -267,7 +319,10 @@ export const refreshTokens = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [index('refresh_tokens_family_idx').on(t.familyId)],
+  (t) => [
+    index('refresh_tokens_family_idx').on(t.familyId),
+    check('refresh_tokens_subject_check', sql`num_nonnulls(${t.userId}, ${t.operatorId}) = 1`),
+  ],
 );
 
 /**
@@ -407,6 +462,8 @@ export const releaseReports = pgTable(
 
 export const schema = {
   users,
+  operators,
+  auditLog,
   homes,
   homeMembers,
   homeInvitations,

@@ -1,18 +1,21 @@
 /**
  * Bearer authentication: `app.tokens` issues and checks access tokens, `app.authenticate` is the
- * onRequest hook protected scopes add, and `request.userId` carries the verified subject. A token of
+ * onRequest hook household scopes add, and `request.userId` carries the verified subject. A token of
  * a session that ended (logout, or a refresh token presented twice), or that is not its subject's, is
- * refused although unexpired.
+ * refused although unexpired. An operator's token does not reach household routes: they answer it as
+ * a path without a route (404), since operators use the admin API alone (plugins/admin.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { TokenIssuer, InvalidTokenError } from '../jwt.ts';
-import { UnauthorizedError } from '../http-errors.ts';
+import type { TokenClaims, TokenIssuer, InvalidTokenError } from '../jwt.ts';
+import { NoRouteError, UnauthorizedError } from '../http-errors.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     tokens: TokenIssuer;
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    /** The verified claims of the request's Bearer token; throws UnauthorizedError without a valid one. */
+    bearerClaims(request: FastifyRequest): Promise<TokenClaims>;
   }
   interface FastifyRequest {
     /** The authenticated user's id; empty outside authenticated scopes. */
@@ -31,18 +34,21 @@ export default fp(
     app.decorate('tokens', options.tokens);
     app.decorateRequest('userId', '');
     app.decorateRequest('sessionId', '');
-    app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+    app.decorate('bearerClaims', async function bearerClaims(request: FastifyRequest) {
       const header = request.headers.authorization;
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match?.[1]) throw new UnauthorizedError('a Bearer access token is required');
-      let claims;
       try {
-        claims = await options.tokens.verify(match[1]);
+        return await options.tokens.verify(match[1]);
       } catch (e) {
         throw new UnauthorizedError((e as InvalidTokenError).message);
       }
+    });
+    app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+      const claims = await app.bearerClaims(request);
+      if (claims.access.kind !== 'user') throw new NoRouteError(request.method, request.url);
       // The session must be the subject's own: a token naming another user's session is refused.
-      if (!(await app.cloud.sessions.isActive(claims.sid, claims.sub))) {
+      if (!(await app.cloud.sessions.isActive(claims.sid, claims.sub, 'user'))) {
         throw new UnauthorizedError('the session of this token has ended');
       }
       request.userId = claims.sub;

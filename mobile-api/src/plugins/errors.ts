@@ -8,6 +8,7 @@ import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import fp from 'fastify-plugin';
 import { CloudError, type CloudErrorCode } from '@switchfleet/cloud';
 import type { ErrorBody } from '../schemas.ts';
+import { noRouteMessage } from '../http-errors.ts';
 
 type Detail = ErrorBody['error']['details'][number];
 
@@ -24,6 +25,7 @@ const STATUS_BY_CLOUD_CODE: Record<CloudErrorCode, number> = {
   ALREADY_MEMBER: 409,
   INVALID_REFRESH_TOKEN: 401,
   SCHEDULE_TOO_FREQUENT: 400,
+  LAST_ADMIN: 409,
   CONFIG_INVALID: 500,
 };
 
@@ -98,23 +100,26 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
 }
 
+/** A request no route takes: 405 with Allow where the path exists for other methods, 404 otherwise. */
+export function sendNoRoute(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0] ?? '/';
+  const allowed = app.allowedMethods(path);
+  if (allowed.length > 0) {
+    // RFC 9110 §15.5.6: the path exists, the method does not; Allow lists what does (§10.2.1).
+    reply.header('allow', allowed.join(', '));
+    const detail = { field: 'method', message: `allowed: ${allowed.join(', ')}` };
+    return reply
+      .code(405)
+      .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, [detail]));
+  }
+  return reply.code(404).send(errorBody('NOT_FOUND', noRouteMessage(request.method, request.url)));
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
     app.setErrorHandler(sendError);
 
-    app.setNotFoundHandler((request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      const allowed = app.allowedMethods(path);
-      if (allowed.length > 0) {
-        // RFC 9110 §15.5.6: the path exists, the method does not; Allow lists what does (§10.2.1).
-        reply.header('allow', allowed.join(', '));
-        const detail = { field: 'method', message: `allowed: ${allowed.join(', ')}` };
-        return reply
-          .code(405)
-          .send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, [detail]));
-      }
-      return reply.code(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${path}`));
-    });
+    app.setNotFoundHandler((request, reply) => sendNoRoute(app, request, reply));
   },
   { name: 'errors', fastify: '5.x', dependencies: ['http-semantics'] },
 );

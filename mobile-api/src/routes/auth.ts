@@ -4,7 +4,14 @@
  * database store (plugins/rate-limit.ts), so every API instance spends one budget.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { EmailTakenError, normalizeEmail, type IssuedRefreshToken, type LimitRule } from '@switchfleet/cloud';
+import {
+  EmailTakenError,
+  normalizeEmail,
+  type IssuedRefreshToken,
+  type LimitRule,
+  type OperatorIdentity,
+} from '@switchfleet/cloud';
+import type { TokenAccess } from '../jwt.ts';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { RateLimitedError, UnauthorizedError } from '../http-errors.ts';
@@ -56,9 +63,20 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
     }
   };
 
-  const tokens = async (session: IssuedRefreshToken) => {
-    const { token, expiresIn } = await app.tokens.sign(session.userId, session.familyId);
+  /** Tokens for a session; an operator's carry its role as it is now (a disabled operator gets none). */
+  const tokens = async (session: IssuedRefreshToken, known?: OperatorIdentity) => {
+    let access: TokenAccess = { kind: 'user' };
+    if (session.kind === 'operator') {
+      const operator = known ?? (await app.cloud.operators.active(session.subjectId));
+      if (!operator) {
+        await app.cloud.sessions.revoke(session.refreshToken);
+        throw new UnauthorizedError('this operator account is disabled');
+      }
+      access = { kind: 'operator', role: operator.role };
+    }
+    const { token, expiresIn } = await app.tokens.sign(session.subjectId, session.familyId, access);
     return {
+      ...access,
       accessToken: token,
       tokenType: 'Bearer' as const,
       expiresIn,
@@ -118,6 +136,8 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
         security: [],
         summary: 'Exchange email and password for an access token and a refresh token',
         description:
+          "A household's or an operator's account alike; `kind` (and an operator's `role`) says which. " +
+          'Operator tokens reach the admin API (/v1/admin) only, household tokens everything else. ' +
           'Limited per (email, client address) and per client address, never per account alone, so nobody can ' +
           "lock an account's owner out; past a limit the answer is 429 with Retry-After.",
         body: LoginBody,
@@ -131,10 +151,12 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
       },
     },
     async (request) => {
-      const user = await app.cloud.accounts.verifyLogin(request.body.email, request.body.password);
+      const { email, password } = request.body;
+      const who = await app.cloud.logins.verify(email, password, { ip: request.ip });
       // One answer for an unknown email and a wrong password, so the endpoint does not reveal accounts.
-      if (!user) throw new UnauthorizedError('email or password is wrong');
-      return tokens(await app.cloud.sessions.start(user.id));
+      if (!who) throw new UnauthorizedError('email or password is wrong');
+      if (who.kind === 'user') return tokens(await app.cloud.sessions.start(who.user.id));
+      return tokens(await app.cloud.sessions.start(who.operator.id, 'operator'), who.operator);
     },
   );
 
@@ -168,7 +190,17 @@ const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, opti
       },
     },
     async (request, reply) => {
-      await app.cloud.sessions.revoke(request.body.refreshToken);
+      const ended = await app.cloud.sessions.revoke(request.body.refreshToken);
+      // An operator's logout is one of its actions, so the audit log has it.
+      const operator = ended?.kind === 'operator' ? await app.cloud.operators.get(ended.subjectId) : null;
+      if (operator) {
+        await app.cloud.audit.record({
+          actor: { id: operator.id, email: operator.email },
+          action: 'auth.logout',
+          target: { type: 'operator', id: operator.id },
+          outcome: 'success',
+        });
+      }
       return reply.code(204).send(null);
     },
   );

@@ -29,6 +29,12 @@ export const RegisterAccepted = Type.Object(
 
 export const TokenBody = Type.Object(
   {
+    kind: Type.Union([Type.Literal('user'), Type.Literal('operator')], {
+      description: "Whose tokens: a household user's, or an operator's (the admin API's)",
+    }),
+    role: Type.Optional(
+      Type.Union([Type.Literal('operator'), Type.Literal('admin')], { description: "An operator's role" }),
+    ),
     accessToken: Type.String({ description: 'JWT (HS256), short-lived' }),
     tokenType: Type.Literal('Bearer'),
     expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
@@ -40,6 +46,7 @@ export const TokenBody = Type.Object(
   {
     examples: [
       {
+        kind: 'user',
         accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.sig',
         tokenType: 'Bearer',
         expiresIn: 900,

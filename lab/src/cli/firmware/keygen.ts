@@ -21,6 +21,43 @@ export function publicKeyPath(privatePath: string): string {
   return `${privatePath.replace(/\.pem$/i, '')}.pub`;
 }
 
+/** Which file of the pair could not be written, and the file system's error. */
+export class KeyFileError extends Error {
+  readonly code = 'KEY_FILE';
+  constructor(
+    readonly which: 'private' | 'public',
+    override readonly cause: unknown,
+  ) {
+    super(`cannot write the ${which} key: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+/**
+ * A fresh Ed25519 pair written as `keygen` writes it: the private key (PKCS#8 PEM, mode 0600) at
+ * `privatePath`, the public one (SPKI PEM) beside it (publicKeyPath). Without `force` an existing
+ * file is an error (EEXIST), never replaced.
+ */
+export async function writeSigningKeyPair(
+  privatePath: string,
+  options: { force?: boolean } = {},
+): Promise<firmware.SigningKey> {
+  const flag = options.force ? 'w' : 'wx';
+  const key = firmware.generateSigningKey();
+  try {
+    await writeFile(privatePath, key.privateKeyPem, { mode: 0o600, flag });
+    // mode applies only when the file is created; a replaced key must not keep looser rights.
+    await chmod(privatePath, 0o600);
+  } catch (err) {
+    throw new KeyFileError('private', err);
+  }
+  try {
+    await writeFile(publicKeyPath(privatePath), key.publicKeyPem, { mode: 0o644, flag });
+  } catch (err) {
+    throw new KeyFileError('public', err);
+  }
+  return key;
+}
+
 export async function keygen(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOrUsage(
     () =>
@@ -40,7 +77,6 @@ export async function keygen(args: string[], io: CliIo): Promise<number> {
   const out = need(values.out, '-o <key.pem>', KEYGEN_USAGE);
   const privatePath = pathIn(io, out);
   const publicPath = publicKeyPath(privatePath);
-  const flag = values.force ? 'w' : 'wx';
   if (!values.force) {
     // Check both before writing either, so a refusal never leaves half a pair behind.
     for (const [path, shown] of [
@@ -50,19 +86,11 @@ export async function keygen(args: string[], io: CliIo): Promise<number> {
       if (await exists(path)) throw new CliFailure(`cannot write ${shown}: file exists (use --force to replace it)`);
     }
   }
-  const key = firmware.generateSigningKey();
-  try {
-    await writeFile(privatePath, key.privateKeyPem, { mode: 0o600, flag });
-    // mode applies only when the file is created; a replaced key must not keep looser rights.
-    await chmod(privatePath, 0o600);
-  } catch (err) {
-    throw ioFailure('write', out, err);
-  }
-  try {
-    await writeFile(publicPath, key.publicKeyPem, { mode: 0o644, flag });
-  } catch (err) {
-    throw ioFailure('write', publicKeyPath(out), err);
-  }
+  const key = await writeSigningKeyPair(privatePath, { force: values.force === true }).catch((err: unknown) => {
+    throw err instanceof KeyFileError
+      ? ioFailure('write', err.which === 'public' ? publicKeyPath(out) : out, err.cause)
+      : err;
+  });
   const keyHash = firmware.keyHashOf(firmware.loadPublicKey(key.publicKeyPem)).toString('hex');
   io.out(`wrote ${out} (private, mode 0600) and ${publicKeyPath(out)} (public)`);
   io.out(`key hash ${keyHash}`);
