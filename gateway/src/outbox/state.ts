@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { CommandRequest, CommandResult } from '@switchfleet/protocol';
 import type { OutboxTopic } from './outbox.ts';
 
+const OUTBOX_TOPICS: readonly OutboxTopic[] = ['deviceState', 'commandResult', 'updateProgress', 'updateResult'];
+
 export interface Pending {
   seq: number;
   name: OutboxTopic;
@@ -59,12 +61,12 @@ export class OutboxState {
         return;
       case 'o': {
         if (typeof r.s !== 'number' || typeof r.p !== 'string' || typeof r.a !== 'string') return;
-        if (r.n !== 'deviceState' && r.n !== 'commandResult') return;
+        if (!OUTBOX_TOPICS.includes(r.n as OutboxTopic)) return;
         this.hwm = Math.max(this.hwm, r.s);
         if (!this.pending.has(r.s)) {
           this.pending.set(r.s, {
             seq: r.s,
-            name: r.n,
+            name: r.n as OutboxTopic,
             address: r.a,
             body: r.p,
             at: this.now(),
