@@ -81,7 +81,8 @@ export async function startImageServer(): Promise<ImageServer> {
     const cut = srv.cutNextAfter;
     if (cut === undefined) return void res.end(body);
     srv.cutNextAfter = undefined;
-    res.write(body.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
+    // Long enough for the client to read what was sent before the connection drops.
+    res.write(body.subarray(0, cut), () => setTimeout(() => res.destroy(), 300));
   });
   server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
