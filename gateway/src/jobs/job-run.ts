@@ -83,7 +83,9 @@ export async function runJob(
           ...(result.runningVersion ? { version: result.runningVersion } : {}),
         };
       }
-      if (result.reason === 'ABORTED' && both.aborted) throw both.reason;
+      const stopped: unknown = result.reason === 'ABORTED' && both.aborted ? both.reason : undefined;
+      // Stopping the gateway is no end of the job: it runs again after the next start.
+      if (stopped !== undefined && !(stopped instanceof JobError)) throw stopped;
       // Lost on the way (out of range, link failing): wait to hear it again, the upload resumes there.
       if (result.reason === 'UNREACHABLE') {
         release();
@@ -92,9 +94,11 @@ export async function runJob(
       }
       return {
         status: 'failed',
-        reason: jobReason(result.reason),
+        reason: stopped instanceof JobError ? stopped.code : jobReason(result.reason),
         bytesUploaded: result.bytesUploaded,
-        ...(result.detail ? { detail: result.detail.slice(0, 512) } : {}),
+        ...(stopped instanceof Error || result.detail
+          ? { detail: (stopped instanceof Error ? stopped.message : result.detail!).slice(0, 512) }
+          : {}),
         ...(result.runningVersion ? { version: result.runningVersion } : {}),
       };
     }

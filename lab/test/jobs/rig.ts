@@ -95,8 +95,8 @@ export interface JobRig {
   firmwares: SimFirmware[];
   progress: UpdateProgress[];
   results: UpdateResult[];
-  /** Serves the image and sends a job for switch i; returns the job. */
-  send(i: number, img: Buffer, extra?: Partial<UpdateJob>): Promise<UpdateJob>;
+  /** Serves the image and sends a job for switch i (or a compact address); returns the job. */
+  send(i: number | string, img: Buffer, extra?: Partial<UpdateJob>): Promise<UpdateJob>;
   cancel(i: number, jobId: string): Promise<void>;
   resultOf(jobId: string, timeoutMs?: number): Promise<UpdateResult>;
   waitFor(what: string, check: () => boolean, timeoutMs?: number): Promise<void>;
@@ -152,7 +152,7 @@ export async function startJobRig(
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  const address = (i: number) => compact(bench.switches[i]!.address);
+  const address = (i: number | string) => (typeof i === 'string' ? i : compact(bench.switches[i]!.address));
   // Jobs sent before the gateway subscribed would be lost (a new session holds nothing yet).
   await waitFor('the gateway link', () => bench.gateway.deps.cloud.connected);
   const rig: JobRig = {
