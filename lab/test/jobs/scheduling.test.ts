@@ -84,4 +84,34 @@ describe('update jobs on a gateway', () => {
     expect(rig.http.requests).toHaveLength(1);
     expect(rig.firmwares[0]!.running).toMatchObject({ version: '1.1.0', confirmed: true });
   });
+
+  it('refuse low_battery before touching a switch that reports less than the threshold', async () => {
+    rig = await startJobRig({ battery: 20 });
+    await rig.bench.reportFor(rig.bench.switches[0]!, (r) => r.battery === 20);
+    const before = JSON.stringify(rig.firmwares[0]!.flash);
+    const job = await rig.send(0, image('1.1.0'));
+    const result = await rig.resultOf(job.jobId);
+    expect(result).toMatchObject({ status: 'failed', reason: 'low_battery' });
+    expect(result.detail).toMatch(/20 %.*30 %/);
+    expect(JSON.stringify(rig.firmwares[0]!.flash)).toBe(before);
+  });
+
+  it('keep progress and the result in the outbox while the cloud link is down mid-upload, and send them when back', async () => {
+    rig = await startJobRig({ linkBytesPerSecond: SLOW });
+    const job = await rig.send(0, big());
+    await rig.waitFor('uploading', () => rig!.progress.some((p) => p.jobId === job.jobId && p.phase === 'uploading'));
+    await rig.bench.uplink.cut();
+    const seen = rig.progress.length;
+    await rig.waitFor('the switch on 1.1.0', () => rig!.firmwares[0]!.running?.version === '1.1.0', 30_000);
+    await rig.waitFor('confirmed', () => rig!.firmwares[0]!.running?.confirmed === true);
+    expect(rig.results.some((r) => r.jobId === job.jobId)).toBe(false);
+    await rig.bench.uplink.restore();
+    const result = await rig.resultOf(job.jobId);
+    expect(result).toMatchObject({ status: 'succeeded', version: '1.1.0' });
+    const after = rig.progress
+      .slice(seen)
+      .filter((p) => p.jobId === job.jobId)
+      .map((p) => p.phase);
+    expect(after).toEqual(expect.arrayContaining(['testing', 'rebooting', 'confirming']));
+  });
 });

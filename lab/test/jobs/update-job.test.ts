@@ -1,6 +1,7 @@
 /** An update job from the cloud, end to end under the production gateway over the simulated radio. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UpdatePhase } from '@switchfleet/protocol';
+import { topicFor, type UpdatePhase } from '@switchfleet/protocol';
+import { compact } from '../../../gateway/test/harness.ts';
 import { image, startJobRig, type JobRig } from './rig.ts';
 
 let rig: JobRig | undefined;
@@ -44,5 +45,19 @@ describe('an update job', () => {
     expect(rig.http.requests).toHaveLength(1);
     expect(rig.progress.filter((p) => p.jobId === job.jobId && p.phase === 'downloading').length).toBeGreaterThan(0);
     expect(rig.progress.filter((p) => p.jobId === job.jobId && p.phase === 'testing')).toHaveLength(1);
+  });
+
+  it('answers a malformed job whose id can be read with invalid_job, and runs nothing', async () => {
+    rig = await startJobRig();
+    const topic = topicFor('updateJob', {
+      gatewayId: rig.bench.gatewayId,
+      address: compact(rig.bench.switches[0]!.address),
+    });
+    const body = JSON.stringify({ v: 1, jobId: 'job-bad', sha256: 'not-hex', url: 'file:///etc/passwd' });
+    await rig.bench.cloud.publishAsync(topic, body, { qos: 1 });
+    const result = await rig.resultOf('job-bad');
+    expect(result).toMatchObject({ status: 'failed', reason: 'invalid_job' });
+    expect(rig.http.requests).toHaveLength(0);
+    expect(rig.firmwares[0]!.received.imageBytes).toBe(0);
   });
 });
