@@ -95,6 +95,8 @@ export const GatewayConfigSchema = Type.Object(
         cacheBytes: Type.Integer({ minimum: 0 }),
         /** Tries of a download cut mid-way (each resumes with Range) before the job fails. */
         downloadAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+        /** A download that receives nothing for this long is cut and resumed (a stalled server). */
+        downloadIdleMs: Type.Integer({ minimum: 100 }),
         /** How often a job waiting for its switch looks again. */
         waitPollMs: Type.Integer({ minimum: 10 }),
       },
@@ -157,6 +159,7 @@ export const gatewayDefaults = {
     minBatteryPercent: 30,
     cacheBytes: 32 * 1024 * 1024,
     downloadAttempts: 5,
+    downloadIdleMs: 30_000,
     waitPollMs: 1_000,
   },
   health: { intervalMs: 60_000 },

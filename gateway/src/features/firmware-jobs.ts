@@ -43,6 +43,7 @@ export function firmwareJobs(deps: FirmwareJobsDeps): FirmwareJobs {
     dir: join(dir, 'images'),
     maxBytes: config.updates.cacheBytes,
     attempts: config.updates.downloadAttempts,
+    idleMs: config.updates.downloadIdleMs,
     log,
   });
   const slots = new Slots(config.updates.maxConcurrent);

@@ -21,6 +21,8 @@ export interface DownloadOptions {
   now?: () => number;
   /** Milliseconds before the first retry; doubled each time. */
   retryBaseMs?: number;
+  /** An attempt that receives nothing for this long is cut and tried again from what it holds. */
+  idleMs: number;
 }
 
 export async function download(o: DownloadOptions): Promise<void> {
@@ -36,10 +38,14 @@ export async function download(o: DownloadOptions): Promise<void> {
       have = 0;
     }
     if (have === o.size) return;
+    // A stalled server must not hold the job (and every job sharing this image) until its deadline.
+    const idle = new IdleTimer(o.idleMs);
+    const signal = AbortSignal.any([o.signal, idle.signal]);
     let res: Response;
     try {
-      res = await fetch(o.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: o.signal });
+      res = await fetch(o.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal });
     } catch (err) {
+      idle.stop();
       if (o.signal.aborted) throw aborted(o.signal);
       last = `request failed: ${(err as Error).message}`;
       continue;
@@ -71,12 +77,14 @@ export async function download(o: DownloadOptions): Promise<void> {
       continue;
     }
     try {
-      await write(res, o, from);
+      await write(res, o, from, () => idle.touch());
     } catch (err) {
       if (err instanceof JobError) throw err;
       if (o.signal.aborted) throw aborted(o.signal);
-      last = `transfer cut: ${(err as Error).message}`;
+      last = idle.signal.aborted ? `nothing received for ${o.idleMs} ms` : `transfer cut: ${(err as Error).message}`;
       continue;
+    } finally {
+      idle.stop();
     }
     if ((await sizeOf(o.part)) === o.size) return;
     last = 'the server ended the body early';
@@ -84,7 +92,7 @@ export async function download(o: DownloadOptions): Promise<void> {
   throw new JobError('download_failed', `download failed after ${o.attempts} attempts: ${last}`);
 }
 
-async function write(res: Response, o: DownloadOptions, from: number): Promise<void> {
+async function write(res: Response, o: DownloadOptions, from: number, touch: () => void): Promise<void> {
   const file = await open(o.part, from === 0 ? 'w' : 'a');
   let at = from;
   try {
@@ -97,12 +105,39 @@ async function write(res: Response, o: DownloadOptions, from: number): Promise<v
         await reader.cancel();
         throw new JobError('verify_failed', `the server sent more than the job's ${o.size} bytes`);
       }
+      touch();
       await file.write(value);
       at += value.length;
       o.onBytes?.(at);
     }
   } finally {
     await file.close();
+  }
+}
+
+/** Aborts its signal when not touched for `ms`. */
+class IdleTimer {
+  private readonly ctl = new AbortController();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly ms: number) {
+    this.timer = setTimeout(() => this.fire(), ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.ctl.signal;
+  }
+
+  touch(): void {
+    this.timer.refresh();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private fire(): void {
+    this.ctl.abort(new Error(`nothing received for ${this.ms} ms`));
   }
 }
 

@@ -17,6 +17,8 @@ export interface ImageCacheOptions {
   dir: string;
   maxBytes: number;
   attempts: number;
+  /** A download attempt receiving nothing for this long is cut and resumed. */
+  idleMs: number;
   log: Logger;
   now?: () => number;
 }
@@ -77,6 +79,7 @@ export class ImageCache {
       size: job.size,
       expiresAt: Date.parse(job.urlExpiresAt),
       attempts: this.o.attempts,
+      idleMs: this.o.idleMs,
       signal: this.closing.signal,
       ...(onBytes ? { onBytes } : {}),
       ...(this.o.now ? { now: this.o.now } : {}),

@@ -18,6 +18,14 @@ describe('the image of an update job', () => {
     expect(rig.http.requests.map((r) => r.range)).toEqual([undefined, 'bytes=6000-']);
   });
 
+  it('cuts a download that stalls and resumes it with a Range request', async () => {
+    rig = await startJobRig({ gateway: { updates: { downloadIdleMs: 300 } } });
+    rig.http.stallNextAfter = 5000;
+    const job = await rig.send(0, image('1.1.0'));
+    expect(await rig.resultOf(job.jobId)).toMatchObject({ status: 'succeeded', version: '1.1.0' });
+    expect(rig.http.requests.map((r) => r.range)).toEqual([undefined, 'bytes=5000-']);
+  });
+
   it('downloads an image once for two switches and keeps it by its sha256', async () => {
     rig = await startJobRig({ switches: 2 });
     const img = image('1.1.0');

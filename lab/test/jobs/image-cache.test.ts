@@ -20,7 +20,7 @@ describe('the image cache', () => {
     http = await startImageServer();
     const dir = mkdtempSync(join(tmpdir(), 'sf-cache-'));
     dirs.push(dir);
-    const cache = new ImageCache({ dir, maxBytes: 2500, attempts: 1, log: pino({ level: 'silent' }) });
+    const cache = new ImageCache({ dir, maxBytes: 2500, attempts: 1, idleMs: 5000, log: pino({ level: 'silent' }) });
     const images = [1, 2, 3].map((n) => Buffer.alloc(1000, n));
     const job = (img: Buffer) => {
       http!.files.set(`/${sha256(img)}`, img);

@@ -46,6 +46,8 @@ export interface ImageServer {
   requests: { path: string; range: string | undefined }[];
   /** The next GET of a whole image stops after this many bytes (the connection is destroyed). */
   cutNextAfter: number | undefined;
+  /** The next GET of a whole image sends this many bytes, then nothing more (the connection stays open). */
+  stallNextAfter: number | undefined;
   /** When set, a request without ?token=<this> gets 401. */
   token: string | undefined;
   close(): Promise<void>;
@@ -56,10 +58,15 @@ export async function startImageServer(): Promise<ImageServer> {
     files: new Map(),
     requests: [],
     cutNextAfter: undefined,
+    stallNextAfter: undefined,
     token: undefined,
     url: (path, token) =>
       `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}${token ? `?token=${token}` : ''}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -78,6 +85,11 @@ export async function startImageServer(): Promise<ImageServer> {
       return void res.end(body.subarray(from));
     }
     res.writeHead(200, { 'content-length': body.length, 'accept-ranges': 'bytes' });
+    const stall = srv.stallNextAfter;
+    if (stall !== undefined) {
+      srv.stallNextAfter = undefined;
+      return void res.write(body.subarray(0, stall));
+    }
     const cut = srv.cutNextAfter;
     if (cut === undefined) return void res.end(body);
     srv.cutNextAfter = undefined;
