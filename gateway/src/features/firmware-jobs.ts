@@ -5,7 +5,7 @@
  * offline mid-update reports when it is back. A redelivered job that is still going is not started
  * again; one that ended is answered with its stored result. A job taken before a restart runs again
  * after it, and its upload resumes from the offset the switch holds. At most `maxConcurrent`
- * updates run at once (jobs.ts Slots), so the household's commands keep the radio.
+ * updates run at once (jobs/slots.ts), so the household's commands keep the radio.
  */
 import { join } from 'node:path';
 import { encodePayload, type UpdateJob, type UpdateProgress, type UpdateResult } from '@switchfleet/protocol';

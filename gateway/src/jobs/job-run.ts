@@ -114,7 +114,10 @@ export async function runJob(
   }
 }
 
-/** The gateway's own check of the downloaded image, the one the ota feature repeats: nothing reaches the switch before. */
+/**
+ * The gateway's own check of the downloaded image (the ota feature repeats it): nothing reaches the
+ * switch before it passes, and the image must be the version the job names.
+ */
 function check(image: Buffer, job: UpdateJob, trustedKeys: readonly string[]): void {
   const parsed = checkImage(image, { trustedKeys });
   if (parsed.version !== job.version) {
