@@ -3,7 +3,7 @@
  * load, and its CPU per 100 state updates per second. The gateway runs in a child process (this
  * same file with --child) so that the figures are its own, not the benchmark driver's. The child is
  * bundled and run on plain node with the gateway's V8 flags, as the systemd unit runs the gateway
- * (scripts/bundle.ts), not through the tsx loader. It also holds the simulated radio (noble's
+ * (scripts/build/bundle.ts), not through the tsx loader. It also holds the simulated radio (noble's
  * bindings live in-process), so two more children are measured beside it: one with the radio and
  * switches only, and one with neither. gateway.rss_mb is the whole child; gateway.rss_over_sim_mb
  * is what the gateway adds to the same process without it.
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { bundle, GATEWAY_NODE_FLAGS } from '../../scripts/bundle.ts';
+import { bundle, GATEWAY_NODE_FLAGS } from '../../scripts/build/bundle.ts';
 import type { Benchmark } from './harness.ts';
 
 /** Inside node_modules so that the bundle's external modules resolve from the repo's packages. */

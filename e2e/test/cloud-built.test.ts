@@ -1,5 +1,5 @@
 /**
- * The built cloud (`npm run build`, scripts/build-cloud.ts) on plain `node`, with no TypeScript loader:
+ * The built cloud (`npm run build`, scripts/build/cloud.ts) on plain `node`, with no TypeScript loader:
  * on PGlite with the embedded broker it serves the API, takes a gateway's reports through the ingest
  * worker running from its prebuilt file, and stops with exit 0 on SIGTERM. Built once for the file,
  * into a scratch folder under node_modules/.cache, from where its npm imports resolve as from dist/.
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GatewayService, openDatabase } from '@switchfleet/cloud';
 import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { freeFixedPort } from '@switchfleet/testkit/ports';
-import { buildCloud, type BuiltCloud } from '../../scripts/build-cloud.ts';
+import { buildCloud, type BuiltCloud } from '../../scripts/build/cloud.ts';
 
 const SCRATCH = 'node_modules/.cache/switchfleet';
 const JWT_SECRET = 'built-cloud-test-secret-of-at-least-32-chars';

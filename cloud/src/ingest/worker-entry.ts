@@ -2,7 +2,7 @@
  * Where the ingest worker's module comes from: a port the process composing the cloud chooses. Run
  * from its TypeScript sources (tsx, vitest), the cloud bundles worker.ts in memory with esbuild
  * (worker-bundle.ts: a worker thread does not inherit the parent's TypeScript loader); the built
- * cloud (scripts/build-cloud.ts) ships the worker prebuilt beside it and needs no bundler at all.
+ * cloud (scripts/build/cloud.ts) ships the worker prebuilt beside it and needs no bundler at all.
  */
 
 /** The URL of a module plain Node runs as the ingest worker (worker.ts or a bundle of it). */

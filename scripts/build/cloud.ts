@@ -19,17 +19,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { bundle } from './bundle.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLOUD_DIST = join(ROOT, 'dist/cloud');
 
 const ENTRIES = {
-  'cloud.mjs': 'scripts/dist-cloud/entry.ts',
+  'cloud.mjs': 'scripts/build/dist-cloud/entry.ts',
   'ingest-worker.mjs': 'cloud/src/ingest/worker.ts',
   'thread.mjs': 'cloud/src/db/pglite/thread.mjs',
 } as const;
 
 const MIGRATIONS_FOLDER = join(ROOT, 'cloud/src/db/migrations-folder.ts');
-const MIGRATIONS_FOLDER_BUILT = join(ROOT, 'scripts/dist-cloud/migrations-folder.ts');
+const MIGRATIONS_FOLDER_BUILT = join(ROOT, 'scripts/build/dist-cloud/migrations-folder.ts');
 
 export interface BuiltCloud {
   outdir: string;
