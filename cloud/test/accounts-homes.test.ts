@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EmailTakenError, GatewayExistsError, InvalidInputError, NotFoundError } from '../src/errors.ts';
 import { ensureDemo } from '../src/accounts/demo.ts';
-import {
-  connectGateway,
-  household,
-  randomAddress,
-  startTestCloud,
-  unique,
-  type TestCloud,
-} from '@switchfleet/testkit/cloud';
+import { connectGateway, household, randomAddress, useTestCloud, unique } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 describe('accounts', () => {
   it('register a user and let them log in with that password only', async () => {

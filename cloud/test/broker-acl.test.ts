@@ -1,10 +1,10 @@
 import { encodePayload, gatewayDownFilter, gatewayDownFilters, topicFor } from '@switchfleet/protocol';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mayPublish, maySubscribe, mayWill } from '../src/broker/acl.ts';
 import { mosquittoAcl } from '../src/broker/mosquitto-acl.ts';
 import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
-import { connectGateway, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { connectGateway, household, randomAddress, useTestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
 describe('the ACL rules', () => {
@@ -63,13 +63,7 @@ describe('the ACL rules', () => {
 });
 
 describe('the embedded broker', () => {
-  let t: TestCloud;
-  beforeAll(async () => {
-    t = await startTestCloud();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestCloud();
 
   it('refuses a gateway with the wrong secret', async () => {
     const { credentials } = await household(t.cloud);

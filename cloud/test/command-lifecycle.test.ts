@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError } from '../src/errors.ts';
-import { connectGateway, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { connectGateway, household, randomAddress, useTestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 /** An owner whose gateway has reported one switch (off) and then gone away. */
 async function offlineSwitch() {

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../src/errors.ts';
 import {
   gatewayWithSwitch,
   household,
-  startTestCloud,
+  useTestCloud,
   type GatewayWithSwitch,
   type Household,
-  type TestCloud,
 } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 /** An owner, an online gateway listening for commands, and one switch it has reported. */
 async function rig(): Promise<GatewayWithSwitch & { h: Household }> {

@@ -4,19 +4,12 @@
  * switches are refused and counted, its known switches go on. On the test cloud's database (PGlite,
  * or PostgreSQL with DATABASE_URL), over the embedded broker.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StateEvent } from '../src/events/bus.ts';
-import { gatewayWithSwitch, household, randomAddress, startTestCloud } from '@switchfleet/testkit/cloud';
+import { gatewayWithSwitch, household, randomAddress, useTestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
-import type { TestCloud } from '@switchfleet/testkit/cloud';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud({ deviceOfflineAfterMs: 1000, gatewayMaxDevices: 3 });
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud({ deviceOfflineAfterMs: 1000, gatewayMaxDevices: 3 });
 
 describe('a switch that is no longer heard', () => {
   it('goes offline once not heard for the configured time, tells the app, and comes back with a report', async () => {

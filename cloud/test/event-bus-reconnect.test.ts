@@ -5,21 +5,15 @@
  * (.ci/run sets it); PGlite lives in this process.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import type { CloudEvent } from '../src/events/bus.ts';
 import { cutListeningSessions } from '@switchfleet/testkit/database';
-import { gatewayWithSwitch, household, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { gatewayWithSwitch, household, useTestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
 const databaseUrl = parseConfig().databaseUrl;
-let t: TestCloud;
-beforeAll(async () => {
-  if (databaseUrl) t = await startTestCloud();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud({}, { when: databaseUrl });
 
 const event = (commandId: string): CloudEvent => ({
   type: 'command',

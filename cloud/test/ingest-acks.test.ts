@@ -10,9 +10,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
-import { household, randomAddress } from '@switchfleet/testkit/cloud';
+import { household, randomAddress, connectGateway } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
-import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { startPlainBroker } from '@switchfleet/testkit/broker';
 import { topicFor } from '@switchfleet/protocol';
 
@@ -70,11 +69,7 @@ function acknowledged(): string[] {
 it('acknowledges deliveries once handled, in the order received, and loses none when the worker dies before writing them', async () => {
   const { ingest, devices } = cloud.services;
   const h = await household(cloud);
-  const gateway = await MqttGateway.connect({
-    url: broker.url,
-    gatewayId: h.credentials.gatewayId,
-    secret: h.credentials.secret,
-  });
+  const gateway = await connectGateway(cloud, h.credentials, broker.url);
   const history = async () => {
     const [device] = await devices.listForUser(h.user.id);
     const entries = device

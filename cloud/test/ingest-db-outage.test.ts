@@ -11,9 +11,8 @@ import { createCloud, type Cloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { rowsOf } from '../src/db/database.ts';
 import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
-import { capturedLogger, household, randomAddress } from '@switchfleet/testkit/cloud';
+import { capturedLogger, household, randomAddress, connectGateway } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
-import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 const databaseUrl = parseConfig().databaseUrl;
@@ -75,11 +74,7 @@ it.runIf(databaseUrl)(
   'writes every report that arrives while its database connection is cut mid-statement, none counted failed',
   async () => {
     const h = await household(cloud);
-    const gateway = await MqttGateway.connect({
-      url: broker.url,
-      gatewayId: h.credentials.gatewayId,
-      secret: h.credentials.secret,
-    });
+    const gateway = await connectGateway(cloud, h.credentials, broker.url);
     try {
       await gateway.announce();
       const address = randomAddress();
@@ -127,11 +122,7 @@ it.runIf(databaseUrl)(
       logger,
     });
     const h = await household(kept);
-    const gateway = await MqttGateway.connect({
-      url: ownBroker.url,
-      gatewayId: h.credentials.gatewayId,
-      secret: h.credentials.secret,
-    });
+    const gateway = await connectGateway(kept, h.credentials, ownBroker.url);
     try {
       await gateway.announce();
       const address = randomAddress();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud } from '../src/cloud.ts';
 import { parseConfig } from '../src/config.ts';
 import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
-import { capturedLogger, household, randomAddress } from '@switchfleet/testkit/cloud';
+import { capturedLogger, household, randomAddress, connectGateway } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { startPlainBroker } from '@switchfleet/testkit/broker';
@@ -27,11 +27,7 @@ it('writes every report its ingest acknowledged when the cloud stops in the midd
   });
   const cloud = await createCloud({ databaseUrl: scratch.url, mqttUrl: broker.url, sharedGroup: null });
   const h = await household(cloud);
-  const gateway = await MqttGateway.connect({
-    url: broker.url,
-    gatewayId: h.credentials.gatewayId,
-    secret: h.credentials.secret,
-  });
+  const gateway = await connectGateway(cloud, h.credentials, broker.url);
   try {
     await gateway.announce();
     await eventually(async () => (await cloud.services.gateways.get(h.credentials.gatewayId))?.online);

@@ -6,18 +6,12 @@
  */
 import { decodePayload, encodePayload, topicFor } from '@switchfleet/protocol';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.ts';
 import { IngestPipeline, type IngestSink, type IngestStats } from '../src/ingest/pipeline.ts';
-import { household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { household, randomAddress, useTestCloud } from '@switchfleet/testkit/cloud';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 function countingSink(): { sink: IngestSink; counts: Partial<Record<keyof IngestStats, number>> } {
   const counts: Partial<Record<keyof IngestStats, number>> = {};

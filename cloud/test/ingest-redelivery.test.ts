@@ -1,17 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { devices, deviceState } from '../src/db/schema.ts';
 import { writeDeviceReports, type ReportRow } from '../src/ingest/sql.ts';
-import { household, randomAddress, startTestCloud, type Household, type TestCloud } from '@switchfleet/testkit/cloud';
+import { household, randomAddress, useTestCloud, type Household } from '@switchfleet/testkit/cloud';
 
-let t: TestCloud;
+const t = useTestCloud();
 let h: Household;
 beforeAll(async () => {
-  t = await startTestCloud();
   h = await household(t.cloud);
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 const base = Date.now() - 60_000;

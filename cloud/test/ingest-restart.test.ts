@@ -12,10 +12,9 @@ import { parseConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { scratchDatabase, type ScratchDatabase } from '@switchfleet/testkit/database';
-import { capturedLogger, household, randomAddress } from '@switchfleet/testkit/cloud';
+import { capturedLogger, household, randomAddress, connectGateway } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 import { startMosquitto } from '@switchfleet/testkit/mosquitto';
-import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { startPlainBroker } from '@switchfleet/testkit/broker';
 
 let scratch: ScratchDatabase;
@@ -53,11 +52,7 @@ it('stores the reports a gateway published while the instance restarted (aedes)'
   const config = { mqttUrl: broker.url, sharedGroup: null, instanceId: 'restart-aedes' };
   let cloud = await start(config);
   const h = await household(cloud);
-  const gateway = await MqttGateway.connect({
-    url: broker.url,
-    gatewayId: h.credentials.gatewayId,
-    secret: h.credentials.secret,
-  });
+  const gateway = await connectGateway(cloud, h.credentials, broker.url);
   try {
     await gateway.announce();
     const address = randomAddress();

@@ -5,18 +5,12 @@
  * database (PGlite, or PostgreSQL with DATABASE_URL), over the embedded broker.
  */
 import { encodePayload, topicFor, type DeviceReport } from '@switchfleet/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
-import { gatewayWithSwitch, household, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { gatewayWithSwitch, household, useTestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-}, 60_000);
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 const YEAR_MS = 365 * 24 * 3600_000;
 

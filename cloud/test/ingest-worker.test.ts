@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectGateway, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { describe, expect, it } from 'vitest';
+import { connectGateway, household, randomAddress, useTestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 describe('the ingest worker thread', () => {
   it('is started again after it dies, and stores the reports that come after', async () => {

@@ -1,24 +1,11 @@
 import { topicFor } from '@switchfleet/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StateEvent } from '../src/events/bus.ts';
 import type { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
-import {
-  connectGateway,
-  household,
-  randomAddress,
-  startTestCloud,
-  type Household,
-  type TestCloud,
-} from '@switchfleet/testkit/cloud';
+import { connectGateway, household, randomAddress, useTestCloud, type Household } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestCloud();
 
 async function onlineHousehold(): Promise<{ h: Household; gateway: MqttGateway }> {
   const h = await household(t.cloud);

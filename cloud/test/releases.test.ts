@@ -6,27 +6,21 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { firmware } from '@switchfleet/protocol';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.ts';
 import { NotFoundError } from '../src/errors.ts';
 import { eventually } from '@switchfleet/testkit/poll';
-import { startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { useTestCloud } from '@switchfleet/testkit/cloud';
 import { FakeSuite, hangUntilAborted, nextVersion, passAll, testImage, testKey } from '@switchfleet/testkit/releases';
 import type { Release } from '../src/releases/releases.ts';
 
 const suite = new FakeSuite();
 const MAX_BYTES = 64 * 1024;
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud({
-    initialTrustedKeys: [testKey.publicKeyPem],
-    releaseSuite: suite,
-    releaseMaxBytes: MAX_BYTES,
-    releaseTesting: { timeoutMs: 400, pollMs: 100, leaseMs: 3000 },
-  });
-});
-afterAll(async () => {
-  await t?.close();
+const t = useTestCloud({
+  initialTrustedKeys: [testKey.publicKeyPem],
+  releaseSuite: suite,
+  releaseMaxBytes: MAX_BYTES,
+  releaseTesting: { timeoutMs: 400, pollMs: 100, leaseMs: 3000 },
 });
 
 const service = () => t.cloud.services.releases;

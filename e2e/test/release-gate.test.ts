@@ -6,11 +6,11 @@
  * DATABASE_URL when it is set.
  */
 import { firmware } from '@switchfleet/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildSimImage, FAULT_KINDS } from '@switchfleet/firmware-sim';
 import { CATCHES, LabReleaseSuite } from '@switchfleet/lab';
 import { eventually } from '@switchfleet/testkit/poll';
-import { startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
+import { useTestCloud } from '@switchfleet/testkit/cloud';
 
 const HW = 'sf-sw1-r1';
 const key = firmware.generateSigningKey();
@@ -19,17 +19,11 @@ const build = (version: string, faults: string[] = []) =>
 /** Each fault kind as the build takes it (drop-after needs its seconds). */
 const FAULTS = FAULT_KINDS.map((kind) => (kind === 'drop-after' ? 'drop-after:45' : kind));
 
-let t: TestCloud;
-beforeAll(async () => {
-  t = await startTestCloud({
-    initialTrustedKeys: [key.publicKeyPem],
-    // The key signs the baseline the first release's update cases start from (adapter.ts).
-    releaseSuite: new LabReleaseSuite({ privateKeyPem: key.privateKeyPem, caseTimeoutMs: 15_000 }),
-    releaseTesting: { pollMs: 200 },
-  });
-});
-afterAll(async () => {
-  await t?.close();
+const t = useTestCloud({
+  initialTrustedKeys: [key.publicKeyPem],
+  // The key signs the baseline the first release's update cases start from (adapter.ts).
+  releaseSuite: new LabReleaseSuite({ privateKeyPem: key.privateKeyPem, caseTimeoutMs: 15_000 }),
+  releaseTesting: { pollMs: 200 },
 });
 
 const settled = (id: string) =>

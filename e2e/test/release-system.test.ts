@@ -3,44 +3,22 @@
  * uploaded release leaves `testing` with a report of the lab's suite. Without a previous release or
  * the key to build a baseline, the update cases cannot run, so this first release fails on them.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { firmware } from '@switchfleet/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { buildSimImage } from '@switchfleet/firmware-sim';
-import { scratchDatabase } from '@switchfleet/testkit/database';
 import { eventually } from '@switchfleet/testkit/poll';
-import { startSystem, type System } from '../../scripts/system.ts';
+import { useSystem } from '@switchfleet/testkit/system';
 
-let system: System;
-let dropDb = async () => {};
-let gatewayDataDir: string;
-
-beforeAll(async () => {
-  const db = await scratchDatabase(process.env.DATABASE_URL);
-  dropDb = db.drop;
-  gatewayDataDir = await mkdtemp(join(tmpdir(), 'switchfleet-e2e-'));
-  system = await startSystem({
-    gatewayDataDir,
-    databaseUrl: db.url,
-    jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256',
-    demoEmail: 'household@example.test',
-    demoPassword: 'correct horse battery',
-    gatewayId: 'e2e-release-gw',
-    switches: 0,
-  });
-});
-
-afterAll(async () => {
-  await system?.close();
-  await dropDb();
-  await rm(gatewayDataDir, { recursive: true, force: true });
+const rig = useSystem({
+  demoEmail: 'household@example.test',
+  demoPassword: 'correct horse battery',
+  gatewayId: 'e2e-release-gw',
+  switches: 0,
 });
 
 it('runs the lab release suite on an uploaded release', async () => {
   const key = firmware.generateSigningKey();
-  const { signingKeys, releases } = system.cloud.services;
+  const { signingKeys, releases } = rig.system.cloud.services;
   await signingKeys.add({ publicKeyPem: key.publicKeyPem, label: 'e2e' });
   const image = buildSimImage({ version: '1.0.0', hardwareId: 'sf-sw1-r1', privateKeyPem: key.privateKeyPem });
   const release = await releases.upload(image);

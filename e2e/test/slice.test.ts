@@ -3,43 +3,23 @@
  * toggle one and wait, read the new state, and check the simulated switch's own relay moved.
  * Runs on PGlite, or on the PostgreSQL of DATABASE_URL when it is set.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type System } from '../../scripts/system.ts';
-import { scratchDatabase } from '@switchfleet/testkit/database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useSystem } from '@switchfleet/testkit/system';
 
 const email = 'household@example.test';
 const password = 'correct horse battery';
-let system: System;
 let token: string;
-let dropDb = async () => {};
-let gatewayDataDir: string;
-
+const rig = useSystem({
+  demoEmail: email,
+  demoPassword: password,
+  gatewayId: 'e2e-gw',
+  switches: 8,
+  radio: { seed: 42, connectLatencyMs: 5, gattLatencyMs: 2, actuationMs: 20 },
+});
 beforeAll(async () => {
-  const db = await scratchDatabase(process.env.DATABASE_URL);
-  dropDb = db.drop;
-  gatewayDataDir = await mkdtemp(join(tmpdir(), 'switchfleet-e2e-'));
-  system = await startSystem({
-    gatewayDataDir,
-    databaseUrl: db.url,
-    jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256',
-    demoEmail: email,
-    demoPassword: password,
-    gatewayId: 'e2e-gw',
-    switches: 8,
-    radio: { seed: 42, connectLatencyMs: 5, gattLatencyMs: 2, actuationMs: 20 },
-  });
-  const res = await system.api.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+  const res = await rig.system.api.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
   expect(res.statusCode).toBe(200);
   token = res.json().accessToken;
-});
-
-afterAll(async () => {
-  await system?.close();
-  await dropDb();
-  await rm(gatewayDataDir, { recursive: true, force: true });
 });
 
 const auth = () => ({ authorization: `Bearer ${token}` });
@@ -47,7 +27,7 @@ const auth = () => ({ authorization: `Bearer ${token}` });
 async function devices(): Promise<
   { id: string; online: boolean; firmwareVersion: string | null; state: { on: boolean } | null }[]
 > {
-  const res = await system.api.inject({ method: 'GET', url: '/v1/devices', headers: auth() });
+  const res = await rig.system.api.inject({ method: 'GET', url: '/v1/devices', headers: auth() });
   expect(res.statusCode).toBe(200);
   return res.json();
 }
@@ -62,7 +42,7 @@ describe('a tap in the app reaches the switch and comes back', () => {
   it('toggles a switch with wait=true, and both the API and the switch show the new state', async () => {
     const [device] = await devices();
     const before = device!.state?.on ?? false;
-    const res = await system.api.inject({
+    const res = await rig.system.api.inject({
       method: 'POST',
       url: `/v1/devices/${device!.id}/commands?wait=true`,
       headers: auth(),
@@ -71,11 +51,11 @@ describe('a tap in the app reaches the switch and comes back', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'succeeded', state: { on: !before } });
 
-    const after = await system.api.inject({ method: 'GET', url: `/v1/devices/${device!.id}`, headers: auth() });
+    const after = await rig.system.api.inject({ method: 'GET', url: `/v1/devices/${device!.id}`, headers: auth() });
     expect(after.json().state).toEqual({ on: !before });
 
-    const route = await system.cloud.services.devices.routeForUser(system.demo.user.id, device!.id);
-    const sw = system.radio.switches.find((s) => s.address.replace(/:/g, '') === route?.address);
+    const route = await rig.system.cloud.services.devices.routeForUser(rig.system.demo.user.id, device!.id);
+    const sw = rig.system.radio.switches.find((s) => s.address.replace(/:/g, '') === route?.address);
     expect(sw?.state.on).toBe(!before);
   });
 
@@ -86,11 +66,15 @@ describe('a tap in the app reaches the switch and comes back', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       toggledAt.push(Date.now());
       const url = `/v1/devices/${device!.id}/commands?wait=true`;
-      const res = await system.api.inject({ method: 'POST', url, headers: auth(), payload: { action: 'toggle' } });
+      const res = await rig.system.api.inject({ method: 'POST', url, headers: auth(), payload: { action: 'toggle' } });
       expect(res.json()).toMatchObject({ status: 'succeeded' });
     }
     const rowsFor = async () => {
-      const res = await system.api.inject({ method: 'GET', url: `/v1/devices/${device!.id}/history`, headers: auth() });
+      const res = await rig.system.api.inject({
+        method: 'GET',
+        url: `/v1/devices/${device!.id}/history`,
+        headers: auth(),
+      });
       return (res.json() as { ts: string }[]).map((r) => Date.parse(r.ts)).filter((ts) => ts >= toggledAt[0]!);
     };
     // One row per toggle, each dated after the tap that caused it: not the time of an older sighting.
@@ -103,7 +87,7 @@ describe('a tap in the app reaches the switch and comes back', () => {
   });
 
   it('reports health once the gateway is online', async () => {
-    const res = await system.api.inject({ method: 'GET', url: '/health' });
+    const res = await rig.system.api.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ok', gatewaysOnline: 1 });
   });

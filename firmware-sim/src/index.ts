@@ -8,20 +8,8 @@ export type { Advertisement, DeviceHost, GattCharacteristic, GattService, RadioD
 export { SimSwitch, type SwitchState } from './switch/sim-switch.ts';
 export { createStore, firmwareTenths, SWITCH_DEFAULTS, type SwitchStore } from './switch/store.ts';
 export type { Behaviour, ControlRequest, GattModule, Reply, SwitchContext } from './switch/behaviour.ts';
-export {
-  busyFor,
-  dies,
-  drainsBattery,
-  dropsLinkAfter,
-  dropsNotifications,
-  invertedRelay,
-  lowBattery,
-  noNotifications,
-  refusesConnections,
-  slow,
-  wrongBattery,
-  type DiesOptions,
-} from './switch/behaviours.ts';
+// The ready-made behaviours, each a function of its one argument (switch/behaviours.ts lists them).
+export * from './switch/behaviours.ts';
 export { statusOnlyAnswers, uuidUpdate } from './switch/variants.ts';
 export { COMPANY_ID, MANUFACTURER_NAME } from './switch/profile.ts';
 export { ClockError, realClock, TimerScope, VirtualClock, type Clock, type TimerHandle } from './clock.ts';

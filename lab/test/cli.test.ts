@@ -26,6 +26,11 @@ function switchfleet(...args: string[]): Promise<Run> {
   });
 }
 
+/** `switchfleet firmware build` of hardware sb-bot-r2 signed with this file's key.pem, at `version`. */
+function buildImage(version: string, ...args: string[]): Promise<Run> {
+  return switchfleet('firmware', 'build', '--version', version, '--hw', 'sb-bot-r2', '--key', 'key.pem', ...args);
+}
+
 async function writeVariant(name: string, edit: (img: Buffer) => Buffer): Promise<string> {
   const img = await readFile(join(dir, 'fw.img'));
   await writeFile(join(dir, name), edit(img));
@@ -36,20 +41,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'switchfleet-cli-'));
   const keygen = await switchfleet('firmware', 'keygen', '-o', 'key.pem');
   expect(keygen.code, keygen.stderr).toBe(0);
-  const build = await switchfleet(
-    'firmware',
-    'build',
-    '--version',
-    '1.2.0',
-    '--hw',
-    'sb-bot-r2',
-    '--key',
-    'key.pem',
-    '--size',
-    '16k',
-    '-o',
-    'fw.img',
-  );
+  const build = await buildImage('1.2.0', '--size', '16k', '-o', 'fw.img');
   expect(build.code, build.stderr).toBe(0);
 });
 
@@ -171,15 +163,8 @@ describe('switchfleet firmware', () => {
   });
 
   it('build injects the faults it is given, and verify shows them', async () => {
-    const build = await switchfleet(
-      'firmware',
-      'build',
-      '--version',
+    const build = await buildImage(
       '1.2.1',
-      '--hw',
-      'sb-bot-r2',
-      '--key',
-      'key.pem',
       '--fault',
       'inverted-relay',
       '--fault',
@@ -195,20 +180,7 @@ describe('switchfleet firmware', () => {
   });
 
   it('build exits 2 naming an unknown fault, and writes nothing', async () => {
-    const run = await switchfleet(
-      'firmware',
-      'build',
-      '--version',
-      '1.2.0',
-      '--hw',
-      'sb-bot-r2',
-      '--key',
-      'key.pem',
-      '--fault',
-      'explode',
-      '-o',
-      'never.img',
-    );
+    const run = await buildImage('1.2.0', '--fault', 'explode', '-o', 'never.img');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown fault "explode"');
     await expect(stat(join(dir, 'never.img'))).rejects.toThrow();

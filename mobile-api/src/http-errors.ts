@@ -1,12 +1,16 @@
 /** Errors raised by the HTTP layer itself, shaped like the cloud's typed errors (a `code`). */
-export class UnauthorizedError extends Error {
-  readonly code = 'UNAUTHORIZED';
-  readonly statusCode = 401;
+
+/** The base of one such error: its code, and the status the error handler answers it with. */
+function httpError<const C extends string>(code: C, statusCode: number) {
+  return class extends Error {
+    readonly code = code;
+    readonly statusCode = statusCode;
+  };
 }
 
-export class RateLimitedError extends Error {
-  readonly code = 'RATE_LIMITED';
-  readonly statusCode = 429;
+export class UnauthorizedError extends httpError('UNAUTHORIZED', 401) {}
+
+export class RateLimitedError extends httpError('RATE_LIMITED', 429) {
   constructor(
     message: string,
     /** Seconds until a retry may succeed; sent as Retry-After (RFC 9110 §10.2.3). */
@@ -16,25 +20,17 @@ export class RateLimitedError extends Error {
   }
 }
 
-export class PreconditionRequiredError extends Error {
-  readonly code = 'PRECONDITION_INVALID';
-  readonly statusCode = 400;
-}
+export class PreconditionRequiredError extends httpError('PRECONDITION_INVALID', 400) {}
 
 /** RFC 9110 §15.5.15: the target URI is longer than the server interprets. */
-export class UriTooLongError extends Error {
-  readonly code = 'URI_TOO_LONG';
-  readonly statusCode = 414;
-}
+export class UriTooLongError extends httpError('URI_TOO_LONG', 414) {}
 
 /**
  * The answer of a path no route serves, given also where a route exists but must not be revealed:
  * the admin scope to anyone but an operator, the household routes to an operator. Same code,
  * message and headers as the router's own 404 (plugins/errors.ts), so the two cannot be told apart.
  */
-export class NoRouteError extends Error {
-  readonly code = 'NOT_FOUND';
-  readonly statusCode = 404;
+export class NoRouteError extends httpError('NOT_FOUND', 404) {
   constructor(method: string, url: string) {
     super(noRouteMessage(method, url));
   }

@@ -88,30 +88,24 @@ describe('GET /v1/commands/:id', () => {
 });
 
 describe('schedules', () => {
+  /** POSTs a schedule for the owner's switch. */
+  const schedule = (o: { token: string; deviceId: string }, payload: object) =>
+    api.app.inject({
+      method: 'POST',
+      url: `/v1/devices/${o.deviceId}/schedules`,
+      headers: bearer(o.token),
+      payload,
+    });
+
   it('are created with their next run, listed, refused with 400 for a bad cron or zone, and 404 for another user', async () => {
     const o = await owner();
     const url = `/v1/devices/${o.deviceId}/schedules`;
-    const created = await api.app.inject({
-      method: 'POST',
-      url,
-      headers: bearer(o.token),
-      payload: { cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' },
-    });
+    const created = await schedule(o, { cron: '30 7 * * 1-5', timeZone: 'Europe/Paris', action: 'on' });
     expect(created.statusCode).toBe(201);
     expect(Date.parse(created.json().nextRunAt)).toBeGreaterThan(Date.now());
-    const badCron = await api.app.inject({
-      method: 'POST',
-      url,
-      headers: bearer(o.token),
-      payload: { cron: '99 99 * * * *', timeZone: 'Europe/Paris', action: 'on' },
-    });
+    const badCron = await schedule(o, { cron: '99 99 * * * *', timeZone: 'Europe/Paris', action: 'on' });
     expect(badCron.json().error.details[0].field).toBe('cron');
-    const badZone = await api.app.inject({
-      method: 'POST',
-      url,
-      headers: bearer(o.token),
-      payload: { cron: '0 7 * * *', timeZone: 'Mars/Olympus', action: 'on' },
-    });
+    const badZone = await schedule(o, { cron: '0 7 * * *', timeZone: 'Mars/Olympus', action: 'on' });
     expect(badZone.json().error.details[0].field).toBe('timeZone');
     expect((await api.app.inject({ method: 'GET', url, headers: bearer(o.token) })).json()).toHaveLength(1);
 
@@ -135,24 +129,12 @@ describe('schedules', () => {
     const o = await owner();
     const url = `/v1/devices/${o.deviceId}/schedules`;
     for (const cron of ['* * * * * *', '*/30 * * * * *', '0,1 7 * * * *']) {
-      const res = await api.app.inject({
-        method: 'POST',
-        url,
-        headers: bearer(o.token),
-        payload: { cron, timeZone: 'UTC', action: 'press' },
-      });
+      const res = await schedule(o, { cron, timeZone: 'UTC', action: 'press' });
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatchObject({ code: 'SCHEDULE_TOO_FREQUENT', details: [{ field: 'cron' }] });
     }
-    for (const cron of ['* * * * *', '15 * * * * *', '0 30 7 * * 1-5']) {
-      const res = await api.app.inject({
-        method: 'POST',
-        url,
-        headers: bearer(o.token),
-        payload: { cron, timeZone: 'UTC', action: 'press' },
-      });
-      expect(res.statusCode).toBe(201);
-    }
+    for (const cron of ['* * * * *', '15 * * * * *', '0 30 7 * * 1-5'])
+      expect((await schedule(o, { cron, timeZone: 'UTC', action: 'press' })).statusCode).toBe(201);
     expect((await api.app.inject({ method: 'GET', url, headers: bearer(o.token) })).json()).toHaveLength(3);
     await o.gateway.close();
   });

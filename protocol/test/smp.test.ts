@@ -4,6 +4,30 @@ import { smp } from '../src/index.ts';
 
 const { decodeSmp, encodeSmp, Group, ImageCmd, ImgMgmtErr, Op, SmpReassembler } = smp;
 
+/** A running confirmed image in slot 0 and a pending one in slot 1, as after an upload and a test write. */
+const TWO_SLOTS: smp.ImageSlot[] = [
+  {
+    slot: 0,
+    version: '1.2.0',
+    hash: Buffer.alloc(32, 1),
+    bootable: true,
+    pending: false,
+    confirmed: true,
+    active: true,
+    permanent: false,
+  },
+  {
+    slot: 1,
+    version: '1.3.0',
+    hash: Buffer.alloc(32, 2),
+    bootable: true,
+    pending: true,
+    confirmed: false,
+    active: false,
+    permanent: false,
+  },
+];
+
 describe('SMP frames', () => {
   it('lays out the 8-byte header big endian with the version bits above the op', () => {
     const frame = encodeSmp({ op: Op.write, group: Group.image, id: ImageCmd.upload, seq: 0x42, body: { off: 0 } });
@@ -67,31 +91,7 @@ describe('SMP frames', () => {
 
 describe('reassembly', () => {
   it('rebuilds a frame split over several notifications, and two frames sharing one', () => {
-    const a = smp.encodeResponse(
-      decodeSmp(smp.stateReadFrame(1)),
-      smp.stateResponseBody([
-        {
-          slot: 0,
-          version: '1.2.0',
-          hash: Buffer.alloc(32, 1),
-          bootable: true,
-          pending: false,
-          confirmed: true,
-          active: true,
-          permanent: false,
-        },
-        {
-          slot: 1,
-          version: '1.3.0',
-          hash: Buffer.alloc(32, 2),
-          bootable: true,
-          pending: true,
-          confirmed: false,
-          active: false,
-          permanent: false,
-        },
-      ]),
-    );
+    const a = smp.encodeResponse(decodeSmp(smp.stateReadFrame(1)), smp.stateResponseBody(TWO_SLOTS));
     const b = smp.encodeResponse(decodeSmp(smp.resetFrame(2)), {});
     const stream = Buffer.concat([a, b]);
     const r = new SmpReassembler();
@@ -157,28 +157,7 @@ describe('image group bodies', () => {
   });
 
   it('round-trips image state, reading absent flags as false', () => {
-    const slots: smp.ImageSlot[] = [
-      {
-        slot: 0,
-        version: '1.2.0',
-        hash: Buffer.alloc(32, 1),
-        bootable: true,
-        pending: false,
-        confirmed: true,
-        active: true,
-        permanent: false,
-      },
-      {
-        slot: 1,
-        version: '1.3.0',
-        hash: Buffer.alloc(32, 2),
-        bootable: true,
-        pending: true,
-        confirmed: false,
-        active: false,
-        permanent: false,
-      },
-    ];
+    const slots = TWO_SLOTS;
     const body = smp.stateResponseBody(slots);
     expect(Object.keys((body.images as object[])[1]!)).not.toContain('confirmed');
     const parsed = smp.parseStateResponse(decodeSmp(smp.encodeResponse(decodeSmp(smp.stateReadFrame(1)), body)).body);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { DeviceIdentity, DeviceReport } from '@switchfleet/protocol';
 import {
   createCloud,
@@ -42,6 +43,35 @@ export async function startTestCloud(overrides: Partial<CloudConfig> = {}): Prom
   }
 }
 
+/** What a test file reads its running cloud from. */
+export interface TestCloudRig {
+  readonly cloud: Cloud;
+}
+
+/**
+ * Starts one test cloud before the file's (or the describe block's) tests and closes it after them.
+ * Read `cloud` inside tests, once started. `when` false starts none (a file whose tests all need
+ * something this machine lacks); reading `cloud` then throws.
+ */
+export function useTestCloud(
+  overrides: Partial<CloudConfig> = {},
+  { timeoutMs = 60_000, when = true }: { timeoutMs?: number; when?: unknown } = {},
+): TestCloudRig {
+  let t: TestCloud | undefined;
+  beforeAll(async () => {
+    if (when) t = await startTestCloud(overrides);
+  }, timeoutMs);
+  afterAll(async () => {
+    await t?.close();
+  });
+  return {
+    get cloud() {
+      if (!t) throw new Error('the test cloud is not started: read it inside a test, after beforeAll');
+      return t.cloud;
+    },
+  };
+}
+
 /** A short random suffix, so ids and emails never collide between tests. */
 export function unique(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -68,9 +98,16 @@ export async function household(cloud: Cloud, password = 'correct horse battery'
   return { user, password, home, credentials };
 }
 
-/** Connects a gateway client for the household's gateway to the cloud's broker. */
-export function connectGateway(cloud: Cloud, credentials: GatewayCredentials): Promise<MqttGateway> {
-  return MqttGateway.connect({ url: cloud.broker.url, gatewayId: credentials.gatewayId, secret: credentials.secret });
+/**
+ * Connects a gateway client for the household's gateway to the cloud's broker, or to the broker at
+ * `url` when the cloud uses one outside it.
+ */
+export function connectGateway(
+  cloud: Cloud,
+  credentials: GatewayCredentials,
+  url: string = cloud.broker.url,
+): Promise<MqttGateway> {
+  return MqttGateway.connect({ url, gatewayId: credentials.gatewayId, secret: credentials.secret });
 }
 
 export interface GatewayWithSwitch {

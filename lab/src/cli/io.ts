@@ -2,8 +2,11 @@
  * What a command needs from the outside world, passed in so commands hold no process globals:
  * two output streams and the directory relative paths resolve against.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
+import { parseVersion } from '@switchfleet/protocol/firmware';
 
 export interface CliIo {
   out(text: string): void;
@@ -46,6 +49,39 @@ export function parseOrUsage<T>(parse: () => T, usage: string): T {
   }
 }
 
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** A command's arguments: its options plus --help/-h, positionals allowed, parse errors as UsageError. */
+export function parseCommand<const O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  usage: string,
+) {
+  return parseOrUsage(() => parseArgs({ args, allowPositionals: true, options: { ...options, ...HELP } }), usage);
+}
+
+/** Refuses arguments to a command that takes options only. */
+export function noPositionals(positionals: string[], usage: string): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, usage);
+}
+
+/** A 32-bit unsigned option value (seeds, security counters), or UsageError naming the flag. */
+export function uint32Option(text: string, flag: string, usage: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 0xffff_ffff)
+    throw new UsageError(`${flag} "${text}" is not a whole number 0..4294967295`, usage);
+  return value;
+}
+
+/** A version the image header can hold (parseVersion), or UsageError with `prefix` before its reason. */
+export function checkVersion(text: string, usage: string, prefix = ''): void {
+  try {
+    parseVersion(text);
+  } catch (err) {
+    throw new UsageError(`${prefix}${(err as Error).message}`, usage);
+  }
+}
+
 export function need<T>(value: T | undefined, flag: string, usage: string): T {
   if (value === undefined) throw new UsageError(`missing ${flag}`, usage);
   return value;
@@ -71,6 +107,15 @@ export async function readIn(io: CliIo, file: string, encoding?: 'utf8'): Promis
     return encoding ? await readFile(pathIn(io, file), encoding) : await readFile(pathIn(io, file));
   } catch (err) {
     throw ioFailure('read', file, err);
+  }
+}
+
+/** Writes a file named on the command line, relative to the working directory; a CliFailure naming it otherwise. */
+export async function writeOut(io: CliIo, file: string, data: string | Buffer): Promise<void> {
+  try {
+    await writeFile(pathIn(io, file), data);
+  } catch (err) {
+    throw ioFailure('write', file, err);
   }
 }
 

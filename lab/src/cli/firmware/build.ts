@@ -1,19 +1,18 @@
 /** `switchfleet firmware build`: a signed simulated firmware image, faults injected at build time. */
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware';
 import { buildSimImage, FaultError, formatFault, parseFaults, ProgramError } from '@switchfleet/firmware-sim';
 import {
+  checkVersion,
   CliFailure,
   ExitCode,
-  ioFailure,
   need,
-  parseOrUsage,
-  pathIn,
+  noPositionals,
+  parseCommand,
   readIn,
   showUsage,
   UsageError,
+  writeOut,
   type CliIo,
 } from '../io.ts';
 import { BUILD_USAGE } from '../usage.ts';
@@ -30,25 +29,20 @@ export function parseSize(text: string): number | null {
 }
 
 export async function build(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          version: { type: 'string' },
-          hw: { type: 'string' },
-          key: { type: 'string' },
-          fault: { type: 'string', multiple: true },
-          size: { type: 'string' },
-          out: { type: 'string', short: 'o' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const { values, positionals } = parseCommand(
+    args,
+    {
+      version: { type: 'string' },
+      hw: { type: 'string' },
+      key: { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      size: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+    },
     BUILD_USAGE,
   );
   if (values.help) return showUsage(io, BUILD_USAGE);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, BUILD_USAGE);
+  noPositionals(positionals, BUILD_USAGE);
   const version = need(values.version, '--version', BUILD_USAGE);
   const hardwareId = need(values.hw, '--hw', BUILD_USAGE);
   const keyFile = need(values.key, '--key', BUILD_USAGE);
@@ -63,11 +57,7 @@ export async function build(args: string[], io: CliIo): Promise<number> {
     if (err instanceof FaultError) throw new UsageError(err.message, BUILD_USAGE);
     throw err;
   }
-  try {
-    firmware.parseVersion(version);
-  } catch (err) {
-    throw new UsageError((err as Error).message, BUILD_USAGE);
-  }
+  checkVersion(version, BUILD_USAGE);
 
   const privateKeyPem = await readIn(io, keyFile, 'utf8');
 
@@ -81,11 +71,7 @@ export async function build(args: string[], io: CliIo): Promise<number> {
       throw new UsageError(err.message, BUILD_USAGE);
     throw err;
   }
-  try {
-    await writeFile(pathIn(io, out), image);
-  } catch (err) {
-    throw ioFailure('write', out, err);
-  }
+  await writeOut(io, out, image);
   const parsed = firmware.parseImage(image);
   io.out(`built ${out}: version ${parsed.version}, hardware ${hardwareId}, ${image.length} bytes`);
   io.out(`faults: ${faults.length === 0 ? 'none' : faults.map(formatFault).join(', ')}`);

@@ -1,6 +1,5 @@
 /** `switchfleet firmware keygen -o key.pem`: an Ed25519 pair, private key readable by its owner only. */
 import { access, chmod, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware';
 import {
@@ -8,10 +7,10 @@ import {
   ExitCode,
   ioFailure,
   need,
-  parseOrUsage,
+  noPositionals,
+  parseCommand,
   pathIn,
   showUsage,
-  UsageError,
   type CliIo,
 } from '../io.ts';
 import { KEYGEN_USAGE } from '../usage.ts';
@@ -59,21 +58,13 @@ export async function writeSigningKeyPair(
 }
 
 export async function keygen(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          out: { type: 'string', short: 'o' },
-          force: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const { values, positionals } = parseCommand(
+    args,
+    { out: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
     KEYGEN_USAGE,
   );
   if (values.help) return showUsage(io, KEYGEN_USAGE);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, KEYGEN_USAGE);
+  noPositionals(positionals, KEYGEN_USAGE);
   const out = need(values.out, '-o <key.pem>', KEYGEN_USAGE);
   const privatePath = pathIn(io, out);
   const publicPath = publicKeyPath(privatePath);

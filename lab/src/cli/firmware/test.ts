@@ -2,52 +2,40 @@
  * `switchfleet firmware test`: the release test suite on one image. Prints a summary, writes the
  * JSON report when asked, and exits 0 only when every case passed (1 when any failed).
  */
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import * as firmware from '@switchfleet/protocol/firmware';
 import { formatSummary, runReleaseSuite, SuiteError, type ReleaseSuiteOptions } from '../../suite/index.ts';
 import {
   CliFailure,
   ExitCode,
   imageArgs,
-  ioFailure,
-  parseOrUsage,
-  pathIn,
+  parseCommand,
   readIn,
   readTrustedKeys,
   showUsage,
+  uint32Option,
   UsageError,
+  writeOut,
   type CliIo,
 } from '../io.ts';
 import { TEST_USAGE } from '../usage.ts';
 
 export async function test(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          pub: { type: 'string', multiple: true },
-          key: { type: 'string' },
-          previous: { type: 'string' },
-          json: { type: 'string' },
-          seed: { type: 'string' },
-          case: { type: 'string', multiple: true },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const { values, positionals } = parseCommand(
+    args,
+    {
+      pub: { type: 'string', multiple: true },
+      key: { type: 'string' },
+      previous: { type: 'string' },
+      json: { type: 'string' },
+      seed: { type: 'string' },
+      case: { type: 'string', multiple: true },
+    },
     TEST_USAGE,
   );
   if (values.help) return showUsage(io, TEST_USAGE);
   const { file, pubFiles } = imageArgs(positionals, values.pub, TEST_USAGE);
   if (pubFiles.length === 0 && values.key === undefined) throw new UsageError('missing --pub <key.pub>', TEST_USAGE);
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!/^\d+$/.test(values.seed) || seed > 0xffff_ffff)
-      throw new UsageError(`--seed "${values.seed}" is not a whole number 0..4294967295`, TEST_USAGE);
-  }
+  const seed = values.seed === undefined ? undefined : uint32Option(values.seed, '--seed', TEST_USAGE);
 
   const publicKeys = await readTrustedKeys(io, pubFiles);
   const options: ReleaseSuiteOptions = { image: await readIn(io, file), publicKeys };
@@ -73,11 +61,7 @@ export async function test(args: string[], io: CliIo): Promise<number> {
   }
   io.out(formatSummary(report, file));
   if (values.json !== undefined) {
-    try {
-      await writeFile(pathIn(io, values.json), `${JSON.stringify(report, null, 2)}\n`);
-    } catch (err) {
-      throw ioFailure('write', values.json, err);
-    }
+    await writeOut(io, values.json, `${JSON.stringify(report, null, 2)}\n`);
     io.out(`report written to ${values.json}`);
   }
   return report.failed === 0 ? ExitCode.ok : ExitCode.failed;

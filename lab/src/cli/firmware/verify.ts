@@ -1,55 +1,38 @@
 /** `switchfleet firmware verify`: the same verifyImage the gateway and the switch run, with a summary. */
-import { parseArgs } from 'node:util';
 // The firmware module alone: the package root also loads the MQTT schemas, which a CLI run does not need.
 import * as firmware from '@switchfleet/protocol/firmware';
 import { decodeProgram, formatFault } from '@switchfleet/firmware-sim';
 import {
+  checkVersion,
   CliFailure,
   ExitCode,
   imageArgs,
-  parseOrUsage,
+  parseCommand,
   readIn,
   readTrustedKeys,
   showUsage,
+  uint32Option,
   UsageError,
   type CliIo,
 } from '../io.ts';
 import { VERIFY_USAGE } from '../usage.ts';
 
 export async function verify(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          pub: { type: 'string', multiple: true },
-          hw: { type: 'string' },
-          running: { type: 'string' },
-          counter: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const { values, positionals } = parseCommand(
+    args,
+    {
+      pub: { type: 'string', multiple: true },
+      hw: { type: 'string' },
+      running: { type: 'string' },
+      counter: { type: 'string' },
+    },
     VERIFY_USAGE,
   );
   if (values.help) return showUsage(io, VERIFY_USAGE);
   const { file, pubFiles } = imageArgs(positionals, values.pub, VERIFY_USAGE);
   if (pubFiles.length === 0) throw new UsageError('missing --pub <key.pub>', VERIFY_USAGE);
-  if (values.running !== undefined) {
-    try {
-      firmware.parseVersion(values.running);
-    } catch (err) {
-      throw new UsageError(`--running: ${(err as Error).message}`, VERIFY_USAGE);
-    }
-  }
-
-  let counter: number | undefined;
-  if (values.counter !== undefined) {
-    counter = Number(values.counter);
-    if (!/^\d+$/.test(values.counter) || counter > 0xffff_ffff) {
-      throw new UsageError(`--counter "${values.counter}" is not a whole number 0..4294967295`, VERIFY_USAGE);
-    }
-  }
+  if (values.running !== undefined) checkVersion(values.running, VERIFY_USAGE, '--running: ');
+  const counter = values.counter === undefined ? undefined : uint32Option(values.counter, '--counter', VERIFY_USAGE);
 
   const publicKeys = await readTrustedKeys(io, pubFiles);
   const image = await readIn(io, file);
