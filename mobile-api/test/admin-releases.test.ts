@@ -184,6 +184,12 @@ describe('a release after its tests', () => {
     const revoked = await call('POST', `/releases/${release.id}/revoke`, asAdmin);
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json().state).toBe('revoked');
+    const ids = async (query: string) =>
+      (await call('GET', `/releases?${query}`)).json().map((r: { id: string }) => r.id);
+    expect(await ids('state=revoked')).toContain(release.id);
+    expect(await ids('state=passed')).not.toContain(release.id);
+    expect(await ids('hardwareId=sf-other-r9')).toEqual([]);
+    expect(await ids('limit=1')).toEqual([(await api.cloud.services.releases.list())[0]!.id]);
     const twice = await call('POST', `/releases/${release.id}/revoke`, asAdmin);
     expect(twice.json().error.code).toBe('RELEASE_STATE');
     const entries = (await auditOf('release.revoke')).filter((e) => e.target?.id === release.id);
