@@ -27,6 +27,8 @@ import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import adminOperatorRoutes from './routes/admin/operators.ts';
 import adminAuditRoutes from './routes/admin/audit.ts';
+import adminReleaseRoutes from './routes/admin/releases.ts';
+import adminSigningKeyRoutes from './routes/admin/signing-keys.ts';
 import { ErrorBody } from './schemas.ts';
 import { partAwareValidator } from './validation.ts';
 
@@ -78,6 +80,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(scheduleRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   // Operators' API, apart from the households' (plugins/admin.ts); later admin routes join this list.
-  await app.register(admin, { prefix: '/v1/admin', routes: [adminOperatorRoutes, adminAuditRoutes] });
+  await app.register(admin, {
+    prefix: '/v1/admin',
+    routes: [adminOperatorRoutes, adminAuditRoutes, adminReleaseRoutes, adminSigningKeyRoutes],
+  });
   return app as unknown as FastifyInstance;
 }

@@ -61,6 +61,8 @@ function call(caller: Caller, method: HTTPMethods, url: string, payload?: object
   return api.app.inject({ method, url, headers: headers[caller], ...(payload ? { payload } : {}) });
 }
 
+/** A release id no release has. */
+const NO_RELEASE = randomUUID();
 const newOperator = () => ({ email: `${unique('new')}@ops.test`, password: PASSWORD, role: 'operator' });
 
 /** [method, path, body, status for an operator, status for an admin] */
@@ -71,6 +73,17 @@ const ADMIN_ROUTES: [HTTPMethods, () => string, (() => object) | undefined, numb
   ['POST', () => '/v1/admin/operators', newOperator, 403, 201],
   ['GET', () => `/v1/admin/operators/${someOperatorId}`, undefined, 403, 200],
   ['GET', () => '/v1/admin/audit', undefined, 403, 200],
+  ['GET', () => '/v1/admin/releases', undefined, 200, 200],
+  // A JSON body where an image is taken: 415 once the caller is let in.
+  ['POST', () => '/v1/admin/releases', () => ({ image: 'x' }), 415, 415],
+  ['GET', () => `/v1/admin/releases/${NO_RELEASE}`, undefined, 404, 404],
+  ['GET', () => `/v1/admin/releases/${NO_RELEASE}/report`, undefined, 404, 404],
+  ['POST', () => `/v1/admin/releases/${NO_RELEASE}/test`, undefined, 404, 404],
+  ['POST', () => `/v1/admin/releases/${NO_RELEASE}/revoke`, undefined, 403, 404],
+  ['GET', () => '/v1/admin/signing-keys', undefined, 200, 200],
+  ['POST', () => '/v1/admin/signing-keys', () => ({ publicKeyPem: 'not a key' }), 403, 422],
+  ['GET', () => `/v1/admin/signing-keys/${'ab'.repeat(32)}`, undefined, 404, 404],
+  ['POST', () => `/v1/admin/signing-keys/${'ab'.repeat(32)}/revoke`, undefined, 403, 404],
   // Paths and methods the scope does not serve.
   ['GET', () => '/v1/admin/nothing-here', undefined, 404, 404],
   ['POST', () => '/v1/admin/releases/x/y/z', () => ({ a: 1 }), 404, 404],

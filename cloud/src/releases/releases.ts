@@ -4,7 +4,7 @@
  * own result does (tester.ts, through the queue).
  */
 import { firmware } from '@switchfleet/protocol';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { violatedUniqueKey } from '../db/constraint-errors.ts';
 import { releaseImages, releaseReports, releases, type ReleaseState } from '../db/schema.ts';
@@ -143,14 +143,22 @@ export class ReleaseService {
     return row;
   }
 
-  /** Newest first; optionally one hardware model's. */
-  async list(filter: { hardwareId?: string } = {}): Promise<Release[]> {
-    const rows = await this.db
+  /** The largest image an upload may have (the setting), for a transport to refuse more before reading it. */
+  get maxImageBytes(): number {
+    return this.settings.maxImageBytes;
+  }
+
+  /** Newest first, at most `limit` (default all); optionally one hardware model's, or one state's. */
+  async list(filter: { hardwareId?: string; state?: ReleaseState; limit?: number } = {}): Promise<Release[]> {
+    const where: SQL[] = [];
+    if (filter.hardwareId !== undefined) where.push(eq(releases.hardwareId, filter.hardwareId));
+    if (filter.state !== undefined) where.push(eq(releases.state, filter.state));
+    const query = this.db
       .select(columns)
       .from(releases)
-      .where(filter.hardwareId === undefined ? undefined : eq(releases.hardwareId, filter.hardwareId))
+      .where(and(...where))
       .orderBy(desc(releases.createdAt), desc(releases.id));
-    return rows;
+    return filter.limit === undefined ? query : query.limit(filter.limit);
   }
 
   /** The latest suite report of a release; NotFoundError while none has finished. */

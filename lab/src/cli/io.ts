@@ -1,6 +1,7 @@
 /**
  * What a command needs from the outside world, passed in so commands hold no process globals:
- * two output streams and the directory relative paths resolve against.
+ * two output streams, the directory relative paths resolve against, and for the commands that talk
+ * to the cloud, the environment (read by ops/config.ts alone) and the input a password comes from.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,9 +13,14 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   cwd: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  stdin?: NodeJS.ReadStream;
+  /** Writes to the terminal without a line break (a prompt); stderr, so stdout stays the command's output. */
+  prompt?: (text: string) => void;
 }
 
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+/** 3: not logged in, the session ended or the login was refused; 4: the API could not be reached. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, auth: 3, unreachable: 4 } as const;
 
 /** Wrong or missing arguments: exit 2, with the command's usage text. */
 export class UsageError extends Error {
@@ -34,6 +40,17 @@ export class CliFailure extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CliFailure';
+  }
+}
+
+/** The cloud answered, or could not be asked: exit with `exitCode` (ExitCode.failed, auth or unreachable). */
+export class CliExit extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'CliExit';
   }
 }
 

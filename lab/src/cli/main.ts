@@ -1,8 +1,9 @@
 /**
  * `switchfleet` entry: dispatches to one file per command and maps outcomes to exit codes
- * (0 ok, 1 the answer is no or a file could not be used, 2 usage). bin/switchfleet.js calls runCli.
+ * (0 ok, 1 the answer is no or a file could not be used, 2 usage, 3 not logged in, 4 the API could
+ * not be reached: ExitCode). bin/switchfleet.js calls runCli.
  */
-import { CliFailure, ExitCode, UsageError, type CliIo } from './io.ts';
+import { CliExit, CliFailure, ExitCode, UsageError, type CliIo } from './io.ts';
 import { MAIN_USAGE } from './usage.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -22,6 +23,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.out(MAIN_USAGE);
       return group === undefined ? ExitCode.usage : ExitCode.ok;
     }
+    if (group === 'login') return await (await import('./ops/login.ts')).login(argv.slice(1), io);
+    if (group === 'release') return await (await import('./ops/release.ts')).release(argv.slice(1), io);
     if (group !== 'firmware') throw new UsageError(`unknown command "${group}"`, MAIN_USAGE);
     if (name === undefined || name === '--help' || name === '-h') {
       io.out(MAIN_USAGE);
@@ -34,6 +37,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof UsageError) {
       io.err(`switchfleet: ${err.message}\n\n${err.usage}`);
       return ExitCode.usage;
+    }
+    if (err instanceof CliExit) {
+      io.err(`switchfleet: ${err.message}`);
+      return err.exitCode;
     }
     if (err instanceof CliFailure) {
       io.err(`switchfleet: ${err.message}`);

@@ -7,8 +7,42 @@ commands:
   firmware build    build a signed simulated firmware image
   firmware verify   check an image's hash, signature, hardware and version
   firmware test     run the release test suite on an image
+  login             log in to the cloud as an operator (saves the session)
+  release upload    upload a signed image as a release; the cloud tests it
+  release list      releases, newest first
+  release show      a release and its test report, case by case
+  release revoke    revoke a passed release (admins)
 
-switchfleet firmware <command> --help shows the options of a command.`;
+switchfleet <command> --help shows the options of a command.
+Exit status: 0 done, 1 the answer is no (the API's code and message are printed), 2 wrong usage,
+3 not logged in or the session ended, 4 the API could not be reached.`;
+
+const OPS_ENV = `environment:
+  SWITCHFLEET_URL         the API (default http://127.0.0.1:3000)
+  SWITCHFLEET_TOKEN_FILE  the saved session (default ~/.config/switchfleet/session.json,
+                          under $XDG_CONFIG_HOME when set); mode 0600, the tokens are secrets`;
+
+export const LOGIN_USAGE = `usage: switchfleet login <email> [--password-stdin]
+
+Logs in as an operator and saves the token pair; later commands refresh it when it expires.
+The password is asked on the terminal, or read whole from standard input with --password-stdin.
+Exit status 3 when the login is refused.
+
+${OPS_ENV}`;
+
+export const RELEASE_USAGE = `usage: switchfleet release upload <fw.img> [--notes <text>]
+       switchfleet release list [--hardware <id>] [--state testing|passed|failed|revoked] [--limit <n>]
+       switchfleet release show <id>
+       switchfleet release revoke <id>
+
+upload: the cloud checks the image (structure, hash, signature by a trusted key, hardware, newer
+version), stores it and runs the release suite on it; a defect is refused with its code (exit 1).
+show: the release and the suite's report, each case with its outcome, duration, seed and detail.
+revoke: a passed release may no longer ship (admins only).
+Exit status: 0 done, 1 the API said no (its code and message are printed), 2 wrong usage,
+3 not logged in or the session ended ("switchfleet login"), 4 the API could not be reached.
+
+${OPS_ENV}`;
 
 export const KEYGEN_USAGE = `usage: switchfleet firmware keygen -o <key.pem> [--force]
 
