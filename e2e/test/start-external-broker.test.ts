@@ -108,4 +108,4 @@ it('stores what a gateway published while the instance was stopped, once it is s
     );
   await expect.poll(stored, { timeout: 15_000 }).toMatchObject({ battery: 37, rssi: -61, state: { on: true } });
   expect(await stop(child)).toBe(0);
-}, 90_000);
+}, 180_000);

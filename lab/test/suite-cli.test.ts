@@ -31,7 +31,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('switchfleet firmware test', () => {
+// Each case runs the CLI in its own process over the whole suite: generous limits for a loaded machine.
+describe('switchfleet firmware test', { timeout: 120_000 }, () => {
   it('passes a good build on every case, exits 0 and writes the JSON report', async () => {
     expect(
       (
