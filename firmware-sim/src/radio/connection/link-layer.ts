@@ -87,7 +87,7 @@ export class LinkLayer {
   /**
    * LE Create Connection Cancel: the controller ends the attempt in progress with status 0x02
    * (Core Vol 4 Part E 7.8.13). noble's HCI bindings send the cancel even when the cancelled
-   * peripheral was only queued (a TODO in hci-socket/bindings.js), so the attempt in progress,
+   * peripheral was only queued (a to-do note in noble's hci-socket/bindings.js), so the attempt in progress,
    * to whichever peripheral, fails too. Faithful on purpose: a gateway on Linux meets this.
    */
   cancelConnect(id: string): void {
