@@ -1,7 +1,8 @@
-import { encodePayload, gatewayDownFilter, topicFor } from '@switchfleet/protocol';
+import { encodePayload, gatewayDownFilter, gatewayDownFilters, topicFor } from '@switchfleet/protocol';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayPublish, maySubscribe, mayWill } from '../src/broker/acl.ts';
+import { mosquittoAcl } from '../src/broker/mosquitto-acl.ts';
 import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { connectGateway, household, randomAddress, startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
@@ -24,6 +25,27 @@ describe('the ACL rules', () => {
     expect(maySubscribe(a, gatewayDownFilter('gw-b'))).toBe(false);
     expect(maySubscribe(a, 'sf/v1/gw/#')).toBe(false);
     expect(maySubscribe(a, 'sf/v1/gw/+/dev/+/cmd')).toBe(false);
+  });
+
+  it('let a gateway subscribe to its own update jobs and cancels, and publish their progress and results', () => {
+    for (const filter of gatewayDownFilters('gw-a')) expect(maySubscribe(a, filter)).toBe(true);
+    expect(gatewayDownFilters('gw-a')).toContain('sf/v1/gw/gw-a/dev/+/update');
+    expect(gatewayDownFilters('gw-a')).toContain('sf/v1/gw/gw-a/dev/+/update/cancel');
+    expect(maySubscribe(a, topicFor('updateJob', { gatewayId: 'gw-a', address: 'c0ffee000001' }))).toBe(true);
+    expect(maySubscribe(a, 'sf/v1/gw/gw-b/dev/+/update')).toBe(false);
+    expect(maySubscribe(a, topicFor('updateResult', { gatewayId: 'gw-a', address: 'c0ffee000001' }))).toBe(false);
+    const at = { gatewayId: 'gw-a', address: 'c0ffee000001' };
+    expect(mayPublish(a, topicFor('updateProgress', at))).toBe(true);
+    expect(mayPublish(a, topicFor('updateResult', at))).toBe(true);
+    expect(mayPublish(a, topicFor('updateJob', at))).toBe(false);
+    expect(mayPublish(a, topicFor('updateResult', { ...at, gatewayId: 'gw-b' }))).toBe(false);
+    const patterns = mosquittoAcl('sf-cloud')
+      .split('\n')
+      .filter((l) => l.startsWith('pattern'));
+    expect(patterns).toContain('pattern read sf/v1/gw/%u/dev/+/update');
+    expect(patterns).toContain('pattern read sf/v1/gw/%u/dev/+/update/cancel');
+    expect(patterns).toContain('pattern write sf/v1/gw/%u/dev/+/update/progress');
+    expect(patterns).toContain('pattern write sf/v1/gw/%u/dev/+/update/result');
   });
 
   it('let the cloud publish commands but not pose as a gateway', () => {

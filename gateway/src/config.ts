@@ -85,6 +85,21 @@ export const GatewayConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    updates: Type.Object(
+      {
+        /** Update jobs running at once on this gateway; the rest wait queued (the radio is the household's). */
+        maxConcurrent: Type.Integer({ minimum: 1, maximum: 20 }),
+        /** A switch reporting less battery than this (percent) is not updated: the job fails low_battery. */
+        minBatteryPercent: Type.Integer({ minimum: 0, maximum: 100 }),
+        /** Bytes of downloaded images kept in dataDir/images (least recently used go first). */
+        cacheBytes: Type.Integer({ minimum: 0 }),
+        /** Tries of a download cut mid-way (each resumes with Range) before the job fails. */
+        downloadAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+        /** How often a job waiting for its switch looks again. */
+        waitPollMs: Type.Integer({ minimum: 10 }),
+      },
+      { additionalProperties: false },
+    ),
     health: Type.Object({ intervalMs: Type.Integer({ minimum: 100 }) }, { additionalProperties: false }),
     systemd: Type.Object(
       {
@@ -137,6 +152,13 @@ export const gatewayDefaults = {
     maxPayloadBytes: 4096,
   },
   ota: { trustedKeyFiles: [] as string[] },
+  updates: {
+    maxConcurrent: 1,
+    minBatteryPercent: 30,
+    cacheBytes: 32 * 1024 * 1024,
+    downloadAttempts: 5,
+    waitPollMs: 1_000,
+  },
   health: { intervalMs: 60_000 },
   systemd: {},
   logLevel: 'info' as GatewayConfig['logLevel'],
@@ -180,7 +202,15 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
       throw new ConfigError(`GATEWAY_CONFIG ${env.GATEWAY_CONFIG}: ${(err as Error).message}`);
     }
   }
-  const fromEnv: GatewayConfigInput = { mqtt: {}, ble: {}, local: {}, outbox: {}, health: {}, systemd: {} };
+  const fromEnv: GatewayConfigInput = {
+    mqtt: {},
+    ble: {},
+    local: {},
+    outbox: {},
+    updates: {},
+    health: {},
+    systemd: {},
+  };
   if (env.GATEWAY_ID) fromEnv.gatewayId = env.GATEWAY_ID;
   if (env.MQTT_URL) fromEnv.mqtt!.url = env.MQTT_URL;
   if (env.MQTT_USERNAME) fromEnv.mqtt!.username = env.MQTT_USERNAME;
@@ -198,6 +228,11 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   if (env.OTA_IMAGE_FILE) fromEnv.ota = { imageFile: env.OTA_IMAGE_FILE };
   if (env.OTA_TRUSTED_KEY_FILES)
     fromEnv.ota = { ...fromEnv.ota, trustedKeyFiles: env.OTA_TRUSTED_KEY_FILES.split(',').filter(Boolean) };
+  if (env.UPDATE_MAX_CONCURRENT)
+    fromEnv.updates!.maxConcurrent = integer('UPDATE_MAX_CONCURRENT', env.UPDATE_MAX_CONCURRENT);
+  if (env.UPDATE_MIN_BATTERY_PERCENT)
+    fromEnv.updates!.minBatteryPercent = integer('UPDATE_MIN_BATTERY_PERCENT', env.UPDATE_MIN_BATTERY_PERCENT);
+  if (env.UPDATE_CACHE_BYTES) fromEnv.updates!.cacheBytes = integer('UPDATE_CACHE_BYTES', env.UPDATE_CACHE_BYTES);
   if (env.HEALTH_INTERVAL_MS) fromEnv.health!.intervalMs = integer('HEALTH_INTERVAL_MS', env.HEALTH_INTERVAL_MS);
   // Set by systemd for Type=notify units (sd_notify(3)); WATCHDOG_USEC only when WatchdogSec= is set.
   if (env.NOTIFY_SOCKET) fromEnv.systemd!.notifySocket = env.NOTIFY_SOCKET;

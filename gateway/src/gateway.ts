@@ -19,6 +19,7 @@ import { CommandRunner } from './features/command-runner.ts';
 import { commands } from './features/commands.ts';
 import { discovery } from './features/discovery.ts';
 import type { Feature } from './features/feature.ts';
+import { firmwareJobs } from './features/firmware-jobs.ts';
 import { healthFeature } from './features/health.ts';
 import { localBridge } from './features/local-bridge.ts';
 import { ota, type OtaFeature } from './features/ota.ts';
@@ -144,8 +145,10 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
         window: config.mqtt.maxInFlight,
         log,
       });
-      const runner = new CommandRunner({ registry, pool, log, now, config });
       const trustedKeys = await Promise.all(config.ota.trustedKeyFiles.map((f) => readFile(f, 'utf8')));
+      const otaFeature = ota({ pool, log, now }, { trustedKeys });
+      const updating = (address: string) => otaFeature.active.includes(address);
+      const runner = new CommandRunner({ registry, pool, log, now, config, updating });
       deps = {
         config,
         central,
@@ -154,7 +157,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
         book,
         cloud,
         ...(local ? { local } : {}),
-        ota: ota({ pool, log, now }, { trustedKeys }),
+        ota: otaFeature,
         outbox,
         runner,
         health: new HealthMonitor(now),
@@ -167,6 +170,8 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
         cloudReport(deps),
         commands(deps),
         deps.ota,
+        // After ota, so it stops first: its jobs end as "stopping", not as aborted updates.
+        firmwareJobs({ ...deps, trustedKeys }),
         ...(local ? [localBridge(deps, local)] : []),
         healthFeature(deps),
         // Last, so every listener is in place before the first advertisement.

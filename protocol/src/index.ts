@@ -1,6 +1,7 @@
 export * from './ble/uuids.ts';
 export * as switchbot from './ble/switchbot.ts';
 export * from './mqtt/payloads.ts';
+export * from './mqtt/update-payloads.ts';
 export * from './mqtt/topics.ts';
 export * from './mqtt/codec.ts';
 export * from './mqtt/trace.ts';

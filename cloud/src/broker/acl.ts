@@ -3,10 +3,10 @@
  * tested) apart from aedes.
  *
  * A gateway lives under sf/v1/gw/<its id>/ (protocol/src/mqtt/topics.ts): it may publish the map's
- * "up" topics under its own id and subscribe to its own "down" filter, nothing else. The cloud's
+ * "up" topics under its own id and subscribe to its own "down" filters, nothing else. The cloud's
  * internal client may publish "down" topics and subscribe to anything in the map.
  */
-import { gatewayDownFilter, parseTopic, TOPIC_ROOT, topicFor, topicMap } from '@switchfleet/protocol';
+import { gatewayDownFilters, parseTopic, TOPIC_ROOT, topicFor, topicMap } from '@switchfleet/protocol';
 
 export type Principal = { kind: 'gateway'; gatewayId: string } | { kind: 'internal' };
 
@@ -20,10 +20,15 @@ export function mayPublish(who: Principal, topic: string): boolean {
 
 export function maySubscribe(who: Principal, filter: string): boolean {
   if (who.kind === 'internal') return filter.startsWith(`${TOPIC_ROOT}/`);
-  if (filter === gatewayDownFilter(who.gatewayId)) return true;
-  // A concrete command topic of its own (one device) is a narrower form of the same grant.
+  if (gatewayDownFilters(who.gatewayId).includes(filter)) return true;
+  // A concrete down topic of its own (one device) is a narrower form of the same grant.
   const parsed = parseTopic(filter);
-  return parsed !== null && parsed.name === 'command' && parsed.gatewayId === who.gatewayId && !/[+#]/.test(filter);
+  return (
+    parsed !== null &&
+    topicMap[parsed.name].direction === 'down' &&
+    parsed.gatewayId === who.gatewayId &&
+    !/[+#]/.test(filter)
+  );
 }
 
 /** A gateway's last will, if it sets one, must be its own status topic (topics.ts: gatewayStatus). */

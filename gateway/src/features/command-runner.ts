@@ -46,6 +46,8 @@ export interface CommandRunnerDeps {
   log: Logger;
   now: () => number;
   config: Pick<GatewayConfig, 'commands'>;
+  /** True while a firmware update holds the switch: its commands are answered at once, not queued behind it. */
+  updating?: (address: string) => boolean;
 }
 
 export class CommandRunner {
@@ -83,6 +85,10 @@ export class CommandRunner {
       address,
     });
     if (req.deadline <= now()) return { status: 'expired', reason: 'expired', detail: 'arrived after its expiry' };
+    if (this.deps.updating?.(address)) {
+      // An update holds the switch for minutes (upload, reboot, confirm): a prompt refusal beats a hang.
+      return { status: 'failed', reason: 'device_updating', detail: `switch ${address} is being updated` };
+    }
     let attempt = 0;
     let last: { reason: FailureReason; detail: string } = {
       reason: 'out_of_range',

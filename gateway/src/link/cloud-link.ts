@@ -12,7 +12,7 @@ import {
   MAX_PAYLOAD_BYTES,
   decodePayload,
   encodePayload,
-  gatewayDownFilter,
+  gatewayDownFilters,
   parseTopic,
   redactUrl,
   splitUrlCredentials,
@@ -31,7 +31,7 @@ export interface CloudLinkOptions {
   log: Logger;
 }
 
-type UpTopic = 'gatewayStatus' | 'deviceState' | 'commandResult' | 'gatewayHealth';
+type UpTopic = 'gatewayStatus' | 'deviceState' | 'commandResult' | 'gatewayHealth' | 'updateProgress' | 'updateResult';
 
 /**
  * Receives each valid command. The broker gets our PUBACK only when the returned promise settles, so
@@ -41,6 +41,14 @@ export type CommandIntake = (cmd: PayloadOf<'command'>, address: string) => Prom
 /** Receives a command that failed validation but whose id could be read, so it can be answered. */
 export type InvalidCommand = (commandId: string, address: string, reason: string) => Promise<void>;
 
+/** Receives update jobs and cancels; acknowledged to the broker when the returned promise settles. */
+export interface UpdateIntake {
+  job(job: PayloadOf<'updateJob'>, address: string): Promise<void>;
+  cancel(cancel: PayloadOf<'updateCancel'>, address: string): Promise<void>;
+  /** A job that failed validation but whose id could be read, so it can be answered. */
+  invalid(jobId: string, address: string, reason: string): Promise<void>;
+}
+
 export class CloudLink {
   private client: MqttClient | undefined;
   private readonly events: TypedEvents<{ up: []; down: [] }>;
@@ -49,6 +57,7 @@ export class CloudLink {
   private ready = false;
   private intake: CommandIntake = async () => undefined;
   private invalid: InvalidCommand = async () => undefined;
+  private updates: UpdateIntake | undefined;
   /** Malformed or unknown messages received, for health reports. */
   rejected = 0;
 
@@ -109,6 +118,10 @@ export class CloudLink {
     if (invalid) this.invalid = invalid;
   }
 
+  onUpdate(intake: UpdateIntake): void {
+    this.updates = intake;
+  }
+
   /** Called after every (re)connect, once our subscription and online status are in place. */
   onUp(listener: () => void): Off {
     return this.events.on('up', listener);
@@ -158,7 +171,7 @@ export class CloudLink {
     const client = this.client;
     if (!client) return;
     try {
-      await client.subscribeAsync(gatewayDownFilter(this.options.gatewayId), { qos: 1 });
+      await client.subscribeAsync(gatewayDownFilters(this.options.gatewayId), { qos: 1 });
       await this.publish('gatewayStatus', undefined, { v: 1, online: true, ts: new Date().toISOString() });
       this.ready = true;
       this.events.emit('up');
@@ -169,6 +182,12 @@ export class CloudLink {
 
   private async onMessage(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTopic(topic);
+    if (
+      (parsed?.name === 'updateJob' || parsed?.name === 'updateCancel') &&
+      parsed.gatewayId === this.options.gatewayId &&
+      parsed.address
+    )
+      return this.onUpdateMessage(parsed.name, topic, parsed.address, payload);
     if (parsed?.name !== 'command' || parsed.gatewayId !== this.options.gatewayId || !parsed.address) {
       this.rejected += 1;
       this.options.log.warn({ topic }, 'message on an unexpected topic ignored');
@@ -177,7 +196,7 @@ export class CloudLink {
     const decoded = decodePayload('command', payload);
     if (!decoded.ok) {
       this.rejected += 1;
-      const commandId = readableCommandId(payload);
+      const commandId = readableId(payload, 'commandId');
       this.options.log.warn(
         { topic, commandId, code: decoded.error.code, err: decoded.error.message },
         'malformed command rejected',
@@ -186,6 +205,25 @@ export class CloudLink {
       return;
     }
     await this.intake(decoded.value, parsed.address);
+  }
+
+  private async onUpdateMessage(
+    name: 'updateJob' | 'updateCancel',
+    topic: string,
+    address: string,
+    payload: Buffer,
+  ): Promise<void> {
+    const decoded = decodePayload(name, payload);
+    if (!decoded.ok || !this.updates) {
+      this.rejected += 1;
+      const jobId = readableId(payload, 'jobId');
+      const err = decoded.ok ? 'this gateway takes no update jobs' : decoded.error.message;
+      this.options.log.warn({ topic, jobId, err }, 'update message rejected');
+      if (jobId && name === 'updateJob') await this.updates?.invalid(jobId, address, err);
+      return;
+    }
+    if (name === 'updateJob') await this.updates.job(decoded.value as PayloadOf<'updateJob'>, address);
+    else await this.updates.cancel(decoded.value as PayloadOf<'updateCancel'>, address);
   }
 
   private acquireSlot(): Promise<void> {
@@ -203,11 +241,13 @@ export class CloudLink {
   }
 }
 
-/** The command id of an invalid command, when it is JSON and carries a usable one. */
-function readableCommandId(payload: Buffer): string | undefined {
+/** The id of an invalid command or job, when it is JSON and carries a usable one. */
+function readableId(payload: Buffer, field: 'commandId' | 'jobId'): string | undefined {
   if (payload.length > MAX_PAYLOAD_BYTES) return undefined;
   try {
-    const id = (JSON.parse(payload.toString('utf8')) as { commandId?: unknown }).commandId;
+    const id = (JSON.parse(payload.toString('utf8')) as Record<string, unknown>)[field];
+    if (field === 'jobId')
+      return typeof id === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(id) ? id : undefined;
     return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
   } catch {
     return undefined;

@@ -254,18 +254,21 @@ export class Outbox {
       });
   }
 
-  /** Keeps the bound: the oldest unsent state reports go first (a newer report supersedes them). */
+  /**
+   * Keeps the bound: the oldest unsent progress and state reports go first (a newer one supersedes
+   * them), terminal results last.
+   */
   private makeRoom(incoming: number): void {
     const victims: number[] = [];
-    for (const kind of ['deviceState', 'commandResult'] as const) {
+    for (const kind of ['updateProgress', 'deviceState', 'commandResult', 'updateResult'] as const) {
       for (const p of this.state.pending.values()) {
         if (this.state.bytes + incoming <= this.options.maxBytes) break;
         if (p.sent || p.name !== kind) continue;
         this.state.pending.delete(p.seq);
         this.state.bytes -= p.body.length;
         victims.push(p.seq);
-        if (kind === 'commandResult')
-          this.options.log.error({ seq: p.seq }, 'outbox full: a command result was dropped');
+        if (kind === 'commandResult' || kind === 'updateResult')
+          this.options.log.error({ seq: p.seq, kind }, 'outbox full: a terminal result was dropped');
       }
     }
     if (victims.length === 0) return;

@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import type { CommandRequest, CommandResult } from '@switchfleet/protocol';
 
 /** The two upward topics the outbox carries (it owns them until the broker's PUBACK). */
-export type OutboxTopic = 'deviceState' | 'commandResult';
+export type OutboxTopic = 'deviceState' | 'commandResult' | 'updateProgress' | 'updateResult';
+
+const OUTBOX_TOPICS: readonly OutboxTopic[] = ['deviceState', 'commandResult', 'updateProgress', 'updateResult'];
 
 export interface Pending {
   seq: number;
@@ -61,12 +63,12 @@ export class OutboxState {
         return;
       case 'o': {
         if (typeof r.s !== 'number' || typeof r.p !== 'string' || typeof r.a !== 'string') return;
-        if (r.n !== 'deviceState' && r.n !== 'commandResult') return;
+        if (!OUTBOX_TOPICS.includes(r.n as OutboxTopic)) return;
         this.hwm = Math.max(this.hwm, r.s);
         if (!this.pending.has(r.s)) {
           this.pending.set(r.s, {
             seq: r.s,
-            name: r.n,
+            name: r.n as OutboxTopic,
             address: r.a,
             body: r.p,
             at: this.now(),

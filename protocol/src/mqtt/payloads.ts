@@ -18,7 +18,7 @@ export const Traceparent = Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-
  * Date.parse reads neither, and a receiver that cannot place a report in time cannot store it. The
  * pattern refuses all three; the format keeps the calendar check (no 30 February).
  */
-const Timestamp = Type.String({
+export const Timestamp = Type.String({
   format: 'date-time',
   pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?[Zz]$',
   description: 'ISO 8601 in UTC',
@@ -28,7 +28,7 @@ const Timestamp = Type.String({
  * cloud stores them as bigint and reads them as JavaScript numbers, which hold integers exactly up
  * to 2^53 - 1: the bound of what is accepted, so a schema-valid report is one the database can hold.
  */
-const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const SwitchState = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
 
@@ -103,6 +103,8 @@ export const FailureReason = Type.Union([
   Type.Literal('unknown_device'),
   Type.Literal('expired'),
   Type.Literal('gateway_error'),
+  /** The switch is being updated; the command was not tried (the cloud answers 409 DEVICE_UPDATING). */
+  Type.Literal('device_updating'),
 ]);
 
 export const CommandResult = Type.Object(

@@ -7,6 +7,7 @@
  */
 import type { Static, TSchema } from 'typebox';
 import { CommandRequest, CommandResult, DeviceReport, GatewayHealth, GatewayStatus } from './payloads.ts';
+import { UpdateCancel, UpdateJob, UpdateProgress, UpdateResult } from './update-payloads.ts';
 
 export const TOPIC_ROOT = 'sf/v1/gw';
 
@@ -67,6 +68,38 @@ export const topicMap = {
     schema: CommandRequest,
     description: 'A command for one switch. Redeliveries carry the same commandId and run once.',
   }),
+  updateJob: spec({
+    direction: 'down',
+    filter: `${TOPIC_ROOT}/+/dev/+/update`,
+    qos: 1,
+    retain: false,
+    schema: UpdateJob,
+    description: 'A firmware update job for one switch. Redeliveries carry the same jobId and run once.',
+  }),
+  updateCancel: spec({
+    direction: 'down',
+    filter: `${TOPIC_ROOT}/+/dev/+/update/cancel`,
+    qos: 1,
+    retain: false,
+    schema: UpdateCancel,
+    description: 'Cancels a job; the switch stays bootable on its old or its new image.',
+  }),
+  updateProgress: spec({
+    direction: 'up',
+    filter: `${TOPIC_ROOT}/+/dev/+/update/progress`,
+    qos: 1,
+    retain: false,
+    schema: UpdateProgress,
+    description: 'Where a job stands: queued, waiting (with why) or running (with its phase and bytes).',
+  }),
+  updateResult: spec({
+    direction: 'up',
+    filter: `${TOPIC_ROOT}/+/dev/+/update/result`,
+    qos: 1,
+    retain: false,
+    schema: UpdateResult,
+    description: 'Exactly one terminal result per job id: succeeded with the version the switch runs, or failed.',
+  }),
 } as const;
 
 export type TopicName = keyof typeof topicMap;
@@ -94,10 +127,18 @@ export function topicFor(name: TopicName, params: TopicParams): string {
     .join('/');
 }
 
-/** Filter a gateway subscribes to for its own "down" traffic. */
+/** Filter a gateway subscribes to for its own commands. */
 export function gatewayDownFilter(gatewayId: string): string {
   assertLevel(gatewayId, 'gatewayId');
   return `${TOPIC_ROOT}/${gatewayId}/dev/+/cmd`;
+}
+
+/** Every filter a gateway subscribes to for its own "down" traffic: one per down topic of the map. */
+export function gatewayDownFilters(gatewayId: string): string[] {
+  assertLevel(gatewayId, 'gatewayId');
+  return Object.values(topicMap)
+    .filter((s) => s.direction === 'down')
+    .map((s) => s.filter.replace('+', gatewayId));
 }
 
 export interface ParsedTopic {
