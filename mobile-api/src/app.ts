@@ -27,6 +27,8 @@ import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import adminOperatorRoutes from './routes/admin/operators.ts';
 import adminAuditRoutes from './routes/admin/audit.ts';
+import adminUpdateRoutes from './routes/admin/updates.ts';
+import firmwareRoutes from './routes/firmware.ts';
 import { ErrorBody } from './schemas.ts';
 import { partAwareValidator } from './validation.ts';
 
@@ -76,8 +78,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(homeRoutes, { prefix: '/v1' });
   await app.register(eventRoutes, { prefix: '/v1' });
   await app.register(scheduleRoutes, { prefix: '/v1' });
+  await app.register(firmwareRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   // Operators' API, apart from the households' (plugins/admin.ts); later admin routes join this list.
-  await app.register(admin, { prefix: '/v1/admin', routes: [adminOperatorRoutes, adminAuditRoutes] });
+  await app.register(admin, {
+    prefix: '/v1/admin',
+    routes: [adminOperatorRoutes, adminAuditRoutes, adminUpdateRoutes],
+  });
   return app as unknown as FastifyInstance;
 }

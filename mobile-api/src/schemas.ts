@@ -12,3 +12,4 @@ export * from './schemas/health.ts';
 export * from './schemas/homes.ts';
 export * from './schemas/schedules.ts';
 export * from './schemas/admin.ts';
+export * from './schemas/updates.ts';
