@@ -97,14 +97,15 @@ export class UpdateDispatcher {
 
   /**
    * Drops the claim of the gateway's active jobs (it went away, or this cloud's embedded broker
-   * restarted under it): each goes down again once the gateway is back.
+   * restarted under it): each waits, and goes down again once the gateway is back. Only while the
+   * gateway is still offline, so a late offline status heard after the reconnect sends nothing twice.
    */
   async forget(scope: UpdateDispatchScope): Promise<void> {
     const parked = rowsOf<UpdateJobRow>(
       await this.db.execute(sql`
         update update_jobs j set dispatched_at = null, state = 'waiting', waiting_reason = 'gateway_offline', rate = null
-        from devices d
-        where j.device_id = d.id and ${ACTIVE} and ${scopeFilter(scope)}
+        from devices d join gateways g on g.id = d.gateway_id
+        where j.device_id = d.id and ${ACTIVE} and not g.online and ${scopeFilter(scope)}
         returning j.id, j.device_id as "deviceId", j.state, j.phase, j.bytes, j.total_bytes as "totalBytes",
           j.reason`),
     );
