@@ -75,8 +75,9 @@ async function connect(h: Household, jobs: UpdateJob[]): Promise<MqttGateway> {
     }).catch(() => null),
   );
   gw.client.on('message', (topic, payload) => {
-    const decoded = parseTopic(topic)?.name === 'updateJob' && decodePayload('updateJob', payload);
-    if (decoded && decoded.ok) jobs.push(decoded.value);
+    if (parseTopic(topic)?.name !== 'updateJob') return;
+    const decoded = decodePayload('updateJob', payload);
+    if (decoded.ok) jobs.push(decoded.value);
   });
   await gw.client.subscribeAsync(gatewayDownFilters(h.credentials.gatewayId), { qos: 1 });
   await gw.announce();

@@ -23,6 +23,7 @@ let dropDb = async () => {};
 let ops: { authorization: string };
 let household: { authorization: string };
 let deviceIds: string[] = [];
+let base: string;
 const suite = new FakeSuite();
 const failing = new Set<string>();
 const events: CloudEvent[] = [];
@@ -102,7 +103,7 @@ beforeAll(async () => {
     releaseKeysIn: dir,
     releaseSuite: suite,
   });
-  await system.listen(0, '127.0.0.1');
+  base = await system.listen(0, '127.0.0.1');
   system.cloud.events.subscribe((e) => events.push(e));
   ops = await login('ops@example.test', 'ops-password-long');
   household = await login('household@example.test', 'correct horse battery');
@@ -136,6 +137,13 @@ it('refuses a release that did not pass its tests, and an unknown one', async ()
 it('updates one switch from the cloud, phases in order, while the other switch still takes commands', async () => {
   const [a, b] = deviceIds as [string, string];
   const r110 = await release('1.1.0', { sizeBytes: 64 * 1024 });
+  // The household's live stream, open from before the update.
+  const stream = new AbortController();
+  let streamed = '';
+  const sse = await fetch(`${base}/v1/events`, { headers: household, signal: stream.signal });
+  void (async () => {
+    for await (const chunk of sse.body!) streamed += Buffer.from(chunk).toString();
+  })().catch(() => {});
   const started = await startUpdate(a, r110.id);
   expect(started.statusCode).toBe(202);
   const id = started.json<{ id: string }>().id;
@@ -172,6 +180,12 @@ it('updates one switch from the cloud, phases in order, while the other switch s
   expect(phases).toContain('uploading');
   expect(phases.at(-1)).toBe('confirming');
   expect(await switchVersion(a)).toBe('1.1.0');
+  const updates = await eventually(() => {
+    const lines = streamed.split('\n\n').filter((e) => e.startsWith('event: update') && e.includes(id));
+    return lines.some((e) => e.includes('"state":"succeeded"')) && lines;
+  });
+  expect(updates.some((e) => e.includes('"state":"running"') && e.includes('"phase":"uploading"'))).toBe(true);
+  stream.abort();
   const device = await system.api.inject({ method: 'GET', url: `/v1/devices/${a}`, headers: household });
   expect(device.json().firmware).toMatchObject({ version: '1.1.0', update: null });
 }, 180_000);

@@ -11,6 +11,13 @@ import { errorResponses as e, FirmwareParams, FirmwareQuery } from '../schemas.t
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+const binary = (description: string) => ({
+  description,
+  content: {
+    'application/octet-stream': { schema: Type.String({ format: 'binary' }), example: '(image bytes)' },
+  },
+});
+
 /**
  * The one range of a `Range: bytes=…` header (§14.1.2): first-last, first- or -suffix. Null when
  * absent, not a single byte range, or malformed: §14.2 lets a server ignore such a header and send
@@ -42,6 +49,8 @@ const firmwareRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['gateway'],
+        // No token: the signed query is the credential.
+        security: [],
         operationId: 'downloadFirmware',
         summary: 'A release image, by the signed URL of an update job (Range supported)',
         description:
@@ -50,12 +59,15 @@ const firmwareRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: FirmwareParams,
         querystring: FirmwareQuery,
         response: {
-          200: Type.Unknown({ description: 'The image (application/octet-stream)' }),
-          206: Type.Unknown({ description: 'The asked range of the image' }),
+          200: binary('The image'),
+          206: binary('The asked range of the image'),
           400: e[400],
           403: e[403],
           404: e[404],
-          416: Type.Ref('ErrorBody', { description: 'The range starts past the end (Content-Range: bytes */size)' }),
+          416: Type.Ref('ErrorBody', {
+            description: 'The range starts past the end (Content-Range: bytes */size)',
+            examples: [{ error: { code: 'RANGE_NOT_SATISFIABLE', message: 'the image has 4096 bytes', details: [] } }],
+          }),
           500: e[500],
         },
       },

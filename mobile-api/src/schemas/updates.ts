@@ -78,14 +78,26 @@ export const DeviceUpdateParams = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Device id', examples: [DEVICE_ID] }),
 });
 export const UpdateListQuery = Type.Object({
-  deviceId: Type.String({ format: 'uuid', description: 'The device whose jobs to list, newest first' }),
+  deviceId: Type.String({
+    format: 'uuid',
+    description: 'The device whose jobs to list, newest first',
+    examples: [DEVICE_ID],
+  }),
 });
 
 export const FirmwareParams = Type.Object({
   sha256: Type.String({ description: 'The image sha256, lower-case hex', examples: [jobExample.sha256] }),
 });
 export const FirmwareQuery = Type.Object({
-  gw: Type.Optional(Type.String({ maxLength: 128 })),
-  exp: Type.Optional(Type.String({ maxLength: 16 })),
-  sig: Type.Optional(Type.String({ maxLength: 128 })),
+  gw: Type.Optional(
+    Type.String({ maxLength: 128, description: 'The gateway the URL was made for', examples: ['gw-1'] }),
+  ),
+  exp: Type.Optional(Type.String({ maxLength: 16, description: 'Expiry, Unix seconds', examples: ['1735736400'] })),
+  sig: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: 'HMAC-SHA256 of the path, expiry and gateway, base64url',
+      examples: ['q4m2Xy0v9aVdJ6nY8kq0Vb1mJ2xq8vHcW6n4bT1s9Zc'],
+    }),
+  ),
 });

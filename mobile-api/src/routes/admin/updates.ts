@@ -99,10 +99,13 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'A job no gateway holds yet ends cancelled at once; otherwise the cancel goes to the gateway and the ' +
           'job ends cancelled when it confirms (the switch stays bootable on either image). 409 UPDATE_ENDED.',
         params: UpdateParams,
-        response: { 202: UpdateJobBody, 400: e[400], 404: e[404], 409: e[409], 500: e[500] },
+        response: { 202: created(UpdateJobBody), 400: e[400], 404: e[404], 409: e[409], 500: e[500] },
       },
     },
-    async (r, reply) => reply.code(202).send(view(await updates.cancel(r.params.id))),
+    async (r, reply) => {
+      const job = await updates.cancel(r.params.id);
+      return reply.code(202).header('location', `${app.prefix}/updates/${job.id}`).send(view(job));
+    },
   );
 };
 
