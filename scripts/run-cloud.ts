@@ -55,6 +55,8 @@ export async function runCloud(
   await api.listen({ port: config.port, host: config.host });
 
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  // Gateways download update images from the API they reach here.
+  await cloud.services.updateDispatcher.setPublicUrl(base);
   process.stdout.write(`switchfleet cloud is running
   REST API      ${base}   (OpenAPI UI ${base}/docs)
   MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}

@@ -35,11 +35,11 @@ const system = await startSystem({
   releaseKeysIn: config.dataDir,
   logger: log,
 });
-const { cloud, radio, api, releaseKeys } = system;
+const { cloud, radio, releaseKeys } = system;
 // A password of the operator's own choosing (OPERATOR_PASSWORD) is not echoed; the default is the demo's.
 const operatorPassword =
   config.operatorPassword === DEFAULT_OPERATOR_PASSWORD ? config.operatorPassword : '(OPERATOR_PASSWORD)';
-await api.listen({ port: config.port, host: config.host });
+await system.listen(config.port, config.host);
 const keys = releaseKeys
   ? `${releaseKeys.privatePath} (private) and ${releaseKeys.publicPath} (public${releaseKeys.created ? ', made now' : ''})`
   : '(none)';

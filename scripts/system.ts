@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import {
   cloudAccountFromUrl,
   createCloud,
+  deriveDownloadSecret,
   ensureDemo,
   ensureDemoOperator,
   writeMosquittoFiles,
@@ -86,6 +87,11 @@ export interface System {
   operator: { operator: Operator; created: boolean } | undefined;
   /** The demo release signing key pair, with `releaseKeysIn`. */
   releaseKeys: ReleaseKeys | undefined;
+  /**
+   * Starts the API listening and tells the cloud that gateways download images from it; resolves
+   * with its base URL.
+   */
+  listen(port: number, host: string): Promise<string>;
   /** Outside in: API, gateway, radio, cloud. */
   close(): Promise<void>;
 }
@@ -104,6 +110,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     deviceOfflineAfterMs: options.deviceOfflineAfterMs,
     gatewayMaxDevices: options.gatewayMaxDevices,
     initialTrustedKeys: releaseKeys ? [releaseKeys.publicKeyPem] : [],
+    downloadSecret: deriveDownloadSecret(options.jwtSecret),
     // The demo key also signs the suite's baseline image for a model's first release.
     releaseSuite:
       options.releaseSuite ?? new LabReleaseSuite(releaseKeys ? { privateKeyPem: releaseKeys.privateKeyPem } : {}),
@@ -167,6 +174,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     demo,
     operator,
     releaseKeys,
+    async listen(port, host) {
+      await api.listen({ port, host });
+      const { port: bound } = api.server.address() as { port: number };
+      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      const base = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${bound}`;
+      await cloud.services.updateDispatcher.setPublicUrl(base);
+      return base;
+    },
     close() {
       closing ??= (async () => {
         await api.close();

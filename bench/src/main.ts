@@ -8,6 +8,7 @@ const registry: Record<string, () => Promise<{ default: Benchmark }>> = {
   gateway: () => import('./gateway.ts'),
   ingest: () => import('./ingest.ts'),
   api: () => import('./api.ts'),
+  update: () => import('./update.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -39,13 +39,17 @@ import { sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entr
 import { createReleases, type ReleaseOptions } from './releases/index.ts';
 import type { ReleaseService } from './releases/releases.ts';
 import type { SigningKeyService } from './releases/keys.ts';
+import { createUpdates, type UpdateOptions } from './updates/index.ts';
+import type { UpdateService } from './updates/jobs.ts';
+import type { UpdateDispatcher } from './updates/dispatch.ts';
+import type { DownloadSigner } from './updates/signed-url.ts';
 
 /** Longest pause between two looks for switches not heard for DEVICE_OFFLINE_AFTER_S. */
 const OFFLINE_SWEEP_MAX_MS = 30_000;
 /** How often ended rate-limit windows are deleted (a window is minutes long; rows are tiny). */
 const RATE_LIMIT_PRUNE_MS = 60_000;
 
-export interface CloudConfig extends Omit<ReleaseOptions, 'instanceId'> {
+export interface CloudConfig extends Omit<ReleaseOptions, 'instanceId'>, UpdateOptions {
   /** PGlite directory. With neither dataDir nor databaseUrl the database lives in memory. */
   dataDir?: string | undefined;
   /** PostgreSQL URL; takes precedence over dataDir. */
@@ -122,6 +126,12 @@ export interface CloudServices {
   health: HealthService;
   signingKeys: SigningKeyService;
   releases: ReleaseService;
+  /** Firmware update jobs of single switches. */
+  updates: UpdateService;
+  /** Sends update jobs down; `setPublicUrl` tells it where gateways download images (once the API listens). */
+  updateDispatcher: UpdateDispatcher;
+  /** Signs and checks the images' download URLs (GET /v1/firmware/{sha256}). */
+  downloadSigner: DownloadSigner;
 }
 
 export interface BrokerInfo {
@@ -230,7 +240,15 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     };
     const outcomes = new CommandOutcomes(db, bus, (status) => metrics.commandOutcomes.inc({ status }));
     const dispatcher = new CommandDispatcher(db, publisher, outcomes, logger);
+    const releases = await createReleases(db, { ...config, initialTrustedKeys: settings.initialTrustedKeys }, logger);
+    const updateDomain = createUpdates(
+      { db, bus, releases: releases.releases, publisher, logger: logger.child({ part: 'updates' }) },
+      config,
+    );
+    // Gateways were all taken offline above (the embedded broker is new): what was sent is sent again.
+    if (!config.mqttUrl) await updateDomain.dispatcher.forget({ all: true });
     const commands = new CommandService({
+      updates: updateDomain.updates,
       db,
       devices,
       shadows,
@@ -270,7 +288,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
       if (!release) throw new InstanceIdInUseError(config.instanceId!);
       cleanups.push(release);
     }
-    await ingest.start({ db, gateways, commands, metrics }, async () => ({
+    await ingest.start({ db, gateways, commands, updates: updateDomain, metrics }, async () => ({
       mqtt: { ...login, filters, sessionId },
       database: await database.share(),
       retryForMs: config.ingestRetryForMs,
@@ -296,8 +314,8 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     cleanups.push(schedules.start(config.scheduleTickMs ?? 1000));
     const rateLimits = new RateLimitService(db);
     cleanups.push(rateLimits.startPruning(RATE_LIMIT_PRUNE_MS, logger));
-    const releases = await createReleases(db, { ...config, initialTrustedKeys: settings.initialTrustedKeys }, logger);
     cleanups.push(releases.start());
+    cleanups.push(updateDomain.start(logger));
     const health = new HealthService({
       database,
       gateways,
@@ -327,6 +345,9 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         shadows,
         signingKeys: releases.signingKeys,
         releases: releases.releases,
+        updates: updateDomain.updates,
+        updateDispatcher: updateDomain.dispatcher,
+        downloadSigner: updateDomain.signer,
       },
       settings,
       metrics,

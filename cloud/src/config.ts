@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_HARDWARE_MODELS, DEFAULT_RELEASE_MAX_BYTES } from './releases/index.ts';
+import { deriveDownloadSecret } from './updates/signed-url.ts';
 
 export interface AppConfig {
   /** postgres:// URL; when set the cloud uses PostgreSQL instead of PGlite. */
@@ -202,5 +203,7 @@ export function cloudSettings(config: AppConfig) {
     gatewayMaxDevices: config.gatewayMaxDevices,
     releaseMaxBytes: config.releaseMaxBytes,
     hardwareModels: config.hardwareModels,
+    // Every instance sharing JWT_SECRET checks the download URLs any of them signed.
+    downloadSecret: deriveDownloadSecret(config.jwtSecret),
   };
 }

@@ -110,3 +110,14 @@ export {
   type SuiteRunOptions,
   type SuiteRunResult,
 } from './releases/index.ts';
+export {
+  DeviceBusyError,
+  DeviceUpdatingError,
+  DownloadSigner,
+  deriveDownloadSecret,
+  UpdateError,
+  UpdateService,
+  firmwarePath,
+  type UpdateErrorCode,
+  type UpdateJobRecord,
+} from './updates/index.ts';

@@ -24,7 +24,7 @@ export function createMetrics(options: { gatewaysConnected: () => Promise<number
       // The outcome label is the ingest's stat name (IngestStats); docs/mqtt-protocol.md "Metrics" explains each.
       help:
         'MQTT messages from gateways by kind (topic name) and outcome (applied: deviceStates, commandResults, ' +
-        'gatewayStatuses, gatewayHealth; not applied: duplicates, stale, malformed, rejected, overCap, failed)',
+        'updateReports, gatewayStatuses, gatewayHealth; not applied: duplicates, stale, malformed, rejected, overCap, failed)',
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),

@@ -14,6 +14,7 @@ const view = (name: string): DeviceView => ({
   rssi: -60,
   lastSeen: null,
   roomId: null,
+  firmware: { version: '1.0.0', update: null },
 });
 
 describe('the device view cache', () => {

@@ -29,6 +29,8 @@ import adminOperatorRoutes from './routes/admin/operators.ts';
 import adminAuditRoutes from './routes/admin/audit.ts';
 import adminReleaseRoutes from './routes/admin/releases.ts';
 import adminSigningKeyRoutes from './routes/admin/signing-keys.ts';
+import adminUpdateRoutes from './routes/admin/updates.ts';
+import firmwareRoutes from './routes/firmware.ts';
 import { ErrorBody } from './schemas.ts';
 import { partAwareValidator } from './validation.ts';
 
@@ -78,11 +80,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(homeRoutes, { prefix: '/v1' });
   await app.register(eventRoutes, { prefix: '/v1' });
   await app.register(scheduleRoutes, { prefix: '/v1' });
+  await app.register(firmwareRoutes, { prefix: '/v1' });
   await app.register(healthRoutes);
   // Operators' API, apart from the households' (plugins/admin.ts); later admin routes join this list.
   await app.register(admin, {
     prefix: '/v1/admin',
-    routes: [adminOperatorRoutes, adminAuditRoutes, adminReleaseRoutes, adminSigningKeyRoutes],
+    routes: [adminOperatorRoutes, adminAuditRoutes, adminReleaseRoutes, adminSigningKeyRoutes, adminUpdateRoutes],
   });
   return app as unknown as FastifyInstance;
 }

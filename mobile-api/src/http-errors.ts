@@ -39,3 +39,15 @@ export class NoRouteError extends httpError('NOT_FOUND', 404) {
 export function noRouteMessage(method: string, url: string): string {
   return `no route for ${method} ${url.split('?')[0] ?? '/'}`;
 }
+
+/** A firmware download whose signed URL is wrong, for another gateway, or expired. */
+export class DownloadRefusedError extends Error {
+  readonly code = 'DOWNLOAD_REFUSED';
+  readonly statusCode = 403;
+}
+
+/** RFC 9110 §15.5.17: no byte of the range lies within the representation. */
+export class RangeNotSatisfiableHttpError extends Error {
+  readonly code = 'RANGE_NOT_SATISFIABLE';
+  readonly statusCode = 416;
+}

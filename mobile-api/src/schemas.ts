@@ -13,3 +13,4 @@ export * from './schemas/homes.ts';
 export * from './schemas/schedules.ts';
 export * from './schemas/admin.ts';
 export * from './schemas/releases.ts';
+export * from './schemas/updates.ts';

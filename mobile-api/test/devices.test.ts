@@ -53,6 +53,7 @@ describe('GET /v1/devices', () => {
         rssi: -58,
         lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         roomId: null,
+        firmware: { version: '6.3', update: null },
       },
     ]);
     await o.gateway.close();

@@ -170,6 +170,8 @@ describe('what clients generate from the document', () => {
     'post /v1/auth/refresh',
     'post /v1/auth/logout',
     'get /health',
+    // A gateway's download: the signed URL is the credential.
+    'get /v1/firmware/{sha256}',
   ];
 
   it('names every operation with a unique operationId', () => {

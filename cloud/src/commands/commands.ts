@@ -46,6 +46,8 @@ export interface CommandServiceDeps {
   events: CommandEvents;
   logger: Logger;
   metrics?: CloudMetrics;
+  /** Refuses a user's command to a switch being updated (DEVICE_UPDATING) before it is stored. */
+  updates?: { assertNotUpdating(deviceId: string): Promise<void> };
   /** TTL of a command created without one; default DEFAULT_COMMAND_TTL_MS. */
   defaultTtlMs?: number;
 }
@@ -69,6 +71,7 @@ export class CommandService {
     }
     const route = await this.deps.devices.routeForUser(userId, deviceId);
     if (!route) throw new NotFoundError('device');
+    await this.deps.updates?.assertNotUpdating(route.deviceId);
     const requestHash = createHash('sha256')
       .update(JSON.stringify([route.deviceId, action, options.ttlMs ?? null]))
       .digest('hex');

@@ -114,7 +114,7 @@ export class CommandDispatcher {
 }
 
 /** Resolves when `work` settles or `ms` passes, whichever is first; rejects only if `work` does in time. */
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
+export async function within(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const elapsed = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);

@@ -460,6 +460,63 @@ export const releaseReports = pgTable(
   ],
 );
 
+export const updateJobStates = ['queued', 'waiting', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type UpdateJobState = (typeof updateJobStates)[number];
+
+/**
+ * One firmware update of one switch. A job is active while queued, waiting or running; a switch has at
+ * most one active job (the partial unique index), so a second request for it is refused rather than
+ * queued behind. `dispatchedAt` is the claim that makes one cloud instance publish the job (cleared
+ * when its gateway goes away, so it is sent again on reconnect); `cancelRequestedAt` marks a cancel
+ * sent down and not yet confirmed. `rolloutId` ties a job to the staged rollout that made it, if any.
+ */
+export const updateJobs = pgTable(
+  'update_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    deviceId: uuid('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    sha256: text('sha256').notNull(),
+    state: text('state', { enum: updateJobStates }).notNull().default('queued'),
+    phase: text('phase'),
+    waitingReason: text('waiting_reason'),
+    reason: text('reason'),
+    detail: text('detail'),
+    bytes: integer('bytes'),
+    totalBytes: integer('total_bytes'),
+    rate: integer('rate'),
+    /** The last progress seq applied from the gateway's outbox, so a replay cannot move a job back. */
+    progressSeq: bigint('progress_seq', { mode: 'number' }),
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** The version the switch reported with the terminal result. */
+    version: text('version'),
+    rolloutId: uuid('rollout_id'),
+    traceparent: text('traceparent'),
+  },
+  (t) => [
+    uniqueIndex('update_jobs_active_device_uq')
+      .on(t.deviceId)
+      .where(sql`${t.state} in ('queued', 'waiting', 'running')`),
+    index('update_jobs_device_idx').on(t.deviceId, t.createdAt),
+    index('update_jobs_active_deadline_idx').on(t.deadline).where(sql`${t.state} in ('queued', 'waiting', 'running')`),
+    index('update_jobs_rollout_idx').on(t.rolloutId),
+    check(
+      'update_jobs_state_check',
+      sql`${t.state} in ('queued', 'waiting', 'running', 'succeeded', 'failed', 'cancelled')`,
+    ),
+  ],
+);
+
 export const schema = {
   users,
   operators,
@@ -480,5 +537,6 @@ export const schema = {
   releaseImages,
   releases,
   releaseReports,
+  updateJobs,
 };
 export type Schema = typeof schema;

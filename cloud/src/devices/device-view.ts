@@ -15,4 +15,6 @@ export interface DeviceView {
   rssi: number | null;
   lastSeen: string | null;
   roomId: string | null;
+  /** The version the switch runs, and its update in progress (state, share of bytes moved) if any. */
+  firmware: { version: string | null; update: { state: string; progress: number | null } | null };
 }

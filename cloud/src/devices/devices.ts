@@ -3,9 +3,9 @@
  * last known state. A device that does not exist and a device of someone else's home look the same
  * (null), so the API cannot be used to probe for ids.
  */
-import { and, asc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { devices, deviceState, deviceStateHistory, gateways, homeMembers, rooms } from '../db/schema.ts';
+import { devices, deviceState, deviceStateHistory, gateways, homeMembers, rooms, updateJobs } from '../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import type { DeviceView } from './device-view.ts';
@@ -149,11 +149,19 @@ export class DeviceService {
         rssi: deviceState.rssi,
         lastSeen: deviceState.lastSeen,
         roomId: devices.roomId,
+        updateState: updateJobs.state,
+        updateBytes: updateJobs.bytes,
+        updateTotal: updateJobs.totalBytes,
       })
       .from(devices)
       .innerJoin(homeMembers, eq(homeMembers.homeId, devices.homeId))
       .innerJoin(gateways, eq(gateways.id, devices.gatewayId))
       .leftJoin(deviceState, eq(deviceState.deviceId, devices.id))
+      // At most one active job per switch (update_jobs_active_device_uq): the join adds no row.
+      .leftJoin(
+        updateJobs,
+        and(eq(updateJobs.deviceId, devices.id), inArray(updateJobs.state, ['queued', 'waiting', 'running'])),
+      )
       .where(where)
       .orderBy(asc(devices.name), asc(devices.id));
     return rows.map((r) => ({
@@ -167,6 +175,16 @@ export class DeviceService {
       rssi: r.rssi,
       lastSeen: r.lastSeen ? r.lastSeen.toISOString() : null,
       roomId: r.roomId,
+      firmware: {
+        version: r.firmwareVersion,
+        update:
+          r.updateState === null
+            ? null
+            : {
+                state: r.updateState,
+                progress: r.updateBytes !== null && r.updateTotal ? Math.min(1, r.updateBytes / r.updateTotal) : null,
+              },
+      },
     }));
   }
 }

@@ -34,7 +34,20 @@ export interface CommandEvent {
   reason: string | null;
 }
 
-export type CloudEvent = StateEvent | CommandEvent;
+/** A firmware update job of a switch changed (state, phase or bytes). */
+export interface UpdateEvent {
+  type: 'update';
+  jobId: string;
+  deviceId: string;
+  homeId: string;
+  state: string;
+  phase: string | null;
+  bytes: number | null;
+  totalBytes: number | null;
+  reason: string | null;
+}
+
+export type CloudEvent = StateEvent | CommandEvent | UpdateEvent;
 
 /**
  * Who may see a home changed: `userId` joined or left it. Whoever follows that user's homes (a live
@@ -69,8 +82,9 @@ export class EventBus {
         }
         if (!Array.isArray(wire)) return;
         for (const item of wire as WireEvent[]) {
-          if (Array.isArray(item) || item.type === 'command') this.#emitter.emit('event', fromWire(item));
-          else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
+          if (Array.isArray(item) || item.type === 'command' || item.type === 'update') {
+            this.#emitter.emit('event', fromWire(item));
+          } else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
           else if (item.type === 'membership') {
             this.#emitter.emit('membership', { homeId: item.homeId, userId: item.userId } satisfies MembershipChange);
           }
@@ -143,14 +157,14 @@ export class EventBus {
 
 /**
  * On the wire a state event is a positional array (about half the bytes of the object), so one
- * notification carries a whole ingest batch of switches; command events, rare, stay objects.
+ * notification carries a whole ingest batch of switches; command and update events, rarer, stay objects.
  */
 type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, number | null, number];
 /** Not a device event: it never reaches `subscribe` listeners (live streams), only `onSessionEnded`. */
 type SessionWire = { type: 'session'; familyId: string };
 /** Not a device event either: it reaches `onMembershipChanged` listeners only. */
 type MembershipWire = { type: 'membership'; homeId: string; userId: string };
-type WireEvent = StateWire | CommandEvent | SessionWire | MembershipWire;
+type WireEvent = StateWire | CommandEvent | UpdateEvent | SessionWire | MembershipWire;
 
 function toWire(event: CloudEvent): WireEvent {
   if (event.type !== 'state') return event;
@@ -168,7 +182,7 @@ export function notifyMembershipChangedSql(change: MembershipChange): SQL {
   return sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`;
 }
 
-function fromWire(item: StateWire | CommandEvent): CloudEvent {
+function fromWire(item: StateWire | CommandEvent | UpdateEvent): CloudEvent {
   if (!Array.isArray(item)) return item;
   const [, deviceId, homeId, online, on, battery, rssi, version] = item;
   return {

@@ -9,6 +9,7 @@ import { topicMap, type GatewayHealth } from '@switchfleet/protocol';
 import type { Logger } from 'pino';
 import type { CommandService } from '../commands/commands.ts';
 import type { GatewayService } from '../devices/gateways.ts';
+import type { UpdateDomain } from '../updates/index.ts';
 import { forgetGatewaySeq } from './sql.ts';
 import { IngestThread, type WorkerStart } from './thread.ts';
 import type { AppliedMessage } from './messages.ts';
@@ -26,6 +27,7 @@ const NOT_OUTCOMES: ReadonlySet<keyof IngestStats> = new Set(['received', 'repor
 export const INGEST_OUTCOMES = [
   'deviceStates',
   'commandResults',
+  'updateReports',
   'gatewayStatuses',
   'gatewayHealth',
   'duplicates',
@@ -49,6 +51,7 @@ export interface IngestDeps {
   db: Db;
   gateways: GatewayService;
   commands: CommandService;
+  updates: Pick<UpdateDomain, 'updates' | 'dispatcher'>;
   metrics?: CloudMetrics;
 }
 
@@ -57,6 +60,7 @@ export class IngestService {
     received: 0,
     deviceStates: 0,
     commandResults: 0,
+    updateReports: 0,
     gatewayStatuses: 0,
     gatewayHealth: 0,
     malformed: 0,
@@ -148,7 +152,18 @@ export class IngestService {
           // moment to send it the shadow delta and the commands that waited for it.
           await forgetGatewaySeq(deps.db, message.gatewayId);
           await deps.commands.reconcileGateway(message.gatewayId);
+          await deps.updates.dispatcher.dispatch({ gatewayId: message.gatewayId });
+        } else if (known) {
+          await deps.updates.dispatcher.forget({ gatewayId: message.gatewayId });
         }
+      } else if (message.name === 'updateProgress' || message.name === 'updateResult') {
+        // Like command results: applied here, in the order the worker received them, by the gateway's own switch.
+        const { updates } = deps.updates;
+        const done =
+          message.name === 'updateProgress'
+            ? await updates.applyProgress(message.gatewayId, message.address, message.value)
+            : await updates.applyResult(message.gatewayId, message.address, message.value);
+        this.count(message.name, done ? 'updateReports' : 'rejected');
       } else {
         const done = await deps.commands.complete(message.gatewayId, message.address, message.value);
         this.count(message.name, done ? 'commandResults' : 'rejected');

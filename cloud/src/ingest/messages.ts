@@ -1,7 +1,14 @@
 /**
  * The messages the ingest pipeline queues, as it makes them from decoded payloads (pipeline.ts).
  */
-import type { CommandResult, DeviceReport, GatewayStatus, topicMap } from '@switchfleet/protocol';
+import type {
+  CommandResult,
+  DeviceReport,
+  GatewayStatus,
+  topicMap,
+  UpdateProgress,
+  UpdateResult,
+} from '@switchfleet/protocol';
 import type { ReportRow } from './report-row.ts';
 
 /** `handle`'s ticket for a message with no acknowledgement to hold (QoS 0, or one sent at once). */
@@ -10,7 +17,9 @@ export const NO_TICKET = -1;
 /** A decoded message the pipeline does not write itself. */
 export type AppliedMessage =
   | { name: 'commandResult'; gatewayId: string; address: string; value: CommandResult }
-  | { name: 'gatewayStatus'; gatewayId: string; value: GatewayStatus };
+  | { name: 'gatewayStatus'; gatewayId: string; value: GatewayStatus }
+  | { name: 'updateProgress'; gatewayId: string; address: string; value: UpdateProgress }
+  | { name: 'updateResult'; gatewayId: string; address: string; value: UpdateResult };
 
 /**
  * A report waits in the queue as the flat row it is written as, not as its decoded JSON: a batch's
@@ -37,6 +46,10 @@ export function toMessage(
     }
     case 'commandResult':
       return address ? { name, gatewayId, address, value: value as CommandResult, ticket: NO_TICKET } : null;
+    case 'updateProgress':
+      return address ? { name, gatewayId, address, value: value as UpdateProgress, ticket: NO_TICKET } : null;
+    case 'updateResult':
+      return address ? { name, gatewayId, address, value: value as UpdateResult, ticket: NO_TICKET } : null;
     default:
       return null;
   }
@@ -65,6 +78,8 @@ export interface IngestStats {
   received: number;
   deviceStates: number;
   commandResults: number;
+  /** Update jobs' progress and results applied. */
+  updateReports: number;
   gatewayStatuses: number;
   /** Health snapshots (not stored; the latest per gateway is kept in memory). */
   gatewayHealth: number;

@@ -53,6 +53,7 @@ const TAGS = {
   schedules: 'Timed commands per switch',
   events: 'Live server-sent events',
   health: 'Liveness for monitors',
+  gateway: 'What gateways fetch from the cloud: firmware images by the signed URL of an update job',
   admin: "The operators' API (/v1/admin): operator tokens only; any other caller gets 404 on every path",
 };
 

@@ -1,6 +1,6 @@
 /** The caller's devices and commands to them. Every route here needs a Bearer token. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isTerminal } from '@switchfleet/cloud';
+import { DeviceUpdatingError, isTerminal } from '@switchfleet/cloud';
 import { Traceparent } from '@switchfleet/protocol';
 import { Compile } from 'typebox/compile';
 import { NotFoundError } from '@switchfleet/cloud';
@@ -72,7 +72,8 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Send a command; with wait=true answer once it is terminal',
         description:
           '202 with the current status when accepted (or when the wait ends first), Location naming the command; ' +
-          '200 with the outcome when wait=true and the command became terminal in time.',
+          '200 with the outcome when wait=true and the command became terminal in time; ' +
+          '409 DEVICE_UPDATING while the switch is being updated.',
         security: secured,
         params: DeviceParams,
         querystring: CommandQuery,
@@ -84,6 +85,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           400: errorResponses[400],
           401: errorResponses[401],
           404: errorResponses[404],
+          409: errorResponses[409],
           422: errorResponses[422],
           500: errorResponses[500],
         },
@@ -102,6 +104,8 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const current = request.query.wait
         ? ((await app.commandWaits.wait(command.id, request.query.waitMs ?? DEFAULT_WAIT_MS)) ?? command)
         : command;
+      // The gateway's word that the switch is being updated is the same answer as the cloud's own check.
+      if (current.status === 'failed' && current.reason === 'device_updating') throw new DeviceUpdatingError();
       if (!isTerminal(current.status)) {
         // RFC 9110 §15.3.3: a 202 points at where the request's status can be monitored.
         reply.header('location', `${app.prefix}/commands/${current.id}`);

@@ -1,10 +1,10 @@
 /**
  * GET /v1/events: a server-sent event stream (WHATWG HTML §9.2) of the caller's devices' state
- * changes and command outcomes. Fed by the cloud's event bus (PostgreSQL LISTEN/NOTIFY), so a change
- * applied by any cloud instance reaches streams held by every instance. Scoped to the homes the
- * caller belongs to: when their membership changes on any instance (removed from a home, invitation
- * accepted), the stream reads them again, holding back the events that come after the change until
- * it knows, so a removed member hears nothing more of that home. The
+ * changes, command outcomes and firmware updates. Fed by the cloud's event bus (PostgreSQL
+ * LISTEN/NOTIFY), so a change applied by any cloud instance reaches streams held by every instance.
+ * Scoped to the homes the caller belongs to: when their membership changes on any instance (removed
+ * from a home, invitation accepted), the stream reads them again, holding back the events that come
+ * after the change until it knows, so a removed member hears nothing more of that home. The
  * stream ends when the session of its token ends (logout on any instance), as the token's calls do,
  * and when this instance may have missed events (its database session was lost and is back): the
  * app reconnects (EventSource does by itself) and reads the current state again.
@@ -34,8 +34,9 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'streamEvents',
         summary: "Live stream (text/event-stream) of the caller's state changes and command outcomes",
         description:
-          'Events: `state` {deviceId, online, state, battery, rssi, version} and `command` {commandId, deviceId, ' +
-          'status, reason}. A comment line every 15 s keeps proxies from closing the stream. Scoped to the ' +
+          'Events: `state` {deviceId, online, state, battery, rssi, version}, `command` {commandId, deviceId, ' +
+          'status, reason} and `update` {jobId, deviceId, state, phase, bytes, totalBytes, reason} (a firmware ' +
+          'update of the switch moved). A comment line every 15 s keeps proxies from closing the stream. Scoped to the ' +
           "caller's homes as they are now: once the caller is removed from a home (on any instance), none of its " +
           'later events are sent; a home joined meanwhile is added. The stream ends when the session ends, and ' +
           'when the cloud may have missed events (reconnect, then read the current state).',

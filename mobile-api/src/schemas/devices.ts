@@ -20,6 +20,7 @@ const deviceExample = {
   rssi: -62,
   lastSeen: EX.at,
   roomId: EX.roomId,
+  firmware: { version: '6.3', update: { state: 'running', progress: 0.4 } },
 };
 
 export const Device = Type.Object(
@@ -34,6 +35,21 @@ export const Device = Type.Object(
     rssi: Type.Union([Type.Integer(), Type.Null()]),
     lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     roomId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    firmware: Type.Object({
+      version: Type.Union([Type.String(), Type.Null()]),
+      update: Type.Union(
+        [
+          Type.Object({
+            state: Type.Union([Type.Literal('queued'), Type.Literal('waiting'), Type.Literal('running')]),
+            progress: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+              description: "Share of the image's bytes moved in the current phase",
+            }),
+          }),
+          Type.Null(),
+        ],
+        { description: 'The update in progress, null when none is' },
+      ),
+    }),
   },
   { examples: [deviceExample] },
 );

@@ -1,0 +1,247 @@
+/**
+ * Update jobs: one firmware update of one switch, from the operator's request to the switch's
+ * confirmed new version. The database row is the truth every instance shares; the gate
+ * (ReleaseService.assertShippable) is checked when a job is made, and the gateway's reports move it
+ * (progress forward only, one terminal result that is final).
+ */
+import type { UpdateProgress, UpdateResult } from '@switchfleet/protocol';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { violatedUniqueKey } from '../db/constraint-errors.ts';
+import { devices, releases, updateJobs } from '../db/schema.ts';
+import { NotFoundError } from '../errors.ts';
+import type { EventBus } from '../events/bus.ts';
+import { isUuid } from '../ids.ts';
+import { ReleaseError, type ReleaseService } from '../releases/index.ts';
+import type { UpdateDispatcher } from './dispatch.ts';
+import {
+  DeviceBusyError,
+  DeviceUpdatingError,
+  GateError,
+  HardwareMismatchError,
+  UnknownReleaseError,
+  UpdateEndedError,
+} from './errors.ts';
+import { ACTIVE_STATES, announceJobs, isActive, toRecord, type UpdateJobRecord, type UpdateJobRow } from './record.ts';
+
+/** How long a job may take, waiting included, before it fails `timeout`; default 1 hour. */
+export const DEFAULT_UPDATE_DEADLINE_MS = 60 * 60 * 1000;
+
+export interface CreateUpdateOptions {
+  /** The operator who asked (their id); null for jobs the cloud made itself. */
+  createdBy?: string | null;
+  deadlineMs?: number;
+  rolloutId?: string | null;
+}
+
+export class UpdateService {
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly releases: Pick<ReleaseService, 'assertShippable'>,
+    private readonly dispatcher: UpdateDispatcher,
+  ) {}
+
+  async create(deviceId: string, releaseId: string, options: CreateUpdateOptions = {}): Promise<UpdateJobRecord> {
+    if (!isUuid(deviceId)) throw new NotFoundError('device');
+    const [device] = await this.db
+      .select({ id: devices.id, hardwareId: devices.hardwareId })
+      .from(devices)
+      .where(eq(devices.id, deviceId));
+    if (!device) throw new NotFoundError('device');
+    const release = await this.gate(releaseId);
+    if (device.hardwareId !== release.hardwareId)
+      throw new HardwareMismatchError(device.hardwareId, release.hardwareId);
+    let created: UpdateJobRow | undefined;
+    try {
+      [created] = await this.db
+        .insert(updateJobs)
+        .values({
+          deviceId,
+          releaseId: release.id,
+          sha256: release.sha256,
+          totalBytes: release.size,
+          deadline: new Date(Date.now() + (options.deadlineMs ?? DEFAULT_UPDATE_DEADLINE_MS)),
+          createdBy: options.createdBy ?? null,
+          rolloutId: options.rolloutId ?? null,
+        })
+        .returning();
+    } catch (e) {
+      if (violatedUniqueKey(e) !== 'update_jobs_active_device_uq') throw e;
+      const active = await this.activeFor(deviceId);
+      throw new DeviceBusyError(active?.id ?? 'unknown');
+    }
+    await announceJobs(this.db, this.bus, [created!]);
+    await this.dispatcher.dispatch({ jobId: created!.id });
+    return (await this.get(created!.id))!;
+  }
+
+  async get(jobId: string): Promise<UpdateJobRecord | null> {
+    if (!isUuid(jobId)) return null;
+    const [row] = await this.db
+      .select({ job: updateJobs, version: releases.version })
+      .from(updateJobs)
+      .innerJoin(releases, eq(releases.id, updateJobs.releaseId))
+      .where(eq(updateJobs.id, jobId));
+    return row ? toRecord(row.job, row.version) : null;
+  }
+
+  /** A device's jobs, newest first. */
+  async list(deviceId: string, limit = 100): Promise<UpdateJobRecord[]> {
+    if (!isUuid(deviceId)) return [];
+    const rows = await this.db
+      .select({ job: updateJobs, version: releases.version })
+      .from(updateJobs)
+      .innerJoin(releases, eq(releases.id, updateJobs.releaseId))
+      .where(eq(updateJobs.deviceId, deviceId))
+      .orderBy(desc(updateJobs.createdAt))
+      .limit(limit);
+    return rows.map((r) => toRecord(r.job, r.version));
+  }
+
+  /** The device's active job, if any. */
+  async activeFor(deviceId: string): Promise<UpdateJobRow | null> {
+    const [row] = await this.db
+      .select()
+      .from(updateJobs)
+      .where(and(eq(updateJobs.deviceId, deviceId), inArray(updateJobs.state, [...ACTIVE_STATES])));
+    return row ?? null;
+  }
+
+  /** The active jobs of these devices, by device id (for device views). */
+  async activeOf(deviceIds: readonly string[]): Promise<Map<string, UpdateJobRecord>> {
+    if (deviceIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({ job: updateJobs, version: releases.version })
+      .from(updateJobs)
+      .innerJoin(releases, eq(releases.id, updateJobs.releaseId))
+      .where(and(inArray(updateJobs.deviceId, [...deviceIds]), inArray(updateJobs.state, [...ACTIVE_STATES])));
+    return new Map(rows.map((r) => [r.job.deviceId, toRecord(r.job, r.version)]));
+  }
+
+  /**
+   * Refuses a command to a switch whose update is running: the radio link is the update's, and a
+   * prompt 409 beats a command that waits out its TTL. Queued or waiting jobs do not block commands.
+   */
+  async assertNotUpdating(deviceId: string): Promise<void> {
+    const active = await this.activeFor(deviceId);
+    if (active?.state === 'running') throw new DeviceUpdatingError(active.id);
+  }
+
+  /**
+   * Cancels a job: at once when no gateway holds it yet; otherwise the cancel goes down and the job
+   * ends `cancelled` when the gateway confirms (the switch stays bootable on either image).
+   */
+  async cancel(jobId: string): Promise<UpdateJobRecord> {
+    const job = await this.get(jobId);
+    if (!job) throw new NotFoundError('update job');
+    if (!isActive(job.state)) throw new UpdateEndedError(job.id, job.state);
+    const ended = await this.end(and(eq(updateJobs.id, job.id), sql`${updateJobs.dispatchedAt} is null`), {
+      state: 'cancelled',
+      reason: 'cancelled',
+    });
+    if (ended.length === 0) {
+      await this.db.update(updateJobs).set({ cancelRequestedAt: new Date() }).where(eq(updateJobs.id, job.id));
+      await this.dispatcher.cancel(job.id);
+    }
+    return (await this.get(job.id))!;
+  }
+
+  /** Applies a gateway's progress report; only its own switches' jobs, only forward, never after the end. */
+  async applyProgress(gatewayId: string, address: string, p: UpdateProgress): Promise<boolean> {
+    if (!isUuid(p.jobId)) return false;
+    const running = p.state === 'running';
+    const [row] = await this.db
+      .update(updateJobs)
+      .set({
+        state: p.state,
+        phase: p.phase ?? null,
+        waitingReason: p.state === 'waiting' ? (p.waitReason ?? null) : null,
+        ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
+        ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
+        rate: p.bytesPerSecond ?? null,
+        progressSeq: p.seq,
+        startedAt: running ? sql`coalesce(${updateJobs.startedAt}, now())` : updateJobs.startedAt,
+      })
+      .where(
+        and(
+          eq(updateJobs.id, p.jobId),
+          inArray(updateJobs.state, [...ACTIVE_STATES]),
+          sql`(${updateJobs.progressSeq} is null or ${updateJobs.progressSeq} < ${p.seq})`,
+          ownedBy(gatewayId, address),
+        ),
+      )
+      .returning();
+    if (row) await announceJobs(this.db, this.bus, [row]);
+    return row !== undefined;
+  }
+
+  /**
+   * Applies a gateway's terminal result. Success counts only when the switch reports, after its
+   * reboot, exactly the release's version; anything else is `device_error`, whatever the gateway said.
+   */
+  async applyResult(gatewayId: string, address: string, r: UpdateResult): Promise<boolean> {
+    const job = isUuid(r.jobId) ? await this.get(r.jobId) : null;
+    if (!job) return false;
+    let end: { state: 'succeeded' | 'failed' | 'cancelled'; reason: string | null; detail?: string | null };
+    if (r.status === 'succeeded') {
+      end =
+        r.version === job.targetVersion
+          ? { state: 'succeeded', reason: null }
+          : {
+              state: 'failed',
+              reason: 'device_error',
+              detail: `the switch reports version ${r.version ?? '(none)'}, not ${job.targetVersion}`,
+            };
+    } else if (r.reason === 'cancelled') end = { state: 'cancelled', reason: 'cancelled', detail: r.detail ?? null };
+    else end = { state: 'failed', reason: r.reason ?? 'device_error', detail: r.detail ?? null };
+    const ended = await this.end(and(eq(updateJobs.id, job.id), ownedBy(gatewayId, address)), {
+      ...end,
+      version: r.version ?? null,
+      ...(r.bytesUploaded !== undefined && end.state === 'succeeded' ? { bytes: job.totalBytes } : {}),
+    });
+    return ended.length > 0;
+  }
+
+  /** Fails every active job past its deadline with `timeout`; returns how many. */
+  async expireDue(): Promise<number> {
+    return (await this.end(sql`${updateJobs.deadline} <= now()`, { state: 'failed', reason: 'timeout' })).length;
+  }
+
+  private async gate(releaseId: string) {
+    try {
+      return await this.releases.assertShippable(releaseId);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new UnknownReleaseError();
+      if (e instanceof ReleaseError && (e.code === 'RELEASE_NOT_PASSED' || e.code === 'RELEASE_REVOKED')) {
+        throw new GateError(e.code, e.message);
+      }
+      throw e;
+    }
+  }
+
+  /** Ends the active jobs `where` selects (a terminal state is final) and announces them. */
+  private async end(
+    where: ReturnType<typeof and>,
+    set: Partial<Pick<UpdateJobRow, 'state' | 'reason' | 'detail' | 'version' | 'bytes'>>,
+  ): Promise<UpdateJobRow[]> {
+    const rows = await this.db
+      .update(updateJobs)
+      .set({ ...set, endedAt: new Date(), waitingReason: null, rate: null })
+      .where(and(inArray(updateJobs.state, [...ACTIVE_STATES]), where))
+      .returning();
+    // A switch confirmed on its new version after the reboot: the device row says so before its next
+    // report, and before the announcement makes device views read it again.
+    for (const row of rows.filter((r) => r.state === 'succeeded' && r.version !== null)) {
+      await this.db.update(devices).set({ firmwareVersion: row.version }).where(eq(devices.id, row.deviceId));
+    }
+    await announceJobs(this.db, this.bus, rows);
+    return rows;
+  }
+}
+
+/** The job's switch is one of this gateway's, at this address: a gateway reports on its own switches only. */
+function ownedBy(gatewayId: string, address: string) {
+  return sql`exists (select 1 from ${devices} d where d.id = ${updateJobs.deviceId}
+    and d.gateway_id = ${gatewayId} and d.address = ${address})`;
+}
