@@ -74,6 +74,11 @@ describe('the OpenAPI document', () => {
         '/v1/admin/signing-keys': ['get', 'post'],
         '/v1/admin/signing-keys/{id}': ['get'],
         '/v1/admin/signing-keys/{id}/revoke': ['post'],
+        '/v1/admin/devices/{id}/updates': ['post'],
+        '/v1/admin/updates': ['get'],
+        '/v1/admin/updates/{id}': ['get'],
+        '/v1/admin/updates/{id}/cancel': ['post'],
+        '/v1/firmware/{sha256}': ['get'],
       },
     );
   });
