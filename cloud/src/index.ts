@@ -94,7 +94,6 @@ export { mosquittoListeners, mosquittoSettings, MOSQUITTO_FILES } from './broker
 export {
   DEFAULT_HARDWARE_MODELS,
   DEFAULT_RELEASE_MAX_BYTES,
-  RELEASE_ERROR_STATUS,
   ReleaseError,
   ReleaseService,
   SigningKeyService,

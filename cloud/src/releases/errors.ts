@@ -24,7 +24,7 @@ export type ReleaseErrorCode =
   | 'RANGE_NOT_SATISFIABLE';
 
 /** RFC 9110 §15.5: 422 for content understood but refused, 409 for a conflict with the current state. */
-export const RELEASE_ERROR_STATUS: Readonly<Record<ReleaseErrorCode, number>> = {
+const RELEASE_ERROR_STATUS: Readonly<Record<ReleaseErrorCode, number>> = {
   MALFORMED: 422,
   BAD_HASH: 422,
   BAD_SIGNATURE: 422,
@@ -50,6 +50,11 @@ export class ReleaseError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  /** The status the API answers with; its one error handler reads it as it does any error's. */
+  get statusCode(): number {
+    return RELEASE_ERROR_STATUS[this.code];
   }
 }
 

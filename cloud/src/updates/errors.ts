@@ -8,9 +8,7 @@ export type UpdateErrorCode =
   | 'DEVICE_UPDATING'
   | 'HARDWARE_MISMATCH'
   | 'UNKNOWN_RELEASE'
-  | 'UPDATE_ENDED'
-  | 'RELEASE_NOT_PASSED'
-  | 'RELEASE_REVOKED';
+  | 'UPDATE_ENDED';
 
 export class UpdateError extends Error {
   constructor(
@@ -56,12 +54,5 @@ export class UnknownReleaseError extends UpdateError {
 export class UpdateEndedError extends UpdateError {
   constructor(jobId: string, state: string) {
     super('UPDATE_ENDED', 409, `update job ${jobId} already ended ${state}`);
-  }
-}
-
-/** The release gate's refusal, carried with the gate's own code. */
-export class GateError extends UpdateError {
-  constructor(code: 'RELEASE_NOT_PASSED' | 'RELEASE_REVOKED', message: string) {
-    super(code, 409, message);
   }
 }

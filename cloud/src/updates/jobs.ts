@@ -12,12 +12,11 @@ import { devices, releases, updateJobs } from '../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
 import { isUuid } from '../ids.ts';
-import { ReleaseError, type ReleaseService } from '../releases/index.ts';
+import type { ReleaseService } from '../releases/index.ts';
 import type { UpdateDispatcher } from './dispatch.ts';
 import {
   DeviceBusyError,
   DeviceUpdatingError,
-  GateError,
   HardwareMismatchError,
   UnknownReleaseError,
   UpdateEndedError,
@@ -212,10 +211,8 @@ export class UpdateService {
     try {
       return await this.releases.assertShippable(releaseId);
     } catch (e) {
+      // The gate's own refusals (RELEASE_NOT_PASSED, RELEASE_REVOKED) carry their status and pass as they are.
       if (e instanceof NotFoundError) throw new UnknownReleaseError();
-      if (e instanceof ReleaseError && (e.code === 'RELEASE_NOT_PASSED' || e.code === 'RELEASE_REVOKED')) {
-        throw new GateError(e.code, e.message);
-      }
       throw e;
     }
   }

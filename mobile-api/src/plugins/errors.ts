@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import fp from 'fastify-plugin';
-import { CloudError, RELEASE_ERROR_STATUS, ReleaseError, type CloudErrorCode } from '@switchfleet/cloud';
+import { CloudError, type CloudErrorCode } from '@switchfleet/cloud';
 import type { ErrorBody } from '../schemas.ts';
 import { noRouteMessage } from '../http-errors.ts';
 
@@ -75,8 +75,8 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
     const message = first ? `${first.in ? `${first.in} ` : ''}${first.field} ${first.message}` : 'request is invalid';
     return reply.code(400).send(errorBody('VALIDATION_FAILED', message, details));
   }
-  if (error instanceof CloudError || error instanceof ReleaseError) {
-    const status = error instanceof CloudError ? STATUS_BY_CLOUD_CODE[error.code] : RELEASE_ERROR_STATUS[error.code];
+  if (error instanceof CloudError) {
+    const status = STATUS_BY_CLOUD_CODE[error.code];
     if (status < 500) {
       const details = error.field ? [{ field: error.field, message: error.message }] : [];
       return reply.code(status).send(errorBody(error.code, error.message, details));
@@ -88,10 +88,15 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     const retryAfter = (error as { retryAfterS?: unknown }).retryAfterS;
     if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    // Fastify's own client errors: bad JSON, wrong content type, body too large, ...
-    const details = error.code?.startsWith('FST_ERR_CTP')
-      ? [{ field: 'body', in: 'body', message: error.message }]
-      : [];
+    // A domain error names the input at fault; fastify's own client errors (bad JSON, wrong content
+    // type, body too large, ...) are about the body.
+    const field = (error as { field?: unknown }).field;
+    const details =
+      typeof field === 'string'
+        ? [{ field, message: error.message }]
+        : error.code?.startsWith('FST_ERR_CTP')
+          ? [{ field: 'body', in: 'body', message: error.message }]
+          : [];
     const code =
       error.code && !error.code.startsWith('FST_') ? error.code : (FRAMEWORK_CODES[error.code] ?? 'BAD_REQUEST');
     return reply.code(status).send(errorBody(code, error.message, details));
