@@ -4,7 +4,7 @@
  * whose gateway is away waits `gateway_offline` and goes down again when the gateway is back. On the
  * PostgreSQL of DATABASE_URL when set, else one PGlite both instances share.
  */
-import { decodePayload, gatewayDownFilters, parseTopic, type UpdateJob } from '@switchfleet/protocol';
+import type { UpdateJob } from '@switchfleet/protocol';
 import { household, randomAddress } from '@switchfleet/testkit/cloud';
 import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { eventually } from '@switchfleet/testkit/poll';
@@ -37,12 +37,8 @@ it('sends each job once from two instances, and again once its gateway is back',
         secret: h.credentials.secret,
       }).catch(() => null),
     );
-    gw.client.on('message', (topic, payload) => {
-      if (parseTopic(topic)?.name !== 'updateJob') return;
-      const decoded = decodePayload('updateJob', payload);
-      if (decoded.ok) received.push(decoded.value);
-    });
-    await gw.client.subscribeAsync(gatewayDownFilters(h.credentials.gatewayId), { qos: 1 });
+    gw.onUpdateJob((job) => received.push(job));
+    await gw.subscribeDown();
     await gw.announce();
     await eventually(async () => (await two.services.gateways.get(h.credentials.gatewayId))?.online);
     return gw;

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePayload, encodePayload, gatewayDownFilters, parseTopic, topicFor } from '@switchfleet/protocol';
+import { encodePayload, topicFor } from '@switchfleet/protocol';
 import type { UpdateJob, UpdateProgress, UpdateResult } from '@switchfleet/protocol';
 import { household, randomAddress, type Household } from '@switchfleet/testkit/cloud';
 import { scratchDatabase } from '@switchfleet/testkit/database';
@@ -74,12 +74,8 @@ async function connect(h: Household, jobs: UpdateJob[]): Promise<MqttGateway> {
       secret: h.credentials.secret,
     }).catch(() => null),
   );
-  gw.client.on('message', (topic, payload) => {
-    if (parseTopic(topic)?.name !== 'updateJob') return;
-    const decoded = decodePayload('updateJob', payload);
-    if (decoded.ok) jobs.push(decoded.value);
-  });
-  await gw.client.subscribeAsync(gatewayDownFilters(h.credentials.gatewayId), { qos: 1 });
+  gw.onUpdateJob((job) => jobs.push(job));
+  await gw.subscribeDown();
   await gw.announce();
   await eventually(async () => (await cloud.services.gateways.get(h.credentials.gatewayId))?.online);
   return gw;

@@ -1,18 +1,20 @@
 /**
  * A real mqtt.js client speaking the gateway side of the topic map, for tests and demos that need a
  * gateway without BLE: it announces itself, publishes device reports and command results, and
- * collects the commands the cloud sends it.
+ * collects the commands and update jobs the cloud sends it.
  */
 import {
   decodePayload,
   encodePayload,
   gatewayDownFilter,
+  gatewayDownFilters,
   parseTopic,
   topicFor,
   type CommandRequest,
   type CommandResult,
   type DeviceIdentity,
   type DeviceReport,
+  type UpdateJob,
 } from '@switchfleet/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -33,6 +35,7 @@ export class MqttGateway {
   #seq = 0;
   readonly commands: ReceivedCommand[] = [];
   readonly #waiters = new Set<() => void>();
+  readonly #jobListeners = new Set<(job: UpdateJob) => void>();
 
   private constructor(
     readonly gatewayId: string,
@@ -40,6 +43,11 @@ export class MqttGateway {
   ) {
     client.on('message', (topic, payload) => {
       const parsed = parseTopic(topic);
+      if (parsed?.name === 'updateJob') {
+        const job = decodePayload('updateJob', payload);
+        if (job.ok) for (const listener of this.#jobListeners) listener(job.value);
+        return;
+      }
       if (parsed?.name !== 'command' || !parsed.address) return;
       const decoded = decodePayload('command', payload);
       if (!decoded.ok) return;
@@ -71,6 +79,16 @@ export class MqttGateway {
 
   async subscribeCommands(): Promise<void> {
     await this.client.subscribeAsync(gatewayDownFilter(this.gatewayId), { qos: 1 });
+  }
+
+  /** Every down topic of this gateway: commands, update jobs and their cancels. */
+  async subscribeDown(): Promise<void> {
+    await this.client.subscribeAsync(gatewayDownFilters(this.gatewayId), { qos: 1 });
+  }
+
+  /** Calls `listener` with each well-formed update job that arrives (after subscribeDown). */
+  onUpdateJob(listener: (job: UpdateJob) => void): void {
+    this.#jobListeners.add(listener);
   }
 
   async announce(online = true): Promise<void> {
