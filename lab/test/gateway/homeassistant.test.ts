@@ -153,6 +153,8 @@ describe('Home Assistant MQTT discovery', () => {
     const join = current(l).get(`homeassistant/switch/switchfleet_bridge_${bench.gatewayId}/permit_join/config`)!;
     await l.watcher.publishAsync(join.command_topic!, join.payload_on!);
     await l.waitFor('switchfleet/bridge/info', (t) => JSON.parse(t).permit_join === true);
-    expect(JSON.parse(l.last.get('switchfleet/bridge/response/permit_join')!).status).toBe('ok');
+    // The response and the info are two messages on two topics: wait for the response itself.
+    const response = await l.waitFor('switchfleet/bridge/response/permit_join');
+    expect(JSON.parse(response).status).toBe('ok');
   });
 });
