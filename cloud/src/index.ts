@@ -51,7 +51,6 @@ export { ShadowService, type Shadow } from './devices/shadow.ts';
 export {
   RateLimitService,
   type LimitRule,
-  type LimitDecision,
   type LimitedKey,
   type WindowCount,
 } from './accounts/rate-limits.ts';

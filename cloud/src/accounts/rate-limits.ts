@@ -19,12 +19,6 @@ export interface LimitRule {
   windowMs: number;
 }
 
-export interface LimitDecision {
-  allowed: boolean;
-  /** Seconds until the window that refused ends (for Retry-After); 0 when allowed. */
-  retryAfterS: number;
-}
-
 export interface LimitedKey {
   /** What is limited, namespaced by the caller (`login-email:…`); stored only as its hash. */
   key: string;
@@ -48,19 +42,6 @@ const hashOf = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export class RateLimitService {
   constructor(private readonly db: Db) {}
-
-  /**
-   * Counts one attempt against every key; allowed only while no key is past its budget. An attempt
-   * refused still counts (a client that keeps trying keeps its window full).
-   */
-  async consume(keys: readonly LimitedKey[]): Promise<LimitDecision> {
-    let retryAfterS = 0;
-    for (const [i, window] of (await this.count(keys)).entries()) {
-      if (window.attempts <= keys[i]!.rule.max) continue;
-      retryAfterS = Math.max(retryAfterS, Math.max(1, Math.ceil(window.remainingMs / 1000)));
-    }
-    return { allowed: retryAfterS === 0, retryAfterS };
-  }
 
   /**
    * Counts one attempt against every key and answers each key's window (in the order of `keys`):
