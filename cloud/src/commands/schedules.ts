@@ -136,7 +136,14 @@ export class ScheduleService {
       const commands: { id: string; deviceId: string; action: ScheduleAction }[] = [];
       for (const s of due) {
         const occurrence = new Date(s.next_run_at);
-        const next = nextOccurrence(s.cron, s.time_zone, now);
+        const next = nextAllowed(s.cron, s.time_zone, occurrence, now);
+        if (!next) {
+          // A stored expression this version cannot read (written by an older one) must not hold up
+          // every other schedule's due run: it is switched off, and its owner sees it disabled.
+          await tx.update(schedules).set({ enabled: false }).where(eq(schedules.id, s.id));
+          this.deps.logger.warn({ scheduleId: s.id }, 'schedule disabled: its stored cron expression cannot be read');
+          continue;
+        }
         await tx.update(schedules).set({ nextRunAt: next }).where(eq(schedules.id, s.id));
         if (now.getTime() - occurrence.getTime() > LATE_GRACE_MS) continue;
         const claimed = rowsOf(
@@ -170,6 +177,22 @@ export class ScheduleService {
   /** Polls for due schedules every `intervalMs` (never two at once); returns the stop function. */
   start(intervalMs: number): () => void {
     return runEvery(intervalMs, () => this.runDue(), this.deps.logger, 'schedule run');
+  }
+}
+
+/**
+ * The occurrence to run after `occurrence`: the first one after `now` that is also at least the
+ * minimum interval after it. Schedules stored before that minimum was checked on creation (an
+ * expression naming every second) are held to it here too. Null when the stored expression or time
+ * zone cannot be read.
+ */
+function nextAllowed(cron: string, timeZone: string, occurrence: Date, now: Date): Date | null {
+  const earliest = new Date(Math.max(now.getTime(), occurrence.getTime() + MIN_SCHEDULE_INTERVAL_S * 1000 - 1));
+  try {
+    return nextOccurrence(cron, timeZone, earliest);
+  } catch (e) {
+    if (e instanceof InvalidInputError) return null;
+    throw e;
   }
 }
 
