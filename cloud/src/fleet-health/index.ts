@@ -1,0 +1,1 @@
+export { DEVICE_FAILURE_REASONS, FleetHealth, FleetHealthError } from './fleet-health.ts';
