@@ -97,13 +97,13 @@ export class FleetHealth {
     const result = await this.db.execute(sql`
       with ids as (select distinct value::uuid as id from jsonb_array_elements_text(${ids}::jsonb)),
       rows as (
-        select ids.id as device_id, ${from}::timestamptz as ts, 0 as k, b.online
+        select ids.id as device_id, ${from}::timestamptz as ts, 0 as k, 0::bigint as seq, b.online
           from ids cross join lateral (
             select h.online from device_state_history h
              where h.device_id = ids.id and h.ts < ${from}::timestamptz
              order by h.ts desc limit 1) b
         union all
-        select h.device_id, h.ts, 1 as k, h.online
+        select h.device_id, h.ts, 1 as k, h.seq, h.online
           from device_state_history h join ids on h.device_id = ids.id
          where h.ts >= ${from}::timestamptz and h.ts < ${to}::timestamptz
       ),
@@ -112,7 +112,7 @@ export class FleetHealth {
                lag(online) over w as prev,
                extract(epoch from coalesce(lead(ts) over w, ${to}::timestamptz) - ts) as lasted
           from rows
-        window w as (partition by device_id order by ts, k)
+        window w as (partition by device_id order by ts, k, seq)
       )
       select count(*) filter (where prev and not online) as disconnects,
              coalesce(sum(lasted) filter (where online), 0) as seconds
