@@ -64,9 +64,9 @@ export class FleetHealth {
    * update that ended `reverted` (the switch booted the new image and came back up on the old one,
    * MCUboot's revert on the reset after an unconfirmed test boot), one unintended boot each; the
    * boot an update means to cause is not counted. update_jobs_device_idx leads with device_id. A
-   * switch reports no boot counter or uptime (neither bot.md's commands and broadcast nor Zephyr's SMP
-   * OS group carry one), so a reboot on its own shows only as a disconnect once its silence outlasts
-   * the gateway's availability window.
+   * switch reports no boot count (bot.md's commands and broadcast have none, nor has Zephyr's SMP OS
+   * group), so a reboot on its own shows only as a disconnect once its silence outlasts the gateway's
+   * availability window.
    */
   private async outcomes(ids: string, since: Date, until: Date): Promise<CommandRow | undefined> {
     const reasons = JSON.stringify(DEVICE_FAILURE_REASONS);
