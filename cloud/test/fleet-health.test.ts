@@ -155,7 +155,11 @@ describe('FleetHealth.sample', () => {
     expect((await health.sample([A], at(-60), at(-30))).deviceHours).toBe(0);
   });
 
-  it('refuses an interval that does not move forward', async () => {
-    await expect(new FleetHealth(database.db).sample([A], at(5), at(5))).rejects.toBeInstanceOf(FleetHealthError);
+  it('refuses an interval that does not move forward and an id that is no device id, as typed errors', async () => {
+    const health = new FleetHealth(database.db);
+    await expect(health.sample([A], at(5), at(5))).rejects.toMatchObject({ code: 'INVALID_INTERVAL' });
+    const bad = await health.sample([A, 'nope'], at(0), at(5)).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(FleetHealthError);
+    expect(bad).toMatchObject({ code: 'INVALID_DEVICE_ID', statusCode: 422, message: expect.stringContaining('nope') });
   });
 });

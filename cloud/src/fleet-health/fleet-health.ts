@@ -23,10 +23,20 @@ export const DEVICE_FAILURE_REASONS = [
   'low_battery',
 ] as const;
 
+export type FleetHealthErrorCode = 'INVALID_INTERVAL' | 'INVALID_DEVICE_ID';
+
 export class FleetHealthError extends Error {
-  readonly code = 'INVALID_INTERVAL';
   readonly statusCode = 422;
+  constructor(
+    readonly code: FleetHealthErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FleetHealthError';
+  }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface CommandRow {
   ok: number | string | null;
@@ -46,8 +56,12 @@ export class FleetHealth {
   async sample(deviceIds: string[], since: Date, until: Date): Promise<HealthSample> {
     if (!(since.getTime() < until.getTime()))
       throw new FleetHealthError(
+        'INVALID_INTERVAL',
         `the interval must end after it starts: ${since.toISOString()}..${until.toISOString()}`,
       );
+    // A device id is a uuid; anything else would fail the cast inside the statement as a database error.
+    const bad = deviceIds.find((id) => !UUID.test(id));
+    if (bad !== undefined) throw new FleetHealthError('INVALID_DEVICE_ID', `"${bad}" is not a device id`);
     const ids = JSON.stringify([...new Set(deviceIds)]);
     const [outcomes, history] = await Promise.all([this.outcomes(ids, since, until), this.history(ids, since, until)]);
     return {

@@ -1,1 +1,6 @@
-export { DEVICE_FAILURE_REASONS, FleetHealth, FleetHealthError } from './fleet-health.ts';
+export {
+  DEVICE_FAILURE_REASONS,
+  FleetHealth,
+  FleetHealthError,
+  type FleetHealthErrorCode,
+} from './fleet-health.ts';
