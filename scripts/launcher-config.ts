@@ -11,6 +11,8 @@ export interface LauncherConfig {
   gatewayMqttUrl: string | undefined;
   /** MOSQUITTO_DIR: behind mosquitto, where its password files and ACL are written at start. */
   mosquittoDir: string | undefined;
+  /** SIM_USAGE_PER_MIN: presses per simulated switch per minute through the command service; 0 is off. */
+  simUsagePerMinute: number;
 }
 
 /** What the launcher's output is connected to (process.stdout.isTTY), for LOG_FORMAT=auto. */
@@ -19,6 +21,8 @@ export interface LauncherOutput {
 }
 
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+/** One press a second per switch: beyond that a switch is busy with its own motor (bot.md, status 0x03). */
+const MAX_USAGE_PER_MIN = 60;
 
 export class LauncherConfigError extends Error {
   readonly code = 'LAUNCHER_CONFIG';
@@ -60,5 +64,20 @@ export function parseLauncherConfig(
   if (mosquittoDir !== undefined && !env.MQTT_URL) {
     throw new LauncherConfigError('MOSQUITTO_DIR needs MQTT_URL (the cloud behind mosquitto)');
   }
-  return { simSwitches: count, simSeed, gatewayId, localMqttPort, logFormat, gatewayMqttUrl, mosquittoDir };
+  const simUsagePerMinute = Number(env.SIM_USAGE_PER_MIN || '0');
+  if (!Number.isFinite(simUsagePerMinute) || simUsagePerMinute < 0 || simUsagePerMinute > MAX_USAGE_PER_MIN) {
+    throw new LauncherConfigError(
+      `SIM_USAGE_PER_MIN must be a number of presses per switch per minute from 0 to ${MAX_USAGE_PER_MIN}, got "${env.SIM_USAGE_PER_MIN}"`,
+    );
+  }
+  return {
+    simSwitches: count,
+    simSeed,
+    gatewayId,
+    localMqttPort,
+    logFormat,
+    gatewayMqttUrl,
+    mosquittoDir,
+    simUsagePerMinute,
+  };
 }

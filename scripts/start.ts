@@ -33,6 +33,7 @@ const system = await startSystem({
   radio: launcher.simSeed === undefined ? {} : { seed: launcher.simSeed },
   operator: { email: config.operatorEmail, password: config.operatorPassword },
   releaseKeysIn: config.dataDir,
+  usagePerMinute: launcher.simUsagePerMinute,
   logger: log,
 });
 const { cloud, radio, releaseKeys } = system;
@@ -58,6 +59,7 @@ switchfleet is running
   local bridge  ${localBroker ? `${localBroker.url} (try: mosquitto_sub -h ${config.mqttHost} -p ${launcher.localMqttPort} -t 'switchfleet/#' -v)` : 'off (LOCAL_MQTT_PORT=0)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   simulator     ${launcher.simSwitches} switches under gateway ${launcher.gatewayId}, seed ${radio.seed} (SIM_SEED=${radio.seed} replays it)
+  usage         ${launcher.simUsagePerMinute > 0 ? `${launcher.simUsagePerMinute} presses per switch per minute (SIM_USAGE_PER_MIN)` : 'off (SIM_USAGE_PER_MIN=0)'}
   demo account  ${config.demoEmail} / ${config.demoPassword}
   operator      ${config.operatorEmail} / ${operatorPassword} (admin; the admin API is ${base}/v1/admin)
   release key   ${keys}: trusted by the cloud, the gateway and the switches

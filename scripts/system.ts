@@ -30,7 +30,7 @@ import {
   type SimRadioOptions,
 } from '@switchfleet/firmware-sim';
 import type { Gateway, GatewayConfigInput } from '@switchfleet/gateway';
-import { startSimGateway } from '@switchfleet/lab';
+import { startSimGateway, startUsage, type UsageModel } from '@switchfleet/lab';
 import { LabReleaseSuite } from '@switchfleet/lab/release-suite';
 import { ensureReleaseKeys, type ReleaseKeys } from './release-keys.ts';
 
@@ -75,6 +75,12 @@ export interface SystemOptions {
   logger?: Logger;
   /** Runs the release suite on uploaded releases; default the lab's, in a child process per run. */
   releaseSuite?: ReleaseSuitePort;
+  /**
+   * SIM_USAGE_PER_MIN: the household usage model presses each of the demo home's switches this many
+   * times a minute (Poisson, seeded from the radio's seed) through the cloud's command service, as
+   * the app does; 0 or absent is off.
+   */
+  usagePerMinute?: number;
 }
 
 export interface System {
@@ -87,6 +93,8 @@ export interface System {
   operator: { operator: Operator; created: boolean } | undefined;
   /** The demo release signing key pair, with `releaseKeysIn`. */
   releaseKeys: ReleaseKeys | undefined;
+  /** The household usage model (issues nothing unless `usagePerMinute` is above 0). */
+  usage: UsageModel;
   /**
    * Starts the API listening and tells the cloud that gateways download images from it; resolves
    * with its base URL.
@@ -165,6 +173,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   });
 
   const api = await buildApi({ cloud, jwtSecret: options.jwtSecret, logger: log.child({ part: 'api' }) });
+  const usage = startDemoUsage(cloud, demo, sim.radio.seed, options.usagePerMinute ?? 0, log);
   let closing: Promise<void> | undefined;
   return {
     cloud,
@@ -174,6 +183,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     demo,
     operator,
     releaseKeys,
+    usage,
     async listen(port, host) {
       await api.listen({ port, host });
       const { port: bound } = api.server.address() as { port: number };
@@ -184,6 +194,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     },
     close() {
       closing ??= (async () => {
+        await usage.stop();
         await api.close();
         await sim.close();
         await cloud.close();
@@ -191,4 +202,29 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       return closing;
     },
   };
+}
+
+/** How long the usage model goes on pressing the switches it last looked up before looking again. */
+const USAGE_DEVICES_REFRESH_MS = 5_000;
+
+/**
+ * The usage model on the demo user's switches, each press a command created by the command service
+ * (what POST /v1/devices/{id}/commands does), so its outcome is recorded per device. A refusal
+ * (a switch being updated, say) is what the app would have shown; it is logged at debug.
+ */
+function startDemoUsage(cloud: Cloud, demo: DemoAccount, seed: number, perMinute: number, log: Logger): UsageModel {
+  let known: { at: number; ids: string[] } | undefined;
+  return startUsage({
+    perMinute,
+    seed,
+    devices: async () => {
+      if (!known || Date.now() - known.at > USAGE_DEVICES_REFRESH_MS) {
+        const views = await cloud.services.devices.listForUser(demo.user.id);
+        known = { at: Date.now(), ids: views.map((d) => d.id) };
+      }
+      return known.ids;
+    },
+    send: (deviceId, action) => cloud.services.commands.create(demo.user.id, deviceId, action),
+    onError: (err, deviceId) => log.debug({ err, deviceId, part: 'usage' }, 'usage: command refused'),
+  });
 }

@@ -119,3 +119,4 @@ export {
   type UpdateErrorCode,
   type UpdateJobRecord,
 } from './updates/index.ts';
+export { DEVICE_FAILURE_REASONS, FleetHealth, FleetHealthError } from './fleet-health/index.ts';

@@ -81,6 +81,14 @@ describe('npm start logging', () => {
     expect(() => parseLauncherConfig({ LOG_FORMAT: 'xml' })).toThrow(LauncherConfigError);
   });
 
+  it('takes SIM_USAGE_PER_MIN as presses per switch per minute, off by default, and refuses others', () => {
+    expect(parseLauncherConfig({}).simUsagePerMinute).toBe(0);
+    expect(parseLauncherConfig({ SIM_USAGE_PER_MIN: '' }).simUsagePerMinute).toBe(0);
+    expect(parseLauncherConfig({ SIM_USAGE_PER_MIN: '2.5' }).simUsagePerMinute).toBe(2.5);
+    for (const bad of ['-1', 'often', '61', 'Infinity'])
+      expect(() => parseLauncherConfig({ SIM_USAGE_PER_MIN: bad }), bad).toThrow(/SIM_USAGE_PER_MIN/);
+  });
+
   it("documents every launcher setting in the README's settings table", async () => {
     const source = await readFile(new URL('../../scripts/launcher-config.ts', import.meta.url), 'utf8');
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');

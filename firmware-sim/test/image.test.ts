@@ -23,6 +23,8 @@ const everyFault: { text: string; fault: Fault }[] = [
   { text: 'no-notify', fault: { kind: 'no-notify' } },
   { text: 'wrong-battery', fault: { kind: 'wrong-battery', percent: 0 } },
   { text: 'wrong-battery:73', fault: { kind: 'wrong-battery', percent: 73 } },
+  { text: 'flaky-relay:20', fault: { kind: 'flaky-relay', percent: 20, after: 8 } },
+  { text: 'flaky-relay:2.5:0', fault: { kind: 'flaky-relay', percent: 2.5, after: 0 } },
 ];
 
 describe('faults', () => {
@@ -57,6 +59,12 @@ describe('faults', () => {
       'slow-notify:fast',
       'wrong-battery:101',
       'no-notify:3',
+      'flaky-relay',
+      'flaky-relay:0',
+      'flaky-relay:101',
+      'flaky-relay:20:x',
+      'flaky-relay:20:-1',
+      'flaky-relay:20:1:2',
     ]) {
       expect(() => parseFault(text), text).toThrow(expect.objectContaining({ code: 'BAD_FAULT_ARGUMENT' }));
     }

@@ -5,6 +5,7 @@
  */
 export * from './suite/index.ts';
 export { startFleet, type Fleet, type FleetGateway, type FleetOptions } from './fleet/fleet.ts';
+export { startUsage, UsageError, type UsageModel, type UsageOptions } from './fleet/usage.ts';
 export { runCli } from './cli/main.ts';
 export { LabReleaseSuite, SuiteProcessError, type LabReleaseSuiteOptions } from './release-suite/adapter.ts';
 export { startSimGateway, type SimGateway, type SimGatewayOptions } from './sim-gateway.ts';

@@ -297,6 +297,8 @@ export const commands = pgTable(
     // The sweeper only ever scans open commands; a partial index keeps that scan small.
     index('commands_open_expiry_idx').on(t.expiresAt).where(sql`${t.status} in ('pending', 'sent')`),
     index('commands_device_idx').on(t.deviceId),
+    // A rollout's health gate counts a set of switches' commands by when they ended.
+    index('commands_device_completed_idx').on(t.deviceId, t.completedAt),
   ],
 );
 

@@ -5,7 +5,7 @@
  * still be updated away, as a field device whose app misbehaves still runs its mcumgr transport.
  */
 import type { Behaviour } from '../switch/behaviour.ts';
-import { dropsLinkAfter, invertedRelay, slow, wrongBattery } from '../switch/behaviours.ts';
+import { dropsLinkAfter, flakyRelay, invertedRelay, slow, wrongBattery } from '../switch/behaviours.ts';
 import type { Fault } from '../image/faults.ts';
 
 /** Acts on control requests but never answers them (the no-notify fault). */
@@ -34,6 +34,9 @@ export function faultBehaviours(faults: readonly Fault[]): Behaviour[] {
         break;
       case 'wrong-battery':
         out.push(wrongBattery(fault.percent));
+        break;
+      case 'flaky-relay':
+        out.push(flakyRelay(fault.percent, fault.after));
         break;
       case 'crash-on-boot':
       case 'self-test-fails':

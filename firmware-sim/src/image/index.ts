@@ -1,7 +1,9 @@
 export {
   DEFAULT_SLOW_NOTIFY_MS,
+  DEFAULT_FLAKY_RELAY_AFTER,
   DEFAULT_WRONG_BATTERY_PERCENT,
   FAULT_KINDS,
+  FIELD_FAULT_KINDS,
   FaultError,
   faultUsage,
   formatFault,

@@ -3,6 +3,7 @@
  *   radio.addSwitch({ behaviours: [slow(500), dropsNotifications(0.5), busyFor(300)] })
  */
 import { switchbot } from '@switchfleet/protocol';
+import type { Rng } from '../rng.ts';
 import type { Behaviour } from './behaviour.ts';
 
 /** Answers every control request ms later than it otherwise would. */
@@ -120,4 +121,34 @@ export function refusesConnections(): Behaviour {
 /** Each actuation costs this many battery percent instead of the default. */
 export function drainsBattery(percentPerActuation: number): Behaviour {
   return { name: `drainsBattery(${percentPerActuation})`, drain: () => percentPerActuation };
+}
+
+/**
+ * After the first `after` actuations of this boot, `percent` of on/off actions leave the relay where
+ * it was while the answer still says done (bot.md "0x01 Execute an Action": 0x01FF00). The relay's
+ * position is what the firmware reports (basic info and advertisement state bit), so a gateway that
+ * reads the state back can see the miss; the answer alone cannot. Draws come from the switch's own
+ * stream forked for this fault, so each switch misses on its own, repeatable, actuations.
+ */
+export function flakyRelay(percent: number, after = 0): Behaviour {
+  let actuations = 0;
+  let rng: Rng | undefined;
+  return {
+    name: `flakyRelay(${percent}, ${after})`,
+    request: (req, ctx, next) => {
+      const action = req.request?.kind === 'action' ? req.request.action : undefined;
+      if (action !== 'on' && action !== 'off') return next();
+      const before = { on: ctx.store.relayOn, changes: ctx.store.changeCounter };
+      const reply = next();
+      if (reply.frame?.[0] !== switchbot.Status.ok) return reply;
+      actuations += 1;
+      rng ??= ctx.rng.fork('flaky-relay');
+      const misses = rng.next() * 100 < percent;
+      if (actuations > after && misses) {
+        ctx.store.relayOn = before.on;
+        ctx.store.changeCounter = before.changes;
+      }
+      return reply;
+    },
+  };
 }

@@ -27,6 +27,17 @@ export class CommandHandedBack extends Error {
   readonly code = 'COMMAND_HANDED_BACK';
 }
 
+/**
+ * The switch answered the action as done, yet the state it reports right after is unchanged. Final:
+ * repeating an action that did take place on the switch's side could act twice.
+ */
+export class NoEffectError extends Error {
+  readonly code = 'NO_EFFECT';
+  constructor(readonly on: boolean) {
+    super(`the switch answered the action as done but still reports ${on ? 'on' : 'off'}`);
+  }
+}
+
 /** Switch answers that retrying cannot fix end the command at once. */
 const finalStatus: Partial<Record<switchbot.StatusName | 'unknown', FailureReason>> = {
   lowBattery: 'low_battery',
@@ -103,6 +114,10 @@ export class CommandRunner {
           if (on !== undefined) registry.update(address, { on }, 'state');
           return on === undefined ? { status: 'succeeded' } : { status: 'succeeded', state: { on } };
         } catch (err) {
+          if (err instanceof NoEffectError) {
+            registry.update(address, { on: err.on }, 'state');
+            return { status: 'failed', reason: 'no_effect', detail: err.message, state: { on: err.on } };
+          }
           if (err instanceof SwitchStatusError && finalStatus[err.status as switchbot.StatusName]) {
             return { status: 'failed', reason: finalStatus[err.status as switchbot.StatusName]!, detail: err.message };
           }
@@ -151,7 +166,28 @@ async function act(c: Connection, action: CommandAction, known: boolean | undefi
     target = !(current ?? false);
   }
   await c.session.action(target ? 'on' : 'off');
+  await verify(c, target);
   return target;
+}
+
+/**
+ * bot.md "0x01 Execute an Action" answers 01 FF 00 once the action runs, which says nothing of its
+ * effect; the state bit the switch reports afterwards does. Basic info ("0x02", bytes 10..11) repeats
+ * the broadcast's service data bytes 0..1, whose byte 1 bit 6 is the switch-mode state, on the link
+ * already open. Only a definite reading counts: in press mode there is no state to check, and a read
+ * that fails (busy, no answer, link lost) leaves the command as the action's answer said, never
+ * retried, since the action itself took place.
+ */
+async function verify(c: Connection, target: boolean): Promise<void> {
+  let info: switchbot.BasicInfo;
+  try {
+    info = await c.session.basicInfo();
+  } catch {
+    return;
+  }
+  if (info.mode !== 'switch' || info.on === undefined) return;
+  // An inverted switch reports the state bit the other way round (bot.md, act mode bits 3:0).
+  if (info.on !== (target !== info.inverse)) throw new NoEffectError(info.on);
 }
 
 function classify(err: unknown): { reason: FailureReason; detail: string } {

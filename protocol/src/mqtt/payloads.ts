@@ -105,6 +105,8 @@ export const FailureReason = Type.Union([
   Type.Literal('gateway_error'),
   /** The switch is being updated; the command was not tried (the cloud answers 409 DEVICE_UPDATING). */
   Type.Literal('device_updating'),
+  /** The switch answered the action as done, but the state it reports afterwards is unchanged. */
+  Type.Literal('no_effect'),
 ]);
 
 export const CommandResult = Type.Object(

@@ -1,0 +1,1 @@
+CREATE INDEX "commands_device_completed_idx" ON "commands" USING btree ("device_id","completed_at");
