@@ -24,7 +24,7 @@ import { CommandEvents } from './commands/events.ts';
 import { CommandOutcomes } from './commands/outcomes.ts';
 import { CommandService } from './commands/commands.ts';
 import { DeviceViewCache } from './devices/view-cache.ts';
-import { EventBus } from './events/bus.ts';
+import { EventBus, isHomeEvent } from './events/bus.ts';
 import { ShadowService } from './devices/shadow.ts';
 import { SessionService } from './accounts/sessions.ts';
 import { RateLimitService } from './accounts/rate-limits.ts';
@@ -196,7 +196,11 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     await bus.start();
     cleanups.push(() => bus.stop());
     // Registered before any waiter or live stream, so a view is dropped before anyone is told of its change.
-    cleanups.push(bus.subscribe((event) => views.forgetDevice(event.deviceId)));
+    cleanups.push(
+      bus.subscribe((event) => {
+        if (isHomeEvent(event)) views.forgetDevice(event.deviceId);
+      }),
+    );
     cleanups.push(bus.onGap(() => views.clear()));
     // A member removed on another instance must not go on reading this instance's cached views.
     cleanups.push(bus.onMembershipChanged(() => views.clear()));

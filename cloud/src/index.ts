@@ -59,6 +59,10 @@ export {
   type CloudEvent,
   type StateEvent,
   type CommandEvent,
+  type UpdateEvent,
+  type RolloutEvent,
+  type HomeEvent,
+  isHomeEvent,
   type MembershipChange,
 } from './events/bus.ts';
 export { createMetrics, type CloudMetrics } from './metrics.ts';

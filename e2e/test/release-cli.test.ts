@@ -5,11 +5,9 @@
  * show with the report, revoke; the API's refusals come out as its code and message with exit 1,
  * no session as exit 3, an API that is not there as exit 4. On PGlite, or DATABASE_URL's PostgreSQL.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildApi } from '@switchfleet/mobile-api';
 import { startTestCloud, type TestCloud } from '@switchfleet/testkit/cloud';
 import { eventually } from '@switchfleet/testkit/poll';
@@ -17,8 +15,8 @@ import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { FakeSuite, passAll, testImage, testKey } from '@switchfleet/testkit/releases';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { switchfleet as run, type Run } from './switchfleet-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../lab/bin/switchfleet.js', import.meta.url));
 const ADMIN = { email: 'release-admin@ops.test', password: 'admin passphrase' };
 const suite = new FakeSuite();
 let t: TestCloud;
@@ -27,25 +25,8 @@ let url: string;
 let dir: string;
 let tokenFile: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function switchfleet(args: string[], opts: { stdin?: string; url?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: dir, env: { ...process.env, SWITCHFLEET_URL: opts.url ?? url, SWITCHFLEET_TOKEN_FILE: tokenFile } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(opts.stdin ?? '');
-  });
+  return run({ cwd: dir, url: opts.url ?? url, tokenFile }, args, opts.stdin);
 }
 
 beforeAll(async () => {

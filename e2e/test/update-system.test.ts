@@ -1,33 +1,24 @@
 /**
  * A cloud-driven firmware update of simulated switches under the production gateway: the whole
- * system of `npm start` (startSystem) with the demo release key, a suite the test steers, and the
+ * system of `npm start` (update-rig.ts) with the demo release key, a suite the test steers, and the
  * API listening so the gateway downloads from the cloud's signed URL. On PGlite, or the PostgreSQL
  * of DATABASE_URL when it is set.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildSimImage, SWITCH_DEFAULTS } from '@switchfleet/firmware-sim';
-import { scratchDatabase } from '@switchfleet/testkit/database';
-import { eventually } from '@switchfleet/testkit/poll';
-import { FakeSuite, passAll } from '@switchfleet/testkit/releases';
 import type { CloudEvent } from '@switchfleet/cloud';
+import { SWITCH_DEFAULTS } from '@switchfleet/firmware-sim';
+import { eventually } from '@switchfleet/testkit/poll';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSystem, type System } from '../../scripts/system.ts';
+import type { System } from '../../scripts/system.ts';
+import { RIG_HOUSEHOLD, RIG_OPERATOR, startUpdateRig, type UpdateRig } from './update-rig.ts';
 
+let rig: UpdateRig;
 let system: System;
-let dir: string;
-let dropDb = async () => {};
 let ops: { authorization: string };
 let household: { authorization: string };
 let deviceIds: string[] = [];
 let base: string;
-const suite = new FakeSuite();
-const failing = new Set<string>();
 const events: CloudEvent[] = [];
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function login(email: string, password: string) {
   const r = await system.api.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
@@ -35,20 +26,7 @@ async function login(email: string, password: string) {
   return { authorization: `Bearer ${r.json<{ accessToken: string }>().accessToken}` };
 }
 
-async function release(version: string, opts: { pass?: boolean; sizeBytes?: number } = {}) {
-  const image = buildSimImage({
-    version,
-    hardwareId: SWITCH_DEFAULTS.hardwareId,
-    privateKeyPem: system.releaseKeys!.privateKeyPem,
-    sizeBytes: opts.sizeBytes ?? 24 * 1024,
-  });
-  if (opts.pass === false) failing.add(sha(image));
-  const { releases } = system.cloud.services;
-  const r = await releases.upload(image);
-  await eventually(async () => (await releases.get(r.id)).state !== 'testing', 30_000);
-  return r;
-}
-
+const release = (version: string, opts?: { pass?: boolean; sizeBytes?: number }) => rig.release(version, opts);
 const startUpdate = (deviceId: string, releaseId: string) =>
   system.api.inject({
     method: 'POST',
@@ -68,56 +46,18 @@ const ended = (id: string, timeoutMs = 90_000) =>
     const j = await job(id);
     return !['queued', 'waiting', 'running'].includes(j.state) && j;
   }, timeoutMs);
-const addressOf = async (deviceId: string) => {
-  const rows = await system.cloud.db.execute(sql`select address from devices where id = ${deviceId}`);
-  return (rows as unknown as { rows: { address: string }[] }).rows[0]!.address;
-};
-/** The version the simulated switch itself runs (its store, which its bootloader writes). */
-const switchVersion = async (deviceId: string) => {
-  const address = await addressOf(deviceId);
-  const sw = system.radio.switches.find((s) => s.address.replaceAll(':', '').toLowerCase() === address);
-  return sw!.store.firmwareVersion;
-};
+const switchVersion = (deviceId: string) => rig.switchVersion(deviceId);
 
 beforeAll(async () => {
-  const db = await scratchDatabase(process.env.DATABASE_URL);
-  dropDb = db.drop;
-  dir = await mkdtemp(join(tmpdir(), 'switchfleet-update-'));
-  suite.verdict = async (image, options) =>
-    failing.has(sha(image))
-      ? {
-          suiteVersion: 'fake-suite 1',
-          cases: [{ name: 'control', outcome: 'failed', durationMs: 1, seed: 1, detail: 'steered to fail' }],
-        }
-      : passAll(image, options);
-  system = await startSystem({
-    gatewayDataDir: join(dir, 'gateway'),
-    databaseUrl: db.url,
-    jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256',
-    demoEmail: 'household@example.test',
-    demoPassword: 'correct horse battery',
-    gatewayId: 'e2e-update-gw',
-    switches: 2,
-    radio: { linkBytesPerSecond: 16 * 1024 },
-    operator: { email: 'ops@example.test', password: 'ops-password-long' },
-    releaseKeysIn: dir,
-    releaseSuite: suite,
-  });
-  base = await system.listen(0, '127.0.0.1');
+  rig = await startUpdateRig('e2e-update-gw');
+  ({ system, base, deviceIds } = rig);
   system.cloud.events.subscribe((e) => events.push(e));
-  ops = await login('ops@example.test', 'ops-password-long');
-  household = await login('household@example.test', 'correct horse battery');
-  deviceIds = await eventually(async () => {
-    const r = await system.api.inject({ method: 'GET', url: '/v1/devices', headers: household });
-    const list = r.json<{ id: string; online: boolean }[]>();
-    return list.length === 2 && list.every((d) => d.online) && list.map((d) => d.id);
-  }, 30_000);
+  ops = await login(RIG_OPERATOR.email, RIG_OPERATOR.password);
+  household = await login(RIG_HOUSEHOLD.email, RIG_HOUSEHOLD.password);
 }, 90_000);
 
 afterAll(async () => {
-  await system?.close();
-  await dropDb();
-  await rm(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 it('refuses a release that did not pass its tests, and an unknown one', async () => {

@@ -12,4 +12,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   stdin: process.stdin,
   prompt: (text) => process.stderr.write(text),
+  ...(process.stdout.isTTY
+    ? { terminal: { write: (text) => process.stdout.write(text), columns: () => process.stdout.columns || 80 } }
+    : {}),
 });

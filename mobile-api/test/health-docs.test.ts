@@ -78,6 +78,7 @@ describe('the OpenAPI document', () => {
         '/v1/admin/updates': ['get'],
         '/v1/admin/updates/{id}': ['get'],
         '/v1/admin/updates/{id}/cancel': ['post'],
+        '/v1/admin/events': ['get'],
         '/v1/firmware/{sha256}': ['get'],
       },
     );

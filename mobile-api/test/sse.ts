@@ -11,10 +11,10 @@ export interface Sse {
   close(): void;
 }
 
-/** Opens `GET /v1/events` on the API at `base` and parses events as they arrive. */
-export async function openStream(base: string, token: string): Promise<Sse> {
+/** Opens `GET <path>` (the household's stream unless told) on the API at `base`; parses events as they arrive. */
+export async function openStream(base: string, token: string, path = '/v1/events'): Promise<Sse> {
   const abort = new AbortController();
-  const res = await fetch(`${base}/v1/events`, { headers: bearer(token), signal: abort.signal });
+  const res = await fetch(`${base}${path}`, { headers: bearer(token), signal: abort.signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/event-stream');
   const events: Sse['events'] = [];

@@ -47,7 +47,26 @@ export interface UpdateEvent {
   reason: string | null;
 }
 
-export type CloudEvent = StateEvent | CommandEvent | UpdateEvent;
+/**
+ * A staged rollout moved (its state, stage or counts). Fleet-level: it names no home, so it reaches
+ * operators' streams alone, never a household's.
+ */
+export interface RolloutEvent {
+  type: 'rollout';
+  rolloutId: string;
+  state: string;
+  stage: number | null;
+  counts: Record<string, number>;
+}
+
+/** The events of one home's devices: what a household may be told of. */
+export type HomeEvent = StateEvent | CommandEvent | UpdateEvent;
+export type CloudEvent = HomeEvent | RolloutEvent;
+
+/** True for an event of one home's device (a rollout event belongs to no home). */
+export function isHomeEvent(event: CloudEvent): event is HomeEvent {
+  return event.type !== 'rollout';
+}
 
 /**
  * Who may see a home changed: `userId` joined or left it. Whoever follows that user's homes (a live
@@ -82,7 +101,7 @@ export class EventBus {
         }
         if (!Array.isArray(wire)) return;
         for (const item of wire as WireEvent[]) {
-          if (Array.isArray(item) || item.type === 'command' || item.type === 'update') {
+          if (Array.isArray(item) || item.type === 'command' || item.type === 'update' || item.type === 'rollout') {
             this.#emitter.emit('event', fromWire(item));
           } else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
           else if (item.type === 'membership') {
@@ -157,14 +176,14 @@ export class EventBus {
 
 /**
  * On the wire a state event is a positional array (about half the bytes of the object), so one
- * notification carries a whole ingest batch of switches; command and update events, rarer, stay objects.
+ * notification carries a whole ingest batch of switches; command, update and rollout events, rarer, stay objects.
  */
 type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, number | null, number];
 /** Not a device event: it never reaches `subscribe` listeners (live streams), only `onSessionEnded`. */
 type SessionWire = { type: 'session'; familyId: string };
 /** Not a device event either: it reaches `onMembershipChanged` listeners only. */
 type MembershipWire = { type: 'membership'; homeId: string; userId: string };
-type WireEvent = StateWire | CommandEvent | UpdateEvent | SessionWire | MembershipWire;
+type WireEvent = StateWire | CommandEvent | UpdateEvent | RolloutEvent | SessionWire | MembershipWire;
 
 function toWire(event: CloudEvent): WireEvent {
   if (event.type !== 'state') return event;
@@ -182,7 +201,7 @@ export function notifyMembershipChangedSql(change: MembershipChange): SQL {
   return sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`;
 }
 
-function fromWire(item: StateWire | CommandEvent | UpdateEvent): CloudEvent {
+function fromWire(item: StateWire | CommandEvent | UpdateEvent | RolloutEvent): CloudEvent {
   if (!Array.isArray(item)) return item;
   const [, deviceId, homeId, online, on, battery, rssi, version] = item;
   return {

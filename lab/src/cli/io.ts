@@ -17,6 +17,14 @@ export interface CliIo {
   stdin?: NodeJS.ReadStream;
   /** Writes to the terminal without a line break (a prompt); stderr, so stdout stays the command's output. */
   prompt?: (text: string) => void;
+  /** Standard output when it is a terminal: progress is drawn there in place; absent for a pipe or a file. */
+  terminal?: Terminal;
+}
+
+/** A terminal to draw on: text written as is, and its width in columns. */
+export interface Terminal {
+  write(text: string): void;
+  columns(): number;
 }
 
 /** 3: not logged in, the session ended or the login was refused; 4: the API could not be reached. */

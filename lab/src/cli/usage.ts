@@ -12,6 +12,10 @@ commands:
   release list      releases, newest first
   release show      a release and its test report, case by case
   release revoke    revoke a passed release (admins)
+  update            update one switch to a passed release (--watch follows it)
+  update status     an update job; --watch follows it to its end
+  update cancel     cancel an update job
+  update list       a switch's update jobs, newest first
 
 switchfleet <command> --help shows the options of a command.
 Exit status: 0 done, 1 the answer is no (the API's code and message are printed), 2 wrong usage,
@@ -40,6 +44,23 @@ version), stores it and runs the release suite on it; a defect is refused with i
 show: the release and the suite's report, each case with its outcome, duration, seed and detail.
 revoke: a passed release may no longer ship (admins only).
 Exit status: 0 done, 1 the API said no (its code and message are printed), 2 wrong usage,
+3 not logged in or the session ended ("switchfleet login"), 4 the API could not be reached.
+
+${OPS_ENV}`;
+
+export const UPDATE_USAGE = `usage: switchfleet update <deviceId> <releaseId> [--watch]
+       switchfleet update status <jobId> [--watch]
+       switchfleet update cancel <jobId>
+       switchfleet update list <deviceId>
+
+update: the cloud checks the release (it must have passed its tests and not be revoked, for the
+switch's hardware) and starts a job; refused with its code (exit 1), e.g. 409 RELEASE_NOT_PASSED.
+--watch follows the job on the operators' event stream: its phases (downloading, uploading, testing,
+rebooting, confirming) and bytes, a bar on a terminal, plain lines otherwise; exit 0 when the switch
+runs the new version, 1 with the reason when the job fails or is cancelled. When the stream ends it
+reads the job again and reconnects.
+cancel: a job no gateway holds ends at once; otherwise it ends cancelled when the gateway confirms.
+Exit status: 0 done, 1 the API said no or the watched job did not succeed, 2 wrong usage,
 3 not logged in or the session ended ("switchfleet login"), 4 the API could not be reached.
 
 ${OPS_ENV}`;

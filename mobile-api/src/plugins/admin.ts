@@ -1,9 +1,10 @@
 /**
  * The admin scope: everything under /v1/admin, for operators alone. Its onRequest hook takes an
  * operator's token whose session is active and whose account is not disabled, and sets
- * `request.operator`; anyone else (a household's token, none, an expired or forged one) gets the
- * answer of a path without a route (404), on every path and method of the scope, so its existence
- * is not revealed. `requireRole('admin')` guards admin-only routes (403 for an operator).
+ * `request.operator` and `request.sessionId`; anyone else (a household's token, none, an expired or
+ * forged one) gets the answer of a path without a route (404), on every path and method of the
+ * scope, so its existence is not revealed. `requireRole('admin')` guards admin-only routes (403 for
+ * an operator).
  *
  * Auditing: a route with `config.audit` ({ action, target }) is written to the audit log with the
  * operator, the target (the route's `id` parameter, or what the handler puts in
@@ -56,7 +57,10 @@ async function operatorOf(app: FastifyInstance, request: FastifyRequest): Promis
   }
   if (claims.access.kind !== 'operator') return null;
   if (!(await app.cloud.sessions.isActive(claims.sid, claims.sub, 'operator'))) return null;
-  return app.cloud.operators.active(claims.sub);
+  const operator = await app.cloud.operators.active(claims.sub);
+  // What ends with the session (a live stream) follows it by this id, as on the household routes.
+  if (operator) request.sessionId = claims.sid;
+  return operator;
 }
 
 export default fp(

@@ -7,24 +7,22 @@
  * after the change until it knows, so a removed member hears nothing more of that home. The
  * stream ends when the session of its token ends (logout on any instance), as the token's calls do,
  * and when this instance may have missed events (its database session was lost and is back): the
- * app reconnects (EventSource does by itself) and reads the current state again.
+ * app reconnects (EventSource does by itself) and reads the current state again (event-stream.ts).
+ * Fleet-level events (a rollout's progress) belong to no home and are never sent here.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CloudEvent } from '@switchfleet/cloud';
+import { isHomeEvent, type CloudEvent, type HomeEvent } from '@switchfleet/cloud';
 import { Type } from 'typebox';
+import { eventStreams } from '../event-stream.ts';
 import { errorResponses } from '../schemas.ts';
 import { EX } from '../schemas/examples.ts';
 
-const HEARTBEAT_MS = 15_000;
 /** Events held while the caller's homes are read again; past this the stream ends (the app reconnects). */
 const MAX_HELD_EVENTS = 1000;
 
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of [...open]) end();
-  });
+  const openStream = eventStreams(app);
 
   app.get(
     '/events',
@@ -57,26 +55,20 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const userId = request.userId;
       const homesOf = async () => new Set((await app.cloud.homes.homesForUser(userId)).map((h) => h.id));
       let homeIds = await homesOf();
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      raw.write(': connected\n\n');
-      const write = (event: CloudEvent) => {
+      const stream = openStream(request, reply, request.sessionId);
+      // A rollout event names no home: it is the operators' alone (isHomeEvent).
+      const write = (event: HomeEvent) => {
         if (!homeIds.has(event.homeId)) return;
         const { homeId: _home, type, ...data } = event;
-        raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+        stream.send(type, data);
       };
       /** Events heard while the caller's homes are read again; sent, or not, once they are known. */
-      let held: CloudEvent[] | null = null;
+      let held: HomeEvent[] | null = null;
       let reads = 0;
       const send = (event: CloudEvent) => {
+        if (!isHomeEvent(event)) return;
         if (!held) return write(event);
-        if (held.length >= MAX_HELD_EVENTS) return end();
+        if (held.length >= MAX_HELD_EVENTS) return stream.end();
         held.push(event);
       };
       // The notice comes in commit order with the events: whatever follows it waits for the new scope.
@@ -85,40 +77,25 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         held ??= [];
         try {
           const fresh = await homesOf();
-          if (read !== reads || !open.has(end)) return;
+          if (read !== reads || stream.ended) return;
           homeIds = fresh;
         } catch (e) {
           request.log.warn({ err: e }, 'live stream: homes could not be read again; the stream ends');
-          return end();
+          return stream.end();
         }
         const pending = held ?? [];
         held = null;
         for (const event of pending) write(event);
       };
-      const stopMembership = app.cloud.events.onMembershipChanged((change) => {
-        if (change.userId === userId) void recheck();
-      });
-      const unsubscribe = app.cloud.events.subscribe(send);
-      const sessionId = request.sessionId;
-      const stopSession = app.cloud.events.onSessionEnded((ended) => {
-        if (ended === sessionId) end();
-      });
-      // Events, a logout among them, may have gone by unheard: the app must not go on trusting this stream.
-      const stopGap = app.cloud.events.onGap(() => end());
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      heartbeat.unref();
-      const end = () => {
-        if (!open.delete(end)) return;
-        clearInterval(heartbeat);
-        unsubscribe();
-        stopMembership();
-        stopSession();
-        stopGap();
+      stream.onEnd(
+        app.cloud.events.onMembershipChanged((change) => {
+          if (change.userId === userId) void recheck();
+        }),
+      );
+      stream.onEnd(app.cloud.events.subscribe(send));
+      stream.onEnd(() => {
         held = null;
-        raw.end();
-      };
-      open.add(end);
-      request.raw.once('close', end);
+      });
     },
   );
 };

@@ -19,16 +19,18 @@ interface ErrorAnswer {
   error?: { code?: string; message?: string; details?: { field?: string; message?: string }[] };
 }
 
-/** Any HTTP call to the API: only failing to reach it (refused, DNS, TLS) is turned into exit 4. */
-export async function send(url: string, init: RequestInit): Promise<Answer> {
-  let res: Response;
+/** fetch, with failing to reach the API (refused, DNS, TLS) turned into exit 4. */
+async function reach(url: string, init: RequestInit): Promise<Response> {
   try {
-    res = await fetch(url, init);
+    return await fetch(url, init);
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (e as Error).message;
     throw new CliExit(`cannot reach ${new URL(url).origin}: ${why}`, ExitCode.unreachable);
   }
+}
+
+async function answerOf(res: Response): Promise<Answer> {
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -37,6 +39,16 @@ export async function send(url: string, init: RequestInit): Promise<Answer> {
     // Not JSON (a proxy's error page): kept as text for the message.
   }
   return { status: res.status, body };
+}
+
+/** Any HTTP call to the API: only failing to reach it (refused, DNS, TLS) is turned into exit 4. */
+export async function send(url: string, init: RequestInit): Promise<Answer> {
+  return answerOf(await reach(url, init));
+}
+
+/** A JSON request body for AdminClient.call. */
+export function jsonBody(value: unknown): { bytes: Buffer; type: string } {
+  return { bytes: Buffer.from(JSON.stringify(value)), type: 'application/json' };
 }
 
 /** "422 BAD_SIGNATURE: the signature does not verify" from the API's error body. */
@@ -65,13 +77,31 @@ export class AdminClient {
       ...(body ? { body: new Uint8Array(body.bytes) } : {}),
     });
     if (answer.status < 300) return answer.body;
+    throw this.refused(answer);
+  }
+
+  /**
+   * Opens the server-sent event stream at /v1/admin<path> and returns its body; a refusal becomes
+   * the CliExit `call` would give. Aborting `signal` closes the stream.
+   */
+  async events(path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    const token = await this.accessToken();
+    const res = await reach(`${this.config.url}/v1/admin${path}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal,
+    });
+    if (res.ok && res.body) return res.body;
+    throw this.refused(await answerOf(res));
+  }
+
+  private refused(answer: Answer): CliExit {
     // The admin scope answers a token it does not take (an ended session, a disabled operator) as
     // a path without a route: 404 with "no route for". A missing release says "release not found".
     const message = (answer.body as ErrorAnswer | null)?.error?.message ?? '';
     if (answer.status === 404 && message.startsWith('no route for')) {
-      throw notLoggedIn('the API does not take this session (ended, or the operator was disabled)');
+      return notLoggedIn('the API does not take this session (ended, or the operator was disabled)');
     }
-    throw apiFailure(answer);
+    return apiFailure(answer);
   }
 
   /** GET, with 404 as undefined (a report that does not exist yet). */
