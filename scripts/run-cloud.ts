@@ -55,10 +55,11 @@ export async function runCloud(
   await api.listen({ port: config.port, host: config.host });
 
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  // Gateways download update images from the API they reach here.
-  await cloud.services.updateDispatcher.setPublicUrl(base);
+  // Gateways download update images from the API where they reach it: PUBLIC_URL behind a proxy.
+  await cloud.services.updateDispatcher.setPublicUrl(config.publicUrl ?? base);
   process.stdout.write(`switchfleet cloud is running
   REST API      ${base}   (OpenAPI UI ${base}/docs)
+  public URL    ${config.publicUrl ?? `${base} (no PUBLIC_URL: gateways download from the API's own address)`}
   MQTT broker   ${redactUrl(cloud.broker.url)}${config.mqttUrl ? ' (external)' : ' (embedded)'}
   database      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}
   instance      ${config.instanceId ?? '(no CLOUD_INSTANCE_ID: no kept MQTT session)'}

@@ -33,6 +33,7 @@ const system = await startSystem({
   radio: launcher.simSeed === undefined ? {} : { seed: launcher.simSeed },
   operator: { email: config.operatorEmail, password: config.operatorPassword },
   releaseKeysIn: config.dataDir,
+  publicUrl: config.publicUrl,
   logger: log,
 });
 const { cloud, radio, releaseKeys } = system;
