@@ -58,6 +58,12 @@ export interface AppConfig {
   gatewayMaxDevices: number;
   /** Largest firmware image an upload may have (RELEASE_MAX_BYTES, default 1 MiB). */
   releaseMaxBytes: number;
+  /**
+   * An Ed25519 private key (PKCS#8 PEM, as `switchfleet firmware keygen` writes it) the release suite
+   * signs the baseline image with for a model's first release (RELEASE_BASELINE_KEY_FILE); its public
+   * half must be a trusted signing key. Unset: a model's first release fails its update cases.
+   */
+  releaseBaselineKeyFile: string | undefined;
   /** Hardware ids releases may be built for (HARDWARE_MODELS, comma-separated; default the simulator's). */
   hardwareModels: string[];
 }
@@ -192,6 +198,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     // The images are kept in the database: 64 MiB is far past any switch's flash slot.
     releaseMaxBytes: whole('RELEASE_MAX_BYTES', DEFAULT_RELEASE_MAX_BYTES, 1024, 64 * 1024 * 1024),
     hardwareModels,
+    releaseBaselineKeyFile: read('RELEASE_BASELINE_KEY_FILE'),
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return config;

@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       releaseMaxBytes: 1024 * 1024,
       hardwareModels: ['sf-sw1-r1'],
       publicUrl: undefined,
+      releaseBaselineKeyFile: undefined,
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
@@ -49,6 +50,8 @@ describe('parseConfig', () => {
       GATEWAY_MAX_DEVICES: '12',
       RELEASE_MAX_BYTES: '2097152',
       HARDWARE_MODELS: 'sf-sw1-r1, sf-sw2-r1',
+      PUBLIC_URL: 'https://fleet.example.test',
+      RELEASE_BASELINE_KEY_FILE: '/etc/switchfleet/baseline.pem',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@127.0.0.1:5432/db',
@@ -68,6 +71,8 @@ describe('parseConfig', () => {
       gatewayMaxDevices: 12,
       releaseMaxBytes: 2 * 1024 * 1024,
       hardwareModels: ['sf-sw1-r1', 'sf-sw2-r1'],
+      publicUrl: 'https://fleet.example.test',
+      releaseBaselineKeyFile: '/etc/switchfleet/baseline.pem',
     });
   });
 
