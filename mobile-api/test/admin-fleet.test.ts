@@ -278,6 +278,9 @@ describe('the fleet routes refuse', () => {
   it('unknown ids with 404 and malformed ids with 400', async () => {
     expect((await get(`/devices/${randomUUID()}`)).statusCode).toBe(404);
     expect((await get('/gateways/no-such-gateway')).statusCode).toBe(404);
+    // Not even a gateway id (a NUL, upper case): 404 as well, never a 5xx from the database.
+    expect((await get('/gateways/%7D%00%7D')).statusCode).toBe(404);
+    expect((await get('/gateways/GW-1')).statusCode).toBe(404);
     expect((await get('/devices/not-a-uuid')).statusCode).toBe(400);
   });
 
@@ -290,6 +293,7 @@ describe('the fleet routes refuse', () => {
       `/devices?cursor=${Buffer.from('d:not-a-uuid').toString('base64url')}`,
       `/devices?cursor=${gatewayCursor}`,
       `/gateways?cursor=${page.nextCursor}`,
+      `/gateways?cursor=${Buffer.from('g:\u0000').toString('base64url')}`,
       `/devices?cursor=${page.nextCursor}x`,
       '/devices?limit=0',
       '/devices?limit=201',

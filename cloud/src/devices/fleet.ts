@@ -8,6 +8,8 @@
  * one query; per-gateway counts are correlated subqueries served by devices_gateway_idx and the partial
  * unique index of active update jobs, so a page costs the same whatever the fleet's size.
  */
+import { Compile } from 'typebox/compile';
+import { GatewayId } from '@switchfleet/protocol';
 import { and, asc, eq, gt, inArray, not, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { devices, deviceState, gateways, updateJobs, type UpdateJobState } from '../db/schema.ts';
@@ -16,6 +18,9 @@ import { isUuid } from '../ids.ts';
 
 export const MAX_FLEET_PAGE = 200;
 const ACTIVE: UpdateJobState[] = ['queued', 'waiting', 'running'];
+/** What no gateway id can be (a NUL above all, which PostgreSQL's text refuses) never reaches a statement. */
+const validGatewayId = Compile(GatewayId);
+const isGatewayId = (id: string) => validGatewayId.Check(id);
 
 export interface FleetUpdateSummary {
   id: string;
@@ -101,7 +106,10 @@ export class FleetService {
     }
     if (query.hardwareId !== undefined) where.push(eq(devices.hardwareId, query.hardwareId));
     if (query.version !== undefined) where.push(eq(devices.firmwareVersion, query.version));
-    if (query.gatewayId !== undefined) where.push(eq(devices.gatewayId, query.gatewayId));
+    if (query.gatewayId !== undefined) {
+      if (!isGatewayId(query.gatewayId)) return { items: [], nextCursor: null };
+      where.push(eq(devices.gatewayId, query.gatewayId));
+    }
     if (query.online !== undefined) where.push(query.online ? deviceOnline : not(deviceOnline));
     const rows = await this.deviceRows(and(...where), limit + 1);
     const items = rows.slice(0, limit);
@@ -118,13 +126,7 @@ export class FleetService {
   async listGateways(query: FleetGatewayQuery): Promise<FleetPage<FleetGateway>> {
     const limit = pageSize(query.limit);
     const where: SQL[] = [];
-    if (query.cursor !== undefined)
-      where.push(
-        gt(
-          gateways.id,
-          decodeCursor(query.cursor, 'g', (id) => id.length > 0),
-        ),
-      );
+    if (query.cursor !== undefined) where.push(gt(gateways.id, decodeCursor(query.cursor, 'g', isGatewayId)));
     if (query.online !== undefined) where.push(eq(gateways.online, query.online));
     if (query.homeId !== undefined) {
       if (!isUuid(query.homeId)) return { items: [], nextCursor: null };
@@ -137,6 +139,7 @@ export class FleetService {
   }
 
   async getGateway(id: string): Promise<FleetGatewayDetail | null> {
+    if (!isGatewayId(id)) return null;
     const [gateway] = await this.gatewayRows(eq(gateways.id, id), 1);
     if (!gateway) return null;
     const jobs = await this.db
