@@ -83,9 +83,10 @@ export async function runCloud(
 
 function suiteLine(suite: boolean, baseline: boolean): string {
   if (!suite) return 'NONE: uploaded releases stay in testing, none can pass';
+  const how = 'the release suite, a child process per run';
   return baseline
-    ? "the release suite, a child process per run; a model's first baseline signed by RELEASE_BASELINE_KEY_FILE"
-    : "the release suite, a child process per run (no RELEASE_BASELINE_KEY_FILE: a model's first release fails its update cases)";
+    ? `${how}; a model's first baseline signed by RELEASE_BASELINE_KEY_FILE`
+    : `${how} (no RELEASE_BASELINE_KEY_FILE: a model's first release fails its update cases)`;
 }
 
 /** The baseline signing key, checked at start: a key that cannot sign would fail every first release later. */

@@ -152,7 +152,7 @@ it('runs on plain node: serves the API, ingests a gateway report in its prebuilt
   expect(cloud.output()).not.toMatch(/"level":(50|60)/);
 }, 180_000);
 
-it('tests an upload with the lab suite in its bundled child up to passed; update downloads sit under PUBLIC_URL', async () => {
+it('tests an upload with the lab suite in its bundled child up to passed; downloads sit under PUBLIC_URL', async () => {
   const dataDir = join(scratch, 'data-release');
   const gateway = await provisioned(dataDir, 'built-update-gw');
   const key = firmware.generateSigningKey();
