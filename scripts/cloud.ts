@@ -7,4 +7,7 @@ import { sourceIngestWorker } from '@switchfleet/cloud';
 import { LabReleaseSuite } from '@switchfleet/lab/release-suite';
 import { runCloud } from './run-cloud.ts';
 
-await runCloud(process.env, { ingestWorker: sourceIngestWorker, releaseSuite: new LabReleaseSuite() });
+await runCloud(process.env, {
+  ingestWorker: sourceIngestWorker,
+  releaseSuite: (baseline) => new LabReleaseSuite(baseline),
+});

@@ -34,6 +34,7 @@ const system = await startSystem({
   operator: { email: config.operatorEmail, password: config.operatorPassword },
   releaseKeysIn: config.dataDir,
   usagePerMinute: launcher.simUsagePerMinute,
+  publicUrl: config.publicUrl,
   logger: log,
 });
 const { cloud, radio, releaseKeys } = system;

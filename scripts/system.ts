@@ -68,6 +68,8 @@ export interface SystemOptions {
   switches: number;
   radio?: SimRadioOptions;
   gateway?: GatewayConfigInput;
+  /** PUBLIC_URL: the API's base as gateways reach it, for update download URLs; default where it listens. */
+  publicUrl?: string | undefined;
   /** The operator to make once (an admin), e.g. OPERATOR_EMAIL / OPERATOR_PASSWORD. */
   operator?: { email: string; password: string } | undefined;
   /** DATA_DIR: the demo release signing key pair lives (and is made once) in its keys/ folder. */
@@ -189,7 +191,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const { port: bound } = api.server.address() as { port: number };
       const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       const base = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${bound}`;
-      await cloud.services.updateDispatcher.setPublicUrl(base);
+      await cloud.services.updateDispatcher.setPublicUrl(options.publicUrl ?? base);
       return base;
     },
     close() {

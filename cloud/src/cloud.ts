@@ -32,6 +32,7 @@ import { InvitationService } from './accounts/invitations.ts';
 import { ScheduleService } from './commands/schedules.ts';
 import { DeviceService } from './devices/devices.ts';
 import { GatewayService } from './devices/gateways.ts';
+import { FleetService } from './devices/fleet.ts';
 import { HealthService } from './devices/health.ts';
 import { HomeService } from './accounts/homes.ts';
 import { INGEST_FILTERS, IngestService } from './ingest/ingest.ts';
@@ -121,6 +122,8 @@ export interface CloudServices {
   homes: HomeService;
   gateways: GatewayService;
   devices: DeviceService;
+  /** The operators' read-only fleet view: devices and gateways without a household's personal data. */
+  fleet: FleetService;
   commands: CommandService;
   ingest: IngestService;
   health: HealthService;
@@ -343,6 +346,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         homes,
         gateways,
         devices,
+        fleet: new FleetService(db),
         commands,
         ingest,
         health,

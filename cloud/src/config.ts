@@ -34,6 +34,12 @@ export interface AppConfig {
   port: number;
   /** HTTP bind address (HOST, default 127.0.0.1). */
   host: string;
+  /**
+   * The API's base URL as gateways reach it (PUBLIC_URL), e.g. behind a proxy or load balancer: the
+   * firmware download URLs of update jobs start with it. Unset: the address the API listens on.
+   * Absolute http(s), no query or fragment, no trailing slash (a path prefix is kept).
+   */
+  publicUrl: string | undefined;
   /** HS256 key for access tokens (JWT_SECRET, at least 32 characters). */
   jwtSecret: string;
   /** True when JWT_SECRET was unset and a random key was made: tokens do not survive a restart. */
@@ -52,6 +58,12 @@ export interface AppConfig {
   gatewayMaxDevices: number;
   /** Largest firmware image an upload may have (RELEASE_MAX_BYTES, default 1 MiB). */
   releaseMaxBytes: number;
+  /**
+   * An Ed25519 private key (PKCS#8 PEM, as `switchfleet firmware keygen` writes it) the release suite
+   * signs the baseline image with for a model's first release (RELEASE_BASELINE_KEY_FILE); its public
+   * half must be a trusted signing key. Unset: a model's first release fails its update cases.
+   */
+  releaseBaselineKeyFile: string | undefined;
   /** Hardware ids releases may be built for (HARDWARE_MODELS, comma-separated; default the simulator's). */
   hardwareModels: string[];
 }
@@ -101,6 +113,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
   };
 
   const databaseUrl = url('DATABASE_URL', ['postgres', 'postgresql']);
+  const publicUrl = baseUrl(read('PUBLIC_URL'), (message) => issues.push({ variable: 'PUBLIC_URL', message }));
   const mqttUrl = url('MQTT_URL', ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss']);
   const jwtText = read('JWT_SECRET');
   if (jwtText !== undefined && jwtText.length < 32) {
@@ -170,6 +183,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     sharedGroup: groupText === 'off' ? null : groupText,
     port: port('PORT', 3000),
     host: read('HOST') ?? '127.0.0.1',
+    publicUrl,
     jwtSecret: jwtText ?? randomBytes(32).toString('base64url'),
     jwtSecretGenerated: jwtText === undefined,
     demoEmail,
@@ -184,9 +198,31 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>> = 
     // The images are kept in the database: 64 MiB is far past any switch's flash slot.
     releaseMaxBytes: whole('RELEASE_MAX_BYTES', DEFAULT_RELEASE_MAX_BYTES, 1024, 64 * 1024 * 1024),
     hardwareModels,
+    releaseBaselineKeyFile: read('RELEASE_BASELINE_KEY_FILE'),
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/**
+ * PUBLIC_URL checked and normalised: a path prefix is what a proxy strips before the API sees the
+ * request, so it stays; the download URL's own query (RFC 3986 §3.4) is appended after the path, so
+ * the base may carry neither a query nor a fragment.
+ */
+function baseUrl(text: string | undefined, issue: (message: string) => void): string | undefined {
+  if (text === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    issue('is not an absolute URL');
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') issue('scheme must be http or https');
+  else if (parsed.search !== '' || parsed.hash !== '' || /[?#]/.test(text)) issue('must have no query or fragment');
+  else if (parsed.username !== '' || parsed.password !== '') issue('must carry no user name or password');
+  else return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  return undefined;
 }
 
 /** What of the settings shapes the cloud itself (createCloud's options), for the processes that start one. */

@@ -78,6 +78,17 @@ export { IngestService, INGEST_FILTERS, type IngestStats } from './ingest/ingest
 export { prebuiltIngestWorker, sourceIngestWorker, type IngestWorkerEntry } from './ingest/worker-entry.ts';
 export { HealthService, type HealthReport } from './devices/health.ts';
 export {
+  FleetService,
+  MAX_FLEET_PAGE,
+  type FleetDevice,
+  type FleetDeviceQuery,
+  type FleetGateway,
+  type FleetGatewayDetail,
+  type FleetGatewayQuery,
+  type FleetPage,
+  type FleetUpdateSummary,
+} from './devices/fleet.ts';
+export {
   ensureDemo,
   ensureDemoOperator,
   DemoSeedError,

@@ -25,6 +25,8 @@ describe('parseConfig', () => {
       gatewayMaxDevices: 256,
       releaseMaxBytes: 1024 * 1024,
       hardwareModels: ['sf-sw1-r1'],
+      publicUrl: undefined,
+      releaseBaselineKeyFile: undefined,
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
@@ -48,6 +50,8 @@ describe('parseConfig', () => {
       GATEWAY_MAX_DEVICES: '12',
       RELEASE_MAX_BYTES: '2097152',
       HARDWARE_MODELS: 'sf-sw1-r1, sf-sw2-r1',
+      PUBLIC_URL: 'https://fleet.example.test',
+      RELEASE_BASELINE_KEY_FILE: '/etc/switchfleet/baseline.pem',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@127.0.0.1:5432/db',
@@ -67,6 +71,8 @@ describe('parseConfig', () => {
       gatewayMaxDevices: 12,
       releaseMaxBytes: 2 * 1024 * 1024,
       hardwareModels: ['sf-sw1-r1', 'sf-sw2-r1'],
+      publicUrl: 'https://fleet.example.test',
+      releaseBaselineKeyFile: '/etc/switchfleet/baseline.pem',
     });
   });
 
@@ -111,6 +117,40 @@ describe('parseConfig', () => {
     for (const [variable, value] of bad) {
       const message = new RegExp(`${variable}: .* is not a whole number`);
       expect(() => parseConfig({ [variable]: value }), `${variable}=${value}`).toThrow(message);
+    }
+  });
+});
+
+describe('PUBLIC_URL', () => {
+  it('keeps a path prefix and drops a trailing slash, so download paths join it once', () => {
+    expect(parseConfig({ PUBLIC_URL: 'https://fleet.example.test/api/' }).publicUrl).toBe(
+      'https://fleet.example.test/api',
+    );
+    expect(parseConfig({ PUBLIC_URL: 'http://10.0.0.5:8080' }).publicUrl).toBe('http://10.0.0.5:8080');
+  });
+
+  it('refuses a relative, non-http, credentialed, query or fragment URL with a startup error naming it', () => {
+    const bad = [
+      ['/relative/path', /is not an absolute URL/],
+      ['ftp://fleet.example.test', /scheme must be http or https/],
+      ['https://fleet.example.test/api?x=1', /no query or fragment/],
+      ['https://fleet.example.test/api#top', /no query or fragment/],
+      ['https://fleet.example.test/?', /no query or fragment/],
+      ['https://user:pw@fleet.example.test', /no user name or password/],
+    ] as const;
+    for (const [value, message] of bad) {
+      let error: unknown;
+      try {
+        parseConfig({ PUBLIC_URL: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, value).toBeInstanceOf(ConfigError);
+      expect(
+        (error as ConfigError).issues.map((i) => i.variable),
+        value,
+      ).toEqual(['PUBLIC_URL']);
+      expect((error as ConfigError).message, value).toMatch(message);
     }
   });
 });

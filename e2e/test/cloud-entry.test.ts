@@ -5,7 +5,7 @@
  * one logs in on the other, its token good on both. Each stops with exit 0 on SIGINT.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
@@ -99,6 +99,30 @@ it('runs the cloud alone on PGlite with the embedded broker: the API serves, no 
   expect(cloud.output()).toContain('operator      root@ops.example (admin, made now)');
   expect(cloud.output()).not.toContain('root-operator-password');
   expect(await cloud.stop()).toBe(0);
+}, 150_000);
+
+it('refuses to start on a bad PUBLIC_URL or RELEASE_BASELINE_KEY_FILE, naming the setting', async () => {
+  const dir = await tempDir();
+  const notAKey = join(dir, 'not-a-key.pem');
+  await writeFile(notAKey, 'hello\n');
+  const cases = [
+    [{ PUBLIC_URL: 'https://fleet.example.test/?a=1' }, 'PUBLIC_URL: must have no query or fragment'],
+    [{ RELEASE_BASELINE_KEY_FILE: notAKey }, 'RELEASE_BASELINE_KEY_FILE: is not an Ed25519 private key in PEM'],
+    [{ RELEASE_BASELINE_KEY_FILE: join(dir, 'missing.pem') }, 'RELEASE_BASELINE_KEY_FILE: cannot be read (ENOENT)'],
+  ] as const;
+  for (const [env, message] of cases) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cloud.ts'], {
+      env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: '0', MQTT_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.push(child);
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect({ code, message: output.includes(message) }, output).toEqual({ code: 1, message: true });
+    expect(output).not.toContain('switchfleet cloud is running');
+  }
 }, 150_000);
 
 it.runIf(process.env.DATABASE_URL)(

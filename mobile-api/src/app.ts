@@ -31,6 +31,7 @@ import adminReleaseRoutes from './routes/admin/releases.ts';
 import adminSigningKeyRoutes from './routes/admin/signing-keys.ts';
 import adminUpdateRoutes from './routes/admin/updates.ts';
 import adminEventRoutes from './routes/admin/events.ts';
+import adminFleetRoutes from './routes/admin/fleet.ts';
 import firmwareRoutes from './routes/firmware.ts';
 import { ErrorBody } from './schemas.ts';
 import { partAwareValidator } from './validation.ts';
@@ -93,6 +94,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       adminSigningKeyRoutes,
       adminUpdateRoutes,
       adminEventRoutes,
+      adminFleetRoutes,
     ],
   });
   return app as unknown as FastifyInstance;

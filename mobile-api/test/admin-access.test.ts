@@ -61,7 +61,7 @@ function call(caller: Caller, method: HTTPMethods, url: string, payload?: object
   return api.app.inject({ method, url, headers: headers[caller], ...(payload ? { payload } : {}) });
 }
 
-/** A release id no release has. */
+/** A release id no release has (and no device). */
 const NO_RELEASE = randomUUID();
 const newOperator = () => ({ email: `${unique('new')}@ops.test`, password: PASSWORD, role: 'operator' });
 
@@ -84,6 +84,10 @@ const ADMIN_ROUTES: [HTTPMethods, () => string, (() => object) | undefined, numb
   ['POST', () => '/v1/admin/signing-keys', () => ({ publicKeyPem: 'not a key' }), 403, 422],
   ['GET', () => `/v1/admin/signing-keys/${'ab'.repeat(32)}`, undefined, 404, 404],
   ['POST', () => `/v1/admin/signing-keys/${'ab'.repeat(32)}/revoke`, undefined, 403, 404],
+  ['GET', () => '/v1/admin/devices', undefined, 200, 200],
+  ['GET', () => `/v1/admin/devices/${NO_RELEASE}`, undefined, 404, 404],
+  ['GET', () => '/v1/admin/gateways', undefined, 200, 200],
+  ['GET', () => '/v1/admin/gateways/no-such-gateway', undefined, 404, 404],
   // Paths and methods the scope does not serve.
   ['GET', () => '/v1/admin/nothing-here', undefined, 404, 404],
   ['POST', () => '/v1/admin/releases/x/y/z', () => ({ a: 1 }), 404, 404],

@@ -79,6 +79,10 @@ describe('the OpenAPI document', () => {
         '/v1/admin/updates/{id}': ['get'],
         '/v1/admin/updates/{id}/cancel': ['post'],
         '/v1/admin/events': ['get'],
+        '/v1/admin/devices': ['get'],
+        '/v1/admin/devices/{id}': ['get'],
+        '/v1/admin/gateways': ['get'],
+        '/v1/admin/gateways/{id}': ['get'],
         '/v1/firmware/{sha256}': ['get'],
       },
     );

@@ -7,6 +7,8 @@
  *   ingest-worker.mjs  the ingest worker thread (cloud/src/ingest/worker.ts), which cloud.mjs hands the cloud
  *   thread.mjs         the PGlite thread (cloud/src/db/pglite/thread.mjs): client.ts starts './thread.mjs'
  *                      beside itself, which once bundled is beside the bundle
+ *   release-suite-child.mjs  the lab's release suite as the process the cloud's suite adapter starts per
+ *                      run (dist-cloud/release-suite-child.ts), simulator and gateway inside
  *   migrations/        the SQL migrations the cloud runs at start (dist-cloud/migrations-folder.ts)
  *
  * npm packages stay imports that Node resolves from node_modules (`npm ci --omit=dev`): PGlite loads
@@ -26,6 +28,7 @@ const ENTRIES = {
   'cloud.mjs': 'scripts/build/dist-cloud/entry.ts',
   'ingest-worker.mjs': 'cloud/src/ingest/worker.ts',
   'thread.mjs': 'cloud/src/db/pglite/thread.mjs',
+  'release-suite-child.mjs': 'scripts/build/dist-cloud/release-suite-child.ts',
 } as const;
 
 const MIGRATIONS_FOLDER = join(ROOT, 'cloud/src/db/migrations-folder.ts');

@@ -91,10 +91,12 @@ export class MqttGateway {
     this.#jobListeners.add(listener);
   }
 
-  async announce(online = true): Promise<void> {
+  /** Publishes the gateway's status, with its software version when given. */
+  async announce(online = true, version?: string): Promise<void> {
+    const status = { v: 1 as const, online, ts: new Date().toISOString() };
     await this.client.publishAsync(
       topicFor('gatewayStatus', { gatewayId: this.gatewayId }),
-      encodePayload('gatewayStatus', { v: 1, online, ts: new Date().toISOString() }),
+      encodePayload('gatewayStatus', version === undefined ? status : { ...status, version }),
       { qos: 1, retain: true },
     );
   }

@@ -162,6 +162,8 @@ export const gateways = pgTable(
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
     lastSeen: timestamp('last_seen', { withTimezone: true }),
     online: boolean('online').notNull().default(false),
+    /** The gateway's software version, from the last gatewayStatus that carried one; null until then. */
+    version: text('version'),
     createdAt: createdAt(),
   },
   (t) => [index('gateways_home_idx').on(t.homeId)],
@@ -191,6 +193,9 @@ export const devices = pgTable(
     index('devices_home_idx').on(t.homeId),
     // The ingest counts a gateway's switches against its device cap when it registers a new one.
     index('devices_gateway_idx').on(t.gatewayId),
+    // The operators' fleet pages filter by model or version and walk the matches in id order (keyset).
+    index('devices_hardware_idx').on(t.hardwareId, t.id),
+    index('devices_version_idx').on(t.firmwareVersion, t.id),
     check('devices_address_check', sql`${t.address} ~ '^[0-9a-f]{12}$'`),
   ],
 );

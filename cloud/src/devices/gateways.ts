@@ -148,11 +148,14 @@ export class GatewayService {
     return Number(row?.n ?? 0);
   }
 
-  /** Records a gatewayStatus message (topics.ts: gatewayStatus, also the gateway's last will). */
-  async recordStatus(gatewayId: string, online: boolean, at: Date): Promise<boolean> {
+  /**
+   * Records a gatewayStatus message (topics.ts: gatewayStatus, also the gateway's last will). A status
+   * without a version (the will has none) keeps the version last reported.
+   */
+  async recordStatus(gatewayId: string, online: boolean, at: Date, version?: string): Promise<boolean> {
     const rows = await this.db
       .update(gateways)
-      .set({ online, lastSeen: at })
+      .set(version === undefined ? { online, lastSeen: at } : { online, lastSeen: at, version })
       .where(eq(gateways.id, gatewayId))
       .returning({ id: gateways.id });
     this.onPresenceChanged();

@@ -144,8 +144,8 @@ export class IngestService {
     const deps = this.#deps!;
     try {
       if (message.name === 'gatewayStatus') {
-        const { online } = message.value;
-        const known = await deps.gateways.recordStatus(message.gatewayId, online, new Date());
+        const { online, version } = message.value;
+        const known = await deps.gateways.recordStatus(message.gatewayId, online, new Date(), version);
         this.count(message.name, known ? 'gatewayStatuses' : 'rejected');
         if (known && online) {
           // A gateway that (re)announces itself may have restarted its seq counter; it is also the

@@ -16,6 +16,8 @@ commands:
   update status     an update job; --watch follows it to its end
   update cancel     cancel an update job
   update list       a switch's update jobs, newest first
+  fleet devices     switches of the fleet: model, version, presence, update
+  fleet gateways    gateways of the fleet: presence, version, switch counts
 
 switchfleet <command> --help shows the options of a command.
 Exit status: 0 done, 1 the answer is no (the API's code and message are printed), 2 wrong usage,
@@ -31,6 +33,15 @@ export const LOGIN_USAGE = `usage: switchfleet login <email> [--password-stdin]
 Logs in as an operator and saves the token pair; later commands refresh it when it expires.
 The password is asked on the terminal, or read whole from standard input with --password-stdin.
 Exit status 3 when the login is refused.
+
+${OPS_ENV}`;
+
+export const FLEET_USAGE = `usage: switchfleet fleet devices [--version <v>] [--hardware <id>] [--gateway <id>] [--home <id>]
+                              [--online | --offline]
+       switchfleet fleet gateways [--home <id>] [--online | --offline]
+
+The fleet as operators see it, every page of it: ids, addresses, models, versions, presence and
+updates, never a household's names. Every filter given must hold.
 
 ${OPS_ENV}`;
 

@@ -18,11 +18,17 @@ import { fileURLToPath } from 'node:url';
 import type { ReleaseSuitePort, SuiteRunOptions, SuiteRunResult } from '@switchfleet/cloud';
 import type { ChildJob } from './child.ts';
 
-const CHILD = fileURLToPath(new URL('../../bin/release-suite-child.js', import.meta.url));
+/** The child from the lab's sources (under tsx); a built cloud hands its own bundled child instead. */
+const SOURCE_CHILD = () => fileURLToPath(new URL('../../bin/release-suite-child.js', import.meta.url));
 /** What of the child's stderr a failure quotes: its last lines, not an unbounded log. */
 const STDERR_KEPT = 2000;
 
 export interface LabReleaseSuiteOptions {
+  /**
+   * The script `node` runs as the child: default the lab's bin/release-suite-child.js (sources under
+   * tsx); the built cloud passes its bundled dist/cloud/release-suite-child.mjs, which needs no loader.
+   */
+  childScript?: string;
   /** Ed25519 PKCS#8 PEM that signs the baseline for a model's first release; its public half must be trusted. */
   privateKeyPem?: string;
   /** Only these cases (names or groups); default every case. */
@@ -49,18 +55,19 @@ export class LabReleaseSuite implements ReleaseSuitePort {
   async run(image: Buffer, run: SuiteRunOptions): Promise<SuiteRunResult> {
     const dir = await mkdtemp(join(tmpdir(), 'switchfleet-suite-'));
     try {
+      const { childScript = SOURCE_CHILD(), ...suiteOptions } = this.options;
       const job: ChildJob = {
         imagePath: join(dir, 'image.bin'),
         reportPath: join(dir, 'report.json'),
         trustedKeys: run.trustedKeys,
-        ...this.options,
+        ...suiteOptions,
       };
       await writeFile(job.imagePath, image, { mode: 0o600 });
       if (run.previous) {
         job.previousPath = join(dir, 'previous.bin');
         await writeFile(job.previousPath, run.previous, { mode: 0o600 });
       }
-      await runChild(job, run.signal, run.timeoutMs);
+      await runChild(childScript, job, run.signal, run.timeoutMs);
       let result: SuiteRunResult;
       try {
         result = JSON.parse(await readFile(job.reportPath, 'utf8')) as SuiteRunResult;
@@ -74,13 +81,13 @@ export class LabReleaseSuite implements ReleaseSuitePort {
   }
 }
 
-function runChild(job: ChildJob, signal: AbortSignal, timeoutMs: number): Promise<void> {
+function runChild(script: string, job: ChildJob, signal: AbortSignal, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new SuiteProcessError('SUITE_ABORTED', `the run was stopped: ${String(signal.reason)}`));
       return;
     }
-    const child = spawn(process.execPath, [CHILD], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     let ended: SuiteProcessError | undefined;
     const stop = (error: SuiteProcessError) => {

@@ -3,13 +3,11 @@
  * list, so a report says which suite, with which cases, passed the image.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+// Imported, not read beside this file: a bundled child (the built cloud's) carries it inside.
+import pkg from '../../package.json' with { type: 'json' };
 import { caseNames } from '../suite/run.ts';
 
 export async function suiteVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
   const cases = caseNames();
   const digest = createHash('sha256').update(cases.join('\n')).digest('hex').slice(0, 12);
   return `switchfleet-lab ${pkg.version} (${cases.length} cases ${digest})`;

@@ -1,0 +1,3 @@
+ALTER TABLE "gateways" ADD COLUMN "version" text;--> statement-breakpoint
+CREATE INDEX "devices_hardware_idx" ON "devices" USING btree ("hardware_id","id");--> statement-breakpoint
+CREATE INDEX "devices_version_idx" ON "devices" USING btree ("firmware_version","id");
