@@ -37,8 +37,8 @@ const pct = (n: number): string => `${Math.round(n * 10) / 10} %`;
  *  Errors: judged once ended (succeeded+failed+reverted+timeout) ≥ minSample (or, in a stage smaller than
  *  its minimum sample, once all its devices ended), over ended devices, failed when
  *  (failed+reverted+timeout)/ended × 100 > errorThreshold (strictly above). waiting never counts as failure.
- *  success_unreachable: even if every device still pending, waiting or updating succeeded, the success
- *  threshold could not be met. */
+ *  success_unreachable: every device ended (none pending, waiting or updating) and the success threshold
+ *  is not met. */
 export function evaluateStage(
   stage: StageSpec,
   counts: StageCounts,
@@ -62,17 +62,14 @@ export function evaluateStage(
   // Integer comparison (succeeded / eligible ≥ threshold / 100) so 95 % of 20 is exactly 19.
   const successMet = counts.succeeded * 100 >= stage.successThreshold * eligible;
   if (!successMet) {
-    const stillPossible = counts.succeeded + counts.pending + counts.waiting + counts.updating;
-    if (stillPossible * 100 < stage.successThreshold * eligible) {
-      return {
-        kind: 'failed',
-        reason: 'success_unreachable',
-        detail:
-          `at most ${stillPossible} of ${eligible} devices can still be confirmed, ` +
-          `below the success threshold of ${stage.successThreshold} %`,
-      };
-    }
-    return { kind: 'continue' };
+    // Only once nothing is left to run: before that, the minimum sample and the error threshold decide
+    // whether to stop early, so a few early failures never end a stage on their own.
+    if (counts.pending + counts.waiting + counts.updating > 0) return { kind: 'continue' };
+    return {
+      kind: 'failed',
+      reason: 'success_unreachable',
+      detail: `${counts.succeeded} of ${eligible} devices confirmed, below the success threshold of ${stage.successThreshold} %`,
+    };
   }
   if (health?.degraded) return { kind: 'failed', reason: 'health', detail: health.detail };
   const until = (timing.successMetAt ?? timing.now) + stage.soakSeconds * 1000;

@@ -7,6 +7,15 @@ import { RolloutError } from './errors.ts';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Day = (typeof DAYS)[number];
+const DaySchema = Type.Union([
+  Type.Literal('mon'),
+  Type.Literal('tue'),
+  Type.Literal('wed'),
+  Type.Literal('thu'),
+  Type.Literal('fri'),
+  Type.Literal('sat'),
+  Type.Literal('sun'),
+]);
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const Percent = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });
@@ -35,7 +44,7 @@ const StageSchema = Type.Object(
 const WindowSchema = Type.Object(
   {
     days: Type.Optional(
-      Type.Array(Type.Union(DAYS.map((d) => Type.Literal(d))), {
+      Type.Array(DaySchema, {
         minItems: 1,
         description: 'Days the window starts on, in the home time zone (every day)',
       }),
