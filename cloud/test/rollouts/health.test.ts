@@ -28,6 +28,7 @@ describe('statistics against published values', () => {
     expect(normalUpperTail(3)).toBeCloseTo(0.0013499, 6);
     // Far in the tail the relative error stays small (1 − Φ(6) = 9.8659e-10).
     expect(normalUpperTail(6) / 9.865876450377e-10).toBeCloseTo(1, 5);
+    expect(normalUpperTail(9) / 1.1285884059538e-19).toBeCloseTo(1, 5); // 1 − Φ(9) would round to 0
   });
 
   it('ln Γ', () => {
@@ -88,6 +89,9 @@ describe('healthVerdict', () => {
     );
     expect(verdict).toEqual({ degraded: false, detail: 'too little data to compare yet' });
     expect(healthVerdict(sample({}), sample({}), 0.95).degraded).toBe(false);
+    // Enough commands, but only two failures against a spotless baseline: one switch's bad minute.
+    const twoFailures = healthVerdict(sample({ commandsOk: 28, commandsFailed: 2 }), baseline, 0.95);
+    expect(twoFailures.degraded).toBe(false);
   });
 
   it('small counts go through Fisher’s exact test', () => {
@@ -108,6 +112,17 @@ describe('healthVerdict', () => {
     const rebooting = healthVerdict(sample({ reboots: 6, deviceHours: 10 }), baseline, 0.95);
     expect(rebooting).toMatchObject({ degraded: true, metric: 'reboots' });
     expect(healthVerdict(sample({ disconnects: 1, reboots: 0, deviceHours: 10 }), baseline, 0.95).degraded).toBe(false);
+  });
+
+  it('the three metrics share the error budget (Bonferroni)', () => {
+    // 15 % vs 8.5 % failed: one-sided p ≈ 0.0218, below 0.05 but above 0.05 / 3.
+    const verdict = healthVerdict(
+      sample({ commandsOk: 170, commandsFailed: 30 }),
+      sample({ commandsOk: 183, commandsFailed: 17 }),
+      0.95,
+    );
+    expect(verdict.pValue).toBeCloseTo(0.0217676, 5);
+    expect(verdict.degraded).toBe(false);
   });
 
   it('the confidence decides a borderline case', () => {
