@@ -96,6 +96,12 @@ describe('rollout spec', () => {
     expect(Value.Check(RolloutSpecSchema, { ...ROLLOUT_EXAMPLE, extra: 1 })).toBe(false);
     expect(Value.Check(RolloutSpecSchema, { stages: [{ percent: 100 }] })).toBe(false);
     expect(invalid({ stages: [{ percent: 100 }] }).details).toEqual({ field: 'releaseId' });
+    // Ids the database holds as uuid, and text without U+0000, are checked before any statement sees them.
+    const withTarget = (target: object) => Value.Check(RolloutSpecSchema, { ...ROLLOUT_EXAMPLE, target });
+    expect(withTarget({ deviceIds: ['not-a-uuid'] })).toBe(false);
+    expect(withTarget({ gatewayIds: ['gw\u0000'] })).toBe(false);
+    expect(withTarget({ gatewayIds: ['gw-1'], deviceIds: ['5a0e8d3c-1b2f-4a6e-8c9d-0e1f2a3b4c5d'] })).toBe(true);
+    expect(Value.Check(RolloutSpecSchema, { ...ROLLOUT_EXAMPLE, releaseId: 'r1' })).toBe(false);
   });
 
   it('each error code carries its HTTP status', () => {

@@ -19,7 +19,15 @@ const DaySchema = Type.Union([
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const Percent = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });
-const Ids = (description: string) => Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description }));
+/** PostgreSQL's text cannot hold U+0000, so a string with it would fail in a statement (a 5xx): refused here. */
+const NO_NUL = '^[^\\u0000]*$';
+const MAX_IDS = 10_000;
+const Uuids = (description: string) =>
+  Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: MAX_IDS, description }));
+const Texts = (description: string) =>
+  Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }), { maxItems: MAX_IDS, description }),
+  );
 
 const StageSchema = Type.Object(
   {
@@ -74,14 +82,14 @@ export const ROLLOUT_EXAMPLE = {
 
 export const RolloutSpecSchema = Type.Object(
   {
-    releaseId: Type.String({ minLength: 1, description: 'The release to install; it must have passed its gate' }),
+    releaseId: Type.String({ format: 'uuid', description: 'The release to install; it must have passed its gate' }),
     target: Type.Optional(
       Type.Object(
         {
-          fromVersions: Ids('Only switches on one of these versions ([] = any)'),
-          homeIds: Ids('Only switches in these homes ([] = every home)'),
-          gatewayIds: Ids('Only switches behind these gateways ([] = every gateway)'),
-          deviceIds: Ids('Only these switches ([] = every switch of the release hardware)'),
+          fromVersions: Texts('Only switches on one of these versions ([] = any)'),
+          homeIds: Uuids('Only switches in these homes ([] = every home)'),
+          gatewayIds: Texts('Only switches behind these gateways ([] = every gateway)'),
+          deviceIds: Uuids('Only these switches ([] = every switch of the release hardware)'),
         },
         { additionalProperties: false, description: 'Narrows the release hardware; lists are ANDed' },
       ),
