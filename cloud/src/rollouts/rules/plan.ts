@@ -90,30 +90,42 @@ export function stageSizes(spec: ResolvedRolloutSpec, n: number): number[] {
   });
 }
 
-/** How many waves of equal-length updates a stage needs under the caps: each wave starts, in plan order,
- *  every device whose gateway, home and the fleet still have room (list scheduling; with one release every
- *  update takes the same time, so the waves are exact). */
+/** How many waves of equal-length updates a stage needs under the caps (list scheduling: with one release
+ *  every update takes the same time, so the waves are exact). Each wave goes over the gateways and starts,
+ *  in plan order, up to caps.perGateway of each gateway's remaining devices whose home still has room,
+ *  while the fleet has room. Per wave it looks at each gateway's started and home-blocked devices only. */
 function waves(stage: Candidate[], spec: ResolvedRolloutSpec, homeSize: Map<string, number>): number {
-  let left = stage;
+  const queues = new Map<string, Candidate[]>();
+  for (const d of stage) {
+    const queue = queues.get(d.gatewayId);
+    if (queue) queue.push(d);
+    else queues.set(d.gatewayId, [d]);
+  }
+  let pending = [...queues.values()];
   let count = 0;
-  while (left.length > 0) {
-    const onGateway = new Map<string, number>();
+  while (pending.length > 0) {
     const inHome = new Map<string, number>();
-    const rest: Candidate[] = [];
+    const next: Candidate[][] = [];
     let fleet = 0;
-    for (const d of left) {
-      const g = onGateway.get(d.gatewayId) ?? 0;
-      const h = inHome.get(d.homeId) ?? 0;
-      const cap = homeCap(homeSize.get(d.homeId) ?? 1, spec.caps.perHomePercent);
-      if (fleet >= spec.caps.fleet || g >= spec.caps.perGateway || h >= cap) {
-        rest.push(d);
-        continue;
+    for (const queue of pending) {
+      const blocked: Candidate[] = [];
+      let started = 0;
+      let i = 0;
+      for (; i < queue.length && started < spec.caps.perGateway && fleet < spec.caps.fleet; i++) {
+        const d = queue[i]!;
+        const h = inHome.get(d.homeId) ?? 0;
+        if (h >= homeCap(homeSize.get(d.homeId) ?? 1, spec.caps.perHomePercent)) {
+          blocked.push(d);
+          continue;
+        }
+        inHome.set(d.homeId, h + 1);
+        started += 1;
+        fleet += 1;
       }
-      onGateway.set(d.gatewayId, g + 1);
-      inHome.set(d.homeId, h + 1);
-      fleet += 1;
+      const rest = blocked.length > 0 ? blocked.concat(queue.slice(i)) : queue.slice(i);
+      if (rest.length > 0) next.push(rest);
     }
-    left = rest;
+    pending = next;
     count += 1;
   }
   return count;
