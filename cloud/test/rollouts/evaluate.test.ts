@@ -107,6 +107,14 @@ describe('evaluateStage', () => {
     });
   });
 
+  it('an empty stage (the plan had no new device for it) passes after its soak', () => {
+    expect(evaluateStage(stage(), counts({}), { now: T0, successMetAt: null }, false)).toEqual({
+      kind: 'soak',
+      until: T0 + 600_000,
+    });
+    expect(evaluateStage(stage(), counts({ skipped: 3 }), soakOver, false)).toEqual({ kind: 'passed' });
+  });
+
   it('a degraded health verdict during soak fails the stage', () => {
     const verdict = evaluateStage(stage(), counts({ succeeded: 20 }), { now: T0 + 1000, successMetAt: T0 }, false, {
       degraded: true,
