@@ -13,7 +13,7 @@ import {
   switchbot,
 } from '@switchfleet/protocol';
 import { describe, expect, it } from 'vitest';
-import { type Behaviour, createSimRadio, ZERO_LATENCY } from '../src/index.ts';
+import { type Behaviour, type Clock, createSimRadio, VirtualClock, ZERO_LATENCY } from '../src/index.ts';
 import { findSwitch, nextNotification, openControl, radioRigs } from './support.ts';
 
 const SINK_SERVICE = 'f00dfeed00000000000000000000000c';
@@ -224,5 +224,58 @@ describe('a link to a switch', () => {
     const short = await duration(3);
     const long = await duration(200);
     expect(long - short).toBeGreaterThanOrEqual(197);
+  });
+});
+
+describe('a link on a clock whose timers fire late', () => {
+  it('carries back-to-back Write Commands at the link throughput, not the throughput less each timer delay', async () => {
+    // Every timer fires 4 ms late, as wall-clock timers of a busy host do.
+    const virtual = new VirtualClock();
+    const late: Clock = {
+      now: () => virtual.now(),
+      setTimeout: (fn, ms) => virtual.setTimeout(fn, ms > 0 ? ms + 4 : ms),
+      clearTimeout: (h) => virtual.clearTimeout(h),
+      sleep: (ms) => virtual.sleep(ms + 4),
+    };
+    const radio = createSimRadio({ seed: 7, clock: late, ...ZERO_LATENCY, linkBytesPerSecond: 10_000, mtu: 247 });
+    const r = {
+      clock: virtual,
+      radio,
+      noble: withBindings(radio.bindings),
+      run: <T>(p: Promise<T>) => virtual.until(p),
+    };
+    try {
+      let received = 0;
+      const sink: Behaviour = {
+        name: 'sink()',
+        gatt: () => [
+          {
+            service: {
+              uuid: SINK_SERVICE,
+              characteristics: [{ uuid: SINK_CHAR, properties: ['writeWithoutResponse'] }],
+            },
+            write: (_c, data) => {
+              received += data.length;
+              return true;
+            },
+          },
+        ],
+      };
+      const sw = r.radio.addSwitch({ behaviours: [sink] });
+      const peripheral = await findSwitch(r, sw);
+      await r.run(peripheral.connectAsync());
+      const found = await r.run(peripheral.discoverSomeServicesAndCharacteristicsAsync([SINK_SERVICE], [SINK_CHAR]));
+      const write = found.characteristics[0]!;
+      const start = virtual.now();
+      // Each write waits for the one before it, as the gateway's SMP client sends a packet's writes.
+      for (let i = 0; i < 20; i++) await r.run(write.writeAsync(Buffer.alloc(200, i), true));
+      const elapsed = virtual.now() - start;
+      expect(received).toBe(20 * 200);
+      // 203 bytes at 10 kB/s: 20.3 ms of air each. Late timers may delay the last delivery, not all twenty.
+      expect(elapsed).toBeGreaterThanOrEqual(20 * 20.3);
+      expect(elapsed).toBeLessThan(20 * 20.3 + 3 * 4);
+    } finally {
+      radio.close();
+    }
   });
 });

@@ -33,14 +33,15 @@ export async function readImageState(client: SmpClient): Promise<smp.ImageSlot[]
 }
 
 /**
- * The device's SMP receive buffer size (OS group "MCUmgr parameters"), or undefined when it does not
- * implement the command (MGMT_ERR_ENOTSUP): a stock Zephyr build without it still has a buffer.
+ * The device's SMP buffers (OS group "MCUmgr parameters"): the size of one, the largest request
+ * packet it can rebuild, and how many there are, the requests it can hold at once. Undefined when it
+ * does not implement the command (MGMT_ERR_ENOTSUP): a stock Zephyr build without it still has buffers.
  */
-export async function readBufferSize(client: SmpClient): Promise<number | undefined> {
+export async function readBuffers(client: SmpClient): Promise<smp.McumgrParams | undefined> {
   const frame = await client.request((seq) => smp.paramsReadFrame(seq));
-  return unwrap((): smp.Reply<number | undefined> => {
+  return unwrap((): smp.Reply<smp.McumgrParams | undefined> => {
     const reply = smp.parseParamsResponse(frame.body);
-    if (reply.ok) return { ok: true, value: reply.value.bufSize };
+    if (reply.ok) return reply;
     const unsupported = reply.error.group === null && reply.error.rc === smp.MgmtErr.ENOTSUP;
     return unsupported ? { ok: true, value: undefined } : reply;
   }, 'MCUmgr parameters');

@@ -9,11 +9,14 @@
  * the offset the switch expects next; when that is not the end of the chunk answered, the switch
  * dropped something (Zephyr drops a chunk at the wrong offset and names the one it wants), and the
  * upload goes back to that offset. Answers to requests sent before such a jump are stale: they
- * update the acknowledged offset but never trigger another jump.
+ * update the acknowledged offset but never trigger another jump, and a stale request that is never
+ * answered (it was lost on the way) fails nothing. The window never exceeds the switch's SMP buffer
+ * count (MCUmgr parameters buf_count), as each request in flight holds one of its buffers.
  */
 import { smp } from '@switchfleet/protocol';
 import { OtaError } from './errors.ts';
-import { readBufferSize, unwrap } from './image-ops.ts';
+import { BleError } from '../errors.ts';
+import { readBuffers, unwrap } from './image-ops.ts';
 import type { SmpClient } from './smp-client.ts';
 
 export interface UploadOptions {
@@ -42,8 +45,11 @@ export interface UploadOutcome {
 export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
   const { client, image, sha } = opts;
   const len = image.length;
-  const window = Math.max(1, Math.min(opts.window, 64));
-  const packet = opts.packetSize ?? smp.uploadPacketSize(client.mtu, await readBufferSize(client));
+  const buffers = opts.packetSize === undefined ? await readBuffers(client) : undefined;
+  const packet = opts.packetSize ?? smp.uploadPacketSize(client.mtu, buffers?.bufSize);
+  // Each request holds one of the switch's SMP buffers from its arrival to its answer; one that
+  // arrives when all are taken has nowhere to land. So no more go out at once than it states.
+  const window = Math.max(1, Math.min(opts.window, buffers?.bufCount ?? opts.window, 64));
 
   const firstSize = Math.min(len, smp.maxUploadChunk(packet, { off: 0, len, sha }));
   const first = await send(client, { off: 0, len, sha, data: image.subarray(0, firstSize) }, opts.onSent);
@@ -75,6 +81,9 @@ export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
         }
       },
       (err: unknown) => {
+        // Sent before the switch named an earlier offset: its bytes go again from there, so an
+        // answer lost with it (a request the switch never got) costs nothing.
+        if (sentIn !== generation && err instanceof BleError && err.code === 'BLE_TIMEOUT') return;
         failure ??= err;
       },
     );

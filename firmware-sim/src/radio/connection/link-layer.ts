@@ -258,18 +258,35 @@ export class LinkLayer {
     const exchange = link.queue[0];
     if (!exchange) return;
     link.busy = true;
-    this.deps.clock.setTimeout(
-      () => {
-        link.busy = false;
-        // Out of range mid-exchange: the exchange stays first in line until the link recovers.
-        if (!link.up) return;
-        if (this.deps.rng.chance(this.deps.options.loss)) return this.lose(link, 'doomed');
-        link.queue.shift();
-        if (exchange.run() === 'stall') link.stalled = true;
-        else this.pump(link);
-      },
-      this.latency(exchange.roundTrips, exchange.bytes),
-    );
+    const now = this.deps.clock.now();
+    const end = this.airStart(link, now) + this.latency(exchange.roundTrips, exchange.bytes);
+    this.deps.clock.setTimeout(() => {
+      link.busy = false;
+      const delivered = this.deps.clock.now();
+      link.air = { freeAt: end, deliveredAt: delivered, late: Math.max(0, delivered - end) };
+      // Out of range mid-exchange: the exchange stays first in line until the link recovers.
+      if (!link.up) return;
+      if (this.deps.rng.chance(this.deps.options.loss)) return this.lose(link, 'doomed');
+      link.queue.shift();
+      if (exchange.run() === 'stall') link.stalled = true;
+      else this.pump(link);
+    }, end - now);
+  }
+
+  /**
+   * When an exchange queued now starts on the air. A wall clock fires timers late (the host is
+   * busy, timers have millisecond grain), so the end of the previous exchange reached its caller
+   * late, and a caller that answers it with the next write queues that write late by as much. The
+   * air was free at the exchange's end, not at its late delivery: an exchange queued within that
+   * lateness of the delivery is charged from where the reaction would have come, never before the
+   * air was free. Charging every write the timer's lateness would cap a stream of Write Commands
+   * well below the link's throughput on wall time; on a virtual clock nothing is late and this is
+   * simply now.
+   */
+  private airStart(link: Link, now: number): number {
+    const { freeAt, deliveredAt, late } = link.air;
+    const reacting = now - deliveredAt <= late;
+    return Math.max(freeAt, reacting ? now - late : now);
   }
 
   /** Packets stop flowing; after the supervision timeout the link drops with reason 0x08. */

@@ -30,6 +30,8 @@ export class Link {
   loss: LinkLoss = 'none';
   lossTimer: TimerHandle | undefined;
   mtu = 23;
+  /** When the last exchange's air time ended, and how late the clock delivered its end (link-layer.ts pump). */
+  air = { freeAt: 0, deliveredAt: 0, late: 0 };
 
   constructor(
     readonly device: RadioDevice,
