@@ -1,0 +1,1 @@
+ALTER TABLE "update_jobs" ADD COLUMN "cancel_pending" boolean DEFAULT false NOT NULL;
