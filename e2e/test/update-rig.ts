@@ -112,7 +112,7 @@ export function useUpdateSystem(options: { gatewayId: string; switches: number }
       const list = r.json<{ id: string; online: boolean }[]>();
       return list.length === options.switches && list.every((d) => d.online) && list.map((d) => d.id);
     }, 30_000);
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await system?.close();

@@ -21,6 +21,7 @@ import {
   UnknownReleaseError,
   UpdateEndedError,
 } from './errors.ts';
+import { gatewayOnline, ownedBy } from './where.ts';
 import { ACTIVE_STATES, announceJobs, isActive, toRecord, type UpdateJobRecord, type UpdateJobRow } from './record.ts';
 
 /** How long a job may take, waiting included, before it fails `timeout`; default 1 hour. */
@@ -145,8 +146,7 @@ export class UpdateService {
           eq(updateJobs.id, job.id),
           inArray(updateJobs.state, [...ACTIVE_STATES]),
           sql`${updateJobs.dispatchedAt} is not null`,
-          sql`exists (select 1 from ${devices} d join gateways g on g.id = d.gateway_id
-            where d.id = ${updateJobs.deviceId} and g.online)`,
+          gatewayOnline(),
         ),
       )
       .returning({ id: updateJobs.id });
@@ -305,9 +305,3 @@ const CANCELLED_BY_CLOUD = {
   cancelPending: true,
   dispatchedAt: null,
 } as const;
-
-/** The job's switch is one of this gateway's, at this address: a gateway reports on its own switches only. */
-function ownedBy(gatewayId: string, address: string) {
-  return sql`exists (select 1 from ${devices} d where d.id = ${updateJobs.deviceId}
-    and d.gateway_id = ${gatewayId} and d.address = ${address})`;
-}
