@@ -21,7 +21,11 @@ it('refuses a release that did not pass its tests, and an unknown one', async ()
   expect(unknown.statusCode).toBe(422);
   expect(
     (
-      await rig.system.api.inject({ method: 'GET', url: `/v1/admin/updates?deviceId=${rig.deviceIds[0]}`, headers: rig.ops })
+      await rig.system.api.inject({
+        method: 'GET',
+        url: `/v1/admin/updates?deviceId=${rig.deviceIds[0]}`,
+        headers: rig.ops,
+      })
     ).json(),
   ).toEqual([]);
 }, 60_000);
@@ -102,10 +106,10 @@ it('cancels a running update; the switch stays on its image', async () => {
   const started = await startUpdate(b, r.id);
   const id = started.json<{ id: string }>().id;
   await eventually(async () => (await job(id)).phase === 'uploading', 60_000);
-  const cancel = await rig.system.api.inject({ method: 'POST', url: `/v1/admin/updates/${id}/cancel`, headers: rig.ops });
+  const cancel = await rig.cancel(id);
   expect(cancel.statusCode).toBe(202);
   expect(await ended(id)).toMatchObject({ state: 'cancelled' });
-  const again = await rig.system.api.inject({ method: 'POST', url: `/v1/admin/updates/${id}/cancel`, headers: rig.ops });
+  const again = await rig.cancel(id);
   expect(again.json().error.code).toBe('UPDATE_ENDED');
   expect(await switchVersion(b)).toBe(SWITCH_DEFAULTS.firmwareVersion);
   // A revoked release is held by the gate too.
