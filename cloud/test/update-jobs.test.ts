@@ -16,6 +16,7 @@ import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { eventually } from '@switchfleet/testkit/poll';
 import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { FakeSuite, TEST_HARDWARE, testImage, testKey } from '@switchfleet/testkit/releases';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, parseConfig, type Cloud, type CloudConfig } from '../src/index.ts';
 
@@ -222,5 +223,23 @@ it('asks an online gateway to cancel, and ends the job cancelled when it does no
   await result(r, created.id, { status: 'failed', reason: 'cancelled' });
   await eventually(async () => (await job(created.id)).detail?.includes('ended it cancelled'));
   expect((await job(created.id)).state).toBe('cancelled');
+  await r.gw.drop();
+}, 30_000);
+
+it('ends a cancel the gateway was asked for when the gateway goes away, and asks again when it is back', async () => {
+  const r = await rig();
+  const created = await cloud.services.updates.create(r.deviceId, releaseId);
+  await eventually(() => r.jobs.some((j) => j.jobId === created.id));
+  await progress(r, created.id, { phase: 'uploading', bytes: 500, totalBytes: 2000 });
+  await eventually(async () => (await job(created.id)).phase === 'uploading');
+  expect((await cloud.services.updates.cancel(created.id)).state).toBe('running');
+  // The unanswered-cancel bound held off: only the gateway going away may end the job here.
+  await cloud.db.execute(sql`update update_jobs set cancel_requested_at = now() + interval '1 hour'
+    where id = ${created.id}`);
+  await r.gw.drop();
+  await eventually(async () => (await job(created.id)).state === 'cancelled', 5000);
+  expect((await job(created.id)).detail).toMatch(/went offline/);
+  r.gw = await connect(r.h, r.jobs);
+  await eventually(() => r.gw.cancels.includes(created.id));
   await r.gw.drop();
 }, 30_000);
