@@ -86,9 +86,11 @@ export interface SystemOptions {
 }
 
 export interface System {
-  cloud: Cloud;
-  api: FastifyInstance;
-  gateway: Gateway;
+  /** The running cloud and its API; restartCloud() replaces both. */
+  readonly cloud: Cloud;
+  readonly api: FastifyInstance;
+  /** The running gateway; startGateway() replaces it. */
+  readonly gateway: Gateway;
   radio: SimRadio;
   demo: DemoAccount;
   /** The operator of `options.operator`, and whether this start made it. */
@@ -102,6 +104,16 @@ export interface System {
    * with its base URL.
    */
   listen(port: number, host: string): Promise<string>;
+  /** Stops the gateway (its jobs stay open on its data directory), keeping the radio and its switches. */
+  stopGateway(): Promise<void>;
+  /** Starts a new gateway on the same data directory, radio and switches. */
+  startGateway(): Promise<void>;
+  /**
+   * Closes the API and the cloud and starts new ones on the same database and broker port (give
+   * `mqttPort`, and `dataDir` or `databaseUrl`, for the gateway to come back to the same place); the
+   * API listens again where it did.
+   */
+  restartCloud(): Promise<void>;
   /** Outside in: API, gateway, radio, cloud. */
   close(): Promise<void>;
 }
@@ -109,23 +121,25 @@ export interface System {
 export async function startSystem(options: SystemOptions): Promise<System> {
   const log = options.logger ?? pino({ level: 'silent' });
   const releaseKeys = options.releaseKeysIn === undefined ? undefined : await ensureReleaseKeys(options.releaseKeysIn);
-  const cloud = await createCloud({
-    dataDir: options.dataDir,
-    databaseUrl: options.databaseUrl,
-    mqttPort: options.mqttPort ?? 0,
-    mqttHost: options.mqttHost,
-    mqttUrl: options.mqttUrl,
-    instanceId: options.instanceId,
-    ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
-    deviceOfflineAfterMs: options.deviceOfflineAfterMs,
-    gatewayMaxDevices: options.gatewayMaxDevices,
-    initialTrustedKeys: releaseKeys ? [releaseKeys.publicKeyPem] : [],
-    downloadSecret: deriveDownloadSecret(options.jwtSecret),
-    // The demo key also signs the suite's baseline image for a model's first release.
-    releaseSuite:
-      options.releaseSuite ?? new LabReleaseSuite(releaseKeys ? { privateKeyPem: releaseKeys.privateKeyPem } : {}),
-    logger: log.child({ part: 'cloud' }),
-  });
+  const openCloud = () =>
+    createCloud({
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      mqttPort: options.mqttPort ?? 0,
+      mqttHost: options.mqttHost,
+      mqttUrl: options.mqttUrl,
+      instanceId: options.instanceId,
+      ...(options.sharedGroup !== undefined ? { sharedGroup: options.sharedGroup } : {}),
+      deviceOfflineAfterMs: options.deviceOfflineAfterMs,
+      gatewayMaxDevices: options.gatewayMaxDevices,
+      initialTrustedKeys: releaseKeys ? [releaseKeys.publicKeyPem] : [],
+      downloadSecret: deriveDownloadSecret(options.jwtSecret),
+      // The demo key also signs the suite's baseline image for a model's first release.
+      releaseSuite:
+        options.releaseSuite ?? new LabReleaseSuite(releaseKeys ? { privateKeyPem: releaseKeys.privateKeyPem } : {}),
+      logger: log.child({ part: 'cloud' }),
+    });
+  let cloud = await openCloud();
   const demo = await ensureDemo(cloud.services, {
     email: options.demoEmail,
     password: options.demoPassword,
@@ -174,25 +188,45 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     log: log.child({ part: 'gateway', gateway: options.gatewayId }),
   });
 
-  const api = await buildApi({ cloud, jwtSecret: options.jwtSecret, logger: log.child({ part: 'api' }) });
-  const usage = startDemoUsage(cloud, demo, sim.radio.seed, options.usagePerMinute ?? 0, log);
+  const openApi = () => buildApi({ cloud, jwtSecret: options.jwtSecret, logger: log.child({ part: 'api' }) });
+  let api = await openApi();
+  // Through a getter, so the presses go to the cloud instance of the moment across restartCloud().
+  const usage = startDemoUsage(() => cloud, demo, sim.radio.seed, options.usagePerMinute ?? 0, log);
+  let listening: { port: number; host: string } | undefined;
+  const listen = async (port: number, host: string) => {
+    await api.listen({ port, host });
+    const { port: bound } = api.server.address() as { port: number };
+    listening = { port: bound, host };
+    const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const base = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${bound}`;
+    await cloud.services.updateDispatcher.setPublicUrl(options.publicUrl ?? base);
+    return base;
+  };
   let closing: Promise<void> | undefined;
   return {
-    cloud,
-    api,
-    gateway: sim.gateway,
+    get cloud() {
+      return cloud;
+    },
+    get api() {
+      return api;
+    },
+    get gateway() {
+      return sim.gateway;
+    },
     radio: sim.radio,
     demo,
     operator,
     releaseKeys,
     usage,
-    async listen(port, host) {
-      await api.listen({ port, host });
-      const { port: bound } = api.server.address() as { port: number };
-      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      const base = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${bound}`;
-      await cloud.services.updateDispatcher.setPublicUrl(options.publicUrl ?? base);
-      return base;
+    listen,
+    stopGateway: () => sim.stop(),
+    startGateway: () => sim.start(),
+    async restartCloud() {
+      await api.close();
+      await cloud.close();
+      cloud = await openCloud();
+      api = await openApi();
+      if (listening) await listen(listening.port, listening.host);
     },
     close() {
       closing ??= (async () => {
@@ -214,19 +248,25 @@ const USAGE_DEVICES_REFRESH_MS = 5_000;
  * (what POST /v1/devices/{id}/commands does), so its outcome is recorded per device. A refusal
  * (a switch being updated, say) is what the app would have shown; it is logged at debug.
  */
-function startDemoUsage(cloud: Cloud, demo: DemoAccount, seed: number, perMinute: number, log: Logger): UsageModel {
+function startDemoUsage(
+  cloudNow: () => Cloud,
+  demo: DemoAccount,
+  seed: number,
+  perMinute: number,
+  log: Logger,
+): UsageModel {
   let known: { at: number; ids: string[] } | undefined;
   return startUsage({
     perMinute,
     seed,
     devices: async () => {
       if (!known || Date.now() - known.at > USAGE_DEVICES_REFRESH_MS) {
-        const views = await cloud.services.devices.listForUser(demo.user.id);
+        const views = await cloudNow().services.devices.listForUser(demo.user.id);
         known = { at: Date.now(), ids: views.map((d) => d.id) };
       }
       return known.ids;
     },
-    send: (deviceId, action) => cloud.services.commands.create(demo.user.id, deviceId, action),
+    send: (deviceId, action) => cloudNow().services.commands.create(demo.user.id, deviceId, action),
     onError: (err, deviceId) => log.debug({ err, deviceId, part: 'usage' }, 'usage: command refused'),
   });
 }

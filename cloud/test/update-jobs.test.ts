@@ -16,6 +16,7 @@ import { MqttGateway } from '@switchfleet/testkit/mqtt-gateway';
 import { eventually } from '@switchfleet/testkit/poll';
 import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { FakeSuite, TEST_HARDWARE, testImage, testKey } from '@switchfleet/testkit/releases';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCloud, parseConfig, type Cloud, type CloudConfig } from '../src/index.ts';
 
@@ -182,3 +183,63 @@ it('finishes an update that a cloud restart cut in the middle', async () => {
   expect(device!.firmware).toEqual({ version, update: null });
   await r.gw.drop();
 }, 60_000);
+
+it('cancels at once while the gateway is away, sends the cancel when it is back, and keeps its late result as detail', async () => {
+  const r = await rig();
+  const created = await cloud.services.updates.create(r.deviceId, releaseId);
+  await eventually(() => r.jobs.some((j) => j.jobId === created.id));
+  await progress(r, created.id, { phase: 'uploading', bytes: 500, totalBytes: 2000 });
+  await eventually(async () => (await job(created.id)).phase === 'uploading');
+  await r.gw.drop();
+  await eventually(async () => (await job(created.id)).waitingReason === 'gateway_offline');
+  expect(await cloud.services.updates.cancel(created.id)).toMatchObject({ state: 'cancelled', reason: 'cancelled' });
+  // Back: the cancel goes down, the cancelled job does not.
+  r.gw = await connect(r.h, r.jobs);
+  await eventually(() => r.gw.cancels.includes(created.id));
+  expect(r.jobs.filter((j) => j.jobId === created.id)).toHaveLength(1);
+  // The switch finished before the cancel reached it: kept as detail, the job stays cancelled.
+  await result(r, created.id, { version });
+  await eventually(async () => (await job(created.id)).detail?.includes(version));
+  expect(await job(created.id)).toMatchObject({ state: 'cancelled', reason: 'cancelled', version: null });
+  const [device] = await cloud.services.devices.listForUser(r.h.user.id);
+  expect(device!.firmware.version).not.toBe(version);
+  // Taken once: a second late result is refused.
+  await refused(() => result(r, created.id, { status: 'failed', reason: 'cancelled' }));
+  await r.gw.drop();
+}, 30_000);
+
+it('asks an online gateway to cancel, and ends the job cancelled when it does not answer', async () => {
+  const r = await rig();
+  const created = await cloud.services.updates.create(r.deviceId, releaseId);
+  await eventually(() => r.jobs.some((j) => j.jobId === created.id));
+  await progress(r, created.id, { phase: 'uploading', bytes: 500, totalBytes: 2000 });
+  await eventually(async () => (await job(created.id)).phase === 'uploading');
+  expect((await cloud.services.updates.cancel(created.id)).state).toBe('running');
+  await eventually(() => r.gw.cancels.includes(created.id));
+  // Unanswered past redeliverAfterMs: cancelled in the cloud, and the cancel goes down again.
+  await eventually(async () => (await job(created.id)).state === 'cancelled', 5000);
+  expect((await job(created.id)).detail).toMatch(/did not answer/);
+  await eventually(() => r.gw.cancels.filter((id) => id === created.id).length === 2);
+  await result(r, created.id, { status: 'failed', reason: 'cancelled' });
+  await eventually(async () => (await job(created.id)).detail?.includes('ended it cancelled'));
+  expect((await job(created.id)).state).toBe('cancelled');
+  await r.gw.drop();
+}, 30_000);
+
+it('ends a cancel the gateway was asked for when the gateway goes away, and asks again when it is back', async () => {
+  const r = await rig();
+  const created = await cloud.services.updates.create(r.deviceId, releaseId);
+  await eventually(() => r.jobs.some((j) => j.jobId === created.id));
+  await progress(r, created.id, { phase: 'uploading', bytes: 500, totalBytes: 2000 });
+  await eventually(async () => (await job(created.id)).phase === 'uploading');
+  expect((await cloud.services.updates.cancel(created.id)).state).toBe('running');
+  // The unanswered-cancel bound held off: only the gateway going away may end the job here.
+  await cloud.db.execute(sql`update update_jobs set cancel_requested_at = now() + interval '1 hour'
+    where id = ${created.id}`);
+  await r.gw.drop();
+  await eventually(async () => (await job(created.id)).state === 'cancelled', 5000);
+  expect((await job(created.id)).detail).toMatch(/went offline/);
+  r.gw = await connect(r.h, r.jobs);
+  await eventually(() => r.gw.cancels.includes(created.id));
+  await r.gw.drop();
+}, 30_000);

@@ -4,31 +4,35 @@
  * as a separate node process as an operator runs it: an update watched to its end on the operators'
  * event stream, one watched and cancelled, one the gate refuses, a watch whose stream ends under it.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SWITCH_DEFAULTS } from '@switchfleet/firmware-sim';
 import { cutListeningSessions } from '@switchfleet/testkit/database';
 import { eventually } from '@switchfleet/testkit/poll';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSwitchfleet, switchfleet, type CliPlace } from './switchfleet-cli.ts';
-import { RIG_OPERATOR, startUpdateRig, type UpdateRig } from './update-rig.ts';
+import { useUpdateSystem } from './update-rig.ts';
 
-let rig: UpdateRig;
+const rig = useUpdateSystem({ gatewayId: 'e2e-update-cli-gw', switches: 2 });
+const OPERATOR = { email: 'ops@example.test', password: 'ops-password-long' };
+let dir = '';
 let place: CliPlace;
 let deviceIds: string[] = [];
 const PHASES = ['downloading', 'uploading', 'testing', 'rebooting', 'confirming'];
 const release = (version: string, opts?: { pass?: boolean; sizeBytes?: number }) => rig.release(version, opts);
-const switchVersion = (deviceId: string) => rig.switchVersion(deviceId);
+const switchVersion = async (deviceId: string) => (await rig.switchOf(deviceId)).version;
 
 beforeAll(async () => {
-  rig = await startUpdateRig('e2e-update-cli-gw');
+  dir = await mkdtemp(join(tmpdir(), 'switchfleet-update-cli-'));
   deviceIds = rig.deviceIds;
-  place = { cwd: rig.dir, url: rig.base, tokenFile: join(rig.dir, 'config', 'session.json') };
-  const login = await switchfleet(place, ['login', RIG_OPERATOR.email, '--password-stdin'], RIG_OPERATOR.password);
+  place = { cwd: dir, url: rig.base, tokenFile: join(dir, 'config', 'session.json') };
+  const login = await switchfleet(place, ['login', OPERATOR.email, '--password-stdin'], OPERATOR.password);
   expect(login.code, login.stderr).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
-  await rig?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 it("refuses a release that did not pass its tests with the gate's code, exit 1, and starts nothing", async () => {

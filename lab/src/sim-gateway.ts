@@ -58,6 +58,12 @@ export interface SimGateway {
    * directory (it remembers nothing), otherwise on the same one.
    */
   restart(options?: { dataDir?: string }): Promise<void>;
+  /**
+   * Stops the gateway (it says offline, its link goes, its update jobs stay open on disk), keeping
+   * the radio and its switches; start() brings a new gateway up on the same data directory.
+   */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** Stops the gateway, closes the radio and removes the data directory it made; once only. */
   close(): Promise<void>;
 }
@@ -108,6 +114,12 @@ export async function startSimGateway(options: SimGatewayOptions): Promise<SimGa
     switches,
     config,
     dataDir,
+    async stop() {
+      await current!.stop();
+    },
+    async start() {
+      await startOn(config);
+    },
     async restart(restartOptions = {}) {
       await current!.stop();
       if (restartOptions.dataDir !== undefined) {

@@ -34,6 +34,8 @@ export interface ReceivedCommand {
 export class MqttGateway {
   #seq = 0;
   readonly commands: ReceivedCommand[] = [];
+  /** The job ids of the update cancels received (after subscribeDown), in order. */
+  readonly cancels: string[] = [];
   readonly #waiters = new Set<() => void>();
   readonly #jobListeners = new Set<(job: UpdateJob) => void>();
 
@@ -46,6 +48,11 @@ export class MqttGateway {
       if (parsed?.name === 'updateJob') {
         const job = decodePayload('updateJob', payload);
         if (job.ok) for (const listener of this.#jobListeners) listener(job.value);
+        return;
+      }
+      if (parsed?.name === 'updateCancel') {
+        const cancel = decodePayload('updateCancel', payload);
+        if (cancel.ok) this.cancels.push(cancel.value.jobId);
         return;
       }
       if (parsed?.name !== 'command' || !parsed.address) return;

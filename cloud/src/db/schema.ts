@@ -503,6 +503,12 @@ export const updateJobs = pgTable(
     createdAt: createdAt(),
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    /**
+     * The cloud ended the job `cancelled` while its gateway may still hold it: the cancel goes down
+     * (claimed through dispatched_at, like the job) whenever the gateway is online, until the
+     * gateway's result for the job arrives or the deadline passes.
+     */
+    cancelPending: boolean('cancel_pending').notNull().default(false),
     startedAt: timestamp('started_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     /** The version the switch reported with the terminal result. */

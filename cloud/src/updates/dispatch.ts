@@ -5,7 +5,9 @@
  * A job whose gateway is offline waits (`gateway_offline`); the claim is dropped when the gateway
  * goes away, so the job goes down again when it is back, and a job the gateway has not reported on
  * within `redeliverAfterMs` is claimed again (a publish lost with an instance). The gateway takes a
- * job id once, so a second delivery is harmless.
+ * job id once, so a second delivery is harmless. A job the cloud cancelled while its gateway might
+ * hold it (cancel_pending) has its cancel claimed and sent the same way, on every return of the
+ * gateway, until the gateway answers or the deadline passes.
  */
 import { encodePayload, newTraceparent, topicFor, type UpdateJob } from '@switchfleet/protocol';
 import { sql, type SQL } from 'drizzle-orm';
@@ -42,7 +44,16 @@ interface Claimed {
   size: number;
 }
 
+interface CancelTarget {
+  id: string;
+  gateway_id: string;
+  address: string;
+}
+
 const ACTIVE = sql`j.state in ('queued', 'waiting', 'running')`;
+/** The columns announceJobs reads, from a raw UPDATE … RETURNING. */
+const RETURNED = sql.raw(`j.id, j.device_id as "deviceId", j.state, j.phase, j.bytes, j.total_bytes as "totalBytes",
+  j.reason`);
 
 export class UpdateDispatcher {
   /** Where gateways reach the API (scheme, host, port); jobs wait undispatched until it is known. */
@@ -75,10 +86,10 @@ export class UpdateDispatcher {
         update update_jobs j set state = 'waiting', waiting_reason = 'gateway_offline'
         from devices d join gateways g on g.id = d.gateway_id
         where j.device_id = d.id and j.state = 'queued' and j.dispatched_at is null and not g.online and ${filter}
-        returning j.id, j.device_id as "deviceId", j.state, j.phase, j.bytes, j.total_bytes as "totalBytes",
-          j.reason`),
+        returning ${RETURNED}`),
     );
     await announceJobs(this.db, this.bus, parked);
+    await this.sendPendingCancels(filter);
     if (this.#publicUrl === undefined) return 0;
     const claimed = rowsOf<Claimed>(
       await this.db.execute(sql`
@@ -101,15 +112,27 @@ export class UpdateDispatcher {
    * gateway is still offline, so a late offline status heard after the reconnect sends nothing twice.
    */
   async forget(scope: UpdateDispatchScope): Promise<void> {
+    const filter = scopeFilter(scope);
+    const away = sql`from devices d join gateways g on g.id = d.gateway_id
+      where j.device_id = d.id and not g.online and ${filter}`;
+    // A cancel the gateway was asked for and can no longer answer ends in the cloud now; the cancel
+    // goes down again (with every pending one) when the gateway is back.
+    const cancelled = rowsOf<UpdateJobRow>(
+      await this.db.execute(sql`
+        update update_jobs j set state = 'cancelled', reason = 'cancelled', ended_at = now(), cancel_pending = true,
+          detail = 'cancelled in the cloud: the gateway went offline before it answered', waiting_reason = null,
+          rate = null
+        ${away} and ${ACTIVE} and j.cancel_requested_at is not null
+        returning ${RETURNED}`),
+    );
+    await this.db.execute(sql`update update_jobs j set dispatched_at = null ${away} and j.cancel_pending`);
     const parked = rowsOf<UpdateJobRow>(
       await this.db.execute(sql`
         update update_jobs j set dispatched_at = null, state = 'waiting', waiting_reason = 'gateway_offline', rate = null
-        from devices d join gateways g on g.id = d.gateway_id
-        where j.device_id = d.id and ${ACTIVE} and not g.online and ${scopeFilter(scope)}
-        returning j.id, j.device_id as "deviceId", j.state, j.phase, j.bytes, j.total_bytes as "totalBytes",
-          j.reason`),
+        ${away} and ${ACTIVE}
+        returning ${RETURNED}`),
     );
-    await announceJobs(this.db, this.bus, parked);
+    await announceJobs(this.db, this.bus, [...cancelled, ...parked]);
   }
 
   /** Claims again the jobs dispatched long ago that their gateway has not reported on, and sends them. */
@@ -123,18 +146,35 @@ export class UpdateDispatcher {
 
   /** Sends the cancel of a dispatched job down to its gateway. */
   async cancel(jobId: string): Promise<void> {
-    const [target] = rowsOf<{ gateway_id: string; address: string }>(
+    const [target] = rowsOf<CancelTarget>(
       await this.db.execute(
-        sql`select d.gateway_id, d.address from update_jobs j join devices d on d.id = j.device_id where j.id = ${jobId}`,
+        sql`select j.id, d.gateway_id, d.address from update_jobs j join devices d on d.id = j.device_id
+          where j.id = ${jobId}`,
       ),
     );
-    if (!target) return;
-    const payload = encodePayload('updateCancel', { v: 1, jobId, issuedAt: new Date().toISOString() });
+    if (target) await this.publishCancel(target);
+  }
+
+  /** Claims and sends the pending cancels (see the header) of online gateways in scope. */
+  private async sendPendingCancels(filter: SQL): Promise<void> {
+    const claimed = rowsOf<CancelTarget>(
+      await this.db.execute(sql`
+        update update_jobs j set dispatched_at = now()
+        from devices d join gateways g on g.id = d.gateway_id
+        where j.device_id = d.id and j.cancel_pending and j.dispatched_at is null and j.deadline > now()
+          and g.online and ${filter}
+        returning j.id, d.gateway_id, d.address`),
+    );
+    await Promise.all(claimed.map((c) => this.publishCancel(c)));
+  }
+
+  private async publishCancel(target: CancelTarget): Promise<void> {
+    const payload = encodePayload('updateCancel', { v: 1, jobId: target.id, issuedAt: new Date().toISOString() });
     const topic = topicFor('updateCancel', { gatewayId: target.gateway_id, address: target.address });
     try {
       await within(this.publisher.publish(topic, payload), 10_000);
     } catch (e) {
-      this.logger.warn({ jobId, err: e }, 'update cancel publish failed');
+      this.logger.warn({ jobId: target.id, err: e }, 'update cancel publish failed');
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * The update domain wired for one cloud instance: the job service, its dispatcher, the download
- * URLs' signer, and the tick that sends jobs again and fails those past their deadline.
+ * URLs' signer, and the tick that sends jobs again, fails those past their deadline and ends the
+ * cancels no gateway answered. An idle fleet (no active job) costs the tick one indexed EXISTS.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -9,7 +10,7 @@ import type { Db } from '../db/database.ts';
 import type { EventBus } from '../events/bus.ts';
 import { runEvery } from '../periodic.ts';
 import type { ReleaseService } from '../releases/releases.ts';
-import { UpdateDispatcher, type UpdateDispatchOptions } from './dispatch.ts';
+import { DEFAULT_REDELIVER_AFTER_MS, UpdateDispatcher, type UpdateDispatchOptions } from './dispatch.ts';
 import { UpdateService } from './jobs.ts';
 import { DownloadSigner } from './signed-url.ts';
 
@@ -19,7 +20,7 @@ export interface UpdateOptions extends UpdateDispatchOptions {
    * share it; without it each process makes its own, and only that process answers its URLs.
    */
   downloadSecret?: Buffer | undefined;
-  /** How often deadlines and silent jobs are looked at; default 1000 ms. */
+  /** How often deadlines, silent jobs and unanswered cancels are looked at; default 1000 ms. */
   updateTickMs?: number | undefined;
 }
 
@@ -46,7 +47,9 @@ export function createUpdates(
       const stop = runEvery(
         options.updateTickMs ?? 1000,
         async () => {
+          if (!(await updates.anyActive())) return;
           await updates.expireDue();
+          await updates.endUnansweredCancels(options.redeliverAfterMs ?? DEFAULT_REDELIVER_AFTER_MS);
           await dispatcher.redeliverSilent();
         },
         logger,

@@ -6,7 +6,7 @@
  */
 import type { UpdateProgress, UpdateResult } from '@switchfleet/protocol';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import { rowsOf, type Db } from '../db/database.ts';
 import { violatedUniqueKey } from '../db/constraint-errors.ts';
 import { devices, releases, updateJobs } from '../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
@@ -21,6 +21,7 @@ import {
   UnknownReleaseError,
   UpdateEndedError,
 } from './errors.ts';
+import { gatewayOnline, ownedBy } from './where.ts';
 import { ACTIVE_STATES, announceJobs, isActive, toRecord, type UpdateJobRecord, type UpdateJobRow } from './record.ts';
 
 /** How long a job may take, waiting included, before it fails `timeout`; default 1 hour. */
@@ -128,22 +129,56 @@ export class UpdateService {
   }
 
   /**
-   * Cancels a job: at once when no gateway holds it yet; otherwise the cancel goes down and the job
-   * ends `cancelled` when the gateway confirms (the switch stays bootable on either image).
+   * Cancels a job. A gateway that holds the job and is online is asked, and the job ends with its
+   * answer (a switch already confirmed on the new image ends `succeeded`); the cloud ends it
+   * `cancelled` at once when no reachable gateway holds it, and the cancel goes down whenever the
+   * gateway is back (cancelPending). Either way the switch stays bootable on its old or new image.
    */
   async cancel(jobId: string): Promise<UpdateJobRecord> {
     const job = await this.get(jobId);
     if (!job) throw new NotFoundError('update job');
     if (!isActive(job.state)) throw new UpdateEndedError(job.id, job.state);
-    const ended = await this.end(and(eq(updateJobs.id, job.id), sql`${updateJobs.dispatchedAt} is null`), {
-      state: 'cancelled',
-      reason: 'cancelled',
-    });
-    if (ended.length === 0) {
-      await this.db.update(updateJobs).set({ cancelRequestedAt: new Date() }).where(eq(updateJobs.id, job.id));
-      await this.dispatcher.cancel(job.id);
+    const asked = await this.db
+      .update(updateJobs)
+      .set({ cancelRequestedAt: sql`coalesce(${updateJobs.cancelRequestedAt}, now())` })
+      .where(
+        and(
+          eq(updateJobs.id, job.id),
+          inArray(updateJobs.state, [...ACTIVE_STATES]),
+          sql`${updateJobs.dispatchedAt} is not null`,
+          gatewayOnline(),
+        ),
+      )
+      .returning({ id: updateJobs.id });
+    if (asked.length > 0) await this.dispatcher.cancel(job.id);
+    else {
+      await this.end(eq(updateJobs.id, job.id), { ...CANCELLED_BY_CLOUD, detail: 'cancelled in the cloud' });
+      await this.dispatcher.dispatch({ jobId: job.id });
     }
     return (await this.get(job.id))!;
+  }
+
+  /**
+   * Ends `cancelled` the jobs whose gateway was asked to cancel more than `afterMs` ago and has not
+   * answered: the operator's cancel is bounded, and the cancel goes down again when the gateway is
+   * back.
+   */
+  async endUnansweredCancels(afterMs: number): Promise<number> {
+    const ended = await this.end(
+      sql`${updateJobs.cancelRequestedAt} < now() - make_interval(secs => ${afterMs / 1000})`,
+      { ...CANCELLED_BY_CLOUD, detail: 'the gateway did not answer the cancel' },
+    );
+    return ended.length;
+  }
+
+  /** True while any job is active: the update tick has nothing to do otherwise. */
+  async anyActive(): Promise<boolean> {
+    const rows = rowsOf<{ any: boolean }>(
+      await this.db.execute(
+        sql`select exists (select 1 from update_jobs where state in ('queued', 'waiting', 'running')) as any`,
+      ),
+    );
+    return rows[0]?.any === true;
   }
 
   /** Applies a gateway's progress report; only its own switches' jobs, only forward, never after the end. */
@@ -182,6 +217,7 @@ export class UpdateService {
   async applyResult(gatewayId: string, address: string, r: UpdateResult): Promise<boolean> {
     const job = isUuid(r.jobId) ? await this.get(r.jobId) : null;
     if (!job) return false;
+    if (!isActive(job.state)) return this.applyLateResult(gatewayId, address, r);
     let end: { state: 'succeeded' | 'failed' | 'cancelled'; reason: string | null; detail?: string | null };
     if (r.status === 'succeeded') {
       end =
@@ -202,6 +238,29 @@ export class UpdateService {
     return ended.length > 0;
   }
 
+  /**
+   * A result for a job the cloud already cancelled: kept as its detail, the state stays (a switch
+   * that finished anyway reports its version through its own state reports). Taken once.
+   */
+  private async applyLateResult(gatewayId: string, address: string, r: UpdateResult): Promise<boolean> {
+    const what =
+      r.status === 'succeeded' ? 'succeeded' : r.reason === 'cancelled' ? 'cancelled' : `failed ${r.reason ?? ''}`;
+    const version = r.version ? `; the switch reports version ${r.version}` : '';
+    const rows = await this.db
+      .update(updateJobs)
+      .set({ cancelPending: false, detail: `after the cancel the gateway ended it ${what.trim()}${version}` })
+      .where(
+        and(
+          eq(updateJobs.id, r.jobId),
+          eq(updateJobs.state, 'cancelled'),
+          eq(updateJobs.cancelPending, true),
+          ownedBy(gatewayId, address),
+        ),
+      )
+      .returning({ id: updateJobs.id });
+    return rows.length > 0;
+  }
+
   /** Fails every active job past its deadline with `timeout`; returns how many. */
   async expireDue(): Promise<number> {
     return (await this.end(sql`${updateJobs.deadline} <= now()`, { state: 'failed', reason: 'timeout' })).length;
@@ -220,7 +279,9 @@ export class UpdateService {
   /** Ends the active jobs `where` selects (a terminal state is final) and announces them. */
   private async end(
     where: ReturnType<typeof and>,
-    set: Partial<Pick<UpdateJobRow, 'state' | 'reason' | 'detail' | 'version' | 'bytes'>>,
+    set: Partial<
+      Pick<UpdateJobRow, 'state' | 'reason' | 'detail' | 'version' | 'bytes' | 'cancelPending' | 'dispatchedAt'>
+    >,
   ): Promise<UpdateJobRow[]> {
     const rows = await this.db
       .update(updateJobs)
@@ -237,8 +298,10 @@ export class UpdateService {
   }
 }
 
-/** The job's switch is one of this gateway's, at this address: a gateway reports on its own switches only. */
-function ownedBy(gatewayId: string, address: string) {
-  return sql`exists (select 1 from ${devices} d where d.id = ${updateJobs.deviceId}
-    and d.gateway_id = ${gatewayId} and d.address = ${address})`;
-}
+/** The cloud's own cancel: its gateway may still hold the job, so the cancel is still to go down. */
+const CANCELLED_BY_CLOUD = {
+  state: 'cancelled',
+  reason: 'cancelled',
+  cancelPending: true,
+  dispatchedAt: null,
+} as const;

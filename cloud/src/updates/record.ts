@@ -9,7 +9,8 @@ export type UpdateJobRow = InferSelectModel<typeof updateJobs>;
 export const ACTIVE_STATES = ['queued', 'waiting', 'running'] as const;
 export const isActive = (state: string) => (ACTIVE_STATES as readonly string[]).includes(state);
 
-export interface UpdateJobRecord extends Omit<UpdateJobRow, 'progressSeq' | 'dispatchedAt' | 'traceparent'> {
+export interface UpdateJobRecord
+  extends Omit<UpdateJobRow, 'progressSeq' | 'dispatchedAt' | 'traceparent' | 'cancelPending'> {
   /** The release's version, the one the switch must report after its reboot. */
   targetVersion: string;
   /** 0..1 while the switch's bytes move; null before that. */
@@ -17,7 +18,7 @@ export interface UpdateJobRecord extends Omit<UpdateJobRow, 'progressSeq' | 'dis
 }
 
 export function toRecord(row: UpdateJobRow, targetVersion: string): UpdateJobRecord {
-  const { progressSeq: _s, dispatchedAt: _d, traceparent: _t, ...rest } = row;
+  const { progressSeq: _s, dispatchedAt: _d, traceparent: _t, cancelPending: _c, ...rest } = row;
   const progress =
     row.state === 'succeeded'
       ? 1

@@ -65,6 +65,9 @@ export async function runJob(
         signal: both,
         onProgress: (p) => {
           const phase: UpdatePhase | undefined = jobPhase(p.phase);
+          // Where the upload stands is the switch's answer to the first chunk (it may resume a
+          // session it holds); a 0 before that answer would read as an upload started over.
+          if (phase === 'uploading' && p.bytesSent === 0) return;
           if (phase === 'uploading')
             report({
               state: 'running',

@@ -96,8 +96,10 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'cancelUpdate',
         summary: 'Cancels an update job',
         description:
-          'A job no gateway holds yet ends cancelled at once; otherwise the cancel goes to the gateway and the ' +
-          'job ends cancelled when it confirms (the switch stays bootable on either image). 409 UPDATE_ENDED.',
+          'A job whose gateway holds it and is online is asked to stop and ends with its answer, or cancelled ' +
+          'when it does not answer in time; otherwise it ends cancelled at once and the cancel goes down when ' +
+          'the gateway is back (a late result is kept as detail). The switch stays bootable on either image. ' +
+          '409 UPDATE_ENDED.',
         params: UpdateParams,
         response: { 202: created(UpdateJobBody), 400: e[400], 404: e[404], 409: e[409], 500: e[500] },
       },
