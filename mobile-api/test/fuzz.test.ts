@@ -16,8 +16,8 @@ const SEED = 20_250_101;
 const RUNS_PER_OPERATION = 40;
 /** A safety net on a loaded machine; the count above ends a run first. */
 const TIME_PER_OPERATION_MS = 6_000;
-/** A stream that stays open until the client leaves: its handling is tested in events.test.ts. */
-const STREAMS = new Set(['get /v1/events']);
+/** Streams that stay open until the client leaves: tested in events.test.ts and admin-events.test.ts. */
+const STREAMS = new Set(['get /v1/events', 'get /v1/admin/events']);
 /** The one 5xx by design: /health answers 503 with its Health body while something is down. */
 const DESIGNED = (name: string, status: number) => name === 'get /health' && status === 503;
 
