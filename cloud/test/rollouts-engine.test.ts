@@ -13,7 +13,7 @@ let rig: RolloutCloud;
 const fleets: Fleet[] = [];
 const cloud = () => rig.cloud;
 const fleet = async (homes: number, gateways: number, switches: number) => {
-  const f = await new Fleet(rig).build(homes, gateways, switches);
+  const f = await new Fleet({ cloud }).build(homes, gateways, switches);
   fleets.push(f);
   return f;
 };

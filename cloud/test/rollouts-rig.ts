@@ -83,6 +83,15 @@ export interface FleetSwitch {
   gatewayId: string;
 }
 
+/** Where a fleet's gateways connect: the cloud they are provisioned in and the broker they talk to. */
+export interface FleetTarget {
+  cloud(): Cloud;
+  /** The broker's URL for gateways; default the cloud's embedded broker. */
+  url?(): string;
+  /** Makes the gateway a broker user (an external mosquitto has its own password file). */
+  addUser?(gatewayId: string, secret: string): Promise<void>;
+}
+
 /** Scripted gateways of a fleet: homes × gateways × switches, all on OLD_VERSION and online. */
 export class Fleet {
   readonly switches: FleetSwitch[] = [];
@@ -96,17 +105,23 @@ export class Fleet {
   readonly maxPerHome = new Map<string, number>();
   readonly #inFlight = new Map<string, FleetSwitch>();
   readonly #attempts = new Map<string, number>();
+  readonly #answered = new Set<string>();
+  readonly #secrets = new Map<string, string>();
   #seq = 0;
 
-  constructor(private readonly rig: RolloutCloud) {}
+  constructor(private readonly target: FleetTarget) {}
+
+  private get cloud(): Cloud {
+    return this.target.cloud();
+  }
 
   async build(homes: number, gatewaysPerHome: number, perGateway: number, battery = 90): Promise<this> {
     for (let h = 0; h < homes; h++) {
-      const hh = await household(this.rig.cloud);
+      const hh = await household(this.cloud);
       const creds = [hh.credentials];
       for (let g = 1; g < gatewaysPerHome; g++) {
         creds.push(
-          await this.rig.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw'), homeId: hh.home.id }),
+          await this.cloud.services.gateways.provisionGateway({ gatewayId: unique('gw'), homeId: hh.home.id }),
         );
       }
       for (const c of creds) {
@@ -122,7 +137,7 @@ export class Fleet {
       }
     }
     await eventually(async () => {
-      const rows = await this.rig.cloud.db
+      const rows = await this.cloud.db
         .select({ id: devices.id, address: devices.address })
         .from(devices)
         .where(
@@ -140,17 +155,21 @@ export class Fleet {
   }
 
   async connect(gatewayId: string, secret: string): Promise<MqttGateway> {
-    const gw = await MqttGateway.connect({ url: this.rig.cloud.broker.url, gatewayId, secret });
+    this.#secrets.set(gatewayId, secret);
+    await this.target.addUser?.(gatewayId, secret);
+    const url = this.target.url?.() ?? this.cloud.broker.url;
+    const gw = await eventually(() => MqttGateway.connect({ url, gatewayId, secret }).catch(() => null));
     gw.client.on('message', (topic, payload) => {
       if (parseTopic(topic)?.name !== 'updateCancel') return;
       const cancel = decodePayload('updateCancel', payload);
-      if (cancel.ok) void this.#cancelled(gw, cancel.value.jobId);
+      // A publish on a connection a restart closed fails; the job is sent again on the new one.
+      if (cancel.ok) this.#cancelled(gw, cancel.value.jobId).catch(() => {});
     });
-    gw.onUpdateJob((job) => void this.#handle(gw, job));
+    gw.onUpdateJob((job) => void this.#handle(gw, job).catch(() => {}));
     await gw.subscribeDown();
     await gw.announce();
     this.gateways.push(gw);
-    await eventually(async () => (await this.rig.cloud.services.gateways.get(gatewayId))?.online);
+    await eventually(async () => (await this.cloud.services.gateways.get(gatewayId))?.online);
     return gw;
   }
 
@@ -159,9 +178,22 @@ export class Fleet {
     return this.#inFlight.size;
   }
 
+  /** Connects every gateway again (after the cloud's broker restarted). */
+  async reconnect(): Promise<void> {
+    const ids = this.gateways.splice(0).map((gw) => gw.gatewayId);
+    for (const id of ids) await this.connect(id, this.#secrets.get(id)!);
+  }
+
+  /** Reports a switch again with new fields (battery, online). */
+  async report(sw: FleetSwitch, fields: { battery?: number; online?: boolean }): Promise<void> {
+    const gw = this.gateways.find((g) => g.gatewayId === sw.gatewayId)!;
+    await gw.report({ address: sw.address, model: 'WoHand', hardwareId: TEST_HARDWARE }, fields);
+  }
+
   async #handle(gw: MqttGateway, job: UpdateJob): Promise<void> {
-    if (this.jobs.some((j) => j.jobId === job.jobId)) return; // a redelivery runs once
-    this.jobs.push(job);
+    // A redelivery of a job already answered runs once; one whose answer was lost runs on (a resume).
+    if (this.#answered.has(job.jobId) || this.#inFlight.has(job.jobId)) return;
+    if (!this.jobs.some((j) => j.jobId === job.jobId)) this.jobs.push(job);
     const sw = this.switches.find((s) => s.deviceId === job.deviceId)!;
     this.#inFlight.set(job.jobId, sw);
     this.#record();
@@ -176,7 +208,13 @@ export class Fleet {
       answer === 'succeed'
         ? { status: 'succeeded', version: job.version }
         : { status: 'failed', reason: answer === 'revert' ? 'reverted' : 'device_error', version: OLD_VERSION };
-    await this.#send(gw, sw, 'updateResult', { jobId: job.jobId, ...result });
+    try {
+      await this.#send(gw, sw, 'updateResult', { jobId: job.jobId, ...result });
+      this.#answered.add(job.jobId);
+    } catch (e) {
+      this.#inFlight.delete(job.jobId);
+      throw e;
+    }
   }
 
   async #cancelled(gw: MqttGateway, jobId: string): Promise<void> {
