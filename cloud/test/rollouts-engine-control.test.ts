@@ -149,11 +149,11 @@ it('holds a device in one active rollout: an overlapping one skips it, and the d
   );
   expect(second.stages[0]!.counts.total).toBe(1);
   const hold = { rolloutId: second.id, deviceId: c!, state: 'pending' as const, active: true, stage: 0 };
-  const refused = await cloud()
+  const refused: unknown = await cloud()
     .db.insert(rolloutDevices)
     .values({ ...hold, rolloutId: first.id })
-    .catch((e: unknown) => e as { cause?: unknown });
-  expect(String(refused?.cause ?? refused)).toMatch(/rollout_devices_active_device_uq/);
+    .catch((e: unknown) => e);
+  expect(String((refused as { cause?: unknown }).cause ?? refused)).toMatch(/rollout_devices_active_device_uq/);
   // Once the first ends, its devices are free for the next rollout.
   await cloud().services.rollouts.cancel(first.id);
   await until(cloud, first.id, (v) => v.state === 'cancelled');
