@@ -42,6 +42,8 @@ export async function rolloutCloud(overrides: Partial<CloudConfig> = {}): Promis
     releaseTesting: { pollMs: 50 },
     downloadSecret: Buffer.alloc(32, 1),
     updateTickMs: 50,
+    // A job whose send a restart cut off goes down again soon (the dispatcher's own redelivery).
+    redeliverAfterMs: 1000,
     rolloutTickMs: 50,
     ...overrides,
   };
@@ -106,6 +108,7 @@ export class Fleet {
   readonly #inFlight = new Map<string, FleetSwitch>();
   readonly #attempts = new Map<string, number>();
   readonly #answered = new Set<string>();
+  readonly #owner = new Map<string, MqttGateway>();
   readonly #secrets = new Map<string, string>();
   #seq = 0;
 
@@ -191,8 +194,10 @@ export class Fleet {
   }
 
   async #handle(gw: MqttGateway, job: UpdateJob): Promise<void> {
-    // A redelivery of a job already answered runs once; one whose answer was lost runs on (a resume).
-    if (this.#answered.has(job.jobId) || this.#inFlight.has(job.jobId)) return;
+    // A redelivery on the same connection runs once; on a new connection (the old one died with its
+    // answer) the job runs on there, as a gateway resumes it.
+    if (this.#answered.has(job.jobId) || this.#owner.get(job.jobId) === gw) return;
+    this.#owner.set(job.jobId, gw);
     if (!this.jobs.some((j) => j.jobId === job.jobId)) this.jobs.push(job);
     const sw = this.switches.find((s) => s.deviceId === job.deviceId)!;
     this.#inFlight.set(job.jobId, sw);
@@ -203,7 +208,7 @@ export class Fleet {
     await this.#send(gw, sw, 'updateProgress', { jobId: job.jobId, state: 'running', phase: 'uploading', bytes: 1 });
     if (answer === 'hang') return;
     await new Promise((r) => setTimeout(r, this.delayMs));
-    if (!this.#inFlight.delete(job.jobId)) return;
+    if (this.#owner.get(job.jobId) !== gw || !this.#inFlight.delete(job.jobId)) return;
     const result =
       answer === 'succeed'
         ? { status: 'succeeded', version: job.version }
