@@ -66,7 +66,7 @@ const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'A device already in another active rollout is skipped (in_other_rollout). 409 RELEASE_NOT_PASSED / ' +
           'RELEASE_REVOKED (the gate) or DEVICE_IN_ROLLOUT; 422 INVALID_SPEC or UNKNOWN_RELEASE.',
         body: RolloutSpecSchema,
-        response: { 201: created(RolloutBody), 400: e[400], 409: e[409], 422: e[422], 500: e[500] },
+        response: { 201: created(RolloutBody), 400: e[400], 404: e[404], 409: e[409], 422: e[422], 500: e[500] },
       },
     },
     async (r, reply) => {
@@ -93,7 +93,7 @@ const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Per stage its devices, homes and gateways; the skipped devices and why; the radio time per gateway and ' +
           'the makespan with its lower bound. Same refusals as creating one.',
         body: RolloutSpecSchema,
-        response: { 200: RolloutPlanBody, 400: e[400], 409: e[409], 422: e[422], 500: e[500] },
+        response: { 200: RolloutPlanBody, 400: e[400], 404: e[404], 409: e[409], 422: e[422], 500: e[500] },
       },
     },
     async (r) => rollouts.plan(r.body),
@@ -108,7 +108,7 @@ const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listRollouts',
         summary: 'Rollouts, newest first',
         querystring: RolloutListQuery,
-        response: { 200: RolloutList, 400: e[400], 500: e[500] },
+        response: { 200: RolloutList, 400: e[400], 404: e[404], 500: e[500] },
       },
     },
     async (r) => (await rollouts.list(r.query.limit ?? 100)).map(times),
