@@ -16,7 +16,8 @@ import { healthVerdict, type HealthSample } from './rules/health.ts';
 import { selectStarts, type RolloutDeviceState } from './rules/select.ts';
 import type { ResolvedRolloutSpec } from './rules/spec.ts';
 import type { RolloutService } from './service.ts';
-import { emptyCounts, type OpenDevice, type RolloutRow, type RolloutStore, type StageRow } from './store.ts';
+import { emptyCounts } from './counts.ts';
+import type { OpenDevice, RolloutRow, RolloutStore, StageRow } from './store.ts';
 
 /** Telemetry the health gate compares: the updated switches against those not yet updated. */
 export interface HealthSource {
@@ -35,7 +36,6 @@ export interface EngineOptions {
 }
 
 type DeviceChange = Parameters<RolloutStore['moveDevice']>[3];
-
 const OPEN_STAGE = new Set(['running', 'soaking', 'awaiting_approval', 'passed']);
 const JUDGED_STAGE = new Set(['running', 'soaking', 'awaiting_approval']);
 const ACTIVE_JOB = new Set(['queued', 'waiting', 'running']);

@@ -14,7 +14,8 @@ import type { Lifecycle } from './lifecycle.ts';
 import { RolloutError } from './rules/errors.ts';
 import { planRollout, type RolloutPlan } from './rules/plan.ts';
 import { resolveSpec, type ResolvedRolloutSpec, type RolloutSpec } from './rules/spec.ts';
-import { emptyCounts, RolloutStore, type Counts, type DeviceRow, type RolloutRow, type StageRow } from './store.ts';
+import { emptyCounts, type Counts } from './counts.ts';
+import { RolloutStore, type DeviceRow, type RolloutRow, type StageRow } from './store.ts';
 import type { StageCounts } from './rules/evaluate.ts';
 
 export interface PlanOptions {

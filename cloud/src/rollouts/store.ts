@@ -12,6 +12,7 @@ import type { StageCounts } from './rules/evaluate.ts';
 import type { Candidate } from './rules/plan.ts';
 import type { RolloutDeviceState } from './rules/select.ts';
 import type { ResolvedRolloutSpec } from './rules/spec.ts';
+import { emptyCounts, type Counts } from './counts.ts';
 
 export type RolloutRow = InferSelectModel<typeof rollouts>;
 export type StageRow = InferSelectModel<typeof rolloutStages>;
@@ -38,20 +39,6 @@ export interface OpenDevice {
   jobDetail: string | null;
   cancelRequested: boolean;
 }
-
-export const COUNT_KEYS = [
-  'pending',
-  'waiting',
-  'updating',
-  'succeeded',
-  'failed',
-  'reverted',
-  'timeout',
-  'skipped',
-  'cancelled',
-] as const;
-export type Counts = Record<(typeof COUNT_KEYS)[number], number>;
-export const emptyCounts = (): Counts => Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as unknown as Counts;
 
 /** A device's count key: a timeout is its own kind of failure, counted apart from `failed`. */
 const countKey = sql<string>`case when ${rolloutDevices.failKind} = 'timeout' then 'timeout'
