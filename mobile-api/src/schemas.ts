@@ -15,3 +15,4 @@ export * from './schemas/admin.ts';
 export * from './schemas/releases.ts';
 export * from './schemas/updates.ts';
 export * from './schemas/fleet.ts';
+export * from './schemas/rollouts.ts';

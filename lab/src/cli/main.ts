@@ -27,6 +27,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (group === 'release') return await (await import('./ops/release.ts')).release(argv.slice(1), io);
     if (group === 'update') return await (await import('./ops/update.ts')).update(argv.slice(1), io);
     if (group === 'fleet') return await (await import('./ops/fleet.ts')).fleet(argv.slice(1), io);
+    if (group === 'rollout') return await (await import('./ops/rollout.ts')).rollout(argv.slice(1), io);
     if (group !== 'firmware') throw new UsageError(`unknown command "${group}"`, MAIN_USAGE);
     if (name === undefined || name === '--help' || name === '-h') {
       io.out(MAIN_USAGE);

@@ -18,6 +18,11 @@ commands:
   update list       a switch's update jobs, newest first
   fleet devices     switches of the fleet: model, version, presence, update
   fleet gateways    gateways of the fleet: presence, version, switch counts
+  rollout plan      the plan of a staged rollout (per stage, skipped, makespan); changes nothing
+  rollout create    start a staged rollout from a JSON spec
+  rollout status    a rollout with a bar per stage (--watch: again every second until it ends)
+  rollout pause|resume|cancel|approve
+                    change a rollout's state
 
 switchfleet <command> --help shows the options of a command.
 Exit status: 0 done, 1 the answer is no (the API's code and message are printed), 2 wrong usage,
@@ -75,6 +80,19 @@ Exit status: 0 done, 1 the API said no or the watched job did not succeed, 2 wro
 3 not logged in or the session ended ("switchfleet login"), 4 the API could not be reached.
 
 ${OPS_ENV}`;
+export const ROLLOUT_USAGE = `usage: switchfleet rollout plan <spec.json|->
+       switchfleet rollout create <spec.json|->
+       switchfleet rollout status <id> [--watch]
+       switchfleet rollout pause|resume|cancel|approve <id>
+
+The spec is the JSON body of POST /v1/admin/rollouts ("-" reads it from standard input): releaseId,
+stages, and optional target, caps, retry, deviceTimeoutSeconds, windows, batteryMin, health, onAbort.
+plan: per stage the devices, homes and gateways, who is skipped and why, the estimated makespan.
+status --watch: reads the rollout again every second, a bar per stage, until it ends.
+Exit status: 0 done, 1 the API said no (its code and message are printed), 2 wrong usage,
+3 not logged in or the session ended ("switchfleet login"), 4 the API could not be reached.
+
+\${OPS_ENV}`;
 
 export const KEYGEN_USAGE = `usage: switchfleet firmware keygen -o <key.pem> [--force]
 
