@@ -18,7 +18,7 @@ const fleet = async (homes: number, gateways: number, switches: number) => {
   return f;
 };
 const settle = (ms = 500) => new Promise((done) => setTimeout(done, ms));
-const one = (percent = 100) => ({ percent, successThreshold: 100, errorThreshold: 0, minSample: 1 });
+const one = (percent = 100) => ({ percent, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 });
 const specFor = (f: Fleet, more: Record<string, unknown> = {}) => ({
   releaseId: rig.current.id,
   target: { deviceIds: f.switches.map((s) => s.deviceId) },
@@ -42,7 +42,7 @@ it('waits for approval before a stage that needs it, and goes on once approved',
   const r = await cloud().services.rollouts.create(
     specFor(f, {
       stages: [
-        { count: 1, successThreshold: 100 },
+        { count: 1, successThreshold: 100, soakSeconds: 0 },
         { ...one(), approval: true },
       ],
     }),
@@ -112,24 +112,37 @@ it("starts a switch only inside a maintenance window of its home's time zone", a
   expect(f.jobs).toHaveLength(2);
 });
 
-it('keeps a switch below the battery minimum waiting, and starts it once charged', async () => {
-  const f = await fleet(1, 2, 1);
+it('skips a switch below the battery minimum at creation, and holds one that falls below it later until charged', async () => {
+  const f = await fleet(1, 3, 1);
   const [low] = f.switches;
+  const batteryOf = async (deviceId: string) =>
+    (await cloud().db.select().from(deviceState).where(eq(deviceState.deviceId, deviceId)))[0]?.battery;
   await f.report(low!, { battery: 20 });
-  await eventually(async () => {
-    const [row] = await cloud().db.select().from(deviceState).where(eq(deviceState.deviceId, low!.deviceId));
-    return row?.battery === 20;
-  });
-  const r = await cloud().services.rollouts.create(specFor(f, { batteryMin: 50 }));
-  await until(cloud, r.id, (v) => v.counts.succeeded === 1 && v.counts.waiting === 1);
+  await eventually(async () => (await batteryOf(low!.deviceId)) === 20);
+  const r = await cloud().services.rollouts.create(
+    specFor(f, {
+      batteryMin: 50,
+      stages: [
+        { count: 1, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
+        { ...one(), approval: true },
+      ],
+    }),
+  );
+  const deviceOf = async (deviceId: string) =>
+    (await cloud().services.rollouts.devices(r.id, null, 10)).items.find((d) => d.deviceId === deviceId);
+  expect(await deviceOf(low!.deviceId)).toMatchObject({ state: 'skipped', reason: 'battery' });
+  await until(cloud, r.id, (v) => v.state === 'awaiting_approval');
   const page = await cloud().services.rollouts.devices(r.id, null, 10);
-  expect(page.items.find((d) => d.deviceId === low!.deviceId)).toMatchObject({
-    state: 'waiting',
-    waitReason: 'battery',
-  });
-  expect(f.jobs.map((j) => j.deviceId)).not.toContain(low!.deviceId);
-  await f.report(low!, { battery: 80 });
+  const later = f.switches.find((s) => page.items.some((d) => d.deviceId === s.deviceId && d.stage === 1))!;
+  await f.report(later, { battery: 25 });
+  await eventually(async () => (await batteryOf(later.deviceId)) === 25);
+  await cloud().services.rollouts.approve(r.id, 'op-approver');
+  await eventually(async () => (await deviceOf(later.deviceId))?.waitReason === 'battery');
+  expect(await deviceOf(later.deviceId)).toMatchObject({ state: 'waiting' });
+  expect(f.jobs.map((j) => j.deviceId)).not.toContain(later.deviceId);
+  await f.report(later, { battery: 80 });
   await until(cloud, r.id, (v) => v.state === 'completed');
+  expect(f.jobs.map((j) => j.deviceId)).not.toContain(low!.deviceId);
 });
 
 it('holds a device in one active rollout: an overlapping one skips it, and the database refuses a second hold', async () => {

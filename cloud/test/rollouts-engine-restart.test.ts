@@ -34,8 +34,8 @@ it('carries a rollout on after a restart mid-stage: every switch updated, none t
     releaseId: rig.current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [
-      { count: 1, successThreshold: 100, errorThreshold: 0, minSample: 1 },
-      { percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1 },
+      { count: 1, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
+      { percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
     ],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
   });

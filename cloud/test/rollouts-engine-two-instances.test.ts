@@ -37,7 +37,7 @@ it('creates each job once while both instances tick, within the per-gateway cap'
   const r = await two.services.rollouts.create({
     releaseId: release.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
-    stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1 }],
+    stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
   });
   const done = await until(

@@ -66,8 +66,8 @@ it('holds a stage below its success threshold: the next stage starts nothing', a
     releaseId: rig.current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [
-      { count: 2, successThreshold: 100, errorThreshold: 100, minSample: 1 },
-      { percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1 },
+      { count: 2, successThreshold: 100, errorThreshold: 100, minSample: 1, soakSeconds: 0 },
+      { percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
     ],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
   };
@@ -89,12 +89,16 @@ it('holds a stage below its success threshold: the next stage starts nothing', a
 
 it('aborts on the error threshold: queued and in-flight jobs are cancelled, cancels go down, the rollout halts', async () => {
   const f = await fleet(2, 1, 3);
-  const [bad, slow] = [f.switches[0]!, f.switches[3]!];
-  f.answer = (deviceId) => (deviceId === bad.deviceId ? 'fail' : deviceId === slow.deviceId ? 'hang' : 'succeed');
+  // The first switch the engine starts fails; every other one hangs mid-upload until it is stopped.
+  let bad: string | undefined;
+  f.answer = (deviceId) => {
+    bad ??= deviceId;
+    return deviceId === bad ? 'fail' : 'hang';
+  };
   const spec = {
     releaseId: rig.current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
-    stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1 }],
+    stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
     retry: { max: 0 },
   };
@@ -103,7 +107,7 @@ it('aborts on the error threshold: queued and in-flight jobs are cancelled, canc
   expect(halted.reason).toBe('error_threshold');
   expect(halted.stages[0]!.state).toBe('failed');
   // The slow switch's upload was stopped: its gateway got the cancel, and its job ended cancelled.
-  const slowJob = f.jobs.find((j) => j.deviceId === slow.deviceId)!;
+  const slowJob = f.jobs.find((j) => j.deviceId !== bad)!;
   expect(f.cancels).toContain(slowJob.jobId);
   expect((await cloud().services.updates.get(slowJob.jobId))!.state).toBe('cancelled');
   // The switches not started are cancelled, not started later; no job of the rollout is left active.
@@ -123,7 +127,7 @@ it('retries a failed update with backoff up to retry.max, and counts a timeout a
   const spec = {
     releaseId: rig.current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
-    stages: [{ percent: 100, successThreshold: 50, errorThreshold: 100, minSample: 1 }],
+    stages: [{ percent: 100, successThreshold: 50, errorThreshold: 100, minSample: 1, soakSeconds: 0 }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
     retry: { max: 1, backoffSeconds: 0.2 },
     deviceTimeoutSeconds: 1,

@@ -265,9 +265,9 @@ export function threeStages(releaseId: string, more: Record<string, unknown> = {
   return {
     releaseId,
     stages: [
-      { count: 1, successThreshold: 100, errorThreshold: 0, minSample: 1 },
-      { percent: 50, successThreshold: 100, errorThreshold: 0, minSample: 1 },
-      { percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1 },
+      { count: 1, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
+      { percent: 50, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
+      { percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 },
     ],
     caps: { perGateway: 1, perHomePercent: 50, fleet: 100 },
     ...more,

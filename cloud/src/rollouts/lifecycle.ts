@@ -56,6 +56,10 @@ export class Lifecycle {
     const now = new Date();
     const first = waiting.index === 0 && waiting.startedAt === null;
     const next = first ? waiting.index : waiting.index + 1;
+    // The approval is written before the rollout runs again: an engine tick of any instance that
+    // judges the waiting stage in between then sees it given, and cannot put the rollout back to
+    // awaiting_approval under the operator.
+    await this.store.setStage(id, next, { approvedBy: operatorId, approvedAt: now });
     const moved = await this.store.setRollout(
       id,
       { state: 'running', currentStage: next, ...(first ? { startedAt: now } : {}) },
@@ -63,7 +67,7 @@ export class Lifecycle {
     );
     if (!moved) throw new RolloutError('INVALID_TRANSITION', `rollout ${id} was approved or changed meanwhile`);
     if (!first) await this.store.setStage(id, waiting.index, { state: 'passed', endedAt: now });
-    await this.store.setStage(id, next, { state: 'running', startedAt: now, approvedBy: operatorId, approvedAt: now });
+    await this.store.setStage(id, next, { state: 'running', startedAt: now });
     await this.announce(id);
     return moved;
   }
