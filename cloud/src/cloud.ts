@@ -43,13 +43,15 @@ import { createUpdates, type UpdateOptions } from './updates/index.ts';
 import type { UpdateService } from './updates/jobs.ts';
 import type { UpdateDispatcher } from './updates/dispatch.ts';
 import type { DownloadSigner } from './updates/signed-url.ts';
+import { createRollouts, type RolloutOptions } from './rollouts/index.ts';
+import type { RolloutService } from './rollouts/service.ts';
 
 /** Longest pause between two looks for switches not heard for DEVICE_OFFLINE_AFTER_S. */
 const OFFLINE_SWEEP_MAX_MS = 30_000;
 /** How often ended rate-limit windows are deleted (a window is minutes long; rows are tiny). */
 const RATE_LIMIT_PRUNE_MS = 60_000;
 
-export interface CloudConfig extends Omit<ReleaseOptions, 'instanceId'>, UpdateOptions {
+export interface CloudConfig extends Omit<ReleaseOptions, 'instanceId'>, UpdateOptions, RolloutOptions {
   /** PGlite directory. With neither dataDir nor databaseUrl the database lives in memory. */
   dataDir?: string | undefined;
   /** PostgreSQL URL; takes precedence over dataDir. */
@@ -132,6 +134,8 @@ export interface CloudServices {
   updateDispatcher: UpdateDispatcher;
   /** Signs and checks the images' download URLs (GET /v1/firmware/{sha256}). */
   downloadSigner: DownloadSigner;
+  /** Staged rollouts of a release to many switches (the engine's tick runs in every instance). */
+  rollouts: RolloutService;
 }
 
 export interface BrokerInfo {
@@ -196,7 +200,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     await bus.start();
     cleanups.push(() => bus.stop());
     // Registered before any waiter or live stream, so a view is dropped before anyone is told of its change.
-    cleanups.push(bus.subscribe((event) => views.forgetDevice(event.deviceId)));
+    cleanups.push(bus.subscribe((event) => 'deviceId' in event && views.forgetDevice(event.deviceId)));
     cleanups.push(bus.onGap(() => views.clear()));
     // A member removed on another instance must not go on reading this instance's cached views.
     cleanups.push(bus.onMembershipChanged(() => views.clear()));
@@ -316,6 +320,17 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
     cleanups.push(rateLimits.startPruning(RATE_LIMIT_PRUNE_MS, logger));
     cleanups.push(releases.start());
     cleanups.push(updateDomain.start(logger));
+    const rolloutDomain = createRollouts(
+      {
+        db,
+        bus,
+        releases: releases.releases,
+        updates: updateDomain.updates,
+        logger: logger.child({ part: 'rollouts' }),
+      },
+      config,
+    );
+    cleanups.push(rolloutDomain.start());
     const health = new HealthService({
       database,
       gateways,
@@ -348,6 +363,7 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         updates: updateDomain.updates,
         updateDispatcher: updateDomain.dispatcher,
         downloadSigner: updateDomain.signer,
+        rollouts: rolloutDomain.rollouts,
       },
       settings,
       metrics,

@@ -60,6 +60,7 @@ export {
   type StateEvent,
   type CommandEvent,
   type MembershipChange,
+  type RolloutEvent,
 } from './events/bus.ts';
 export { createMetrics, type CloudMetrics } from './metrics.ts';
 export {
@@ -120,3 +121,20 @@ export {
   type UpdateJobRecord,
 } from './updates/index.ts';
 export { DEVICE_FAILURE_REASONS, FleetHealth, FleetHealthError } from './fleet-health/index.ts';
+export {
+  createRollouts,
+  RolloutService,
+  RolloutEngine,
+  RolloutError,
+  RolloutSpecSchema,
+  NO_HEALTH_DATA,
+  resolveSpec,
+  type RolloutOptions,
+  type RolloutView,
+  type DevicePage,
+  type HealthSource,
+  type HealthSample,
+  type RolloutPlan,
+  type RolloutSpec,
+  type ResolvedRolloutSpec,
+} from './rollouts/index.ts';

@@ -30,6 +30,7 @@ import adminAuditRoutes from './routes/admin/audit.ts';
 import adminReleaseRoutes from './routes/admin/releases.ts';
 import adminSigningKeyRoutes from './routes/admin/signing-keys.ts';
 import adminUpdateRoutes from './routes/admin/updates.ts';
+import adminRolloutRoutes from './routes/admin/rollouts.ts';
 import firmwareRoutes from './routes/firmware.ts';
 import { ErrorBody } from './schemas.ts';
 import { partAwareValidator } from './validation.ts';
@@ -85,7 +86,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // Operators' API, apart from the households' (plugins/admin.ts); later admin routes join this list.
   await app.register(admin, {
     prefix: '/v1/admin',
-    routes: [adminOperatorRoutes, adminAuditRoutes, adminReleaseRoutes, adminSigningKeyRoutes, adminUpdateRoutes],
+    routes: [
+      adminOperatorRoutes,
+      adminAuditRoutes,
+      adminReleaseRoutes,
+      adminSigningKeyRoutes,
+      adminUpdateRoutes,
+      adminRolloutRoutes,
+    ],
   });
   return app as unknown as FastifyInstance;
 }

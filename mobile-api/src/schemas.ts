@@ -14,3 +14,4 @@ export * from './schemas/schedules.ts';
 export * from './schemas/admin.ts';
 export * from './schemas/releases.ts';
 export * from './schemas/updates.ts';
+export * from './schemas/rollouts.ts';

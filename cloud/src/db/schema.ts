@@ -89,6 +89,8 @@ export const homes = pgTable('homes', {
   ownerId: uuid('owner_id')
     .notNull()
     .references(() => users.id),
+  /** IANA time zone of the home; a rollout's maintenance windows are read in it. */
+  timeZone: text('time_zone').notNull().default('UTC'),
   createdAt: createdAt(),
 });
 
@@ -519,6 +521,137 @@ export const updateJobs = pgTable(
   ],
 );
 
+export const rolloutStates = [
+  'draft',
+  'awaiting_approval',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'halted',
+  'rolled_back',
+] as const;
+export type RolloutState = (typeof rolloutStates)[number];
+/** A rollout holds its devices in these states (one active rollout per device). */
+export const ACTIVE_ROLLOUT_STATES = ['draft', 'awaiting_approval', 'running', 'paused'] as const;
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/**
+ * A staged rollout of one release to a target. `spec` is the resolved spec (every default filled in).
+ * The engine tick of any instance works a rollout only while it holds the lease (owner, until), taken
+ * under FOR UPDATE SKIP LOCKED, so two instances never do its work at once. `draining` marks a
+ * halted or cancelled rollout whose cancelled in-flight jobs have not ended yet; `parentId` is the
+ * rollout a rollback undoes.
+ */
+export const rollouts = pgTable(
+  'rollouts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    spec: jsonb('spec').notNull(),
+    state: text('state', { enum: rolloutStates }).notNull(),
+    currentStage: integer('current_stage').notNull().default(0),
+    reason: text('reason'),
+    detail: text('detail'),
+    parentId: uuid('parent_id'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    plannedMakespanSeconds: integer('planned_makespan_seconds').notNull(),
+    lowerBoundSeconds: integer('lower_bound_seconds').notNull(),
+    draining: boolean('draining').notNull().default(false),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+  },
+  (t) => [
+    // The tick's claim scans only rollouts with work to do.
+    index('rollouts_workable_idx')
+      .on(t.leaseUntil)
+      .where(sql`${t.state} in ('awaiting_approval', 'running', 'paused') or ${t.draining}`),
+    index('rollouts_created_idx').on(t.createdAt),
+    index('rollouts_parent_idx').on(t.parentId),
+    check('rollouts_state_check', sql`${t.state} in (${inList(rolloutStates)})`),
+  ],
+);
+
+export const rolloutStageStates = ['pending', 'running', 'soaking', 'awaiting_approval', 'passed', 'failed'] as const;
+
+/** One stage of a rollout; `successMetAt` starts its soak, `approvedBy/At` lets it start when it needs approval. */
+export const rolloutStages = pgTable(
+  'rollout_stages',
+  {
+    rolloutId: uuid('rollout_id')
+      .notNull()
+      .references(() => rollouts.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    state: text('state', { enum: rolloutStageStates }).notNull().default('pending'),
+    successMetAt: timestamp('success_met_at', { withTimezone: true }),
+    approvedBy: text('approved_by'),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.rolloutId, t.index] }),
+    check('rollout_stages_state_check', sql`${t.state} in (${inList(rolloutStageStates)})`),
+  ],
+);
+
+export const rolloutDeviceStates = [
+  'pending',
+  'waiting',
+  'updating',
+  'succeeded',
+  'failed',
+  'reverted',
+  'skipped',
+  'cancelled',
+] as const;
+
+/**
+ * One device of a rollout. `active` is true while the rollout holds the device (the rollout is not
+ * over, the device not skipped): the partial unique index lets a device be in one active rollout at
+ * a time, whatever instance creates the rollouts. `updating` with no job id is a start whose job may
+ * or may not have been made (the instance stopped between the two); the tick looks the job up.
+ */
+export const rolloutDevices = pgTable(
+  'rollout_devices',
+  {
+    rolloutId: uuid('rollout_id')
+      .notNull()
+      .references(() => rollouts.id, { onDelete: 'cascade' }),
+    deviceId: uuid('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    stage: integer('stage'),
+    state: text('state', { enum: rolloutDeviceStates }).notNull(),
+    active: boolean('active').notNull(),
+    /** Why it waits (gateway_offline, out_of_window, cap, …) or why it was skipped. */
+    waitReason: text('wait_reason'),
+    failKind: text('fail_kind', { enum: ['failed', 'reverted', 'timeout'] }),
+    reason: text('reason'),
+    attempts: integer('attempts').notNull().default(0),
+    retryAt: timestamp('retry_at', { withTimezone: true }),
+    jobId: uuid('job_id'),
+    previousVersion: text('previous_version'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.rolloutId, t.deviceId] }),
+    uniqueIndex('rollout_devices_active_device_uq').on(t.deviceId).where(sql`${t.active}`),
+    // The tick reads a rollout's unfinished devices; GET counts all of a rollout's by stage.
+    index('rollout_devices_open_idx')
+      .on(t.rolloutId, t.stage)
+      .where(sql`${t.state} in ('pending', 'waiting', 'updating')`),
+    check('rollout_devices_state_check', sql`${t.state} in (${inList(rolloutDeviceStates)})`),
+    check('rollout_devices_fail_kind_check', sql`${t.failKind} in ('failed', 'reverted', 'timeout')`),
+  ],
+);
+
 export const schema = {
   users,
   operators,
@@ -540,5 +673,8 @@ export const schema = {
   releases,
   releaseReports,
   updateJobs,
+  rollouts,
+  rolloutStages,
+  rolloutDevices,
 };
 export type Schema = typeof schema;

@@ -47,7 +47,16 @@ export interface UpdateEvent {
   reason: string | null;
 }
 
-export type CloudEvent = StateEvent | CommandEvent | UpdateEvent;
+/** A rollout changed state, stage or counts; fleet-level, so no household's stream carries it. */
+export interface RolloutEvent {
+  type: 'rollout';
+  rolloutId: string;
+  state: string;
+  stage: number | null;
+  counts: Record<string, number>;
+}
+
+export type CloudEvent = StateEvent | CommandEvent | UpdateEvent | RolloutEvent;
 
 /**
  * Who may see a home changed: `userId` joined or left it. Whoever follows that user's homes (a live
@@ -82,7 +91,7 @@ export class EventBus {
         }
         if (!Array.isArray(wire)) return;
         for (const item of wire as WireEvent[]) {
-          if (Array.isArray(item) || item.type === 'command' || item.type === 'update') {
+          if (Array.isArray(item) || item.type === 'command' || item.type === 'update' || item.type === 'rollout') {
             this.#emitter.emit('event', fromWire(item));
           } else if (item.type === 'session') this.#emitter.emit('session', item.familyId);
           else if (item.type === 'membership') {
@@ -164,7 +173,7 @@ type StateWire = ['s', string, string, 0 | 1, 0 | 1 | null, number | null, numbe
 type SessionWire = { type: 'session'; familyId: string };
 /** Not a device event either: it reaches `onMembershipChanged` listeners only. */
 type MembershipWire = { type: 'membership'; homeId: string; userId: string };
-type WireEvent = StateWire | CommandEvent | UpdateEvent | SessionWire | MembershipWire;
+type WireEvent = StateWire | CommandEvent | UpdateEvent | RolloutEvent | SessionWire | MembershipWire;
 
 function toWire(event: CloudEvent): WireEvent {
   if (event.type !== 'state') return event;
@@ -182,7 +191,7 @@ export function notifyMembershipChangedSql(change: MembershipChange): SQL {
   return sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(wire)})`;
 }
 
-function fromWire(item: StateWire | CommandEvent | UpdateEvent): CloudEvent {
+function fromWire(item: StateWire | CommandEvent | UpdateEvent | RolloutEvent): CloudEvent {
   if (!Array.isArray(item)) return item;
   const [, deviceId, homeId, online, on, battery, rssi, version] = item;
   return {

@@ -67,7 +67,8 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       raw.write(': connected\n\n');
       const write = (event: CloudEvent) => {
-        if (!homeIds.has(event.homeId)) return;
+        // Fleet-level events (rollouts) have no home: never on a household's stream.
+        if (!('homeId' in event) || !homeIds.has(event.homeId)) return;
         const { homeId: _home, type, ...data } = event;
         raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       };
