@@ -45,6 +45,7 @@ import type { UpdateService } from './updates/jobs.ts';
 import type { UpdateDispatcher } from './updates/dispatch.ts';
 import type { DownloadSigner } from './updates/signed-url.ts';
 import { createRollouts, type RolloutOptions } from './rollouts/index.ts';
+import { FleetHealth } from './fleet-health/index.ts';
 import type { RolloutService } from './rollouts/service.ts';
 
 /** Longest pause between two looks for switches not heard for DEVICE_OFFLINE_AFTER_S. */
@@ -335,7 +336,9 @@ export async function createCloud(config: CloudConfig = {}): Promise<Cloud> {
         updates: updateDomain.updates,
         logger: logger.child({ part: 'rollouts' }),
       },
-      config,
+      // The health gate judges the fleet's own telemetry (command outcomes, disconnects, reboots)
+      // unless the caller hands it another source.
+      { ...config, rolloutHealth: config.rolloutHealth ?? new FleetHealth(db) },
     );
     cleanups.push(rolloutDomain.start());
     const health = new HealthService({

@@ -17,7 +17,7 @@ export interface RolloutOptions {
   rolloutTickMs?: number | undefined;
   /** How long one instance's claim on the rollouts holds without a tick renewing it; default 30 s. */
   rolloutLeaseMs?: number | undefined;
-  /** Telemetry of the health gate; default a source with no data (the gate then never trips). */
+  /** Telemetry of the health gate; the cloud passes the fleet's own (FleetHealth), a bare engine none. */
   rolloutHealth?: HealthSource | undefined;
   /** The plan's radio model (link rate, per-switch overhead). */
   rolloutPlan?: Partial<PlanOptions> | undefined;

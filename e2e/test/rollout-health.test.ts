@@ -1,0 +1,72 @@
+/**
+ * The health gate on real telemetry: a release whose relay misses half its actuations after a short
+ * burn-in (`flaky-relay:50`, which the release suite cannot see) passes its suite and its first
+ * stage's install gate, then the household usage model's presses, through the cloud's command
+ * service, show its switches failing where the not-yet-updated ones do not. The rollout halts with
+ * the reason `health` in its first stage, no switch beyond it touched. On PGlite, or the PostgreSQL of
+ * DATABASE_URL.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startUsage, type UsageModel } from '@switchfleet/lab';
+import { eventually } from '@switchfleet/testkit/poll';
+import { jobsPerDevice, startRolloutRig, type RolloutRig } from './rollout-rig.ts';
+
+let rig: RolloutRig;
+let usage: UsageModel | undefined;
+
+beforeAll(async () => {
+  rig = await startRolloutRig({ homes: [3, 3, 3] });
+}, 90_000);
+
+afterAll(async () => {
+  await usage?.stop();
+  await rig?.close();
+});
+
+it('halts a flaky-relay release in its first stage on the health gate, no switch beyond it touched', async () => {
+  const { cloud } = rig;
+  // The release before: what the rollback goes back to.
+  await rig.release('1.0.0');
+  const flaky = await rig.release('1.1.0', ['flaky-relay:50']);
+  const owner = new Map(
+    rig.switches.map((s) => [s.deviceId, rig.homes.find((h) => h.household.home.id === s.homeId)!.household.user.id]),
+  );
+  // A press a second per switch: every switch, updated or not, has command outcomes.
+  usage = startUsage({
+    perMinute: 60,
+    seed: 19,
+    devices: () => [...owner.keys()],
+    send: (deviceId, action) => cloud.services.commands.create(owner.get(deviceId)!, deviceId, action),
+  });
+
+  const gate = { successThreshold: 100, errorThreshold: 0, minSample: 1 };
+  const created = await cloud.services.rollouts.create({
+    releaseId: flaky.id,
+    stages: [
+      { count: 3, ...gate, soakSeconds: 40 },
+      { percent: 100, ...gate, soakSeconds: 0 },
+    ],
+    caps: { perGateway: 1, perHomePercent: 50 },
+    retry: { max: 2, backoffSeconds: 1 },
+    health: { enabled: true, confidence: 0.95 },
+    onAbort: 'rollback',
+  });
+  const halted = await eventually(async () => {
+    const view = (await cloud.services.rollouts.get(created.id))!;
+    if (view.state === 'completed') throw new Error('the flaky release completed: the health gate never acted');
+    return view.state !== 'running' && view;
+  }, 90_000);
+  expect(halted.state).toBe('halted');
+  expect(halted.reason).toBe('health');
+  expect(halted.detail).toMatch(/command_success/);
+  expect(halted.stages.map((s) => s.state)).toEqual(['failed', 'pending']);
+
+  const page = await cloud.services.rollouts.devices(created.id, null, 100);
+  const stage1 = page.items.filter((d) => d.stage === 0).map((d) => d.deviceId);
+  expect(stage1).toHaveLength(3);
+  // No switch beyond the first stage ever got an update job for the flaky release.
+  const jobs = await jobsPerDevice(cloud, flaky.id);
+  expect([...jobs.keys()].sort()).toEqual([...stage1].sort());
+  for (const s of rig.switches.filter((x) => !stage1.includes(x.deviceId)))
+    expect(s.sw.store.firmwareVersion).toBe('1.0.0');
+}, 150_000);
