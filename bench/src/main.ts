@@ -9,6 +9,7 @@ const registry: Record<string, () => Promise<{ default: Benchmark }>> = {
   ingest: () => import('./ingest.ts'),
   api: () => import('./api.ts'),
   update: () => import('./update.ts'),
+  rollout: () => import('./rollout.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

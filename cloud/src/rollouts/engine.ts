@@ -33,6 +33,11 @@ export interface EngineOptions {
   leaseMs?: number | undefined;
   /** This instance's name in the lease; default a random one. */
   owner?: string | undefined;
+  /**
+   * The time each tick judges by (soaks, backoffs, windows), in epoch ms; default Date.now. A
+   * simulation drives it to replay hours of rollout in minutes.
+   */
+  clock?: (() => number) | undefined;
 }
 
 type DeviceChange = Parameters<RolloutStore['moveDevice']>[3];
@@ -43,6 +48,7 @@ const ACTIVE_JOB = new Set(['queued', 'waiting', 'running']);
 export class RolloutEngine {
   readonly owner: string;
   readonly #leaseMs: number;
+  readonly #clock: () => number;
 
   constructor(
     private readonly deps: {
@@ -57,6 +63,7 @@ export class RolloutEngine {
   ) {
     this.owner = options.owner ?? `engine-${randomUUID()}`;
     this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#clock = options.clock ?? Date.now;
   }
 
   /** One pass over every rollout this instance can lease. */
@@ -78,7 +85,7 @@ export class RolloutEngine {
   private async work(row: RolloutRow): Promise<void> {
     const { store, lifecycle } = this.deps;
     const spec = row.spec as ResolvedRolloutSpec;
-    const now = Date.now();
+    const now = this.#clock();
     const open = await store.openDevices(row.id);
     let changed = await this.follow(row, spec, open, now);
     const left = open.filter((d) => d.state === 'pending' || d.state === 'waiting' || d.state === 'updating');

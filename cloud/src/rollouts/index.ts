@@ -21,6 +21,8 @@ export interface RolloutOptions {
   rolloutHealth?: HealthSource | undefined;
   /** The plan's radio model (link rate, per-switch overhead). */
   rolloutPlan?: Partial<PlanOptions> | undefined;
+  /** The engine's clock (epoch ms); default Date.now. A simulation of a rollout sets its own. */
+  rolloutClock?: (() => number) | undefined;
 }
 
 export interface RolloutDomain {
@@ -55,7 +57,7 @@ export function createRollouts(
       health: options.rolloutHealth ?? NO_HEALTH_DATA,
       logger: deps.logger,
     },
-    { leaseMs: options.rolloutLeaseMs },
+    { leaseMs: options.rolloutLeaseMs, clock: options.rolloutClock },
   );
   return {
     rollouts,
