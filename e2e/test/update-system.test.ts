@@ -84,6 +84,17 @@ it('updates one switch from the cloud, phases in order, while the other switch s
   stream.abort();
   const device = await rig.system.api.inject({ method: 'GET', url: `/v1/devices/${a}`, headers: rig.household });
   expect(device.json().firmware).toMatchObject({ version: '1.1.0', update: null });
+  // The gateway's later reports of the switch carry its new version too, and do not set the old one back.
+  const after = await rig.system.api.inject({
+    method: 'POST',
+    url: `/v1/devices/${a}/commands?wait=true&waitMs=20000`,
+    headers: rig.household,
+    payload: { action: 'toggle' },
+  });
+  expect(after.json()).toMatchObject({ status: 'succeeded' });
+  await new Promise((settle) => setTimeout(settle, 500));
+  const reported = await rig.system.api.inject({ method: 'GET', url: `/v1/devices/${a}`, headers: rig.household });
+  expect(reported.json().firmware).toMatchObject({ version: '1.1.0' });
 }, 180_000);
 
 it('fails a download whose bytes are not the image of its sha256 verify_failed, the switch untouched', async () => {

@@ -146,7 +146,7 @@ function buildGateway(options: GatewayOptions, onRestart: () => void): Gateway {
         log,
       });
       const trustedKeys = await Promise.all(config.ota.trustedKeyFiles.map((f) => readFile(f, 'utf8')));
-      const otaFeature = ota({ pool, log, now }, { trustedKeys });
+      const otaFeature = ota({ pool, log, now, registry }, { trustedKeys });
       const updating = (address: string) => otaFeature.active.includes(address);
       const runner = new CommandRunner({ registry, pool, log, now, config, updating });
       deps = {

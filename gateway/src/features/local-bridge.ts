@@ -175,7 +175,6 @@ export function localBridge(deps: LocalBridgeDeps, link: LocalLink): Feature {
             ...(p.etaMs === null ? {} : { remaining: Math.round(p.etaMs / 1000) }),
           }),
       });
-      if (result.runningVersion) registry.update(rec.address, { firmwareVersion: result.runningVersion }, 'identity');
       if (result.status !== 'succeeded')
         throw new BridgeRequestError(`update of ${rec.name} failed (${result.reason}): ${result.detail ?? ''}`);
       return { from: result.fromVersion, to: result.runningVersion };

@@ -5,6 +5,7 @@
  */
 import { compactAddress } from '@switchfleet/protocol';
 import type { GatewayDeps } from '../deps.ts';
+import type { DeviceRegistry } from '../devices/registry.ts';
 import type { OtaProgress } from '../ota/progress.ts';
 import type { OtaResult, OtaTimeouts } from '../ota/options.ts';
 import { updateSwitch } from '../ota/update.ts';
@@ -30,7 +31,10 @@ export interface OtaFeature extends Feature {
   readonly active: readonly string[];
 }
 
-export function ota(deps: Pick<GatewayDeps, 'pool' | 'log' | 'now'>, options: OtaFeatureOptions): OtaFeature {
+export function ota(
+  deps: Pick<GatewayDeps, 'pool' | 'log' | 'now'> & { registry?: Pick<DeviceRegistry, 'update'> },
+  options: OtaFeatureOptions,
+): OtaFeature {
   const running = new Map<string, { result: Promise<OtaResult>; abort: AbortController }>();
   let stopping = false;
 
@@ -75,7 +79,14 @@ export function ota(deps: Pick<GatewayDeps, 'pool' | 'log' | 'now'>, options: Ot
         ...(updateOptions.onProgress ? { onProgress: updateOptions.onProgress } : {}),
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
-      }).finally(() => running.delete(key));
+      })
+        .then((r) => {
+          // The version the switch runs after its reboot (or the one it went back to) is its identity
+          // from now on: every later report carries it, so a stale one would undo the update upstream.
+          if (r.runningVersion) deps.registry?.update(key, { firmwareVersion: r.runningVersion }, 'identity');
+          return r;
+        })
+        .finally(() => running.delete(key));
       running.set(key, { result, abort });
       return result;
     },
