@@ -42,7 +42,6 @@ it('takes a good release through three stages to every switch, within the caps, 
   expect(created.state).toBe('running');
   expect(created.stages.map((s) => s.counts.total)).toEqual([1, 3, 4]);
   const done = await until(cloud, created.id, (r) => r.state === 'completed', 20_000);
-  unsubscribe();
   expect(done.stages.map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
   expect(done.counts).toMatchObject({ succeeded: 8, failed: 0, pending: 0, updating: 0 });
   expect(done.gateways).toHaveLength(4);
@@ -58,6 +57,8 @@ it('takes a good release through three stages to every switch, within the caps, 
   const versions = await Promise.all(f.switches.map((s) => cloud().services.updates.list(s.deviceId)));
   expect(versions.every((jobs) => jobs[0]?.version === rig.current.version)).toBe(true);
   await eventually(() => events.some((e) => e.rolloutId === created.id && e.state === 'completed'));
+  // Heard through the bus (LISTEN/NOTIFY), so it may come after the state is read: stop listening only then.
+  unsubscribe();
 });
 
 it('holds a stage below its success threshold: the next stage starts nothing', async () => {

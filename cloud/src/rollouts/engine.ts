@@ -246,8 +246,14 @@ export class RolloutEngine {
       homeSize: busy.homeSize,
       fleetBusy: busy.fleet,
     });
-    await store.markWaiting(row.id, selection.waiting);
     const byId = new Map(waiting.map((d) => [d.deviceId, d]));
+    // Only the reasons that moved go to the database: most of a large rollout waits tick after tick
+    // for the same reason (its cap), and rewriting those rows would cost a scan per chunk each tick.
+    const moved = selection.waiting.filter((w) => {
+      const d = byId.get(w.deviceId);
+      return !d || d.state !== 'waiting' || d.waitReason !== w.reason;
+    });
+    await store.markWaiting(row.id, moved);
     for (const deviceId of selection.start) {
       const d = byId.get(deviceId)!;
       const marked = {

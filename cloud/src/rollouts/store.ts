@@ -26,6 +26,8 @@ export interface OpenDevice {
   attempts: number;
   retryAt: Date | null;
   jobId: string | null;
+  /** Why it waits, as last written (null when pending or updating). */
+  waitReason: string | null;
   /** When it last changed state (the database's clock): a job made for its current start is not older. */
   markedAt: Date;
   homeId: string;
@@ -129,6 +131,7 @@ export class RolloutStore {
     return rowsOf<OpenDevice>(
       await this.db.execute(sql`
         select rd.device_id as "deviceId", rd.stage, rd.state, rd.attempts, rd.retry_at as "retryAt",
+          rd.wait_reason as "waitReason",
           rd.job_id as "jobId", rd.updated_at as "markedAt", d.home_id as "homeId", d.gateway_id as "gatewayId", g.online as "gatewayOnline",
           coalesce(s.online, false) as online, s.battery, h.time_zone as "timeZone", j.state as "jobState",
           j.reason as "jobReason", j.detail as "jobDetail", (j.cancel_requested_at is not null) as "cancelRequested"
