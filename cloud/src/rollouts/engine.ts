@@ -251,7 +251,7 @@ export class RolloutEngine {
     // for the same reason (its cap), and rewriting those rows would cost a scan per chunk each tick.
     const moved = selection.waiting.filter((w) => {
       const d = byId.get(w.deviceId);
-      return !d || d.state !== 'waiting' || d.waitReason !== w.reason;
+      return d?.state !== 'waiting' || d.waitReason !== w.reason;
     });
     await store.markWaiting(row.id, moved);
     for (const deviceId of selection.start) {

@@ -33,7 +33,7 @@ const StageSchema = Type.Object(
   {
     count: Type.Optional(Type.Integer({ minimum: 1, description: 'Cumulative number of target switches' })),
     percent: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Cumulative share of the target, 1..100' }),
+      Type.Number({ minimum: 1, maximum: 100, description: 'Cumulative share of the target, 1..100' }),
     ),
     preset: Type.Optional(
       Type.Union([Type.Literal('one'), Type.Literal('10%'), Type.Literal('50%'), Type.Literal('100%')], {
@@ -100,7 +100,7 @@ export const RolloutSpecSchema = Type.Object(
         {
           perGateway: Type.Optional(Type.Integer({ minimum: 1, description: 'Concurrent updates per gateway (1)' })),
           perHomePercent: Type.Optional(
-            Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Share of a home updating at once (50)' }),
+            Type.Number({ minimum: 1, maximum: 100, description: 'Share of a home updating at once (50)' }),
           ),
           fleet: Type.Optional(Type.Integer({ minimum: 1, description: 'Concurrent updates fleet-wide (500)' })),
         },
@@ -128,7 +128,7 @@ export const RolloutSpecSchema = Type.Object(
         {
           enabled: Type.Optional(Type.Boolean({ description: 'Compare updated with not-yet-updated (true)' })),
           confidence: Type.Optional(
-            Type.Number({ minimum: 0.5, exclusiveMaximum: 1, description: 'One-sided confidence (0.95)' }),
+            Type.Number({ minimum: 0.5, maximum: 0.9999, description: 'One-sided confidence (0.95)' }),
           ),
         },
         { additionalProperties: false },
