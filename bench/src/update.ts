@@ -21,6 +21,7 @@ import { FakeSuite } from '@switchfleet/testkit/releases';
 import { startSystem } from '../../scripts/system.ts';
 import { benchConfig } from './config.ts';
 import { percentile, type Benchmark, type Report } from './harness.ts';
+import { apiClient } from './api-client.ts';
 
 const IMAGE_BYTES = 256 * 1024;
 const LINK_BYTES_PER_SECOND = 20_000;
@@ -85,24 +86,7 @@ async function measure(radio: SimRadioOptions, commands: boolean): Promise<Updat
   });
   try {
     const base = await system.listen(0, '127.0.0.1');
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-    };
-    const login = async (email: string, password: string) =>
-      (
-        (await (
-          await fetch(`${base}/v1/auth/login`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ email, password }),
-          })
-        ).json()) as { accessToken: string }
-      ).accessToken;
+    const { call, login } = apiClient(base);
     const ops = await login('ops@switchfleet.local', 'bench-ops-password');
     const user = await login('bench@switchfleet.local', 'bench-password');
     let devices: { id: string }[] = [];

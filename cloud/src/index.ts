@@ -141,6 +141,7 @@ export {
   RolloutEngine,
   RolloutError,
   RolloutSpecSchema,
+  COUNT_KEYS,
   NO_HEALTH_DATA,
   resolveSpec,
   type RolloutOptions,

@@ -14,6 +14,7 @@ import { scratchDatabase } from '@switchfleet/testkit/database';
 import { FakeSuite } from '@switchfleet/testkit/releases';
 import { startSystem } from '../../../scripts/system.ts';
 import { percentile, type Report } from '../harness.ts';
+import { apiClient } from '../api-client.ts';
 
 const IMAGE_BYTES = 128 * 1024;
 const LINK_BYTES_PER_SECOND = 20_000;
@@ -38,22 +39,7 @@ export async function measureCommands(report: Report, databaseUrl: string | unde
   });
   try {
     const base = await system.listen(0, '127.0.0.1');
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-    };
-    const login = async (email: string, password: string) => {
-      const res = await fetch(`${base}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password }),
-      });
-      return ((await res.json()) as { accessToken: string }).accessToken;
-    };
+    const { call, login } = apiClient(base);
     const ops = await login('ops@switchfleet.local', 'bench-ops-password');
     const user = await login('bench@switchfleet.local', 'bench-password');
     let devices: { id: string }[] = [];

@@ -92,6 +92,7 @@ export {
 } from './service.ts';
 export { RolloutEngine, NO_HEALTH_DATA, type HealthSource } from './engine.ts';
 export { RolloutError } from './rules/errors.ts';
+export { COUNT_KEYS } from './counts.ts';
 export { RolloutSpecSchema, resolveSpec, type RolloutSpec, type ResolvedRolloutSpec } from './rules/spec.ts';
 export type { RolloutPlan } from './rules/plan.ts';
 export type { HealthSample } from './rules/health.ts';

@@ -1,4 +1,5 @@
 /** Staged rollouts as the admin API shows them: the plan, a rollout with its counts, its devices. */
+import { COUNT_KEYS } from '@switchfleet/cloud';
 import { Type } from 'typebox';
 
 const ROLLOUT_ID = '6f1d2c3b-4a5e-4f60-8b7c-9d0e1f2a3b4c';
@@ -7,17 +8,8 @@ const DEVICE_ID = '5a0e8d3c-1b2f-4a6e-8c9d-0e1f2a3b4c5d';
 const AT = '2025-01-01T12:00:00.000Z';
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const NullableText = Type.Union([Type.String(), Type.Null()]);
-const countNames = [
-  'pending',
-  'waiting',
-  'updating',
-  'succeeded',
-  'failed',
-  'reverted',
-  'timeout',
-  'skipped',
-  'cancelled',
-] as const;
+/** The rollout's own count keys (cloud/src/rollouts/counts.ts), so the schema cannot drift from the counts. */
+const countNames = COUNT_KEYS;
 const Counts = Type.Object(
   Object.fromEntries(countNames.map((k) => [k, Type.Integer({ minimum: 0 })])) as Record<
     (typeof countNames)[number],
