@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, ProgressView, RateMeter, renderBar, renderPlain } from '../src/cli/ops/progress.ts';
 import { SseParser, sseEvents } from '../src/cli/ops/sse.ts';
+import { type Rollout, RolloutView } from '../src/cli/ops/rollout-watch.ts';
 import { JobView } from '../src/cli/ops/watch.ts';
 
 const upload = (done: number, suffix?: string) => ({
@@ -141,6 +142,66 @@ describe("an update job's moves", () => {
       'uploading 100% 4.0 KiB/4.0 KiB 2.0 KiB/s',
       'running: testing',
       'running: rebooting',
+    ]);
+  });
+});
+
+describe("a rollout's watch", () => {
+  const rollout = (state: string, current: number, stages: (readonly [string, number, number])[]): Rollout => ({
+    id: 'r',
+    releaseId: 'rel',
+    state,
+    reason: null,
+    detail: null,
+    currentStage: current,
+    stages: stages.map(([s, succeeded, total], index) => ({ index, state: s, counts: { succeeded, total } })),
+    counts: {},
+    report: { plannedMakespanSeconds: 0, lowerBoundSeconds: 0, actualMakespanSeconds: null },
+  });
+  // Each move: the rollout's state, its current stage, and "state succeeded/total" of stages 0 and 1.
+  const moves = [
+    'running 0 running:0/2 pending:0/4',
+    'running 0 running:1/2 pending:0/4',
+    'running 0 soaking:2/2 pending:0/4',
+    'running 1 completed:2/2 running:3/4',
+    'completed 1 completed:2/2 completed:4/4',
+  ].map((m) => {
+    const [state, current, ...stages] = m.split(' ');
+    const parsed = stages.map((x) => /^(\w+):(\d)\/(\d)$/.exec(x)!).map((x) => [x[1]!, +x[2]!, +x[3]!] as const);
+    return rollout(state!, Number(current), parsed);
+  });
+
+  it('leaves one bar per stage on a terminal, each drawn in place below the notes', () => {
+    const term = fakeTerminal(80);
+    const view = new RolloutView(new ProgressView((l) => term.write(`${l}\n`), term));
+    for (const m of moves) view.show(m);
+    view.close();
+    const bars = term.screen.filter((l) => l.includes('['));
+    expect(bars).toEqual([
+      expect.stringMatching(/^stage 0 \[#+\] 100% 2\/2 updating 0, waiting 0, failed 0$/),
+      expect.stringMatching(/^stage 1 \[#+\] 100% 4\/4 updating 0, waiting 0, failed 0$/),
+    ]);
+    expect(term.screen).toContain('stage 0: soaking');
+    expect(term.screen.at(-2)).toBe(bars[1]);
+  });
+
+  it('writes plain lines through a pipe: notes and each stage as it moves, no bar', () => {
+    const lines: string[] = [];
+    const view = new RolloutView(new ProgressView((l) => lines.push(l)));
+    for (const m of moves) view.show(m);
+    expect(lines).toEqual([
+      'rollout r: running',
+      'stage 0: running',
+      'stage 0 0% 0/2 updating 0, waiting 0, failed 0',
+      'stage 0 50% 1/2 updating 0, waiting 0, failed 0',
+      'stage 0: soaking',
+      'stage 0 100% 2/2 updating 0, waiting 0, failed 0',
+      'stage 0: completed',
+      'stage 1: running',
+      'stage 1 75% 3/4 updating 0, waiting 0, failed 0',
+      'rollout r: completed',
+      'stage 1: completed',
+      'stage 1 100% 4/4 updating 0, waiting 0, failed 0',
     ]);
   });
 });

@@ -183,3 +183,44 @@ describe('names a user can choose', () => {
     await a.gateway.close();
   });
 });
+
+describe("a home's time zone", () => {
+  it('is UTC until the owner sets an IANA name, which GET returns in its canonical spelling', async () => {
+    const a = await person();
+    const home = (await call(a.token, 'POST', '/v1/homes', { name: 'Flat' })).json();
+    expect(home.timeZone).toBe('UTC');
+    const set = await call(a.token, 'PATCH', `/v1/homes/${home.id}`, { timeZone: 'europe/berlin' });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({ name: 'Flat', timeZone: 'Europe/Berlin' });
+    expect((await call(a.token, 'GET', `/v1/homes/${home.id}`)).json().timeZone).toBe('Europe/Berlin');
+    expect((await call(a.token, 'GET', '/v1/homes')).json()[0].timeZone).toBe('Europe/Berlin');
+    const both = await call(a.token, 'PATCH', `/v1/homes/${home.id}`, { name: 'Loft', timeZone: 'Asia/Tokyo' });
+    expect(both.json()).toMatchObject({ name: 'Loft', timeZone: 'Asia/Tokyo' });
+  });
+
+  it('refuses a name Intl does not know, or nothing to change, with 400 and keeps the old zone', async () => {
+    const a = await person();
+    const home = (await call(a.token, 'POST', '/v1/homes', { name: 'Flat' })).json();
+    for (const body of [{ timeZone: 'Mars/Olympus_Mons' }, { timeZone: '+01:00' }, { timeZone: '' }, {}]) {
+      const bad = await call(a.token, 'PATCH', `/v1/homes/${home.id}`, body);
+      expect(bad.statusCode, JSON.stringify(body)).toBe(400);
+      expect(bad.json().error.code, JSON.stringify(body)).toMatch(/^(INVALID_INPUT|VALIDATION_FAILED)$/);
+    }
+    const refused = await call(a.token, 'PATCH', `/v1/homes/${home.id}`, { timeZone: 'Mars/Olympus_Mons' });
+    expect(refused.json().error).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(refused.json().error.message).toContain('Mars/Olympus_Mons');
+    expect((await call(a.token, 'GET', `/v1/homes/${home.id}`)).json().timeZone).toBe('UTC');
+  });
+
+  it("follows the rename rules: another user's home is 404, a member's change 403", async () => {
+    const a = await resident();
+    const b = await person();
+    const other = await call(b.token, 'PATCH', `/v1/homes/${a.home.id}`, { timeZone: 'Asia/Tokyo' });
+    expect(other.statusCode).toBe(404);
+    const invitation = (await call(a.token, 'POST', `/v1/homes/${a.home.id}/invitations`, { email: b.email })).json();
+    await call(b.token, 'POST', `/v1/invitations/${invitation.id}/accept`);
+    expect((await call(b.token, 'PATCH', `/v1/homes/${a.home.id}`, { timeZone: 'Asia/Tokyo' })).statusCode).toBe(403);
+    expect((await call(b.token, 'GET', `/v1/homes/${a.home.id}`)).json().timeZone).toBe('UTC');
+    await a.gateway.close();
+  });
+});

@@ -44,7 +44,7 @@ export async function ensureDemo(
   const gateway = known
     ? await services.gateways.rotateSecret(seed.gatewayId)
     : await services.gateways.provisionGateway({ gatewayId: seed.gatewayId, homeId: home.id });
-  return { user, home: { id: home.id, name: home.name, ownerId: home.ownerId }, gateway };
+  return { user, home: { id: home.id, name: home.name, ownerId: home.ownerId, timeZone: home.timeZone }, gateway };
 }
 
 async function registerOrLogin(accounts: AccountService, email: string, password: string): Promise<User> {

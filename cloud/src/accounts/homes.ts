@@ -16,6 +16,14 @@ export interface Home {
   id: string;
   name: string;
   ownerId: string;
+  /** IANA time zone of the home's wall clock (maintenance windows are read in it). */
+  timeZone: string;
+}
+
+/** What a home's owner may change; at least one of them. */
+export interface HomeChange {
+  name?: string;
+  timeZone?: string;
 }
 
 export interface HomeMembership extends Home {
@@ -36,6 +44,13 @@ export interface Room {
 
 /** rooms(home_id, name): two rooms of one home never share a name. */
 const ROOM_NAME_KEY = 'rooms_home_name_uq';
+const membershipColumns = {
+  id: homes.id,
+  name: homes.name,
+  ownerId: homes.ownerId,
+  timeZone: homes.timeZone,
+  role: homeMembers.role,
+};
 
 export class HomeService {
   constructor(
@@ -51,7 +66,7 @@ export class HomeService {
       const [home] = await tx
         .insert(homes)
         .values({ name: trimmed, ownerId: userId })
-        .returning({ id: homes.id, name: homes.name, ownerId: homes.ownerId });
+        .returning({ id: homes.id, name: homes.name, ownerId: homes.ownerId, timeZone: homes.timeZone });
       if (!home) throw new Error('insert into homes returned no row');
       await tx.insert(homeMembers).values({ homeId: home.id, userId, role: 'owner' });
       return home;
@@ -61,7 +76,7 @@ export class HomeService {
   homesForUser(userId: string): Promise<HomeMembership[]> {
     if (!isUuid(userId)) return Promise.resolve([]);
     return this.db
-      .select({ id: homes.id, name: homes.name, ownerId: homes.ownerId, role: homeMembers.role })
+      .select(membershipColumns)
       .from(homeMembers)
       .innerJoin(homes, eq(homes.id, homeMembers.homeId))
       .where(eq(homeMembers.userId, userId))
@@ -72,7 +87,7 @@ export class HomeService {
   async membership(userId: string, homeId: string): Promise<HomeMembership> {
     if (!isUuid(userId) || !isUuid(homeId)) throw new NotFoundError('home');
     const [row] = await this.db
-      .select({ id: homes.id, name: homes.name, ownerId: homes.ownerId, role: homeMembers.role })
+      .select(membershipColumns)
       .from(homeMembers)
       .innerJoin(homes, eq(homes.id, homeMembers.homeId))
       .where(and(eq(homeMembers.userId, userId), eq(homeMembers.homeId, homeId)));
@@ -87,11 +102,15 @@ export class HomeService {
     return home;
   }
 
-  async rename(userId: string, homeId: string, name: string): Promise<HomeMembership> {
-    const home = await this.asOwner(userId, homeId, 'rename it');
-    const trimmed = checkName(name, 100);
-    await this.db.update(homes).set({ name: trimmed }).where(eq(homes.id, homeId));
-    return { ...home, name: trimmed };
+  /** The owner renames the home or sets its time zone (who may is checked first, as for every change). */
+  async update(userId: string, homeId: string, change: HomeChange): Promise<HomeMembership> {
+    const home = await this.asOwner(userId, homeId, 'change it');
+    const set: Partial<Pick<Home, 'name' | 'timeZone'>> = {};
+    if (change.name !== undefined) set.name = checkName(change.name, 100);
+    if (change.timeZone !== undefined) set.timeZone = checkTimeZone(change.timeZone);
+    if (Object.keys(set).length === 0) throw new InvalidInputError('name', 'give a name or a timeZone to change');
+    await this.db.update(homes).set(set).where(eq(homes.id, homeId));
+    return { ...home, ...set };
   }
 
   async members(userId: string, homeId: string): Promise<Member[]> {
@@ -156,6 +175,19 @@ export class HomeService {
       });
     if (!room) throw new NotFoundError('room');
     return room;
+  }
+}
+
+/**
+ * An IANA time zone name as the runtime's Intl knows it (ECMA-402 §6.5.2 IsValidTimeZoneName), kept in
+ * its canonical spelling: the rollout engine reads maintenance windows through the same Intl, so a name
+ * accepted here is one it can read.
+ */
+function checkTimeZone(timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    throw new InvalidInputError('timeZone', `timeZone "${timeZone.slice(0, 64)}" is not an IANA time zone name`);
   }
 }
 

@@ -88,8 +88,11 @@ export const ROLLOUT_USAGE = `usage: switchfleet rollout plan <spec.json|->
 The spec is the JSON body of POST /v1/admin/rollouts ("-" reads it from standard input): releaseId,
 stages, and optional target, caps, retry, deviceTimeoutSeconds, windows, batteryMin, health, onAbort.
 plan: per stage the devices, homes and gateways, who is skipped and why, the estimated makespan.
-status --watch: reads the rollout again every second, a bar per stage, until it ends.
-Exit status: 0 done, 1 the API said no (its code and message are printed), 2 wrong usage,
+status: per stage and per gateway, the switches by state. status --watch: follows the rollout on the
+operators' event stream, a bar per stage on a terminal (plain lines through a pipe), until it ends;
+when the stream ends it reads the rollout again and reconnects.
+Exit status: 0 done, 1 the API said no (its code and message are printed) or the watched rollout ended
+halted, cancelled or rolled back (its reason is printed), 2 wrong usage,
 3 not logged in or the session ended ("switchfleet login"), 4 the API could not be reached.
 
 \${OPS_ENV}`;

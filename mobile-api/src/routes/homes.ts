@@ -9,6 +9,7 @@ import {
   GatewayList,
   GatewayParams,
   HomeBody,
+  HomeChangeBody,
   HomeList,
   HomeParams,
   InvitationBody,
@@ -94,13 +95,16 @@ const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: secured,
         operationId: 'renameHome',
-        summary: 'Rename a home (owner)',
+        summary: 'Rename a home or set its time zone (owner)',
+        description:
+          'timeZone is an IANA name such as Europe/Berlin; rollouts read maintenance windows in it. ' +
+          'A name the runtime does not know answers 400 INVALID_INPUT.',
         params: HomeParams,
-        body: NameBody,
+        body: HomeChangeBody,
         response: { 200: HomeBody, 400: e[400], 401: e[401], 403: e[403], 404: e[404], 500: e[500] },
       },
     },
-    (r) => homes.rename(r.userId, r.params.id, r.body.name),
+    (r) => homes.update(r.userId, r.params.id, r.body),
   );
   app.get(
     '/homes/:id/members',

@@ -25,9 +25,30 @@ export const NameBody = Type.Object(
   { additionalProperties: false, examples: [{ name: 'Cabin' }] },
 );
 
-const homeExample = { id: EX.homeId, name: 'Home', ownerId: EX.userId, role: 'owner' };
+/** IANA time zone names run to about 30 characters (America/Argentina/ComodRivadavia). */
+const TimeZone = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 64, description, examples: ['Europe/Berlin'] });
+
+/** PATCH /homes/{id}: a new name, a new time zone, or both. */
+export const HomeChangeBody = Type.Object(
+  {
+    name: Type.Optional(Text({ minLength: 1, maxLength: 100 })),
+    timeZone: Type.Optional(
+      TimeZone('IANA time zone name of the home (checked with Intl); maintenance windows are read in it'),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ name: 'Cabin' }, { timeZone: 'Europe/Berlin' }] },
+);
+
+const homeExample = { id: EX.homeId, name: 'Home', ownerId: EX.userId, timeZone: 'UTC', role: 'owner' };
 export const HomeBody = Type.Object(
-  { id: Id(), name: Type.String(), ownerId: Id(), role: Role },
+  {
+    id: Id(),
+    name: Type.String(),
+    ownerId: Id(),
+    timeZone: TimeZone('IANA time zone name, UTC unless set'),
+    role: Role,
+  },
   { examples: [homeExample] },
 );
 export const HomeList = Type.Array(HomeBody, { examples: [[homeExample]] });

@@ -1,9 +1,8 @@
 /** `switchfleet fleet devices|gateways`: the fleet as operators see it, read through the admin API, every page. */
-import { parseArgs } from 'node:util';
-import { ExitCode, parseOrUsage, showUsage, UsageError, type CliIo } from '../io.ts';
+import { ExitCode, UsageError, type CliIo } from '../io.ts';
 import { FLEET_USAGE } from '../usage.ts';
-import { AdminClient } from './client.ts';
-import { opsConfig } from './config.ts';
+import type { AdminClient } from './client.ts';
+import { opsSubcommand, VALUE } from './command.ts';
 
 interface Device {
   id: string;
@@ -34,28 +33,21 @@ interface Page<T> {
 const PAGE = 200;
 
 export async function fleet(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          version: { type: 'string' },
-          hardware: { type: 'string' },
-          gateway: { type: 'string' },
-          home: { type: 'string' },
-          online: { type: 'boolean' },
-          offline: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const command = opsSubcommand(
+    args,
+    io,
+    {
+      version: VALUE,
+      hardware: VALUE,
+      gateway: VALUE,
+      home: VALUE,
+      online: { type: 'boolean' },
+      offline: { type: 'boolean' },
+    },
     FLEET_USAGE,
   );
-  if (sub === undefined || sub === '--help' || sub === '-h' || values.help) {
-    showUsage(io, FLEET_USAGE);
-    return sub === undefined ? ExitCode.usage : ExitCode.ok;
-  }
+  if (command.exit !== null) return command.exit;
+  const { sub, values, positionals, connect } = command;
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, FLEET_USAGE);
   if (values.online && values.offline) throw new UsageError('--online and --offline exclude each other', FLEET_USAGE);
   const query = new URLSearchParams({ limit: String(PAGE) });
@@ -66,7 +58,7 @@ export async function fleet(args: string[], io: CliIo): Promise<number> {
       if (values.version !== undefined) query.set('version', values.version);
       if (values.hardware !== undefined) query.set('hardwareId', values.hardware);
       if (values.gateway !== undefined) query.set('gatewayId', values.gateway);
-      const devices = await everyPage<Device>(io, '/devices', query);
+      const devices = await everyPage<Device>(await connect(), '/devices', query);
       if (devices.length === 0) io.out('no devices');
       for (const d of devices) io.out(deviceLine(d));
       return ExitCode.ok;
@@ -75,7 +67,7 @@ export async function fleet(args: string[], io: CliIo): Promise<number> {
       for (const flag of ['version', 'hardware', 'gateway'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`fleet gateways takes no --${flag}`, FLEET_USAGE);
       }
-      const gateways = await everyPage<Gateway>(io, '/gateways', query);
+      const gateways = await everyPage<Gateway>(await connect(), '/gateways', query);
       if (gateways.length === 0) io.out('no gateways');
       for (const g of gateways) io.out(gatewayLine(g));
       return ExitCode.ok;
@@ -86,8 +78,7 @@ export async function fleet(args: string[], io: CliIo): Promise<number> {
 }
 
 /** Follows nextCursor to the last page; the API's keyset pages hold each item once. */
-async function everyPage<T>(io: CliIo, path: string, query: URLSearchParams): Promise<T[]> {
-  const client = await AdminClient.open(opsConfig(io.env ?? {}, FLEET_USAGE));
+async function everyPage<T>(client: AdminClient, path: string, query: URLSearchParams): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   do {

@@ -1,9 +1,7 @@
 /** `switchfleet release upload|list|show|revoke`: firmware releases in the cloud, through the admin API. */
-import { parseArgs } from 'node:util';
-import { ExitCode, parseOrUsage, readIn, showUsage, UsageError, type CliIo } from '../io.ts';
+import { ExitCode, readIn, UsageError, type CliIo } from '../io.ts';
 import { RELEASE_USAGE } from '../usage.ts';
-import { AdminClient } from './client.ts';
-import { opsConfig } from './config.ts';
+import { opsSubcommand, VALUE } from './command.ts';
 
 interface Release {
   id: string;
@@ -29,32 +27,24 @@ interface Report {
 const STATES = ['testing', 'passed', 'failed', 'revoked'];
 
 export async function release(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          notes: { type: 'string' },
-          hardware: { type: 'string' },
-          state: { type: 'string' },
-          limit: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const command = opsSubcommand(
+    args,
+    io,
+    {
+      notes: VALUE,
+      hardware: VALUE,
+      state: VALUE,
+      limit: VALUE,
+    },
     RELEASE_USAGE,
   );
-  if (sub === undefined || sub === '--help' || sub === '-h' || values.help) {
-    showUsage(io, RELEASE_USAGE);
-    return sub === undefined ? ExitCode.usage : ExitCode.ok;
-  }
+  if (command.exit !== null) return command.exit;
+  const { sub, values, positionals, connect } = command;
   const one = (what: string) => {
     const [value, ...extra] = positionals;
     if (value === undefined || extra.length > 0) throw new UsageError(`expected exactly one ${what}`, RELEASE_USAGE);
     return value;
   };
-  const connect = () => AdminClient.open(opsConfig(io.env ?? {}, RELEASE_USAGE));
   switch (sub) {
     case 'upload': {
       const file = one('image file');

@@ -1,55 +1,30 @@
 /**
  * `switchfleet rollout plan|create|status|pause|resume|cancel|approve`: staged rollouts in the cloud,
- * through the admin API. `status --watch` reads the rollout again every second and draws a bar per
- * stage until the rollout ends.
+ * through the admin API. `status --watch` follows the rollout on the operators' event stream
+ * (rollout-watch.ts) and exits 1 with the reason when it ends other than completed.
  */
 import { text } from 'node:stream/consumers';
-import { parseArgs } from 'node:util';
-import { CliFailure, ExitCode, parseOrUsage, readIn, showUsage, UsageError, type CliIo } from '../io.ts';
+import { CliFailure, ExitCode, readIn, UsageError, type CliIo } from '../io.ts';
 import { ROLLOUT_USAGE } from '../usage.ts';
-import { AdminClient } from './client.ts';
-import { opsConfig } from './config.ts';
+import { opsSubcommand } from './command.ts';
+import { getRollout, hasEnded, type Rollout, rolloutOutcome, watchRollout } from './rollout-watch.ts';
 
 type Counts = Record<string, number>;
-interface Rollout {
-  id: string;
-  releaseId: string;
-  state: string;
-  reason: string | null;
-  detail: string | null;
-  currentStage: number;
-  stages: { index: number; state: string; counts: Counts & { total: number } }[];
-  counts: Counts;
-  report: { plannedMakespanSeconds: number; lowerBoundSeconds: number; actualMakespanSeconds: number | null };
-}
 interface Plan {
   stages: { devices: string[]; homes: string[]; gateways: string[] }[];
   skipped: { deviceId: string; reason: string }[];
   estimate: { makespanSeconds: number; lowerBoundSeconds: number; radioSecondsPerGateway: Record<string, number> };
 }
 
-const ENDED = new Set(['completed', 'cancelled', 'halted', 'rolled_back']);
-const WATCH_MS = 1000;
 const BAR = 30;
 
 export async function rollout(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseOrUsage(
-    () =>
-      parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { watch: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      }),
-    ROLLOUT_USAGE,
-  );
-  if (sub === undefined || sub === '--help' || sub === '-h' || values.help) {
-    showUsage(io, ROLLOUT_USAGE);
-    return sub === undefined ? ExitCode.usage : ExitCode.ok;
-  }
+  const command = opsSubcommand(args, io, { watch: { type: 'boolean' } }, ROLLOUT_USAGE);
+  if (command.exit !== null) return command.exit;
+  const { sub, values, positionals, connect } = command;
   const [arg, ...extra] = positionals;
   if (arg === undefined || extra.length > 0) throw new UsageError(`"rollout ${sub}" takes one argument`, ROLLOUT_USAGE);
-  const connect = () => AdminClient.open(opsConfig(io.env ?? {}, ROLLOUT_USAGE));
+  if (values.watch && sub !== 'status') throw new UsageError('--watch goes with "rollout status"', ROLLOUT_USAGE);
   const path = `/rollouts/${encodeURIComponent(arg)}`;
   switch (sub) {
     case 'plan':
@@ -67,12 +42,14 @@ export async function rollout(args: string[], io: CliIo): Promise<number> {
     }
     case 'status': {
       const client = await connect();
-      for (;;) {
-        const r = (await client.call('GET', path)) as Rollout;
-        printRollout(io, r);
-        if (!values.watch || ENDED.has(r.state)) return ExitCode.ok;
-        await new Promise((done) => setTimeout(done, WATCH_MS));
+      if (!values.watch) {
+        printRollout(io, await getRollout(client, arg));
+        return ExitCode.ok;
       }
+      const now = await getRollout(client, arg);
+      if (!hasEnded(now)) return watchRollout(client, arg, io, (r) => printRollout(io, r));
+      printRollout(io, now);
+      return rolloutOutcome(now);
     }
     case 'pause':
     case 'resume':
@@ -112,15 +89,15 @@ function printPlan(io: CliIo, plan: Plan): void {
 function printRollout(io: CliIo, r: Rollout): void {
   io.out(`rollout ${r.id}  ${r.state}${r.reason ? ` (${r.reason}${r.detail ? `: ${r.detail}` : ''})` : ''}`);
   for (const s of r.stages) io.out(`  stage ${s.index} ${bar(s.counts)} ${s.state}`);
-  const c = r.counts;
-  io.out(
-    `  succeeded ${c.succeeded ?? 0}  updating ${c.updating ?? 0}  waiting ${c.waiting ?? 0}  pending ${c.pending ?? 0}` +
-      `  failed ${c.failed ?? 0}  reverted ${c.reverted ?? 0}  timeout ${c.timeout ?? 0}  skipped ${c.skipped ?? 0}`,
-  );
+  io.out(`  all: ${countsLine(r.counts)}`);
+  for (const g of r.gateways ?? []) io.out(`  gateway ${g.gatewayId}: ${countsLine(g.counts)}`);
   const planned = `planned ${seconds(r.report.plannedMakespanSeconds)}`;
   const actual = r.report.actualMakespanSeconds === null ? '' : `, actual ${seconds(r.report.actualMakespanSeconds)}`;
   io.out(`  makespan: ${planned}${actual}`);
 }
+
+const COUNTED = ['succeeded', 'updating', 'waiting', 'pending', 'failed', 'reverted', 'timeout', 'skipped'];
+const countsLine = (c: Counts) => COUNTED.map((k) => `${k} ${c[k] ?? 0}`).join('  ');
 
 /** "[#########.....]  9/14": succeeded of the stage's devices. */
 function bar(c: Counts & { total: number }): string {

@@ -5,8 +5,9 @@
  */
 import { CliExit, ExitCode, parseCommand, showUsage, UsageError, type CliIo } from '../io.ts';
 import { UPDATE_USAGE } from '../usage.ts';
-import { AdminClient, jsonBody } from './client.ts';
-import { opsConfig } from './config.ts';
+import type { AdminClient } from './client.ts';
+import { jsonBody } from './client.ts';
+import { opsClient } from './command.ts';
 import { formatBytes, ProgressView } from './progress.ts';
 import { followJob, getJob, isActive, JobView, type UpdateJob } from './watch.ts';
 
@@ -32,7 +33,7 @@ export async function update(args: string[], io: CliIo): Promise<number> {
   if (values.watch && (sub === 'cancel' || sub === 'list')) {
     throw new UsageError(`--watch goes with an update or its status, not "${sub}"`, UPDATE_USAGE);
   }
-  const connect = () => AdminClient.open(opsConfig(io.env ?? {}, UPDATE_USAGE));
+  const connect = opsClient(io, UPDATE_USAGE);
   switch (sub) {
     case 'start': {
       const [deviceId, releaseId] = expect(['a device id', 'a release id']) as [string, string];
