@@ -44,7 +44,12 @@ const StageSchema = Type.Object(
     errorThreshold: Type.Optional(Percent('Stage fails when failed+reverted+timed out exceed this % of ended (5)')),
     minSample: Type.Optional(Type.Integer({ minimum: 1, description: 'Ended devices before errors are judged (10)' })),
     soakSeconds: Type.Optional(Type.Integer({ minimum: 0, description: 'Watch time after the success gate (600)' })),
-    approval: Type.Optional(Type.Boolean({ description: 'Wait for an operator approve after the soak (false)' })),
+    approval: Type.Optional(
+      Type.Boolean({
+        description:
+          'Open this stage only after an operator approve, given once the stage before it has soaked (false)',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Exactly one of count, percent or preset' },
 );
