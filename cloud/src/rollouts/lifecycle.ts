@@ -120,7 +120,7 @@ export class Lifecycle {
 
   /** Cancels the devices not started and the jobs in flight; jobs end as their gateways confirm. */
   private async stopWork(row: RolloutRow): Promise<void> {
-    await this.store.cancelUnstarted(row.id);
+    await this.store.cancelUnstarted(row.id, row.reason);
     for (const d of await this.store.openDevices(row.id)) await this.cancelJob(d.jobId);
   }
 

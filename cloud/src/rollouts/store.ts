@@ -234,11 +234,11 @@ export class RolloutStore {
     }
   }
 
-  /** Ends every device of the rollout not yet started as `cancelled`. */
-  async cancelUnstarted(rolloutId: string): Promise<void> {
+  /** Ends every device of the rollout not yet started as `cancelled`, with why the rollout stopped. */
+  async cancelUnstarted(rolloutId: string, reason: string | null): Promise<void> {
     await this.db
       .update(rolloutDevices)
-      .set({ state: 'cancelled', waitReason: null, updatedAt: new Date() })
+      .set({ state: 'cancelled', reason, waitReason: null, retryAt: null, updatedAt: new Date() })
       .where(and(eq(rolloutDevices.rolloutId, rolloutId), sql`${rolloutDevices.state} in ('pending', 'waiting')`));
   }
 
