@@ -99,6 +99,11 @@ export const GatewayConfigSchema = Type.Object(
         downloadIdleMs: Type.Integer({ minimum: 100 }),
         /** How often a job waiting for its switch looks again. */
         waitPollMs: Type.Integer({ minimum: 10 }),
+        /**
+         * Updates of one job lost on the link in a row without upload progress before the job fails
+         * link_lost (a switch the gateway can reach but never finish); progress starts the count over.
+         */
+        linkLossLimit: Type.Integer({ minimum: 1, maximum: 100 }),
       },
       { additionalProperties: false },
     ),
@@ -161,6 +166,7 @@ export const gatewayDefaults = {
     downloadAttempts: 5,
     downloadIdleMs: 30_000,
     waitPollMs: 1_000,
+    linkLossLimit: 3,
   },
   health: { intervalMs: 60_000 },
   systemd: {},
