@@ -197,18 +197,16 @@ export class RolloutEngine {
           result = 'changed';
         }
       } else if (verdict.kind === 'await_approval') {
-        if (s.state !== 'awaiting_approval') await store.setStage(row.id, s.index, { state: 'awaiting_approval' });
-        if (await store.setRollout(row.id, { state: 'awaiting_approval' }, ['running'])) result = 'changed';
+        if (await store.holdForApproval(row.id, s.index)) result = 'changed';
       } else if (verdict.kind === 'passed') {
-        await store.setStage(row.id, s.index, {
-          state: 'passed',
-          endedAt: new Date(now),
-          successMetAt: s.successMetAt,
+        // One transaction: never a passed stage without the next one running.
+        await store.atomically(async (t) => {
+          await t.setStage(row.id, s.index, { state: 'passed', endedAt: new Date(now), successMetAt: s.successMetAt });
+          if (next) {
+            await t.setStage(row.id, next.index, { state: 'running', startedAt: new Date(now) });
+            await t.setRollout(row.id, { currentStage: next.index });
+          }
         });
-        if (next) {
-          await store.setStage(row.id, next.index, { state: 'running', startedAt: new Date(now) });
-          await store.setRollout(row.id, { currentStage: next.index });
-        }
         result = 'changed';
       }
     }
