@@ -241,6 +241,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     fromEnv.updates!.maxConcurrent = integer('UPDATE_MAX_CONCURRENT', env.UPDATE_MAX_CONCURRENT);
   if (env.UPDATE_MIN_BATTERY_PERCENT)
     fromEnv.updates!.minBatteryPercent = integer('UPDATE_MIN_BATTERY_PERCENT', env.UPDATE_MIN_BATTERY_PERCENT);
+  if (env.UPDATE_LINK_LOSS_LIMIT)
+    fromEnv.updates!.linkLossLimit = integer('UPDATE_LINK_LOSS_LIMIT', env.UPDATE_LINK_LOSS_LIMIT);
   if (env.UPDATE_CACHE_BYTES) fromEnv.updates!.cacheBytes = integer('UPDATE_CACHE_BYTES', env.UPDATE_CACHE_BYTES);
   if (env.HEALTH_INTERVAL_MS) fromEnv.health!.intervalMs = integer('HEALTH_INTERVAL_MS', env.HEALTH_INTERVAL_MS);
   // Set by systemd for Type=notify units (sd_notify(3)); WATCHDOG_USEC only when WatchdogSec= is set.
