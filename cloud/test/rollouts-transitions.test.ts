@@ -3,11 +3,14 @@
  * failure between two of its writes (a store that throws on one) leaves the rollout as it was. On
  * PostgreSQL (DATABASE_URL) or PGlite.
  */
+import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rolloutDevices, rollouts } from '../src/db/schema.ts';
 import type { EventBus } from '../src/events/bus.ts';
 import { Lifecycle } from '../src/rollouts/lifecycle.ts';
 import { RolloutStore } from '../src/rollouts/store.ts';
+import { eventually } from '@switchfleet/testkit/poll';
 import { Fleet, rolloutCloud, until, type RolloutCloud } from './rollouts-rig.ts';
 
 let rig: RolloutCloud;
@@ -104,4 +107,26 @@ it('leaves the rollout unchanged when a cancel or an approval fails between its 
   await expect(approve).rejects.toThrow(/injected failure/);
   expect(await snapshot(r.id)).toEqual(before);
   await cloud().services.rollouts.cancel(r.id);
+});
+
+it('cancels, on the next tick, a device a stale tick put back after the abort, or a start cut short', async () => {
+  const r = await waitingRollout();
+  await cloud().services.rollouts.cancel(r.id);
+  const [a, b] = (await cloud().services.rollouts.devices(r.id, null, 10)).items;
+  // What a tick that read the rollout before the cancel may still write: a retry back to pending,
+  // and a start marked whose job was never made.
+  const put = (deviceId: string, state: 'pending' | 'updating') =>
+    cloud()
+      .db.update(rolloutDevices)
+      .set({ state, reason: null, jobId: null, attempts: 1 })
+      .where(and(eq(rolloutDevices.rolloutId, r.id), eq(rolloutDevices.deviceId, deviceId)));
+  await put(a!.deviceId, 'pending');
+  await put(b!.deviceId, 'updating');
+  // Still draining, as it is while such a tick can run (the drain may have finished by now).
+  await cloud().db.update(rollouts).set({ draining: true }).where(eq(rollouts.id, r.id));
+  const ended = await eventually(async () => {
+    const items = (await cloud().services.rollouts.devices(r.id, null, 10)).items;
+    return items.every((d) => d.state === 'cancelled') && items;
+  }, 5_000);
+  for (const d of ended) expect(d.reason).toBe('cancelled');
 });
