@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ReleaseError } from '../releases/errors.ts';
 import { DeviceBusyError, HardwareMismatchError } from '../updates/errors.ts';
 import type { UpdateService } from '../updates/jobs.ts';
+import { holdForApproval } from './approval-hold.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { rollbackSpec } from './rollback.ts';
 import { evaluateStage, type StageCounts } from './rules/evaluate.ts';
@@ -197,7 +198,7 @@ export class RolloutEngine {
           result = 'changed';
         }
       } else if (verdict.kind === 'await_approval') {
-        if (await store.holdForApproval(row.id, s.index)) result = 'changed';
+        if (await holdForApproval(store.db, row.id, s.index)) result = 'changed';
       } else if (verdict.kind === 'passed') {
         // One transaction: never a passed stage without the next one running.
         await store.atomically(async (t) => {
