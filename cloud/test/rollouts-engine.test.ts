@@ -114,6 +114,11 @@ it('aborts on the error threshold: queued and in-flight jobs are cancelled, canc
   // The switches not started are cancelled, not started later; no job of the rollout is left active.
   expect(halted.counts.failed).toBe(1);
   expect(halted.counts.cancelled).toBeGreaterThanOrEqual(4);
+  // Each carries why: the abort's reason for those never started, the job's end for the stopped upload.
+  const devices = (await cloud().services.rollouts.devices(r.id, null, 10)).items;
+  const unstarted = devices.filter((d) => d.state === 'cancelled' && d.jobId === null);
+  expect(unstarted.length).toBeGreaterThanOrEqual(3);
+  for (const d of unstarted) expect(d.reason).toBe('error_threshold');
   const jobs = await Promise.all((await jobsOf(r.id)).map((id) => cloud().services.updates.get(id!)));
   expect(jobs.filter((j) => ['queued', 'waiting', 'running'].includes(j!.state))).toEqual([]);
   const count = f.jobs.length;

@@ -55,6 +55,8 @@ export interface RigOptions {
   behaviours?: (home: number, index: number) => Behaviour[];
   cloud?: Partial<CloudConfig>;
   linkBytesPerSecond?: number;
+  /** The gateways' updates.linkLossLimit (their default when absent). */
+  linkLossLimit?: number;
 }
 
 /** Images stay small so an upload over the simulated link takes a fraction of a second. */
@@ -113,7 +115,11 @@ export async function startRolloutRig(options: RigOptions): Promise<RolloutRig> 
       },
       switches: firmwareOf.map((fw, i) => ({ behaviours: [fw, ...(options.behaviours?.(h, i) ?? [])] })),
       mqtt: { url: cloud.broker.url, username: hh.credentials.gatewayId, password: hh.credentials.secret },
-      config: { ota: { trustedKeyFiles: [keys.publicPath] }, logLevel: 'warn' },
+      config: {
+        ota: { trustedKeyFiles: [keys.publicPath] },
+        logLevel: 'warn',
+        ...(options.linkLossLimit ? { updates: { linkLossLimit: options.linkLossLimit } } : {}),
+      },
     });
     for (const [i, sw] of sim.switches.entries()) firmwares.set(sw, firmwareOf[i]!);
     homes.push({ household: hh, sim });

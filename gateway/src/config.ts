@@ -99,6 +99,11 @@ export const GatewayConfigSchema = Type.Object(
         downloadIdleMs: Type.Integer({ minimum: 100 }),
         /** How often a job waiting for its switch looks again. */
         waitPollMs: Type.Integer({ minimum: 10 }),
+        /**
+         * Updates of one job lost on the link in a row without upload progress before the job fails
+         * link_lost (a switch the gateway can reach but never finish); progress starts the count over.
+         */
+        linkLossLimit: Type.Integer({ minimum: 1, maximum: 100 }),
       },
       { additionalProperties: false },
     ),
@@ -161,6 +166,7 @@ export const gatewayDefaults = {
     downloadAttempts: 5,
     downloadIdleMs: 30_000,
     waitPollMs: 1_000,
+    linkLossLimit: 3,
   },
   health: { intervalMs: 60_000 },
   systemd: {},
@@ -235,6 +241,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     fromEnv.updates!.maxConcurrent = integer('UPDATE_MAX_CONCURRENT', env.UPDATE_MAX_CONCURRENT);
   if (env.UPDATE_MIN_BATTERY_PERCENT)
     fromEnv.updates!.minBatteryPercent = integer('UPDATE_MIN_BATTERY_PERCENT', env.UPDATE_MIN_BATTERY_PERCENT);
+  if (env.UPDATE_LINK_LOSS_LIMIT)
+    fromEnv.updates!.linkLossLimit = integer('UPDATE_LINK_LOSS_LIMIT', env.UPDATE_LINK_LOSS_LIMIT);
   if (env.UPDATE_CACHE_BYTES) fromEnv.updates!.cacheBytes = integer('UPDATE_CACHE_BYTES', env.UPDATE_CACHE_BYTES);
   if (env.HEALTH_INTERVAL_MS) fromEnv.health!.intervalMs = integer('HEALTH_INTERVAL_MS', env.HEALTH_INTERVAL_MS);
   // Set by systemd for Type=notify units (sd_notify(3)); WATCHDOG_USEC only when WatchdogSec= is set.

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ReleaseError } from '../releases/errors.ts';
 import { DeviceBusyError, HardwareMismatchError } from '../updates/errors.ts';
 import type { UpdateService } from '../updates/jobs.ts';
+import { holdForApproval } from './approval-hold.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { rollbackSpec } from './rollback.ts';
 import { evaluateStage, type StageCounts } from './rules/evaluate.ts';
@@ -90,6 +91,12 @@ export class RolloutEngine {
     let changed = await this.follow(row, spec, open, now);
     const left = open.filter((d) => d.state === 'pending' || d.state === 'waiting' || d.state === 'updating');
     if (row.draining) {
+      // Whatever was not started when the rollout stopped (or came back from a start cut short) ends
+      // now, not when the last upload does: a halted rollout has nothing left to start.
+      if (left.some((d) => d.state !== 'updating')) {
+        await store.cancelUnstarted(row.id, row.reason);
+        changed = true;
+      }
       if (left.some((d) => d.state === 'updating')) return void (changed && (await lifecycle.announce(row.id)));
       return this.finishDrain(row, spec);
     }
@@ -117,12 +124,13 @@ export class RolloutEngine {
       if (d.jobId === null) {
         // A start this engine marked but stopped before writing its job: the job, if it was made, is
         // adopted (never made again); if not, the device goes back to pending as if never started.
+        // A draining rollout starts nothing again: such a device ends cancelled with the rollout's reason.
         const jobId = await store.jobOf(row.id, d.deviceId, d.markedAt);
+        const back = row.draining
+          ? { state: 'cancelled' as const, reason: row.reason, attempts: d.attempts - 1 }
+          : { state: 'pending' as const, attempts: d.attempts - 1 };
         if (jobId) await store.moveDevice(row.id, d.deviceId, ['updating'], { jobId });
-        else if (
-          await store.moveDevice(row.id, d.deviceId, ['updating'], { state: 'pending', attempts: d.attempts - 1 })
-        )
-          d.state = 'pending';
+        else if (await store.moveDevice(row.id, d.deviceId, ['updating'], back)) d.state = back.state;
         continue;
       }
       if (d.jobState === null || ACTIVE_JOB.has(d.jobState)) {
@@ -190,18 +198,16 @@ export class RolloutEngine {
           result = 'changed';
         }
       } else if (verdict.kind === 'await_approval') {
-        if (s.state !== 'awaiting_approval') await store.setStage(row.id, s.index, { state: 'awaiting_approval' });
-        if (await store.setRollout(row.id, { state: 'awaiting_approval' }, ['running'])) result = 'changed';
+        if (await holdForApproval(store.db, row.id, s.index)) result = 'changed';
       } else if (verdict.kind === 'passed') {
-        await store.setStage(row.id, s.index, {
-          state: 'passed',
-          endedAt: new Date(now),
-          successMetAt: s.successMetAt,
+        // One transaction: never a passed stage without the next one running.
+        await store.atomically(async (t) => {
+          await t.setStage(row.id, s.index, { state: 'passed', endedAt: new Date(now), successMetAt: s.successMetAt });
+          if (next) {
+            await t.setStage(row.id, next.index, { state: 'running', startedAt: new Date(now) });
+            await t.setRollout(row.id, { currentStage: next.index });
+          }
         });
-        if (next) {
-          await store.setStage(row.id, next.index, { state: 'running', startedAt: new Date(now) });
-          await store.setRollout(row.id, { currentStage: next.index });
-        }
         result = 'changed';
       }
     }

@@ -1,7 +1,8 @@
 /**
  * A rollout's state changes: the operator's (pause, resume, cancel, approve) and the engine's (abort,
  * complete). Each is a conditional update on the row, so two instances or two operators racing
- * cannot both make the same transition, and each is announced on the bus as a `rollout` event.
+ * cannot both make the same transition; each writes its rows in one transaction, and is announced
+ * on the bus as a `rollout` event once committed.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus.ts';
@@ -56,18 +57,20 @@ export class Lifecycle {
     const now = new Date();
     const first = waiting.index === 0 && waiting.startedAt === null;
     const next = first ? waiting.index : waiting.index + 1;
-    // The approval is written before the rollout runs again: an engine tick of any instance that
-    // judges the waiting stage in between then sees it given, and cannot put the rollout back to
-    // awaiting_approval under the operator.
-    await this.store.setStage(id, next, { approvedBy: operatorId, approvedAt: now });
-    const moved = await this.store.setRollout(
-      id,
-      { state: 'running', currentStage: next, ...(first ? { startedAt: now } : {}) },
-      ['awaiting_approval'],
-    );
-    if (!moved) throw new RolloutError('INVALID_TRANSITION', `rollout ${id} was approved or changed meanwhile`);
-    if (!first) await this.store.setStage(id, waiting.index, { state: 'passed', endedAt: now });
-    await this.store.setStage(id, next, { state: 'running', startedAt: now });
+    // One transaction: an engine tick of any instance sees the rollout awaiting approval with its
+    // stage waiting, or running with the next stage started and approved, never a mix.
+    const moved = await this.store.atomically(async (s) => {
+      await s.setStage(id, next, { approvedBy: operatorId, approvedAt: now });
+      const row = await s.setRollout(
+        id,
+        { state: 'running', currentStage: next, ...(first ? { startedAt: now } : {}) },
+        ['awaiting_approval'],
+      );
+      if (!row) throw new RolloutError('INVALID_TRANSITION', `rollout ${id} was approved or changed meanwhile`);
+      if (!first) await s.setStage(id, waiting.index, { state: 'passed', endedAt: now });
+      await s.setStage(id, next, { state: 'running', startedAt: now });
+      return row;
+    });
     await this.announce(id);
     return moved;
   }
@@ -80,8 +83,9 @@ export class Lifecycle {
       { state: 'cancelled', reason: 'cancelled', endedAt: new Date(), draining: true },
       'cancel',
       false,
+      (s) => s.cancelUnstarted(id, 'cancelled'),
     );
-    await this.stopWork(row);
+    await this.cancelJobs(row);
     await this.announce(id);
     return row;
   }
@@ -93,34 +97,38 @@ export class Lifecycle {
    */
   async abort(row: RolloutRow, stage: number, reason: AbortReason, detail: string): Promise<void> {
     const now = new Date();
-    const halted = await this.store.setRollout(
-      row.id,
-      { state: 'halted', reason, detail, endedAt: now, draining: true },
-      WORKING,
-    );
+    // One transaction: never a halted rollout whose stage still runs or whose devices may still start.
+    const halted = await this.store.atomically(async (s) => {
+      const h = await s.setRollout(row.id, { state: 'halted', reason, detail, endedAt: now, draining: true }, WORKING);
+      if (!h) return null;
+      await s.setStage(row.id, stage, { state: 'failed', endedAt: now });
+      await s.cancelUnstarted(row.id, reason);
+      return h;
+    });
     if (!halted) return;
-    await this.store.setStage(row.id, stage, { state: 'failed', endedAt: now });
     this.logger.warn({ rolloutId: row.id, reason, detail }, 'rollout halted');
-    await this.stopWork(halted);
+    await this.cancelJobs(halted);
     await this.announce(row.id);
   }
 
   /** Every stage passed and every device ended: completed, and the devices are free again. */
   async complete(row: RolloutRow): Promise<void> {
-    const done = await this.store.setRollout(row.id, { state: 'completed', endedAt: new Date() }, ['running']);
-    if (!done) return;
-    await this.store.release(row.id);
+    const { parentId } = row;
+    const ended = await this.store.atomically(async (s) => {
+      const done = await s.setRollout(row.id, { state: 'completed', endedAt: new Date() }, ['running']);
+      if (!done) return null;
+      await s.release(row.id);
+      // A rollback that completed: the rollout it undid is rolled back.
+      const parent = parentId ? await s.setRollout(parentId, { state: 'rolled_back' }, ['halted']) : null;
+      return { parent };
+    });
+    if (!ended) return;
     await this.announce(row.id);
-    // A rollback that completed: the rollout it undid is rolled back.
-    if (row.parentId) {
-      const parent = await this.store.setRollout(row.parentId, { state: 'rolled_back' }, ['halted']);
-      if (parent) await this.announce(parent.id);
-    }
+    if (ended.parent) await this.announce(ended.parent.id);
   }
 
-  /** Cancels the devices not started and the jobs in flight; jobs end as their gateways confirm. */
-  private async stopWork(row: RolloutRow): Promise<void> {
-    await this.store.cancelUnstarted(row.id);
+  /** Cancels the jobs in flight (after the transition committed); jobs end as their gateways confirm. */
+  private async cancelJobs(row: RolloutRow): Promise<void> {
     for (const d of await this.store.openDevices(row.id)) await this.cancelJob(d.jobId);
   }
 
@@ -140,8 +148,13 @@ export class Lifecycle {
     set: Parameters<RolloutStore['setRollout']>[1],
     action: string,
     announce = true,
+    also?: (store: RolloutStore) => Promise<void>,
   ): Promise<RolloutRow> {
-    const row = await this.store.setRollout(id, set, from);
+    const row = await this.store.atomically(async (s) => {
+      const moved = await s.setRollout(id, set, from);
+      if (moved && also) await also(s);
+      return moved;
+    });
     if (!row) {
       const current = await this.store.get(id);
       if (!current) throw new RolloutError('NOT_FOUND', 'no such rollout');

@@ -53,6 +53,14 @@ export const ids = (values: readonly string[]) => sql`${sql.param([...values])}:
 export class RolloutStore {
   constructor(readonly db: Db) {}
 
+  /**
+   * Runs `fn` in one transaction, on a store bound to it: a transition's writes (rollout, stages,
+   * devices) land together or not at all, so no instance ever reads half of one.
+   */
+  atomically<T>(fn: (store: RolloutStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new RolloutStore(tx)));
+  }
+
   /** The switches a target names (an empty list names all), each with what the plan judges it by. */
   async candidates(target: ResolvedRolloutSpec['target']): Promise<Candidate[]> {
     const homeIds = target.homeIds.filter(isUuid);
@@ -234,11 +242,11 @@ export class RolloutStore {
     }
   }
 
-  /** Ends every device of the rollout not yet started as `cancelled`. */
-  async cancelUnstarted(rolloutId: string): Promise<void> {
+  /** Ends every device of the rollout not yet started as `cancelled`, with why the rollout stopped. */
+  async cancelUnstarted(rolloutId: string, reason: string | null): Promise<void> {
     await this.db
       .update(rolloutDevices)
-      .set({ state: 'cancelled', waitReason: null, updatedAt: new Date() })
+      .set({ state: 'cancelled', reason, waitReason: null, retryAt: null, updatedAt: new Date() })
       .where(and(eq(rolloutDevices.rolloutId, rolloutId), sql`${rolloutDevices.state} in ('pending', 'waiting')`));
   }
 

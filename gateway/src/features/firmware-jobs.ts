@@ -83,6 +83,7 @@ export function firmwareJobs(deps: FirmwareJobsDeps): FirmwareJobs {
       trustedKeys: deps.trustedKeys,
       minBatteryPercent: config.updates.minBatteryPercent,
       waitPollMs: config.updates.waitPollMs,
+      linkLossLimit: config.updates.linkLossLimit,
       now: deps.now,
       log,
     };

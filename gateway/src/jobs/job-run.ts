@@ -25,12 +25,17 @@ export interface JobRunDeps {
   trustedKeys: readonly string[];
   minBatteryPercent: number;
   waitPollMs: number;
+  /** Updates lost on the link in a row without progress, after which the job fails `link_lost`. */
+  linkLossLimit: number;
   now: () => number;
   log: Logger;
 }
 
 export type JobReport = Omit<UpdateProgress, 'v' | 'seq' | 'ts' | 'jobId' | 'traceparent'>;
 export type JobEnd = Omit<UpdateResult, 'v' | 'seq' | 'ts' | 'jobId' | 'traceparent'>;
+
+/** The phases after the upload, as steps past its last byte (a later one is progress too). */
+const LATER: Record<UpdatePhase, number> = { downloading: 0, uploading: 0, testing: 1, rebooting: 2, confirming: 3 };
 
 export async function runJob(
   deps: JobRunDeps,
@@ -53,6 +58,10 @@ export async function runJob(
       report({ state: 'running', phase: 'downloading', bytes, totalBytes: job.size }),
     );
     check(image, job, deps.trustedKeys);
+    // Progress is the furthest the switch has acknowledged (or a later phase): SMP uploads resume
+    // from the switch's offset (smp_group_1 image upload `off`), so a loss after progress costs
+    // little, and only losses that moved nothing count toward giving up.
+    const lost = { inRow: 0, best: -1, reached: -1 };
     for (;;) {
       await heard(deps, address, both, report);
       if (!deps.slots.free) report({ state: 'queued' });
@@ -68,6 +77,8 @@ export async function runJob(
           // Where the upload stands is the switch's answer to the first chunk (it may resume a
           // session it holds); a 0 before that answer would read as an upload started over.
           if (phase === 'uploading' && p.bytesSent === 0) return;
+          if (phase)
+            lost.reached = Math.max(lost.reached, phase === 'uploading' ? p.bytesSent : p.totalBytes + LATER[phase]);
           if (phase === 'uploading')
             report({
               state: 'running',
@@ -91,6 +102,17 @@ export async function runJob(
       if (stopped !== undefined && !(stopped instanceof JobError)) throw stopped;
       // Lost on the way (out of range, link failing): wait to hear it again, the upload resumes there.
       if (result.reason === 'UNREACHABLE') {
+        lost.inRow = lost.reached > lost.best ? 0 : lost.inRow + 1;
+        lost.best = Math.max(lost.best, lost.reached);
+        if (lost.inRow >= deps.linkLossLimit) {
+          const detail = `lost ${lost.inRow} times in a row without upload progress: ${result.detail ?? ''}`;
+          return {
+            status: 'failed',
+            reason: 'link_lost',
+            bytesUploaded: result.bytesUploaded,
+            detail: detail.slice(0, 512),
+          };
+        }
         release();
         release = undefined;
         continue;

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSimImage, SimFirmware } from '@switchfleet/firmware-sim';
+import { buildSimImage, SimFirmware, type Behaviour } from '@switchfleet/firmware-sim';
 import {
   decodePayload,
   encodePayload,
@@ -118,7 +118,14 @@ export interface JobRig {
 let jobs = 0;
 
 export async function startJobRig(
-  opts: { switches?: number; linkBytesPerSecond?: number; gateway?: BenchOptions['gateway']; battery?: number } = {},
+  opts: {
+    switches?: number;
+    linkBytesPerSecond?: number;
+    gateway?: BenchOptions['gateway'];
+    battery?: number;
+    /** Faults of switch i, around its firmware. */
+    faults?: (fw: SimFirmware, i: number) => Behaviour[];
+  } = {},
 ): Promise<JobRig> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-jobs-'));
   writeFileSync(join(dir, 'release.pub.pem'), key.publicKeyPem);
@@ -133,10 +140,10 @@ export async function startJobRig(
       supervisionTimeoutMs: 100,
       ...(opts.linkBytesPerSecond ? { linkBytesPerSecond: opts.linkBytesPerSecond } : {}),
     },
-    switches: firmwares.map((fw) => ({
+    switches: firmwares.map((fw, i) => ({
       hardwareId: HW,
       advertisingIntervalMs: 20,
-      behaviours: [fw],
+      behaviours: [...(opts.faults?.(fw, i) ?? []), fw],
       ...(opts.battery === undefined ? {} : { battery: opts.battery }),
     })),
     gateway: {

@@ -82,6 +82,7 @@ export const UpdateFailureReason = Type.Union([
   Type.Literal('download_failed'),
   Type.Literal('invalid_job'),
   Type.Literal('gateway_error'),
+  Type.Literal('link_lost'),
 ]);
 
 export const UpdateResult = Type.Object(
