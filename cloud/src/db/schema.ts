@@ -658,6 +658,10 @@ export const rolloutDevices = pgTable(
     index('rollout_devices_open_idx')
       .on(t.rolloutId, t.stage)
       .where(sql`${t.state} in ('pending', 'waiting', 'updating')`),
+    // The tick follows only the devices in flight: a few hundred of a rollout's many.
+    index('rollout_devices_updating_idx').on(t.rolloutId).where(sql`${t.state} = 'updating'`),
+    // The counts by stage and state read this index alone (an index-only aggregate), not the rows.
+    index('rollout_devices_counts_idx').on(t.rolloutId, t.stage, t.state, t.failKind),
     check('rollout_devices_state_check', sql`${t.state} in (${inList(rolloutDeviceStates)})`),
     check('rollout_devices_fail_kind_check', sql`${t.failKind} in ('failed', 'reverted', 'timeout')`),
   ],

@@ -45,6 +45,8 @@ type DeviceChange = Parameters<RolloutStore['moveDevice']>[3];
 const OPEN_STAGE = new Set(['running', 'soaking', 'awaiting_approval', 'passed']);
 const JUDGED_STAGE = new Set(['running', 'soaking', 'awaiting_approval']);
 const ACTIVE_JOB = new Set(['queued', 'waiting', 'running']);
+/** Candidates read beyond twice the fleet cap's room, for those that turn out to wait. */
+const START_SLACK = 100;
 
 export class RolloutEngine {
   readonly owner: string;
@@ -87,17 +89,15 @@ export class RolloutEngine {
     const { store, lifecycle } = this.deps;
     const spec = row.spec as ResolvedRolloutSpec;
     const now = this.#clock();
-    const open = await store.openDevices(row.id);
+    // Only the devices in flight are read to follow their jobs; starts read their own few candidates.
+    const open = await store.updatingDevices(row.id);
     let changed = await this.follow(row, spec, open, now);
-    const left = open.filter((d) => d.state === 'pending' || d.state === 'waiting' || d.state === 'updating');
+    const updating = open.some((d) => d.state === 'updating');
     if (row.draining) {
       // Whatever was not started when the rollout stopped (or came back from a start cut short) ends
       // now, not when the last upload does: a halted rollout has nothing left to start.
-      if (left.some((d) => d.state !== 'updating')) {
-        await store.cancelUnstarted(row.id, row.reason);
-        changed = true;
-      }
-      if (left.some((d) => d.state === 'updating')) return void (changed && (await lifecycle.announce(row.id)));
+      if ((await store.cancelUnstarted(row.id, row.reason)) > 0) changed = true;
+      if (updating) return void (changed && (await lifecycle.announce(row.id)));
       return this.finishDrain(row, spec);
     }
     if (row.state === 'paused') return void (changed && (await lifecycle.announce(row.id)));
@@ -107,10 +107,12 @@ export class RolloutEngine {
     changed ||= judged === 'changed';
     const current = (await store.get(row.id))!;
     const after = judged === 'changed' ? await store.stages(row.id) : stages;
-    if (after.every((s) => s.state === 'passed') && left.length === 0) return lifecycle.complete(current);
+    if (after.every((s) => s.state === 'passed') && !updating && !(await store.hasOpen(row.id))) {
+      return lifecycle.complete(current);
+    }
     if (current.state === 'running' || current.state === 'awaiting_approval') {
       const openStages = after.filter((s) => OPEN_STAGE.has(s.state) && s.startedAt).map((s) => s.index);
-      changed = (await this.start(current, spec, openStages, left, now)) || changed;
+      changed = (await this.start(current, spec, openStages, now)) || changed;
     }
     if (changed) await lifecycle.announce(row.id);
   }
@@ -229,19 +231,24 @@ export class RolloutEngine {
   }
 
   /** Starts what the caps, windows and batteries allow; records why the rest wait. */
-  private async start(
-    row: RolloutRow,
-    spec: ResolvedRolloutSpec,
-    openStages: number[],
-    left: OpenDevice[],
-    now: number,
-  ) {
+  private async start(row: RolloutRow, spec: ResolvedRolloutSpec, openStages: number[], now: number) {
     const { store, updates, lifecycle, logger } = this.deps;
-    const waiting = left.filter(
-      (d) => (d.state === 'pending' || d.state === 'waiting') && openStages.includes(d.stage),
-    );
+    const busy = await store.busy([]);
+    const room = spec.caps.fleet - busy.fleet;
+    // With the fleet cap full nothing can start: no candidate is read, and every device keeps the
+    // reason it was last given (see docs/rollouts.md on wait reasons).
+    if (room <= 0) return false;
+    const fullGateways = [...busy.byGateway].filter(([, n]) => n >= spec.caps.perGateway).map(([g]) => g);
+    // A few more than the fleet's room: some of those read wait for their window or their home's cap.
+    const waiting = await store.startCandidates(row.id, {
+      stages: openStages,
+      fullGateways,
+      batteryMin: spec.batteryMin,
+      now,
+      limit: 2 * room + START_SLACK,
+    });
     if (waiting.length === 0) return false;
-    const busy = await store.busy([...new Set(waiting.map((d) => d.homeId))]);
+    const homeSize = await store.homeSizes([...new Set(waiting.map((d) => d.homeId))]);
     const selection = selectStarts({
       spec,
       now,
@@ -249,7 +256,7 @@ export class RolloutEngine {
       devices: waiting.map((d) => ({ ...d, retryAt: d.retryAt?.getTime() ?? null })),
       busyByGateway: busy.byGateway,
       busyByHome: busy.byHome,
-      homeSize: busy.homeSize,
+      homeSize,
       fleetBusy: busy.fleet,
     });
     const byId = new Map(waiting.map((d) => [d.deviceId, d]));
@@ -293,7 +300,7 @@ export class RolloutEngine {
         }
       }
     }
-    return selection.start.length > 0 || selection.waiting.length > 0;
+    return selection.start.length > 0 || moved.length > 0;
   }
 
   /** A halted or cancelled rollout whose jobs all ended: its devices are free; a rollback starts if asked. */

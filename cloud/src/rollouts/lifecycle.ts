@@ -83,7 +83,7 @@ export class Lifecycle {
       { state: 'cancelled', reason: 'cancelled', endedAt: new Date(), draining: true },
       'cancel',
       false,
-      (s) => s.cancelUnstarted(id, 'cancelled'),
+      async (s) => void (await s.cancelUnstarted(id, 'cancelled')),
     );
     await this.cancelJobs(row);
     await this.announce(id);
@@ -129,7 +129,7 @@ export class Lifecycle {
 
   /** Cancels the jobs in flight (after the transition committed); jobs end as their gateways confirm. */
   private async cancelJobs(row: RolloutRow): Promise<void> {
-    for (const d of await this.store.openDevices(row.id)) await this.cancelJob(d.jobId);
+    for (const d of await this.store.updatingDevices(row.id)) await this.cancelJob(d.jobId);
   }
 
   async cancelJob(jobId: string | null): Promise<void> {

@@ -134,8 +134,53 @@ export class RolloutStore {
     return [...by].map(([gatewayId, counts]) => ({ gatewayId, counts }));
   }
 
-  /** The rollout's devices not yet ended, with their switch, gateway, home and job as they are now. */
-  async openDevices(id: string): Promise<OpenDevice[]> {
+  /** The rollout's devices now updating, with their switch, gateway, home and job as they are now. */
+  async updatingDevices(id: string): Promise<OpenDevice[]> {
+    return this.#devices(sql`rd.rollout_id = ${id} and rd.state = 'updating'`);
+  }
+
+  /**
+   * The pending and waiting devices of open stages that might start now, at most `limit` of them:
+   * none behind a gateway already at its cap, and none whose written wait reason still holds
+   * (offline, low battery, in backoff), so such a device is read once when it starts waiting and
+   * again once its reason has gone. The rules (selectStarts) still judge every one read.
+   */
+  async startCandidates(
+    id: string,
+    q: { stages: number[]; fullGateways: string[]; batteryMin: number; now: number; limit: number },
+  ): Promise<OpenDevice[]> {
+    if (q.stages.length === 0 || q.limit <= 0) return [];
+    return this.#devices(sql`rd.rollout_id = ${id} and rd.state in ('pending', 'waiting')
+      and rd.stage = any(${sql.param(q.stages)}::int[])
+      and d.gateway_id <> all(${sql.param(q.fullGateways)}::text[])
+      and not (rd.state = 'waiting' and coalesce(
+        (rd.wait_reason = 'gateway_offline' and not g.online)
+        or (rd.wait_reason = 'device_offline' and not coalesce(s.online, false))
+        or (rd.wait_reason = 'battery' and s.battery < ${q.batteryMin})
+        or (rd.wait_reason = 'backoff' and rd.retry_at > ${new Date(q.now).toISOString()}::timestamptz), false))
+      limit ${q.limit}`);
+  }
+
+  /** Whether any device of the rollout has not ended yet. */
+  async hasOpen(id: string): Promise<boolean> {
+    const rows = rowsOf(
+      await this.db.execute(sql`select 1 from rollout_devices
+        where rollout_id = ${id} and state in ('pending', 'waiting', 'updating') limit 1`),
+    );
+    return rows.length > 0;
+  }
+
+  /** Switches per home (all of a home's, not only a rollout's). */
+  async homeSizes(homeIds: readonly string[]): Promise<Map<string, number>> {
+    if (homeIds.length === 0) return new Map();
+    const sizes = rowsOf<{ homeId: string; n: number }>(
+      await this.db.execute(sql`select home_id as "homeId", count(*)::int as n from devices
+        where home_id = any(${ids(homeIds)}) group by 1`),
+    );
+    return new Map(sizes.map((s) => [s.homeId, s.n]));
+  }
+
+  async #devices(where: ReturnType<typeof sql>): Promise<OpenDevice[]> {
     return rowsOf<OpenDevice>(
       await this.db.execute(sql`
         select rd.device_id as "deviceId", rd.stage, rd.state, rd.attempts, rd.retry_at as "retryAt",
@@ -146,7 +191,7 @@ export class RolloutStore {
         from rollout_devices rd join devices d on d.id = rd.device_id join gateways g on g.id = d.gateway_id
           join homes h on h.id = d.home_id left join device_state s on s.device_id = d.id
           left join update_jobs j on j.id = rd.job_id
-        where rd.rollout_id = ${id} and rd.state in ('pending', 'waiting', 'updating')`),
+        where ${where}`),
     ).map((r) => ({ ...r, retryAt: r.retryAt === null ? null : new Date(r.retryAt), markedAt: new Date(r.markedAt) }));
   }
 
@@ -243,11 +288,13 @@ export class RolloutStore {
   }
 
   /** Ends every device of the rollout not yet started as `cancelled`, with why the rollout stopped. */
-  async cancelUnstarted(rolloutId: string, reason: string | null): Promise<void> {
-    await this.db
+  async cancelUnstarted(rolloutId: string, reason: string | null): Promise<number> {
+    const rows = await this.db
       .update(rolloutDevices)
       .set({ state: 'cancelled', reason, waitReason: null, retryAt: null, updatedAt: new Date() })
-      .where(and(eq(rolloutDevices.rolloutId, rolloutId), sql`${rolloutDevices.state} in ('pending', 'waiting')`));
+      .where(and(eq(rolloutDevices.rolloutId, rolloutId), sql`${rolloutDevices.state} in ('pending', 'waiting')`))
+      .returning({ id: rolloutDevices.deviceId });
+    return rows.length;
   }
 
   /** Lets go of the rollout's devices: another rollout may hold them now. */
