@@ -118,14 +118,27 @@ export interface JobRig {
 let jobs = 0;
 
 export async function startJobRig(
-  opts: { switches?: number; linkBytesPerSecond?: number; gateway?: BenchOptions['gateway']; battery?: number } = {},
+  opts: {
+    switches?: number;
+    linkBytesPerSecond?: number;
+    gateway?: BenchOptions['gateway'];
+    battery?: number;
+    swapMs?: number;
+  } = {},
 ): Promise<JobRig> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-jobs-'));
   writeFileSync(join(dir, 'release.pub.pem'), key.publicKeyPem);
   const http = await startImageServer();
   const firmwares = Array.from(
     { length: opts.switches ?? 1 },
-    () => new SimFirmware({ image: image('1.0.0'), trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50 }),
+    () =>
+      new SimFirmware({
+        image: image('1.0.0'),
+        trustedKeys: [key.publicKeyPem],
+        resetDelayMs: 20,
+        watchdogMs: 50,
+        swapMs: opts.swapMs ?? 0,
+      }),
   );
   const bench = await startBench({
     radio: {
