@@ -175,3 +175,33 @@ it('holds a device in one active rollout: an overlapping one skips it, and the d
   );
   await cloud().services.rollouts.cancel(second.id);
 });
+
+it("frees a gateway's cap when its job reboots, but not the home's: the switch is unavailable until confirmed", async () => {
+  const f = await fleet(1, 1, 3);
+  f.answer = () => 'hang';
+  // A home of 3 at 100 % may update 2 at once; the gateway carries 1 upload at a time.
+  const r = await cloud().services.rollouts.create(specFor(f));
+  const rebooting = async (n: number) => {
+    await eventually(() => f.jobs.length === n || undefined, { what: `job ${n} sent` });
+    const job = f.jobs[n - 1]!;
+    const sw = f.switches.find((s) => s.deviceId === job.deviceId)!;
+    const moved = await cloud().services.updates.applyProgress(sw.gatewayId, sw.address, {
+      v: 1,
+      seq: 1_000_000 + n,
+      ts: new Date().toISOString(),
+      jobId: job.jobId,
+      state: 'running',
+      phase: 'rebooting',
+    });
+    expect(moved).toBe(true);
+  };
+  await rebooting(1);
+  // The first switch swaps and reboots off the radio: the second one's upload starts meanwhile.
+  await rebooting(2);
+  await settle(800);
+  // Two of the home's three switches are updating: the home's cap holds the third back.
+  expect(f.jobs).toHaveLength(2);
+  const held = (await cloud().services.rollouts.get(r.id))!;
+  expect(held.counts).toMatchObject({ updating: 2, waiting: 1 });
+  await cloud().services.rollouts.cancel(r.id);
+});

@@ -230,11 +230,17 @@ export class RolloutStore {
     return row?.id ?? null;
   }
 
-  /** Active update jobs (every rollout's and single ones) per gateway and home, and the homes' sizes. */
+  /**
+   * Active update jobs (every rollout's and single ones) per home and fleet-wide, and the homes' sizes.
+   * Per gateway only the jobs that still need its radio for bytes count: past the upload (MCUboot's
+   * swap and reboot, then the confirm) the switch's link is down or light and the gateway's radio
+   * carries the next switch's image, while the switch itself stays unavailable to its household.
+   */
   async busy(homeIds: readonly string[]) {
-    const jobs = rowsOf<{ gatewayId: string; homeId: string; n: number }>(
+    const jobs = rowsOf<{ gatewayId: string; homeId: string; n: number; radio: number }>(
       await this.db.execute(sql`
-        select d.gateway_id as "gatewayId", d.home_id as "homeId", count(*)::int as n
+        select d.gateway_id as "gatewayId", d.home_id as "homeId", count(*)::int as n,
+          (count(*) filter (where j.phase is null or j.phase not in ('rebooting', 'confirming')))::int as radio
         from update_jobs j join devices d on d.id = j.device_id
         where j.state in ('queued', 'waiting', 'running') group by 1, 2`),
     );
@@ -246,7 +252,7 @@ export class RolloutStore {
     const byHome = new Map<string, number>();
     let fleet = 0;
     for (const j of jobs) {
-      byGateway.set(j.gatewayId, (byGateway.get(j.gatewayId) ?? 0) + j.n);
+      byGateway.set(j.gatewayId, (byGateway.get(j.gatewayId) ?? 0) + j.radio);
       byHome.set(j.homeId, (byHome.get(j.homeId) ?? 0) + j.n);
       fleet += j.n;
     }

@@ -40,6 +40,11 @@ export interface SimFirmwareOptions {
   resetDelayMs?: number;
   /** How long a crashing image hangs before the watchdog resets the switch. Default 1000; 0 resets at once. */
   watchdogMs?: number;
+  /**
+   * How long MCUboot's swap keeps the switch dark after a reset with a swap due (test, perm or
+   * revert): it copies the slots sector by sector before any image runs, with no radio. Default 0.
+   */
+  swapMs?: number;
   /** Largest image a slot takes. Default 512 KiB. */
   slotSize?: number;
   /** Flash sector size, the unit the swap moves. Default 4096. */
@@ -97,6 +102,8 @@ export class SimFirmware implements Behaviour {
   private readonly images: ImageManager;
   private readonly resetDelayMs: number;
   private readonly watchdogMs: number;
+  /** The dark swap time has passed: the next boot runs the swap. */
+  private swapTimed = false;
 
   constructor(private readonly options: SimFirmwareOptions) {
     this.resetDelayMs = options.resetDelayMs ?? 250;
@@ -172,6 +179,7 @@ export class SimFirmware implements Behaviour {
     this.image = null;
     this.faults = [];
     this.transport.reset();
+    if (this.swapDelayed(ctx)) return;
     try {
       this.start(ctx);
     } catch (err) {
@@ -265,6 +273,24 @@ export class SimFirmware implements Behaviour {
       if (!result.confirmed) this.cuts.reach('booted-unconfirmed');
       return;
     }
+  }
+
+  /** Holds the switch dark (no GATT, no advertising) for swapMs when a swap is due, then boots again. */
+  private swapDelayed(ctx: SwitchContext): boolean {
+    const swapMs = this.options.swapMs ?? 0;
+    if (this.swapTimed || swapMs <= 0 || swapType(this.flash) === 'none') {
+      this.swapTimed = false;
+      return false;
+    }
+    ctx.hang();
+    const epoch = ctx.epoch;
+    ctx.clock.setTimeout(() => {
+      // A power cut meanwhile starts the boot over, and with it the swap's time.
+      if (ctx.epoch !== epoch) return;
+      this.swapTimed = true;
+      ctx.reboot();
+    }, swapMs);
+    return true;
   }
 
   /** Why the image's program does not come up, or null when it runs. Sets this.program. */

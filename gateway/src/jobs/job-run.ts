@@ -73,6 +73,9 @@ export async function runJob(
       const result = await deps.ota.update(address, image, {
         signal: both,
         onProgress: (p) => {
+          // The slot guards the radio's transfer: once the image is marked for test the switch resets,
+          // and while MCUboot swaps and boots it the link is down, so the next switch's upload may run.
+          if (p.phase === 'rebooting') release?.();
           const phase: UpdatePhase | undefined = jobPhase(p.phase);
           // Where the upload stands is the switch's answer to the first chunk (it may resume a
           // session it holds); a 0 before that answer would read as an upload started over.

@@ -125,6 +125,7 @@ export async function startJobRig(
     battery?: number;
     /** Faults of switch i, around its firmware. */
     faults?: (fw: SimFirmware, i: number) => Behaviour[];
+    swapMs?: number;
   } = {},
 ): Promise<JobRig> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-jobs-'));
@@ -132,7 +133,14 @@ export async function startJobRig(
   const http = await startImageServer();
   const firmwares = Array.from(
     { length: opts.switches ?? 1 },
-    () => new SimFirmware({ image: image('1.0.0'), trustedKeys: [key.publicKeyPem], resetDelayMs: 20, watchdogMs: 50 }),
+    () =>
+      new SimFirmware({
+        image: image('1.0.0'),
+        trustedKeys: [key.publicKeyPem],
+        resetDelayMs: 20,
+        watchdogMs: 50,
+        swapMs: opts.swapMs ?? 0,
+      }),
   );
   const bench = await startBench({
     radio: {

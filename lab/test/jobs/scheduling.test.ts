@@ -24,7 +24,7 @@ describe('update jobs on a gateway', () => {
     expect(states).toEqual(['downloading', 'switch_not_heard']);
   });
 
-  it('run one update at a time by default: a second job waits queued until the first ends', async () => {
+  it("run one upload at a time by default: a second job waits queued until the first's image is staged", async () => {
     rig = await startJobRig({ switches: 2, linkBytesPerSecond: SLOW });
     const img = big();
     const a = await rig.send(0, img);
@@ -36,7 +36,9 @@ describe('update jobs on a gateway', () => {
     const ofB = rig.progress.filter((p) => p.jobId === b.jobId);
     expect(ofB.some((p) => p.state === 'queued')).toBe(true);
     const bUploads = ofB.find((p) => p.phase === 'uploading')!;
-    expect(bUploads.seq).toBeGreaterThan(ra.seq);
+    const ofA = rig.progress.filter((p) => p.jobId === a.jobId);
+    expect(bUploads.seq).toBeGreaterThan(ofA.filter((p) => p.phase === 'uploading').at(-1)!.seq);
+    expect(bUploads.seq).toBeGreaterThan(ofA.find((p) => p.phase === 'rebooting')!.seq);
   });
 
   it('cancel mid-upload: the job ends cancelled and the switch still runs and boots its old image', async () => {

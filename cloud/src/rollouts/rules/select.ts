@@ -37,7 +37,7 @@ export interface SelectInput {
   openStages: number[];
   /** This rollout's devices, in the order they should start (the plan's order). */
   devices: DeviceSnapshot[];
-  /** Active update jobs per gateway, ALL rollouts and single jobs. */
+  /** Active update jobs per gateway still needing its radio (not rebooting or confirming), ALL rollouts and single jobs. */
   busyByGateway: Map<string, number>;
   busyByHome: Map<string, number>;
   /** Switches per home (all of them, not only this rollout's); a missing home counts this rollout's. */

@@ -103,7 +103,13 @@ export const RolloutSpecSchema = Type.Object(
     caps: Type.Optional(
       Type.Object(
         {
-          perGateway: Type.Optional(Type.Integer({ minimum: 1, description: 'Concurrent updates per gateway (1)' })),
+          perGateway: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description:
+                'Concurrent uploads per gateway (1): jobs not yet past uploading; rebooting and confirming ones free the radio',
+            }),
+          ),
           perHomePercent: Type.Optional(
             Type.Number({ minimum: 1, maximum: 100, description: 'Share of a home updating at once (50)' }),
           ),
