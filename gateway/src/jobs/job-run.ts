@@ -63,6 +63,7 @@ export async function runJob(
       }
       const result = await deps.ota.update(address, image, {
         signal: both,
+        ...(job.allowDowngrade ? { allowDowngrade: true } : {}),
         onProgress: (p) => {
           const phase: UpdatePhase | undefined = jobPhase(p.phase);
           // Where the upload stands is the switch's answer to the first chunk (it may resume a
