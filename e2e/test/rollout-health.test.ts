@@ -9,6 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rowsOf } from '@switchfleet/cloud';
+import { firmware } from '@switchfleet/protocol';
 import { startUsage, type UsageModel } from '@switchfleet/lab';
 import { eventually } from '@switchfleet/testkit/poll';
 import { jobsPerDevice, startRolloutRig, type RolloutRig } from './rollout-rig.ts';
@@ -29,8 +30,12 @@ afterAll(async () => {
 
 it('halts a flaky-relay release in its first stage on the health gate, no switch beyond it touched', async () => {
   const { cloud } = rig;
-  const previous = await rig.release('1.0.0');
-  const flaky = await rig.release('1.1.0', ['flaky-relay:50']);
+  // One security counter for both: MCUboot's swap mode lets a switch go back to an image whose
+  // counter equals the stored one (design.md, "Hardware-based downgrade prevention"); the factory
+  // image's counter is its version's, so the flaky release keeps that of 1.0.0.
+  const counter = firmware.securityCounterOf(firmware.parseVersion('1.0.0'));
+  const previous = await rig.release('1.0.0', [], counter);
+  const flaky = await rig.release('1.1.0', ['flaky-relay:50'], counter);
   const owner = new Map(
     rig.switches.map((s) => [s.deviceId, rig.homes.find((h) => h.household.home.id === s.homeId)!.household.user.id]),
   );
@@ -112,4 +117,13 @@ it('rolls the first stage back to the previous release through a rollback rollou
     running: ['1.0.0', '1.0.0', '1.0.0'],
   });
   expect((await cloud.services.rollouts.get(created.id))!.state).toBe('rolled_back');
+  // Neither rollout ever sent a job to a switch beyond the first stage, and those still run the factory image.
+  expect([...(await jobsPerDevice(cloud)).keys()].sort()).toEqual([...stage1].sort());
+  for (const s of rig.switches.filter((x) => !stage1.includes(x.deviceId))) {
+    expect(s.firmware.boots.filter((b) => b.swapped !== null)).toHaveLength(0);
+    expect(s.firmware.running).toMatchObject({ version: '1.0.0', confirmed: true });
+  }
+  // The stage-1 switches run the previous release, confirmed, after a swap there and one back.
+  for (const s of rig.switches.filter((x) => stage1.includes(x.deviceId)))
+    expect(s.firmware.running).toMatchObject({ version: '1.0.0', confirmed: true });
 }, 90_000);
