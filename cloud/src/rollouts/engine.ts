@@ -300,9 +300,15 @@ export class RolloutEngine {
       const previous = updated.length > 0 ? await store.previousRelease(row.releaseId) : null;
       if (updated.length > 0 && !previous) {
         await store.setRollout(row.id, { detail: `${row.detail ?? ''}; no earlier passed release to roll back to` });
+      } else if (previous?.counterBelow) {
+        // MCUBOOT_HW_ROLLBACK_PROT: the updated switches store this release's counter once confirmed
+        // and refuse a lower one (MCUboot design.md, "Hardware-based downgrade prevention").
+        const why = 'no rollback: the earlier passed release has a lower security counter, which the switches refuse';
+        await store.setRollout(row.id, { detail: `${row.detail ?? ''}; ${why}` });
       } else if (previous) {
         try {
-          await service.create(rollbackSpec(spec, previous, updated), { createdBy: row.createdBy, parentId: row.id });
+          const rollback = rollbackSpec(spec, previous.id, updated);
+          await service.create(rollback, { createdBy: row.createdBy, parentId: row.id });
         } catch (e) {
           logger.error({ err: e, rolloutId: row.id }, 'rollback could not be created');
         }
