@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ReleaseError } from '../releases/errors.ts';
-import { DeviceBusyError, HardwareMismatchError } from '../updates/errors.ts';
+import { DeviceBusyError, DowngradeError, HardwareMismatchError } from '../updates/errors.ts';
 import type { UpdateService } from '../updates/jobs.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { rollbackSpec } from './rollback.ts';
@@ -271,11 +271,12 @@ export class RolloutEngine {
           deadlineMs: spec.deviceTimeoutSeconds * 1000,
           rolloutId: row.id,
           createdBy: row.createdBy,
+          allowDowngrade: row.parentId !== null,
         });
         await back({ jobId: job.id });
       } catch (e) {
         if (e instanceof DeviceBusyError) await back({ state: 'waiting', waitReason: 'cap', attempts: d.attempts });
-        else if (e instanceof HardwareMismatchError)
+        else if (e instanceof HardwareMismatchError || e instanceof DowngradeError)
           await back({ state: 'failed', failKind: 'failed', reason: e.message });
         else if (e instanceof ReleaseError) {
           await back({ state: 'pending', attempts: d.attempts });
