@@ -148,3 +148,27 @@ it('retries a failed update with backoff up to retry.max, and counts a timeout a
   expect(done.counts).toMatchObject({ succeeded: 1, timeout: 1, failed: 0 });
   expect(f.jobs.filter((j) => j.deviceId === flaky!.deviceId)).toHaveLength(2);
 });
+
+it('makes no rollback to a previous release whose security counter is lower, and says why on the halted rollout', async () => {
+  const f = await fleet(1, 1, 2);
+  // The first switch the engine starts takes the release; the second fails, which halts the rollout.
+  let good: string | undefined;
+  f.answer = (deviceId) => {
+    good ??= deviceId;
+    return deviceId === good ? 'succeed' : 'fail';
+  };
+  const spec = {
+    releaseId: rig.current.id,
+    target: { deviceIds: f.switches.map((s) => s.deviceId) },
+    stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 }],
+    caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
+    retry: { max: 0 },
+    onAbort: 'rollback' as const,
+  };
+  const r = await cloud().services.rollouts.create(spec);
+  // The rig's releases carry their versions' counters: the previous one's is below the current one's.
+  const halted = await until(cloud, r.id, (v) => v.state === 'halted' && /security counter/.test(v.detail ?? ''));
+  expect(halted.counts.succeeded).toBe(1);
+  expect(halted.detail).toMatch(/no rollback: the earlier passed release has a lower security counter/);
+  expect((await cloud().services.rollouts.list()).filter((x) => x.parentId === r.id)).toEqual([]);
+});

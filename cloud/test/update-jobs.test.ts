@@ -243,3 +243,22 @@ it('ends a cancel the gateway was asked for when the gateway goes away, and asks
   await eventually(() => r.gw.cancels.includes(created.id));
   await r.gw.drop();
 }, 30_000);
+
+it('refuses a direct update to an older version than the switch runs (409 DOWNGRADE), and makes no job', async () => {
+  const r = await rig();
+  await r.gw.report({ address: r.address, model: 'WoHand', hardwareId: TEST_HARDWARE, firmwareVersion: '200.0.0' });
+  await eventually(
+    async () => (await cloud.services.devices.getForUser(r.h.user.id, r.deviceId))?.firmwareVersion === '200.0.0',
+  );
+  await expect(cloud.services.updates.create(r.deviceId, releaseId)).rejects.toMatchObject({
+    code: 'DOWNGRADE',
+    statusCode: 409,
+  });
+  expect(await cloud.services.updates.list(r.deviceId)).toEqual([]);
+  expect(r.jobs).toEqual([]);
+  // What the engine passes for a rollback rollout lets the job be made; the flag on the wire comes
+  // from the rollout's parent, so a job outside any rollout never carries it.
+  const job = await cloud.services.updates.create(r.deviceId, releaseId, { allowDowngrade: true });
+  await eventually(() => r.jobs.find((j) => j.jobId === job.id));
+  expect(r.jobs.find((j) => j.jobId === job.id)!.allowDowngrade).toBeUndefined();
+});

@@ -41,8 +41,11 @@ export interface RolloutRig {
   keys: ReleaseKeys;
   homes: RigHome[];
   switches: RigSwitch[];
-  /** Uploads a release the suite passes; resolves once it is `passed`. */
-  release(version: string, faults?: string[]): Promise<{ id: string }>;
+  /**
+   * Uploads a release the suite passes; resolves once it is `passed`. The security counter defaults
+   * to the one the version implies (imgtool's `auto`); a release meant to be rolled back to keeps it equal.
+   */
+  release(version: string, faults?: string[], securityCounter?: number): Promise<{ id: string }>;
   /** Closes the cloud and starts another on the same database and broker port. */
   restartCloud(): Promise<void>;
   close(): Promise<void>;
@@ -159,13 +162,14 @@ export async function startRolloutRig(options: RigOptions): Promise<RolloutRig> 
     keys,
     homes,
     switches,
-    async release(version, faults = []) {
+    async release(version, faults = [], securityCounter) {
       const image = buildSimImage({
         version,
         hardwareId: SWITCH_DEFAULTS.hardwareId,
         privateKeyPem: keys.privateKeyPem,
         sizeBytes: IMAGE_BYTES,
         faults,
+        ...(securityCounter === undefined ? {} : { securityCounter }),
       });
       const { releases } = cloud.services;
       const r = await releases.upload(image);

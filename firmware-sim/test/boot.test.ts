@@ -165,7 +165,8 @@ describe('images the switch refuses', () => {
       buildSimImage({ version: '1.1.0', hardwareId: 'sf-sw2-r1', privateKeyPem: key.privateKeyPem }),
       'WRONG_HARDWARE',
     ],
-    ['older than the running one', image('0.9.0'), 'DOWNGRADE'],
+    // Its version's security counter is below the running image's: the counter refuses it, not the version.
+    ['older than the running one, with a lower security counter', image('0.9.0'), 'DOWNGRADE'],
     ['tampered after signing', tamper(v110), 'BAD_HASH'],
   ];
 
@@ -217,6 +218,29 @@ describe('rollback protection (MCUBOOT_HW_ROLLBACK_PROT)', () => {
     const reply = upload(fw, newerButOlder);
     expect(!reply.ok && reply.error.rsn).toMatch(/^DOWNGRADE: image security counter 4/);
     expect(upload(fw, counted('1.1.0', 5)).ok).toBe(true);
+  });
+
+  it('installs, boots and confirms an older image with an equal counter (swap mode has no version check)', () => {
+    const { fw, sw } = rig({ factory: counted('1.1.0', 5) });
+    const older = counted('1.0.0', 5);
+    stageAndReboot(fw, sw, older);
+    expect(fw.running).toMatchObject({ version: '1.0.0', confirmed: false });
+    expect(fw.boots.at(-1)?.refused).toBeUndefined();
+    expect(fw.imageManager.setState({ confirm: true }).ok).toBe(true);
+    sw.reboot();
+    expect(fw.running).toMatchObject({ version: '1.0.0', confirmed: true });
+    expect(fw.flash.securityCounter).toBe(5);
+  });
+
+  it('refuses an upload flagged upgrade unless it is newer than the running image', () => {
+    const { fw } = rig({ factory: counted('1.1.0', 5) });
+    const flagged = (img: Buffer) =>
+      fw.imageManager.upload({ off: 0, len: img.length, sha: hashOf(img), upgrade: true, data: img.subarray(0, 200) });
+    for (const img of [counted('1.0.0', 5), counted('1.1.0', 5)]) {
+      const reply = flagged(img);
+      expect(!reply.ok && reply.error.rc).toBe(smp.ImgMgmtErr.CURRENT_VERSION_IS_NEWER);
+    }
+    expect(flagged(counted('1.2.0', 5)).ok).toBe(true);
   });
 
   it('raises the stored counter when the tested image is confirmed, so the one it replaced stays revertible', () => {

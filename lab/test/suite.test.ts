@@ -42,13 +42,38 @@ describe('the release suite', () => {
       image: build('1.3.0'),
       previousImage: build('1.2.0'),
       publicKeys: [key.publicKeyPem],
-      cases: ['update-from-previous', 'downgrade-refused'],
+      cases: ['update-from-previous', 'downgrade-refused', 'rollback-to-previous'],
     });
     expect(report.previous).toMatchObject({ version: '1.2.0', source: 'given' });
     expect(report.cases.map((c) => [c.name, c.status])).toEqual([
       ['update-from-previous', 'passed'],
       ['downgrade-refused', 'passed'],
+      ['rollback-to-previous', 'passed'],
     ]);
+    // Each version's own counter: 1.2.0's is below 1.3.0's, so the switch refuses the rollback.
+    expect(report.cases[2]?.detail).toMatch(/no rollback to 1\.2\.0: its security counter is below/);
+  });
+
+  it('rolls back to a previous release with an equal security counter: installed, booted, confirmed', async () => {
+    const counted = (version: string) =>
+      buildSimImage({
+        version,
+        hardwareId: HW,
+        privateKeyPem: key.privateKeyPem,
+        sizeBytes: 32 * 1024,
+        securityCounter: 3,
+      });
+    const report = await runReleaseSuite({
+      image: counted('1.3.0'),
+      previousImage: counted('1.2.0'),
+      publicKeys: [key.publicKeyPem],
+      cases: ['downgrade-refused', 'rollback-to-previous'],
+    });
+    expect(report.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      ['downgrade-refused', 'passed', undefined],
+      ['rollback-to-previous', 'passed', undefined],
+    ]);
+    expect(report.cases[1]?.detail).toMatch(/1\.3\.0 → 1\.2\.0 rolled back in/);
   });
 
   it('fails the update cases, saying why, when it has neither a previous release nor a key to build one', async () => {

@@ -433,6 +433,12 @@ export const releases = pgTable(
     /** Why the last test run failed (a failed case, a crash, a timeout); null otherwise. */
     reason: text('reason'),
     keyId: text('key_id').notNull(),
+    /**
+     * The image's IMAGE_TLV_SEC_CNT, null when it carries none (or was uploaded before it was kept):
+     * a switch's MCUboot refuses an image whose counter is below the one it stores, so a rollback to
+     * a release with a lower counter cannot install.
+     */
+    securityCounter: bigint('security_counter', { mode: 'number' }),
     notes: text('notes'),
     createdAt: createdAt(),
     /** Who uploaded it (the operator's id), when known. */

@@ -16,6 +16,8 @@ export interface CheckedImage {
   size: number;
   /** KEYHASH of the signer, hex. */
   keyId: string;
+  /** IMAGE_TLV_SEC_CNT, or null when the image carries none. */
+  securityCounter: number | null;
 }
 
 export interface ImageRules {
@@ -60,5 +62,6 @@ export function checkImage(bytes: Buffer, rules: ImageRules): CheckedImage {
     sha256: createHash('sha256').update(bytes).digest('hex'),
     size: bytes.length,
     keyId: result.keyHash.toString('hex'),
+    securityCounter: image.securityCounter,
   };
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ReleaseError } from '../releases/errors.ts';
-import { DeviceBusyError, HardwareMismatchError } from '../updates/errors.ts';
+import { DeviceBusyError, DowngradeError, HardwareMismatchError } from '../updates/errors.ts';
 import type { UpdateService } from '../updates/jobs.ts';
 import { holdForApproval } from './approval-hold.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -284,11 +284,12 @@ export class RolloutEngine {
           deadlineMs: spec.deviceTimeoutSeconds * 1000,
           rolloutId: row.id,
           createdBy: row.createdBy,
+          allowDowngrade: row.parentId !== null,
         });
         await back({ jobId: job.id });
       } catch (e) {
         if (e instanceof DeviceBusyError) await back({ state: 'waiting', waitReason: 'cap', attempts: d.attempts });
-        else if (e instanceof HardwareMismatchError)
+        else if (e instanceof HardwareMismatchError || e instanceof DowngradeError)
           await back({ state: 'failed', failKind: 'failed', reason: e.message });
         else if (e instanceof ReleaseError) {
           await back({ state: 'pending', attempts: d.attempts });
@@ -313,9 +314,15 @@ export class RolloutEngine {
       const previous = updated.length > 0 ? await store.previousRelease(row.releaseId) : null;
       if (updated.length > 0 && !previous) {
         await store.setRollout(row.id, { detail: `${row.detail ?? ''}; no earlier passed release to roll back to` });
+      } else if (previous?.counterBelow) {
+        // MCUBOOT_HW_ROLLBACK_PROT: the updated switches store this release's counter once confirmed
+        // and refuse a lower one (MCUboot design.md, "Hardware-based downgrade prevention").
+        const why = 'no rollback: the earlier passed release has a lower security counter, which the switches refuse';
+        await store.setRollout(row.id, { detail: `${row.detail ?? ''}; ${why}` });
       } else if (previous) {
         try {
-          await service.create(rollbackSpec(spec, previous, updated), { createdBy: row.createdBy, parentId: row.id });
+          const rollback = rollbackSpec(spec, previous.id, updated);
+          await service.create(rollback, { createdBy: row.createdBy, parentId: row.id });
         } catch (e) {
           logger.error({ err: e, rolloutId: row.id }, 'rollback could not be created');
         }

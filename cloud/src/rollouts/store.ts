@@ -220,14 +220,19 @@ export class RolloutStore {
   }
 
   /** The newest passed release of the same hardware made before this one: what a rollback goes back to. */
-  async previousRelease(releaseId: string): Promise<string | null> {
-    const [row] = rowsOf<{ id: string }>(
-      await this.db.execute(sql`select p.id from releases p join releases r on r.id = ${releaseId}
+  /**
+   * The passed release before this one for its hardware, and whether its security counter is below
+   * this one's (a switch that confirmed this one refuses it then; unknown counters are not compared).
+   */
+  async previousRelease(releaseId: string): Promise<{ id: string; counterBelow: boolean } | null> {
+    const [row] = rowsOf<{ id: string; counterBelow: boolean | null }>(
+      await this.db.execute(sql`select p.id, p.security_counter < r.security_counter as "counterBelow"
+        from releases p join releases r on r.id = ${releaseId}
         where p.state = 'passed' and p.hardware_id = r.hardware_id and p.created_at < r.created_at
           and p.version <> r.version
         order by p.created_at desc limit 1`),
     );
-    return row?.id ?? null;
+    return row ? { id: row.id, counterBelow: row.counterBelow === true } : null;
   }
 
   /**

@@ -42,6 +42,8 @@ interface Claimed {
   address: string;
   version: string;
   size: number;
+  /** Made by a rollback rollout (one the engine made with a parent): the gateway may install an older image. */
+  rollback: boolean;
 }
 
 interface CancelTarget {
@@ -100,7 +102,8 @@ export class UpdateDispatcher {
         where j.device_id = d.id and r.id = j.release_id and ${ACTIVE} and j.dispatched_at is null
           and j.cancel_requested_at is null and j.deadline > now() and g.online and ${filter}
         returning j.id, j.device_id, j.release_id, j.sha256, j.deadline, j.traceparent, d.gateway_id, d.address,
-          r.version, r.size`),
+          r.version, r.size,
+          exists(select 1 from rollouts ro where ro.id = j.rollout_id and ro.parent_id is not null) as rollback`),
     );
     await Promise.all(claimed.map((c) => this.publish(c)));
     return claimed.length;
@@ -196,6 +199,7 @@ export class UpdateDispatcher {
       urlExpiresAt: urlExpiresAt.toISOString(),
       issuedAt: now.toISOString(),
       deadline: new Date(c.deadline).toISOString(),
+      ...(c.rollback ? { allowDowngrade: true } : {}),
       traceparent: c.traceparent ?? newTraceparent(),
     };
     const topic = topicFor('updateJob', { gatewayId: c.gateway_id, address: c.address });

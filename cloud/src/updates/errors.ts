@@ -6,6 +6,7 @@
 export type UpdateErrorCode =
   | 'DEVICE_BUSY'
   | 'DEVICE_UPDATING'
+  | 'DOWNGRADE'
   | 'HARDWARE_MISMATCH'
   | 'UNKNOWN_RELEASE'
   | 'UPDATE_ENDED';
@@ -42,6 +43,21 @@ export class DeviceUpdatingError extends UpdateError {
 export class HardwareMismatchError extends UpdateError {
   constructor(device: string | null, release: string) {
     super('HARDWARE_MISMATCH', 422, `the release is for hardware ${release}, the device is ${device ?? 'unknown'}`);
+  }
+}
+
+/**
+ * An update to a version older than the one the switch runs. Only a rollback rollout may send one
+ * (MCUboot swap mode accepts it if the security counter allows); anyone else is refused here, as the
+ * gateway would refuse it later.
+ */
+export class DowngradeError extends UpdateError {
+  constructor(running: string, target: string) {
+    super(
+      'DOWNGRADE',
+      409,
+      `the device runs ${running}, newer than the release's ${target}; only a rollback may go back`,
+    );
   }
 }
 

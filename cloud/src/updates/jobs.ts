@@ -4,7 +4,7 @@
  * (ReleaseService.assertShippable) is checked when a job is made, and the gateway's reports move it
  * (progress forward only, one terminal result that is final).
  */
-import type { UpdateProgress, UpdateResult } from '@switchfleet/protocol';
+import { firmware, type UpdateProgress, type UpdateResult } from '@switchfleet/protocol';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/database.ts';
 import { violatedUniqueKey } from '../db/constraint-errors.ts';
@@ -16,6 +16,7 @@ import type { ReleaseService } from '../releases/index.ts';
 import type { UpdateDispatcher } from './dispatch.ts';
 import {
   DeviceBusyError,
+  DowngradeError,
   DeviceUpdatingError,
   HardwareMismatchError,
   UnknownReleaseError,
@@ -32,6 +33,18 @@ export interface CreateUpdateOptions {
   createdBy?: string | null;
   deadlineMs?: number;
   rolloutId?: string | null;
+  /** Set by a rollback rollout only: the release may be older than what the switch runs. */
+  allowDowngrade?: boolean;
+}
+
+/** Whether the release is older than the version the device last reported (unknown or unparsable: no). */
+function isOlder(target: string, running: string | null): boolean {
+  if (running === null) return false;
+  try {
+    return firmware.compareVersions(target, running) < 0;
+  } catch {
+    return false;
+  }
 }
 
 export class UpdateService {
@@ -45,13 +58,15 @@ export class UpdateService {
   async create(deviceId: string, releaseId: string, options: CreateUpdateOptions = {}): Promise<UpdateJobRecord> {
     if (!isUuid(deviceId)) throw new NotFoundError('device');
     const [device] = await this.db
-      .select({ id: devices.id, hardwareId: devices.hardwareId })
+      .select({ id: devices.id, hardwareId: devices.hardwareId, firmwareVersion: devices.firmwareVersion })
       .from(devices)
       .where(eq(devices.id, deviceId));
     if (!device) throw new NotFoundError('device');
     const release = await this.gate(releaseId);
     if (device.hardwareId !== release.hardwareId)
       throw new HardwareMismatchError(device.hardwareId, release.hardwareId);
+    if (!options.allowDowngrade && isOlder(release.version, device.firmwareVersion))
+      throw new DowngradeError(device.firmwareVersion!, release.version);
     let created: UpdateJobRow | undefined;
     try {
       [created] = await this.db

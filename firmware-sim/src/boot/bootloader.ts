@@ -1,7 +1,7 @@
 /**
  * One pass of the simulated MCUboot: decide the swap type from the trailers, validate a new image
  * before swapping it in (bootutil_img_validate: hash, signature by a trusted key, our hardware id,
- * no downgrade of version or security counter), run or resume the swap, then validate what the
+ * a security counter not below the stored one), run or resume the swap, then validate what the
  * primary slot holds and hand it to the caller to run. A secondary image that fails validation is
  * never swapped in: its trailer is erased, as MCUboot erases an invalid secondary slot, and the
  * current image boots.
@@ -9,7 +9,9 @@
  * Rollback protection as MCUBOOT_HW_ROLLBACK_PROT builds it: both slots are validated against the
  * stored security counter, and the counter is raised to the booted image's once that image is
  * confirmed (loader.c boot_update_hw_rollback_protection: no trailer MAGIC, or Image OK set), so an
- * unconfirmed test image can still be reverted to the image it replaced.
+ * unconfirmed test image can still be reverted to the image it replaced. The version is not compared:
+ * MCUboot's software downgrade prevention exists only with MCUBOOT_OVERWRITE_ONLY, and this switch
+ * swaps; an older image with an equal or higher counter boots (design.md, "Downgrade prevention").
  */
 import * as firmware from '@switchfleet/protocol/firmware';
 import {
@@ -43,19 +45,13 @@ export type BootResult =
     }
   | { ok: false; reason: string; swapped: SwapKind | null; refused?: string };
 
-function validate(
-  flash: FlashState,
-  slot: SlotName,
-  keys: BootKeys,
-  runningVersion?: string,
-): firmware.VerifyResult | null {
+function validate(flash: FlashState, slot: SlotName, keys: BootKeys): firmware.VerifyResult | null {
   const bytes = slotImage(flash, slot);
   if (!bytes) return null;
   return firmware.verifyImage(bytes, {
     publicKeys: keys.trustedKeys,
     hardwareId: keys.hardwareId,
     minSecurityCounter: flash.securityCounter,
-    ...(runningVersion === undefined ? {} : { runningVersion }),
   });
 }
 
@@ -63,8 +59,7 @@ export function bootPass(flash: FlashState, keys: BootKeys, cuts: PowerCuts): Bo
   let kind = swapType(flash);
   let refused: string | undefined;
   if (!flash.swap && (kind === 'test' || kind === 'perm')) {
-    const current = validate(flash, 'primary', keys);
-    const candidate = validate(flash, 'secondary', keys, current?.ok ? current.image.version : undefined);
+    const candidate = validate(flash, 'secondary', keys);
     if (!candidate?.ok) {
       refused = candidate ? `${candidate.code}: ${candidate.reason}` : 'secondary slot holds no complete image';
       flash.trailers.secondary = erasedTrailer();

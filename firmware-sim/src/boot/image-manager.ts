@@ -219,13 +219,12 @@ export class ImageManager {
     }
     const bytes = flash.upload ? flash.secondary.subarray(0, flash.upload.len) : slotImage(flash, 'secondary');
     if (!bytes) return fail(ImgMgmtErr.NO_IMAGE, 'the secondary slot holds no image');
-    const running = this.deps.running();
+    // What the bootloader checks at the next reset, refused now with the same code; the version only
+    // counts for an upload flagged `upgrade` (refuseNewUpload), as in Zephyr's img_mgmt.
     const result = firmware.verifyImage(Buffer.from(bytes), {
       publicKeys: this.deps.trustedKeys,
       hardwareId: this.deps.hardwareId(),
-      // The bootloader would refuse it at the next reset; say so now, with the same code.
       minSecurityCounter: flash.securityCounter,
-      ...(running ? { runningVersion: running.version } : {}),
     });
     if (result.ok) return null;
     const refusal = imageRefusal(result.code, result.reason);

@@ -22,6 +22,8 @@ export interface OtaFeatureOptions {
 export interface OtaUpdateOptions {
   onProgress?: (progress: OtaProgress) => void;
   signal?: AbortSignal;
+  /** A rollback to an older image (UpdateSwitchOptions.allowDowngrade). */
+  allowDowngrade?: boolean;
 }
 
 export interface OtaFeature extends Feature {
@@ -77,6 +79,7 @@ export function ota(
         log: deps.log,
         now: deps.now,
         ...(updateOptions.onProgress ? { onProgress: updateOptions.onProgress } : {}),
+        ...(updateOptions.allowDowngrade ? { allowDowngrade: true } : {}),
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
       })

@@ -72,6 +72,7 @@ export async function runJob(
       }
       const result = await deps.ota.update(address, image, {
         signal: both,
+        ...(job.allowDowngrade ? { allowDowngrade: true } : {}),
         onProgress: (p) => {
           // The slot guards the radio's transfer: once the image is marked for test the switch resets,
           // and while MCUboot swaps and boots it the link is down, so the next switch's upload may run.

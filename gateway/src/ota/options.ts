@@ -41,6 +41,11 @@ export interface UpdateSwitchOptions {
   /** Upload requests in flight at once. Default 4. */
   window?: number;
   timeouts?: Partial<OtaTimeouts>;
+  /**
+   * A rollback to an older image: no version check and no SMP `upgrade` flag. Hash, signature,
+   * hardware id and the switch's security counter (its bootloader's) still decide.
+   */
+  allowDowngrade?: boolean;
 }
 
 export interface OtaResult {

@@ -166,7 +166,10 @@ class Update {
     return 'rebooting';
   }
 
-  /** Reads Device Information and checks the image against this switch (hardware, no downgrade). */
+  /**
+   * Reads Device Information and checks the image against this switch: its hardware, and, unless
+   * this is a rollback, no downgrade (an ordinary update never sends an older image).
+   */
   private async checkAgainst(c: Connection): Promise<void> {
     const identity = await c.session.identity();
     if (!identity.hardwareId || !identity.firmwareVersion) {
@@ -180,7 +183,7 @@ class Update {
     checkImage(this.o.image, {
       trustedKeys: this.o.trustedKeys,
       hardwareId: identity.hardwareId,
-      runningVersion: identity.firmwareVersion,
+      ...(this.o.allowDowngrade ? {} : { runningVersion: identity.firmwareVersion }),
     });
     this.checked = true;
   }
@@ -194,6 +197,7 @@ class Update {
       sha: this.fileSha,
       window: this.o.window ?? OTA_DEFAULTS.window,
       signal: this.o.signal,
+      upgrade: !this.o.allowDowngrade,
       onSent: (n) => {
         this.bytesUploaded += n;
       },

@@ -33,6 +33,11 @@ export interface UploadOptions {
   /** Called with the data bytes of every chunk written (resent chunks count again). */
   onSent?: (bytes: number) => void;
   signal?: AbortSignal;
+  /**
+   * SMP image upload's `upgrade` field on the first chunk: the switch refuses an image not newer
+   * than the one it runs (IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER). Off for a rollback.
+   */
+  upgrade?: boolean;
 }
 
 export interface UploadOutcome {
@@ -51,8 +56,9 @@ export async function uploadImage(opts: UploadOptions): Promise<UploadOutcome> {
   // arrives when all are taken has nowhere to land. So no more go out at once than it states.
   const window = Math.max(1, Math.min(opts.window, buffers?.bufCount ?? opts.window, 64));
 
-  const firstSize = Math.min(len, smp.maxUploadChunk(packet, { off: 0, len, sha }));
-  const first = await send(client, { off: 0, len, sha, data: image.subarray(0, firstSize) }, opts.onSent);
+  const head = { off: 0, len, sha, ...(opts.upgrade ? { upgrade: true } : {}) };
+  const firstSize = Math.min(len, smp.maxUploadChunk(packet, head));
+  const first = await send(client, { ...head, data: image.subarray(0, firstSize) }, opts.onSent);
   let acked = first.off;
   let match = first.match;
   // A fresh upload answers with the end of the first chunk; a resumed one with what flash holds

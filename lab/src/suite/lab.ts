@@ -151,13 +151,14 @@ export class GatewayLab {
   }
 
   /** Updates a switch through the gateway's OTA module, over the running gateway's connection pool. */
-  update(target: LabSwitch, image: Buffer): Promise<OtaResult> {
+  update(target: LabSwitch, image: Buffer, opts: { allowDowngrade?: boolean } = {}): Promise<OtaResult> {
     return updateSwitch({
       pool: this.sim.gateway.deps.pool,
       address: target.address,
       image,
       trustedKeys: this.options.trustedKeys,
       timeouts: SUITE_OTA_TIMEOUTS,
+      ...(opts.allowDowngrade ? { allowDowngrade: true } : {}),
     });
   }
 

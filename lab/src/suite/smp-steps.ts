@@ -46,8 +46,9 @@ export async function withSmp<T>(
   }
 }
 
-export function upload(client: SmpClient, image: Buffer): Promise<unknown> {
-  return uploadImage({ client, image, sha: createHash('sha256').update(image).digest(), window: 4 });
+/** `upgrade` sets SMP's flag on the first chunk: the switch then refuses an image not newer than its own. */
+export function upload(client: SmpClient, image: Buffer, upgrade = false): Promise<unknown> {
+  return uploadImage({ client, image, sha: createHash('sha256').update(image).digest(), window: 4, upgrade });
 }
 
 export { confirmRunning, markForTest, readImageState };

@@ -29,6 +29,12 @@ export const UpdateJob = Type.Object(
     issuedAt: Timestamp,
     /** Past this instant the job ends `failed` with reason `timeout` if it has not succeeded. */
     deadline: Timestamp,
+    /**
+     * A rollback to an earlier release: the gateway skips its version check and sends the upload
+     * without SMP's `upgrade` flag; the security counter check stays (MCUboot design.md, "Downgrade
+     * prevention": with swap, only the hardware counter guards against a downgrade). Absent: false.
+     */
+    allowDowngrade: Type.Optional(Type.Boolean()),
     traceparent: Type.Optional(Traceparent),
   },
   { additionalProperties: false },

@@ -7,7 +7,7 @@ import type { SuiteCase } from '../case.ts';
 import { batteryReporting, bootAndAdvertise, control, imageVerifies, stateSurvivesReboot } from './basics.ts';
 import { linkStability, notifications, responseLatency } from './link.ts';
 import { powerLossCases } from './power.ts';
-import { downgradeRefused, selfTestAndConfirm, updateFromPrevious } from './update.ts';
+import { downgradeRefused, rollbackToPrevious, selfTestAndConfirm, updateFromPrevious } from './update.ts';
 
 export const SUITE_CASES: readonly SuiteCase[] = [
   imageVerifies,
@@ -20,6 +20,7 @@ export const SUITE_CASES: readonly SuiteCase[] = [
   stateSurvivesReboot,
   updateFromPrevious,
   downgradeRefused,
+  rollbackToPrevious,
   selfTestAndConfirm,
   ...powerLossCases,
 ];

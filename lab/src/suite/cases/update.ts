@@ -1,8 +1,9 @@
 /**
  * Updates between the previous release and this one, through the gateway's OTA code: forward must
- * succeed; back must be refused (anti-downgrade), by the gateway before a byte is sent and by the
- * switch itself; and the new image must run on trial after the test swap and only stay once it
- * confirmed, which an image whose self-test fails refuses.
+ * succeed; an ordinary update back must be refused, by the gateway before a byte is sent and by the
+ * switch for an upload flagged `upgrade` (SMP image upload); a rollback (no version check, MCUboot's
+ * swap mode) installs when the security counters allow it; and the new image must run on trial after
+ * the test swap and only stay once it confirmed, which an image whose self-test fails refuses.
  */
 import type { OtaResult } from '@switchfleet/gateway';
 import { defineCase, type CaseContext } from '../case.ts';
@@ -80,7 +81,8 @@ export const updateFromPrevious = defineCase({
 export const downgradeRefused = defineCase({
   name: 'downgrade-refused',
   checks:
-    'going back to the previous release is refused by the gateway before a byte is sent, and by the switch itself',
+    'an ordinary update back to the previous release is refused by the gateway before a byte is sent, and by the ' +
+    'switch when the upload is flagged upgrade',
   needsPrevious: true,
   async run(ctx) {
     const { previous, image, l, target } = await updateBench(ctx, 'image');
@@ -95,10 +97,11 @@ export const downgradeRefused = defineCase({
       `the refused downgrade still sent ${target.fw.received.bytes} bytes to the switch`,
     );
 
-    // The switch is the last line: an image that reaches it anyway must not be taken.
+    // The switch is the last line: an upgrade-flagged upload of an older image must not be taken
+    // (IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER).
     const refusal = await withSmp(l, target, async (client) => {
       try {
-        await upload(client, previous.bytes);
+        await upload(client, previous.bytes, true);
         return null;
       } catch (err) {
         const code = otaCode(err);
@@ -117,6 +120,34 @@ export const downgradeRefused = defineCase({
       running?.version === image.version && running.confirmed,
       `after the refused downgrade the switch runs ${running?.version ?? 'nothing'}`,
     );
+  },
+});
+
+export const rollbackToPrevious = defineCase({
+  name: 'rollback-to-previous',
+  checks:
+    'a rollback to the previous release installs, boots and is confirmed when its security counter is not below ' +
+    "this image's, and is refused by the switch as a downgrade when it is",
+  needsPrevious: true,
+  async run(ctx) {
+    const { previous, image, l, target, boots } = await updateBench(ctx, 'image');
+    const result = await l.update(target, previous.bytes, { allowDowngrade: true });
+    const running = target.fw.running;
+    // MCUBOOT_HW_ROLLBACK_PROT: an equal or higher counter is accepted, a lower one never (design.md).
+    const allowed = (previous.parsed.securityCounter ?? -1) >= (image.parsed.securityCounter ?? 0);
+    const what = `the rollback ${image.version} → ${previous.version} ${describeResult(result)}`;
+    if (allowed) {
+      expectThat(result.status === 'succeeded', `${what} (boots: ${bootsSince(target, boots)})`);
+      expectThat(
+        running?.version === previous.version && running.confirmed,
+        `after the rollback the switch runs ${running?.version ?? 'nothing'}${running?.confirmed ? '' : ' unconfirmed'}`,
+      );
+      ctx.note(`${image.version} → ${previous.version} rolled back in ${result.durationMs} ms`);
+    } else {
+      expectThat(result.status === 'failed' && result.reason === 'DOWNGRADE', `${what}; its counter is lower`);
+      expectThat(running?.version === image.version, `after the refused rollback the switch runs ${running?.version}`);
+      ctx.note(`no rollback to ${previous.version}: its security counter is below ${image.version}'s`);
+    }
   },
 });
 

@@ -38,7 +38,8 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Updates one switch to a release that passed its tests',
         description:
           'Answers 202 at once; the job then moves queued → running (phases) → succeeded | failed | cancelled. ' +
-          '409 RELEASE_NOT_PASSED / RELEASE_REVOKED (the gate) or DEVICE_BUSY (another active job); ' +
+          '409 RELEASE_NOT_PASSED / RELEASE_REVOKED (the gate), DEVICE_BUSY (another active job) or DOWNGRADE ' +
+          '(older than the switch runs: only a rollback rollout goes back); ' +
           '422 HARDWARE_MISMATCH or UNKNOWN_RELEASE.',
         params: DeviceUpdateParams,
         body: NewUpdateBody,
