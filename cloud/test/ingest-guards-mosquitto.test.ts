@@ -1,9 +1,9 @@
 /**
  * The ingest's guards hold behind a real mosquitto run with the shipped listeners, as they do on the
  * embedded broker (ingest-time, device-liveness): a report dated years ahead is refused and freezes
- * nothing, a switch no longer heard goes offline, and a gateway's device cap holds. Two cloud
- * instances share the gateways' reports (shared subscription), so counts are summed over both. On
- * PGlite, or PostgreSQL with DATABASE_URL.
+ * nothing, a switch no longer heard goes offline, a gateway's device cap holds, and a command result
+ * that carries the state is a sighting. Two cloud instances share the gateways' reports (shared
+ * subscription), so counts are summed over both. On PGlite, or PostgreSQL with DATABASE_URL.
  */
 import { encodePayload, topicFor, type DeviceReport } from '@switchfleet/protocol';
 import { expect, it } from 'vitest';
@@ -47,7 +47,7 @@ it('refuses a report dated ten years ahead as malformed, and the next report of 
   // After a re-announcement the gateway's seq restarts; a report of now still wins.
   await gateway.announce();
   await gateway.report(device, { state: { on: true } });
-  await eventually(async () => (await state())?.on === true, 5000);
+  await eventually(async () => (await state())?.on === true, 10_000);
   await gateway.close();
 }, 30_000);
 
@@ -55,14 +55,31 @@ it('takes a switch no longer heard offline, and refuses new switches past the ca
   const h = await household(rig.one);
   const { gateway, address, deviceId } = await onlineSwitch(h);
   const view = () => rig.one.services.devices.getForUser(h.user.id, deviceId);
-  await eventually(async () => (await view())?.online === false, 5000);
+  await eventually(async () => (await view())?.online === false, 10_000);
 
   const overCap = counted('overCap');
   for (let i = 0; i < 5; i++)
     await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: true } });
-  await eventually(async () => counted('overCap') - overCap >= 3, 5000);
+  await eventually(async () => counted('overCap') - overCap >= 3, 10_000);
   expect((await rig.one.services.devices.listForUser(h.user.id)).length).toBe(3);
   await gateway.report({ address, model: 'WoHand' }, { state: { on: true } });
-  await eventually(async () => (await view())?.online === true && (await view())?.state?.on === true, 5000);
+  await eventually(async () => (await view())?.online === true && (await view())?.state?.on === true, 10_000);
+  await gateway.close();
+}, 30_000);
+
+it('moves lastSeen when a command result carries the state', async () => {
+  const h = await household(rig.one);
+  const { gateway, address, deviceId } = await onlineSwitch(h);
+  await gateway.subscribeCommands();
+  const view = () => rig.one.services.devices.getForUser(h.user.id, deviceId);
+  const before = (await view())!.lastSeen!;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const created = await rig.one.services.commands.create(h.user.id, deviceId, 'on');
+  await gateway.nextCommand((c) => c.request.commandId === created.id);
+  await gateway.result(address, created.id, { status: 'succeeded', state: { on: true } });
+  await eventually(async () => (await rig.one.services.commands.get(created.id))?.status === 'succeeded');
+  const after = (await view())!;
+  expect(after.state).toEqual({ on: true });
+  expect(Date.parse(after.lastSeen!)).toBeGreaterThan(Date.parse(before));
   await gateway.close();
 }, 30_000);
