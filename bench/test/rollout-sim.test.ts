@@ -62,7 +62,9 @@ it('drives the real engine in simulated time to completed: one succeeded job per
   const outcome = await simulateRollout(rig, created.id, RADIO, 500);
   expect(outcome.state).toBe('completed');
   expect(outcome.jobs).toBe(12);
+  // One upload at a time on each gateway's radio, and a second job there while a switch swaps.
   expect(outcome.maxPerGateway).toBe(1);
+  expect(outcome.maxJobsPerGateway).toBe(2);
   const jobs = rowsOf<{ deviceId: string; n: number; ok: number }>(
     await rig.cloud.db.execute(sql`select device_id as "deviceId", count(*)::int as n,
       count(*) filter (where state = 'succeeded' and version = ${rig.release.version})::int as ok
@@ -75,7 +77,9 @@ it('drives the real engine in simulated time to completed: one succeeded job per
   const bound = lowerBound(view, rig.release.size, RADIO);
   expect(bound.busiestSwitches).toBe(4);
   expect(bound.soakS).toBe(900);
-  // Four switches in turn on each gateway plus both soaks, and no less: the loop ran in simulated time.
+  // Four uploads in turn on each gateway plus both soaks, and no less: the loop ran in simulated time.
   expect(outcome.makespanS).toBeGreaterThanOrEqual(bound.boundS);
   expect(outcome.makespanS).toBeLessThan(bound.boundS * 1.5);
+  // The swaps ran beside the next uploads: shorter than each switch's upload and overhead in turn.
+  expect(outcome.makespanS).toBeLessThan(bound.withOverheadS);
 }, 120_000);

@@ -96,12 +96,19 @@ describe('planRollout', () => {
     expect(secondWave.stages[0]!.homes).toHaveLength(8); // two homes on each gateway
   });
 
-  it('radio time per gateway sums each device’s transfer and overhead', () => {
+  it('radio time per gateway sums each device’s transfer; the overhead runs off the radio', () => {
     const plan = planRollout(makeSpec(), RELEASE, [...fleet(1, 3), ...fleet(2, 1).slice(1)], {
       linkBytesPerSecond: 1_000,
       perDeviceOverheadSeconds: 30,
     });
-    expect(plan.estimate.radioSecondsPerGateway).toEqual({ g0: 3 * (D + 30), g1: D + 30 });
+    expect(plan.estimate.radioSecondsPerGateway).toEqual({ g0: 3 * D, g1: D });
+  });
+
+  it('a stage pays the swap-and-confirm overhead once, after its last upload', () => {
+    // One gateway of four homes, cap 1: the next upload starts while the previous switch swaps.
+    const spec = makeSpec({ stages: [{ percent: 100, soakSeconds: 0 }], caps: { perGateway: 1 } });
+    const plan = planRollout(spec, RELEASE, fleet(1, 4), { linkBytesPerSecond: 1_000, perDeviceOverheadSeconds: 30 });
+    expect(plan.estimate).toMatchObject({ makespanSeconds: 4 * D + 30, lowerBoundSeconds: 4 * D });
   });
 
   it('a trivially balanced fleet finishes exactly at the lower bound', () => {

@@ -135,10 +135,13 @@ function waves(stage: Candidate[], spec: ResolvedRolloutSpec, homeSize: Map<stri
  *  are cumulative shares of the eligible target, so `percent: 50` then `100` puts half in each). Devices are
  *  spread across homes and gateways (round-robin by gateway then home) so an early stage samples widely.
  *
- *  Estimate: one device's radio time is d = size / linkBytesPerSecond + perDeviceOverheadSeconds;
- *  radioSecondsPerGateway sums d over the gateway's eligible devices. makespanSeconds runs the stages one
- *  after another, each in waves under the caps (see waves) taking d each, plus every stage's soak; it leaves
- *  out approvals, windows, retries and failures. lowerBoundSeconds is the busiest gateway's bytes ÷
+ *  Estimate: one device holds its gateway's radio for u = size / linkBytesPerSecond, the upload; the
+ *  per-device overhead (test boot, MCUboot's swap, confirm) runs off the radio, as the per-gateway cap
+ *  counts only jobs still uploading. radioSecondsPerGateway sums u over the gateway's eligible devices.
+ *  makespanSeconds runs the stages one after another, each in waves under the caps (see waves) taking u
+ *  each, the last wave's overhead after them, plus every stage's soak; it leaves out approvals, windows,
+ *  retries and failures, and a home cap that binds (a household's next switch waits for the previous one's
+ *  confirm) lengthens the real makespan beyond it. lowerBoundSeconds is the busiest gateway's bytes ÷
  *  (linkBytesPerSecond × caps.perGateway) plus the sum of soak times: no schedule under the caps beats it. */
 export function planRollout(
   spec: ResolvedRolloutSpec,
@@ -172,17 +175,20 @@ export function planRollout(
     gateways: [...new Set(list.map((d) => d.gatewayId))].sort(byId),
   }));
 
-  const perDevice = release.size / options.linkBytesPerSecond + options.perDeviceOverheadSeconds;
+  const upload = release.size / options.linkBytesPerSecond;
   const devicesPerGateway = new Map<string, number>();
   for (const d of eligible) devicesPerGateway.set(d.gatewayId, (devicesPerGateway.get(d.gatewayId) ?? 0) + 1);
   const radioSecondsPerGateway: Record<string, number> = {};
   for (const g of [...devicesPerGateway.keys()].sort(byId)) {
-    radioSecondsPerGateway[g] = devicesPerGateway.get(g)! * perDevice;
+    radioSecondsPerGateway[g] = devicesPerGateway.get(g)! * upload;
   }
   const soak = spec.stages.reduce((sum, s) => sum + s.soakSeconds, 0);
   const busiest = Math.max(0, ...devicesPerGateway.values());
   const lowerBoundSeconds = (busiest * release.size) / (options.linkBytesPerSecond * spec.caps.perGateway) + soak;
-  const busySeconds = stageDevices.reduce((sum, list) => sum + waves(list, spec, homeSize) * perDevice, 0);
+  const busySeconds = stageDevices.reduce((sum, list) => {
+    const n = waves(list, spec, homeSize);
+    return sum + (n === 0 ? 0 : n * upload + options.perDeviceOverheadSeconds);
+  }, 0);
   return {
     stages,
     skipped,
