@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { describe, expect, it } from 'vitest';
 import { LauncherConfigError, parseLauncherConfig } from '../../scripts/launcher-config.ts';
@@ -34,9 +35,11 @@ async function runStart(terminal: boolean): Promise<string[]> {
   // `exec`: without SHELL, `script` runs the command under dash, which would not hand the terminal's
   // SIGINT to node but die of it itself (exit 130).
   const command = `exec '${process.execPath}' --import tsx scripts/start.ts`;
+  // The checkout this test file is in, wherever vitest was started from.
+  const cwd = fileURLToPath(new URL('../..', import.meta.url));
   const child = terminal
-    ? spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('script', ['-qec', command, '/dev/null'], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
