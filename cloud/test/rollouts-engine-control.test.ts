@@ -3,24 +3,17 @@
  * (nothing starts until resume), maintenance windows in the home's time zone, the battery minimum,
  * and overlapping rollouts (a device in one active rollout at a time, in the database too).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { eventually } from '@switchfleet/testkit/poll';
 import { eq } from 'drizzle-orm';
 import { deviceState, rolloutDevices } from '../src/db/schema.ts';
-import { Fleet, rolloutCloud, until, type RolloutCloud } from './rollouts-rig.ts';
+import { type Fleet, until, useRolloutCloud } from './rollouts-rig.ts';
 
-let rig: RolloutCloud;
-const fleets: Fleet[] = [];
-const cloud = () => rig.cloud;
-const fleet = async (homes: number, gateways: number, switches: number) => {
-  const f = await new Fleet({ cloud }).build(homes, gateways, switches);
-  fleets.push(f);
-  return f;
-};
+const { rig, cloud, fleet } = useRolloutCloud();
 const settle = (ms = 500) => new Promise((done) => setTimeout(done, ms));
 const one = (percent = 100) => ({ percent, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 });
 const specFor = (f: Fleet, more: Record<string, unknown> = {}) => ({
-  releaseId: rig.current.id,
+  releaseId: rig().current.id,
   target: { deviceIds: f.switches.map((s) => s.deviceId) },
   stages: [one()],
   caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
@@ -28,14 +21,6 @@ const specFor = (f: Fleet, more: Record<string, unknown> = {}) => ({
 });
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 const hours = (n: number) => new Date(Date.now() + n * 3600_000);
-
-beforeAll(async () => {
-  rig = await rolloutCloud();
-}, 60_000);
-afterAll(async () => {
-  for (const f of fleets) await f.close();
-  await rig?.close();
-});
 
 it('waits for approval before a stage that needs it, and goes on once approved', async () => {
   const f = await fleet(1, 3, 1);

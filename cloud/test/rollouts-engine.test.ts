@@ -4,37 +4,22 @@
  * does not advance, an abort by error threshold that cancels queued and in-flight jobs, retries with
  * their backoff, and timeouts counted apart. On PostgreSQL (DATABASE_URL) or PGlite.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { eventually } from '@switchfleet/testkit/poll';
 import type { RolloutEvent } from '../src/index.ts';
-import { Fleet, rolloutCloud, threeStages, until, type RolloutCloud } from './rollouts-rig.ts';
+import { threeStages, until, useRolloutCloud } from './rollouts-rig.ts';
 
-let rig: RolloutCloud;
-const fleets: Fleet[] = [];
-const cloud = () => rig.cloud;
-const fleet = async (homes: number, gateways: number, switches: number) => {
-  const f = await new Fleet({ cloud }).build(homes, gateways, switches);
-  fleets.push(f);
-  return f;
-};
+const { rig, cloud, fleet } = useRolloutCloud();
 const jobsOf = async (rolloutId: string) =>
   (
     await Promise.all((await cloud().services.rollouts.devices(rolloutId, null, 1000)).items.map((d) => d.jobId))
   ).filter((j) => j !== null);
 
-beforeAll(async () => {
-  rig = await rolloutCloud();
-}, 60_000);
-afterAll(async () => {
-  for (const f of fleets) await f.close();
-  await rig?.close();
-});
-
 it('takes a good release through three stages to every switch, within the caps, and reports the makespan', async () => {
   const f = await fleet(2, 2, 2);
   const events: RolloutEvent[] = [];
   const unsubscribe = cloud().events.subscribe((e) => e.type === 'rollout' && events.push(e));
-  const spec = threeStages(rig.current.id, {
+  const spec = threeStages(rig().current.id, {
     target: { homeIds: [...new Set(f.switches.map((s) => s.homeId))] },
     caps: { perGateway: 2, perHomePercent: 50, fleet: 100 },
   });
@@ -55,7 +40,7 @@ it('takes a good release through three stages to every switch, within the caps, 
   expect(Math.max(...f.maxPerHome.values())).toBeLessThanOrEqual(2);
   // The devices now report the new version; the operator stream saw the rollout to its end.
   const versions = await Promise.all(f.switches.map((s) => cloud().services.updates.list(s.deviceId)));
-  expect(versions.every((jobs) => jobs[0]?.version === rig.current.version)).toBe(true);
+  expect(versions.every((jobs) => jobs[0]?.version === rig().current.version)).toBe(true);
   await eventually(() => events.some((e) => e.rolloutId === created.id && e.state === 'completed'));
   // Heard through the bus (LISTEN/NOTIFY), so it may come after the state is read: stop listening only then.
   unsubscribe();
@@ -64,7 +49,7 @@ it('takes a good release through three stages to every switch, within the caps, 
 it('holds a stage below its success threshold: the next stage starts nothing', async () => {
   const f = await fleet(1, 2, 2);
   const spec = {
-    releaseId: rig.current.id,
+    releaseId: rig().current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [
       { count: 2, successThreshold: 100, errorThreshold: 100, minSample: 1, soakSeconds: 0 },
@@ -97,7 +82,7 @@ it('aborts on the error threshold: queued and in-flight jobs are cancelled, canc
     return deviceId === bad ? 'fail' : 'hang';
   };
   const spec = {
-    releaseId: rig.current.id,
+    releaseId: rig().current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
@@ -131,7 +116,7 @@ it('retries a failed update with backoff up to retry.max, and counts a timeout a
   const [flaky, dead] = f.switches;
   f.answer = (deviceId, attempt) => (deviceId === flaky!.deviceId ? (attempt === 1 ? 'fail' : 'succeed') : 'hang');
   const spec = {
-    releaseId: rig.current.id,
+    releaseId: rig().current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [{ percent: 100, successThreshold: 50, errorThreshold: 100, minSample: 1, soakSeconds: 0 }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
@@ -158,7 +143,7 @@ it('makes no rollback to a previous release whose security counter is lower, and
     return deviceId === good ? 'succeed' : 'fail';
   };
   const spec = {
-    releaseId: rig.current.id,
+    releaseId: rig().current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0 }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },

@@ -15,6 +15,7 @@ import { eventually } from '@switchfleet/testkit/poll';
 import { freeFixedPort } from '@switchfleet/testkit/ports';
 import { FakeSuite, TEST_HARDWARE, testImage, testKey } from '@switchfleet/testkit/releases';
 import { inArray } from 'drizzle-orm';
+import { afterAll, beforeAll } from 'vitest';
 import { devices } from '../src/db/schema.ts';
 import { createCloud, parseConfig, type Cloud, type CloudConfig, type RolloutView } from '../src/index.ts';
 
@@ -271,5 +272,33 @@ export function threeStages(releaseId: string, more: Record<string, unknown> = {
     ],
     caps: { perGateway: 1, perHomePercent: 50, fleet: 100 },
     ...more,
+  };
+}
+
+/**
+ * One rollout cloud for a test file: started before its tests, closed after them with every fleet
+ * `fleet()` built. `rig()` is the started cloud and its releases.
+ */
+export function useRolloutCloud() {
+  let started: RolloutCloud | undefined;
+  const fleets: Fleet[] = [];
+  beforeAll(async () => {
+    started = await rolloutCloud();
+  }, 60_000);
+  afterAll(async () => {
+    for (const f of fleets) await f.close();
+    await started?.close();
+  });
+  const rig = () => started!;
+  const cloud = () => rig().cloud;
+  return {
+    rig,
+    cloud,
+    /** A fleet of homes × gateways × switches on the cloud, closed with it. */
+    fleet: async (homes: number, gateways: number, switches: number) => {
+      const f = await new Fleet({ cloud }).build(homes, gateways, switches);
+      fleets.push(f);
+      return f;
+    },
   };
 }

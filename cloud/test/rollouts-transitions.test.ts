@@ -5,25 +5,15 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { rolloutDevices, rollouts } from '../src/db/schema.ts';
 import type { EventBus } from '../src/events/bus.ts';
 import { Lifecycle } from '../src/rollouts/lifecycle.ts';
 import { RolloutStore } from '../src/rollouts/store.ts';
 import { eventually } from '@switchfleet/testkit/poll';
-import { Fleet, rolloutCloud, until, type RolloutCloud } from './rollouts-rig.ts';
+import { until, useRolloutCloud } from './rollouts-rig.ts';
 
-let rig: RolloutCloud;
-const fleets: Fleet[] = [];
-const cloud = () => rig.cloud;
-
-beforeAll(async () => {
-  rig = await rolloutCloud();
-}, 60_000);
-afterAll(async () => {
-  for (const f of fleets) await f.close();
-  await rig?.close();
-});
+const { rig, cloud, fleet } = useRolloutCloud();
 
 /** A store whose transactions fail when `method` is called inside them, after the writes before it. */
 class FailingStore extends RolloutStore {
@@ -58,10 +48,9 @@ const lifecycleOn = (store: RolloutStore) =>
 
 /** A rollout whose first stage waits for approval: nothing starts, every device pending. */
 async function waitingRollout() {
-  const f = await new Fleet({ cloud }).build(1, 2, 1);
-  fleets.push(f);
+  const f = await fleet(1, 2, 1);
   const r = await cloud().services.rollouts.create({
-    releaseId: rig.current.id,
+    releaseId: rig().current.id,
     target: { deviceIds: f.switches.map((s) => s.deviceId) },
     stages: [{ percent: 100, successThreshold: 100, errorThreshold: 0, minSample: 1, soakSeconds: 0, approval: true }],
     caps: { perGateway: 1, perHomePercent: 100, fleet: 100 },
