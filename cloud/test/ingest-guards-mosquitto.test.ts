@@ -62,8 +62,13 @@ it('takes a switch no longer heard offline, and refuses new switches past the ca
     await gateway.report({ address: randomAddress(), model: 'WoHand' }, { state: { on: true } });
   await eventually(async () => counted('overCap') - overCap >= 3, 10_000);
   expect((await rig.one.services.devices.listForUser(h.user.id)).length).toBe(3);
-  await gateway.report({ address, model: 'WoHand' }, { state: { on: true } });
-  await eventually(async () => (await view())?.online === true && (await view())?.state?.on === true, 10_000);
+  // Reported again at each look, as a gateway re-reports a switch it hears: with a one-second offline
+  // time, a slow look could otherwise find the switch already swept offline again.
+  await eventually(async () => {
+    await gateway.report({ address, model: 'WoHand' }, { state: { on: true } });
+    const seen = await view();
+    return seen?.online === true && seen.state?.on === true;
+  }, 10_000);
   await gateway.close();
 }, 30_000);
 
