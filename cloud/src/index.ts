@@ -39,7 +39,7 @@ export {
   type Schedule,
   type ScheduleAction,
 } from './commands/schedules.ts';
-export { GatewayService, type Gateway, type GatewayCredentials } from './devices/gateways.ts';
+export { GatewayService, newGatewayId, type Gateway, type GatewayCredentials } from './devices/gateways.ts';
 export { DeviceService, type DeviceView, type DeviceRoute } from './devices/devices.ts';
 export {
   SessionService,

@@ -32,6 +32,7 @@ import adminSigningKeyRoutes from './routes/admin/signing-keys.ts';
 import adminUpdateRoutes from './routes/admin/updates.ts';
 import adminEventRoutes from './routes/admin/events.ts';
 import adminFleetRoutes from './routes/admin/fleet.ts';
+import adminGatewayRoutes from './routes/admin/gateways.ts';
 import adminRolloutRoutes from './routes/admin/rollouts.ts';
 import firmwareRoutes from './routes/firmware.ts';
 import { ErrorBody } from './schemas.ts';
@@ -96,6 +97,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       adminUpdateRoutes,
       adminEventRoutes,
       adminFleetRoutes,
+      adminGatewayRoutes,
       adminRolloutRoutes,
     ],
   });

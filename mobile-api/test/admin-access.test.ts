@@ -88,6 +88,8 @@ const ADMIN_ROUTES: [HTTPMethods, () => string, (() => object) | undefined, numb
   ['GET', () => `/v1/admin/devices/${NO_RELEASE}`, undefined, 404, 404],
   ['GET', () => '/v1/admin/gateways', undefined, 200, 200],
   ['GET', () => '/v1/admin/gateways/no-such-gateway', undefined, 404, 404],
+  ['POST', () => '/v1/admin/gateways', () => ({}), 403, 201],
+  ['POST', () => '/v1/admin/gateways/no-such-gateway/secret', undefined, 403, 404],
   // Paths and methods the scope does not serve.
   ['GET', () => '/v1/admin/nothing-here', undefined, 404, 404],
   ['POST', () => '/v1/admin/releases/x/y/z', () => ({ a: 1 }), 404, 404],

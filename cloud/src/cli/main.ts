@@ -3,7 +3,6 @@
  * configured like the cloud itself (DATABASE_URL, or PGlite in DATA_DIR; MQTT_URL for mosquitto).
  * Exit codes: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
  */
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cloudAccountFromUrl, writeMosquittoFiles } from '../broker/mosquitto-files.ts';
@@ -11,7 +10,7 @@ import { mosquittoListeners, mosquittoSettings } from '../broker/mosquitto-setti
 import { parseConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { CloudError } from '../errors.ts';
-import { GatewayService } from '../devices/gateways.ts';
+import { GatewayService, newGatewayId } from '../devices/gateways.ts';
 
 export interface CloudCliIo {
   out(text: string): void;
@@ -94,7 +93,7 @@ async function dispatch(argv: readonly string[], io: CloudCliIo): Promise<void> 
   try {
     const gateways = new GatewayService(database.db);
     if (key === 'gateways provision') {
-      const gatewayId = options.id ?? `gw-${randomBytes(5).toString('hex')}`;
+      const gatewayId = options.id ?? newGatewayId();
       const home = options.home !== undefined ? { homeId: options.home } : {};
       const made = await gateways.provisionGateway({ gatewayId, ...home });
       io.out(`gateway id  ${made.gatewayId}`);

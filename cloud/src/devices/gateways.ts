@@ -24,6 +24,11 @@ import { newSecret, verifySecret } from '../secrets.ts';
  */
 export const RESERVED_GATEWAY_PREFIX = 'sf-cloud';
 
+/** A fresh gateway id for a gateway provisioned without one: `gw-` and ten hex digits. */
+export function newGatewayId(): string {
+  return `gw-${randomBytes(5).toString('hex')}`;
+}
+
 export interface GatewayCredentials {
   gatewayId: string;
   /** Shown once; only its hash is stored. */

@@ -168,3 +168,36 @@ export const FleetDeviceParams = Type.Object({
 export const FleetGatewayParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'Gateway id', examples: [EX.gatewayId] }),
 });
+
+const SECRET_EXAMPLE = 'Qm9vdHN0cmFwU2VjcmV0LXNob3duLW9uY2U';
+export const ProvisionGatewayBody = Type.Object(
+  {
+    id: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+        description: 'The gateway id (its MQTT username and client id); default gw- and ten hex digits',
+        examples: [EX.gatewayId],
+      }),
+    ),
+    homeId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'Provision straight into this home; without it the gateway gets a one-time claim code',
+      }),
+    ),
+  },
+  { ...closed, examples: [{ id: EX.gatewayId }] },
+);
+export const GatewayCredentialsBody = Type.Object(
+  {
+    gatewayId: Type.String({ examples: [EX.gatewayId] }),
+    secret: Type.String({
+      description: 'The MQTT password; shown once, stored only hashed',
+      examples: [SECRET_EXAMPLE],
+    }),
+    claimCode: Type.Optional(
+      Type.String({ description: 'One-time code the home owner claims the gateway with; only without homeId' }),
+    ),
+  },
+  { ...closed, examples: [{ gatewayId: EX.gatewayId, secret: SECRET_EXAMPLE, claimCode: 'K7QX2M9PZR4TB8WN' }] },
+);
