@@ -208,13 +208,19 @@ it('cancels at once while the gateway is away, sends the cancel when it is back,
   await r.gw.drop();
 }, 30_000);
 
-it('asks an online gateway to cancel, and ends the job cancelled when it does not answer', async () => {
+/** A job its gateway is uploading, then cancelled: the cancel is asked of the gateway, the job still running. */
+async function cancelWhileUploading() {
   const r = await rig();
   const created = await cloud.services.updates.create(r.deviceId, releaseId);
   await eventually(() => r.jobs.some((j) => j.jobId === created.id));
   await progress(r, created.id, { phase: 'uploading', bytes: 500, totalBytes: 2000 });
   await eventually(async () => (await job(created.id)).phase === 'uploading');
   expect((await cloud.services.updates.cancel(created.id)).state).toBe('running');
+  return { r, created };
+}
+
+it('asks an online gateway to cancel, and ends the job cancelled when it does not answer', async () => {
+  const { r, created } = await cancelWhileUploading();
   await eventually(() => r.gw.cancels.includes(created.id));
   // Unanswered past redeliverAfterMs: cancelled in the cloud, and the cancel goes down again.
   await eventually(async () => (await job(created.id)).state === 'cancelled', 5000);
@@ -227,12 +233,7 @@ it('asks an online gateway to cancel, and ends the job cancelled when it does no
 }, 30_000);
 
 it('ends a cancel the gateway was asked for when the gateway goes away, and asks again when it is back', async () => {
-  const r = await rig();
-  const created = await cloud.services.updates.create(r.deviceId, releaseId);
-  await eventually(() => r.jobs.some((j) => j.jobId === created.id));
-  await progress(r, created.id, { phase: 'uploading', bytes: 500, totalBytes: 2000 });
-  await eventually(async () => (await job(created.id)).phase === 'uploading');
-  expect((await cloud.services.updates.cancel(created.id)).state).toBe('running');
+  const { r, created } = await cancelWhileUploading();
   // The unanswered-cancel bound held off: only the gateway going away may end the job here.
   await cloud.db.execute(sql`update update_jobs set cancel_requested_at = now() + interval '1 hour'
     where id = ${created.id}`);
